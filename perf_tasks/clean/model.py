@@ -1,0 +1,87 @@
+"""The data a cleaning run passes around: plans in, reports out. No behaviour lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+# Categories, as they appear in tables and JSON.
+TARGET = "target"
+BUILD = "build-dir"
+STALE = "stale"
+INCREMENTAL = "incremental"
+DOC = "doc"
+NEXTEST = "nextest"
+RUNS = "runs"
+ARTIFACTS = "artifacts"
+OUTPUT = "output"
+TRASH = "unfinished"  # quarantine left by an interrupted run
+
+
+@dataclass(frozen=True)
+class Item:
+    """One path to remove, with its size as `du` counts it and why it goes."""
+
+    path: Path
+    bytes: int
+    files: int
+    category: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A path we decided not to touch, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: Path
+    error: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """A folder the run works in, for the closing line: its size before (and after)."""
+
+    label: str
+    path: Path
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    root: Path
+    items: tuple[Item, ...]
+    skipped: tuple[Skip, ...]
+    freed_bytes: int  # what removing every item gives back (a file counts when its last link goes)
+    areas: tuple[Area, ...]
+    notes: tuple[str, ...] = ()  # things the user should know ("stale sweep: not yet", ...)
+    scan_errors: tuple[Failure, ...] = ()
+
+    @property
+    def bytes(self) -> int:
+        return sum(item.bytes for item in self.items)
+
+
+@dataclass(frozen=True)
+class Report:
+    plan: Plan
+    dry_run: bool
+    removed: tuple[Item, ...] = ()
+    skipped: tuple[Skip, ...] = ()  # the plan's skips plus what apply refused
+    errors: tuple[Failure, ...] = ()
+    freed_bytes: int = 0
+    elapsed_s: float = 0.0
+    areas_after: tuple[Area, ...] = field(default=())
+    extra: dict[str, object] = field(default_factory=dict)  # mode-specific facts (cargo home, ...)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and len(self.removed) == len(self.plan.items)

@@ -1,0 +1,244 @@
+"""The team's policy for a workspace: `perf-tasks.toml`, or `[tool.perf-tasks]` in `pyproject.toml`.
+
+Every section is a frozen dataclass whose defaults are the team's current practice, so a workspace
+without a settings file behaves exactly as documented in docs/configuration.md. Loading validates
+strictly: an unknown key or a wrong type is one `ConfigError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from perf_tasks.errors import ConfigError
+from perf_tasks.units import parse_size
+
+SETTINGS_FILE = "perf-tasks.toml"
+PYPROJECT_TABLE = ("tool", "perf-tasks")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Folders the workspace generates, by name, relative to the workspace root.
+
+    `target` is not listed: cargo reports where its target and build dirs are.
+    """
+
+    output_scg: str = "output/scg"
+    cache: str = "cache"
+    artifacts: str = "artifacts"
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Run folders under `output/scg/` (cleanup_old_runs)."""
+
+    output: str = "output_scg"  # a name from [outputs]
+    keep_newest: int = 10
+    keep_days: float = 14
+    # A run touched this recently, or holding a marker, is still being written.
+    active_minutes: float = 10
+    markers: list[str] = field(default_factory=lambda: ["*.lock", "RUNNING"])
+
+
+@dataclass(frozen=True)
+class ArtifactRule:
+    name: str
+    globs: list[str]
+    days: float
+
+
+def _default_artifact_rules() -> list[ArtifactRule]:
+    return [
+        ArtifactRule("benchmark JSON", ["**/*bench*.json", "**/bench*/**/*.json"], 7),
+        ArtifactRule("test reports", ["**/*junit*.xml", "**/test-report*/**", "**/*.xml"], 7),
+        ArtifactRule("data artifacts", ["**/*"], 14),
+    ]
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """Retention under `artifacts/`: the first rule whose glob matches a file decides its age limit."""
+
+    output: str = "artifacts"
+    rules: list[ArtifactRule] = field(default_factory=_default_artifact_rules)
+
+
+@dataclass(frozen=True)
+class Clean:
+    # What `clean.nuke` removes: `target` (cargo's target and build dirs) and names from [outputs].
+    nuke: list[str] = field(default_factory=lambda: ["target", "output_scg", "cache", "artifacts"])
+
+
+@dataclass(frozen=True)
+class Budgets:
+    target: int = 5 * 10**9  # bytes; written as "5 GB" in the file
+
+
+@dataclass(frozen=True)
+class Settings:
+    outputs: Outputs = field(default_factory=Outputs)
+    runs: Runs = field(default_factory=Runs)
+    artifacts: Artifacts = field(default_factory=Artifacts)
+    clean: Clean = field(default_factory=Clean)
+    budgets: Budgets = field(default_factory=Budgets)
+    source: str = "defaults"  # where these came from, for messages
+
+    def output_path(self, name: str) -> PurePosixPath:
+        """The configured relative path of output `name` (not `target`)."""
+        return PurePosixPath(getattr(self.outputs, name))
+
+
+# Fields whose TOML value is a human size string rather than an int.
+_SIZE_FIELDS = {("budgets", "target")}
+
+
+def load(root: Path) -> Settings:
+    """Settings for the workspace at `root`: its `perf-tasks.toml`, its pyproject table, or defaults."""
+    toml_path = root / SETTINGS_FILE
+    if toml_path.is_file():
+        return parse(_read_toml(toml_path), source=str(toml_path))
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table: Any = _read_toml(pyproject)
+        for key in PYPROJECT_TABLE:
+            table = table.get(key) if isinstance(table, dict) else None
+        if table is not None:
+            return parse(table, source=f"{pyproject} [tool.perf-tasks]")
+    return Settings()
+
+
+def parse(data: dict[str, Any], *, source: str) -> Settings:
+    """Validate a parsed TOML document against the schema. Pure: no I/O."""
+    sections: dict[str, Any] = {}
+    known = {f.name: f for f in dataclasses.fields(Settings) if f.name != "source"}
+    for name, value in data.items():
+        if name not in known:
+            raise ConfigError(
+                f"{source}: unknown section [{name}]; known: {', '.join(sorted(known))}"
+            )
+        cls = _SECTION_TYPES[name]
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table, got {_kind(value)}")
+        sections[name] = _build(cls, value, source=source, where=name)
+    settings = Settings(**sections, source=source)
+    _check_consistency(settings)
+    return settings
+
+
+def _check_consistency(settings: Settings) -> None:
+    names = {f.name for f in dataclasses.fields(Outputs)}
+    for key, name in (("runs.output", settings.runs.output), ("artifacts.output", settings.artifacts.output)):
+        if name not in names:
+            raise ConfigError(
+                f"{settings.source}: {key} = {name!r} is not an output; use one of {sorted(names)}"
+            )
+    for name in settings.clean.nuke:
+        if name != "target" and name not in names:
+            raise ConfigError(
+                f"{settings.source}: clean.nuke names {name!r}; use 'target' or one of {sorted(names)}"
+            )
+    for f in dataclasses.fields(Outputs):
+        check_relative(getattr(settings.outputs, f.name), what=f"outputs.{f.name}", source=settings.source)
+
+
+def check_relative(value: str, *, what: str, source: str) -> PurePosixPath:
+    """A configured path must stay inside the workspace root: relative, without `..`."""
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or value.strip() in ("", "."):
+        raise ConfigError(
+            f"{source}: {what} = {value!r} must be a relative path inside the workspace root "
+            "(no '..', not absolute)"
+        )
+    return path
+
+
+_SECTION_TYPES: dict[str, type] = {
+    "outputs": Outputs,
+    "runs": Runs,
+    "artifacts": Artifacts,
+    "clean": Clean,
+    "budgets": Budgets,
+}
+
+
+def _build(cls: type, table: dict[str, Any], *, source: str, where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise ConfigError(
+                f"{source}: unknown key {where}.{key}; known keys of [{where}]: "
+                f"{', '.join(sorted(fields))}"
+            )
+        kwargs[key] = _coerce(hints[key], value, source=source, where=f"{where}.{key}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field of a nested table is missing
+        raise ConfigError(f"{source}: [{where}] {exc}") from None
+
+
+def _coerce(hint: Any, value: Any, *, source: str, where: str) -> Any:
+    head = where.split(".")
+    if (head[0], head[-1]) in _SIZE_FIELDS:
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {where}: {exc}") from None
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {where} must be a list, got {_kind(value)}")
+        return [_coerce(inner, v, source=source, where=f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(options[0], value, source=source, where=where)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {where} must be a table, got {_kind(value)}")
+        return _build(hint, value, source=source, where=where)
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        raise ConfigError(f"{source}: {where} must be a non-negative number, got {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ConfigError(f"{source}: {where} must be a non-negative integer, got {value!r}")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{source}: {where} must be true or false, got {value!r}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{source}: {where} must be a string, got {_kind(value)}")
+    raise AssertionError(f"no coercion for {hint!r}")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except ParseError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    data: dict[str, Any] = doc.unwrap()
+    return data

@@ -1,0 +1,103 @@
+"""Which workspace we work on, and where cargo puts its outputs.
+
+The target and build dirs come from `cargo metadata --no-deps`; we never assume `./target`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from perf_tasks.errors import CommandFailed, ToolMissing, UnsafePathError, WorkspaceError
+
+ROOT_ENV = "PERF_TASKS_ROOT"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path  # absolute, symlinks resolved
+    target_dir: Path
+    build_dir: Path  # equal to target_dir unless cargo's build-dir is set elsewhere
+
+    @property
+    def cargo_dirs(self) -> tuple[Path, ...]:
+        """The target dir, and the build dir when it is a different place."""
+        if self.build_dir == self.target_dir:
+            return (self.target_dir,)
+        return (self.target_dir, self.build_dir)
+
+    def label(self, path: Path) -> str:
+        """A short name for messages: relative to the root when inside it."""
+        try:
+            rel = path.relative_to(self.root)
+        except ValueError:
+            return str(path)
+        return f"{rel}/" if path.is_dir() else str(rel)
+
+
+def resolve_root(
+    flag: str | None, *, env: Mapping[str, str], config_root: str | None, cwd: Path
+) -> Path:
+    """`--root`, else `PERF_TASKS_ROOT`, else invoke's `perf.root`, else the current directory."""
+    chosen = flag or env.get(ROOT_ENV) or config_root or str(cwd)
+    root = (cwd / Path(chosen).expanduser()).resolve()
+    if not root.is_dir():
+        raise WorkspaceError(f"workspace root {root} is not a directory: pass --root PATH")
+    refuse_dangerous_root(root, home=Path(env.get("HOME", "~")).expanduser())
+    return root
+
+
+def refuse_dangerous_root(root: Path, *, home: Path) -> None:
+    if root == Path(root.anchor):
+        raise UnsafePathError(f"refusing to work on {root}: pass --root with a workspace folder")
+    try:
+        same_as_home = root == home.resolve()
+    except OSError:
+        same_as_home = False
+    if same_as_home:
+        raise UnsafePathError(
+            f"refusing to work on your home directory {root}: pass --root with a workspace folder"
+        )
+
+
+def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
+    """Ask cargo where this workspace's target and build dirs are."""
+    if not (root / "Cargo.toml").is_file():
+        raise WorkspaceError(
+            f"no Cargo.toml in {root}: run from a Rust workspace or pass --root PATH"
+        )
+    metadata = cargo_metadata(root, env=env)
+    target = Path(metadata["target_directory"]).resolve()
+    build = Path(metadata.get("build_directory") or target).resolve()
+    return Workspace(root=root, target_dir=target, build_dir=build)
+
+
+def cargo_metadata(root: Path, *, env: Mapping[str, str] | None = None) -> dict[str, object]:
+    cargo = cargo_program(env)
+    proc = subprocess.run(
+        [cargo, "metadata", "--no-deps", "--format-version", "1"],
+        cwd=root,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        raise CommandFailed(f"`cargo metadata` failed in {root}:\n{tail}")
+    data: dict[str, object] = json.loads(proc.stdout)
+    return data
+
+
+def cargo_program(env: Mapping[str, str] | None = None) -> str:
+    """The cargo to run: `$CARGO` if set, else `cargo` on PATH."""
+    env = os.environ if env is None else env
+    cargo = env.get("CARGO") or shutil.which("cargo", path=env.get("PATH"))
+    if not cargo:
+        raise ToolMissing("cargo is not on PATH: install Rust (https://rustup.rs) or set $CARGO")
+    return cargo
