@@ -132,7 +132,10 @@ def parse(data: dict[str, Any], *, source: str) -> Settings:
 
 def _check_consistency(settings: Settings) -> None:
     names = {f.name for f in dataclasses.fields(Outputs)}
-    for key, name in (("runs.output", settings.runs.output), ("artifacts.output", settings.artifacts.output)):
+    for key, name in (
+        ("runs.output", settings.runs.output),
+        ("artifacts.output", settings.artifacts.output),
+    ):
         if name not in names:
             raise ConfigError(
                 f"{settings.source}: {key} = {name!r} is not an output; use one of {sorted(names)}"
@@ -143,7 +146,9 @@ def _check_consistency(settings: Settings) -> None:
                 f"{settings.source}: clean.nuke names {name!r}; use 'target' or one of {sorted(names)}"
             )
     for f in dataclasses.fields(Outputs):
-        check_relative(getattr(settings.outputs, f.name), what=f"outputs.{f.name}", source=settings.source)
+        check_relative(
+            getattr(settings.outputs, f.name), what=f"outputs.{f.name}", source=settings.source
+        )
 
 
 def check_relative(value: str, *, what: str, source: str) -> PurePosixPath:
@@ -195,7 +200,9 @@ def _coerce(hint: Any, value: Any, *, source: str, where: str) -> Any:
         (inner,) = typing.get_args(hint)
         if not isinstance(value, list):
             raise ConfigError(f"{source}: {where} must be a list, got {_kind(value)}")
-        return [_coerce(inner, v, source=source, where=f"{where}[{i}]") for i, v in enumerate(value)]
+        return [
+            _coerce(inner, v, source=source, where=f"{where}[{i}]") for i, v in enumerate(value)
+        ]
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         if value is None:

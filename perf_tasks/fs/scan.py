@@ -254,8 +254,7 @@ class _Walker:
                 except OSError as exc:
                     part.errors.append((os.path.join(directory, name), exc.strerror or str(exc)))
                     continue
-                if st.st_mtime > newest:
-                    newest = st.st_mtime
+                newest = max(newest, st.st_mtime)
                 if stat.S_ISDIR(st.st_mode):
                     nbytes += st.st_blocks * BLOCK
                     if recurse:
@@ -301,8 +300,7 @@ class _Walker:
                                 (os.path.join(current, entry.name), exc.strerror or str(exc))
                             )
                             continue
-                        if st.st_mtime > newest:
-                            newest = st.st_mtime
+                        newest = max(newest, st.st_mtime)
                         if isdir(st.st_mode):
                             child = os.path.join(current, entry.name)
                             if child not in excluded:

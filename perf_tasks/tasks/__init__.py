@@ -1,0 +1,16 @@
+"""invoke collections. These modules import only invoke and the standard library at load time, so
+that `invoke --list` stays fast; each task imports what it needs when it runs."""
+
+from __future__ import annotations
+
+from invoke import Collection
+
+
+def namespace() -> Collection:
+    """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
+    from perf_tasks.tasks import clean
+
+    ns = Collection()
+    ns.add_collection(clean.ns)
+    ns.configure({"perf": {"root": None}})
+    return ns

@@ -1,0 +1,115 @@
+"""`invoke clean*`: free disk space that the workspace's builds and runs left behind."""
+
+from __future__ import annotations
+
+from invoke import Collection, Context, Exit, task
+
+from perf_tasks.tasks._edge import DRY_RUN_HELP, JSON_HELP, ROOT_HELP, root_of, task_edge
+
+HELP = {
+    "root": ROOT_HELP,
+    "dry_run": DRY_RUN_HELP,
+    "json": JSON_HELP,
+    "verbose": "List every item and skip",
+    "force": "Also clean profiles that a running cargo build holds",
+}
+# Deleting more than this is worth a progress bar.
+_LARGE_BYTES = 500 * 10**6
+_LARGE_FILES = 20_000
+
+
+def _clean(
+    c: Context,
+    mode: str,
+    *,
+    root: str | None,
+    dry_run: bool,
+    json: bool,
+    verbose: bool,
+    force: bool,
+    ask: bool = False,
+) -> None:
+    with task_edge():
+        import dataclasses
+        import os
+        import time
+        from contextlib import nullcontext
+
+        from perf_tasks import settings as settings_mod
+        from perf_tasks import workspace
+        from perf_tasks.clean import run
+        from perf_tasks.clean.safety import Guard, run_lock
+        from perf_tasks.ui.clean_view import render
+        from perf_tasks.ui.output import Output
+        from perf_tasks.units import format_bytes
+
+        out = Output(json=json)
+        path = root_of(c, root)
+        config = settings_mod.load(path)
+        ws = workspace.load(path)
+        guard = Guard.for_workspace(ws)
+        # A real run holds the workspace so that two of them (two cron jobs) never collide.
+        with nullcontext() if dry_run else run_lock(ws.root):
+            plan, scanned = run.plan(mode, guard, config, now=time.time(), force=force)
+            if ask and not dry_run and plan.items:
+                question = (
+                    f"Remove {len(plan.items)} items ({format_bytes(plan.bytes)}) under {ws.root}?"
+                )
+                if not out.confirm(question):
+                    raise Exit("nothing removed", code=1)
+            large = plan.bytes >= _LARGE_BYTES or sum(i.files for i in plan.items) >= _LARGE_FILES
+            with out.progress("removing", large=large and not dry_run) as progress:
+                report = run.execute(
+                    plan, scanned, guard, dry_run=dry_run, force=force, progress=progress
+                )
+        if mode == "cache":
+            extras = run.cache_extras(os.environ, now=time.time())
+            report = dataclasses.replace(report, extra=extras)
+        render(out, report, verbose=verbose)
+        if not report.dry_run and not report.ok:
+            raise Exit(code=1)
+
+
+@task(default=True, help=HELP)
+def routine(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
+    """Routine cleanup: old runs and artifacts by policy; never costs the next build anything."""
+    _clean(c, "routine", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force)
+
+
+@task(help={**HELP, "yes": "Do not ask for confirmation on a terminal"})
+def nuke(c, root=None, dry_run=False, json=False, verbose=False, force=False, yes=False):  # type: ignore[no-untyped-def]
+    """Remove everything the workspace generates: target and build dirs, output/scg, cache, artifacts."""
+    _clean(
+        c, "nuke", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force, ask=not yes
+    )
+
+
+@task(help=HELP)
+def runs(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
+    """Remove old run folders under output/scg/ (keep the newest 10 and any younger than 14 days)."""
+    _clean(c, "runs", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force)
+
+
+@task(help=HELP)
+def artifacts(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
+    """Apply artifact retention under artifacts/ (benchmarks 7 d, test reports 7 d, data 14 d)."""
+    _clean(c, "artifacts", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force)
+
+
+@task(help=HELP)
+def cache(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
+    """Remove incremental caches, nextest's store and doc/; report what ~/.cargo holds."""
+    _clean(c, "cache", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force)
+
+
+@task(help=HELP)
+def target(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
+    """Bring the target dir under its budget (not available yet)."""
+    raise Exit(
+        "error: clean.target is not available yet: the exact stale-unit sweep it needs is still "
+        "being built; use clean.cache or clean.nuke meanwhile",
+        code=2,
+    )
+
+
+ns = Collection("clean", routine, nuke, runs, artifacts, cache, target)

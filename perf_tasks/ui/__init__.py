@@ -1,0 +1,1 @@
+"""The one place that prints: consoles, tables, progress and JSON."""

@@ -1,0 +1,160 @@
+"""How a cleaning report looks: a table per category, the skips, the errors, one closing line."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from perf_tasks.clean.model import SCHEMA_VERSION, Item, Report
+from perf_tasks.ui.output import Output
+from perf_tasks.units import format_bytes, format_seconds
+
+MAX_LISTED = 25
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    removed = {i.path for i in report.removed}
+    plan = report.plan
+    by_category: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "bytes": 0})
+    for item in plan.items:
+        by_category[item.category]["items"] += 1
+        by_category[item.category]["bytes"] += item.bytes
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "mode": plan.mode,
+        "dry_run": report.dry_run,
+        "root": str(plan.root),
+        "items": [
+            {
+                "path": str(i.path),
+                "bytes": i.bytes,
+                "files": i.files,
+                "category": i.category,
+                "reason": i.reason,
+                "removed": i.path in removed,
+            }
+            for i in plan.items
+        ],
+        "totals": {
+            "items": len(plan.items),
+            "bytes": plan.bytes,
+            "freed_bytes": report.freed_bytes,
+            "removed_items": len(report.removed),
+            "by_category": dict(by_category),
+        },
+        "areas": [
+            {"label": a.label, "path": str(a.path), "bytes_before": a.bytes, "bytes_after": b.bytes}
+            for a, b in zip(plan.areas, report.areas_after or plan.areas)
+        ],
+        "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
+        "errors": [
+            {"path": str(e.path), "error": e.error} for e in (*report.errors, *plan.scan_errors)
+        ],
+        "notes": list(plan.notes),
+        "elapsed_s": round(report.elapsed_s, 3),
+        **report.extra,
+    }
+
+
+def render(out: Output, report: Report, *, verbose: bool = False) -> None:
+    if out.json:
+        out.emit_json(report_json(report))
+        _closing(out, report)
+        return
+    plan = report.plan
+    for note in plan.notes:
+        out.line(f"note: {note}")
+    items = plan.items
+    if items and (verbose or report.dry_run or len(items) <= MAX_LISTED):
+        verb = "would remove" if report.dry_run else "removed"
+        removed = {i.path for i in report.removed}
+        shown = items if verbose else items[:MAX_LISTED]
+        for item in shown:
+            if report.dry_run or item.path in removed:
+                out.line(
+                    f"{verb} {_rel(plan.root, item.path)} ({format_bytes(item.bytes)}): {item.reason}"
+                )
+        if len(items) > len(shown):
+            out.line(f"... and {len(items) - len(shown)} more (--verbose lists them all)")
+    if items:
+        _table(out, report)
+    if report.skipped:
+        out.line(f"skipped {len(report.skipped)}:")
+        for skip in report.skipped[: None if verbose else MAX_LISTED]:
+            out.line(f"  {_rel(plan.root, skip.path)}: {skip.reason}")
+        if not verbose and len(report.skipped) > MAX_LISTED:
+            out.line(f"  ... and {len(report.skipped) - MAX_LISTED} more (--verbose)")
+    for failure in (*report.errors, *plan.scan_errors):
+        out.line(f"error: {_rel(plan.root, failure.path)}: {failure.error}", style="red")
+    extra = report.extra.get("cargo_home")
+    if isinstance(extra, dict):
+        _cargo_home(out, extra)
+    _closing(out, report)
+
+
+def _table(out: Output, report: Report) -> None:
+    from rich.table import Table
+
+    removed = {i.path for i in report.removed}
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for item in report.plan.items:
+        row = rows[item.category]
+        row[0] += 1
+        row[1] += item.bytes
+        row[2] += item.bytes if (report.dry_run or item.path in removed) else 0
+    title = "would free" if report.dry_run else "freed"
+    table = Table(title=None, show_edge=False, pad_edge=False)
+    table.add_column("category")
+    table.add_column("items", justify="right")
+    table.add_column("size", justify="right")
+    table.add_column(title, justify="right")
+    for category, (count, nbytes, done) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
+        table.add_row(category, str(count), format_bytes(nbytes), format_bytes(done))
+    out.console.print(table)
+
+
+def _cargo_home(out: Output, data: dict[str, Any]) -> None:
+    out.line(f"{data['path']} (reported, never cleaned here):")
+    for name, nbytes in data["parts"].items():
+        out.line(f"  {name}: {format_bytes(nbytes)}")
+    free = data.get("gc_would_free_bytes")
+    if free is None:
+        out.line("  cargo's gc: no usage database yet")
+    else:
+        entries = sum(data["gc_would_drop_entries"].values())
+        out.line(
+            f"  cargo's gc would drop {entries} entries ({format_bytes(free)}) unused for longer "
+            "than its default ages: `cargo clean gc` does it"
+        )
+
+
+def closing_line(report: Report) -> str:
+    plan = report.plan
+    labels = [a.label for a in plan.areas]
+    name = ", ".join(labels) if len(labels) <= 3 else f"{len(labels)} folders"
+    before = sum(a.bytes for a in plan.areas)
+    after = sum(a.bytes for a in report.areas_after) if report.areas_after else before
+    delta = after - before
+    pct = f", {100 * delta / before:+.0f}%" if before else ""
+    change = f"{format_bytes(delta)}{pct}".replace("-", "\u2212")
+    if delta >= 0:
+        change = "+" + change if delta else "\u00b10"
+    line = f"{name or 'nothing'} {format_bytes(before)} \u2192 {format_bytes(after)} ({change})"
+    if report.dry_run:
+        return f"dry run: {line} if applied; nothing was removed"
+    return f"{line} in {format_seconds(report.elapsed_s)}"
+
+
+def _closing(out: Output, report: Report) -> None:
+    out.line(closing_line(report), style="bold")
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["Item", "closing_line", "render", "report_json"]

@@ -1,0 +1,109 @@
+"""Output for one task run. Human text goes to stdout, or to stderr when `--json` owns stdout.
+
+There is one `Output` per run, made at the task edge and passed down; no module keeps a global
+console. Markup and highlighting are off, because paths may contain `[`.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class Output:
+    def __init__(
+        self,
+        *,
+        json: bool = False,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        width: int | None = None,
+        force_terminal: bool | None = None,
+    ) -> None:
+        from rich.console import Console
+
+        self.json = json
+        self._stdout = stdout or sys.stdout
+        human = stderr or sys.stderr if json else self._stdout
+        self.console: Console = Console(
+            file=human,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            width=width,
+            force_terminal=force_terminal,
+            soft_wrap=False,
+        )
+
+    @property
+    def interactive(self) -> bool:
+        return self.console.is_terminal
+
+    def line(self, text: str = "", *, style: str | None = None) -> None:
+        self.console.print(text, style=style, soft_wrap=True)
+
+    def warn(self, text: str) -> None:
+        self.console.print(f"warning: {text}", style="yellow", soft_wrap=True)
+
+    def emit_json(self, data: Any) -> None:
+        """The JSON document: the only thing written to stdout in --json mode."""
+        self._stdout.write(jsonlib.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+        self._stdout.flush()
+
+    def confirm(self, question: str) -> bool:
+        """Ask once on a terminal; never wait for input anywhere else."""
+        if not self.interactive:
+            return True
+        answer = self.console.input(f"{question} [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    @contextmanager
+    def progress(self, description: str, *, large: bool) -> Iterator[Callable[[int, int], None]]:
+        """A byte progress bar on a terminal, a few plain lines elsewhere, nothing for small work."""
+        if not large:
+            yield lambda done, total: None
+            return
+        if self.interactive:
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(binary_units=False),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task(description, total=None)
+
+                def update(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                yield update
+            return
+        started = time.monotonic()
+        last_step = [-1]
+
+        def plain(done: int, total: int) -> None:
+            step = 4 * done // total if total else 4
+            if step != last_step[0]:
+                last_step[0] = step
+                self.line(
+                    f"{description}: {100 * done // max(total, 1)}% "
+                    f"({time.monotonic() - started:.1f} s)"
+                )
+
+        yield plain
