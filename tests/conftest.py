@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import git  # noqa: F401  (re-exported for tests that import it from here)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "demo-workspace"
@@ -58,12 +59,3 @@ def demo_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_copy(demo_built: Path, tmp_path: Path) -> Iterator[Path]:
     """A private copy of the built demo workspace (target dir included) that a test may change."""
     yield copy_tree(demo_built, tmp_path / "ws")
-
-
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )

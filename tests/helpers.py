@@ -1,0 +1,64 @@
+"""Small builders for tests: a tiny cargo workspace with a hand-made target dir, git, du."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from perf_tasks.clean.safety import CACHEDIR_SIGNATURE
+
+TAG = CACHEDIR_SIGNATURE + b"\n# This file is a cache directory tag created by cargo.\n"
+
+
+def du(*paths: Path) -> int:
+    out = subprocess.run(
+        ["du", "-s", "-c", "-B1", *map(str, paths)], capture_output=True, text=True, check=True
+    ).stdout
+    return int(out.strip().splitlines()[-1].split()[0])
+
+
+def write(path: Path, data: bytes | str = b"x" * 5000) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def tiny_workspace(root: Path, *, tag: bool = True) -> Path:
+    """A one-crate cargo workspace whose target dir looks like cargo's (no compile needed)."""
+    write(root / "Cargo.toml", '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(root / "src" / "lib.rs", "pub fn one() -> u32 { 1 }\n")
+    target = root / "target"
+    if tag:
+        write(target / "CACHEDIR.TAG", TAG)
+    else:
+        target.mkdir(parents=True)
+    write(target / "debug" / ".cargo-lock", b"")
+    write(target / "debug" / "deps" / "libtiny-0123abcd.rlib", b"r" * 40_000)
+    write(target / "debug" / "deps" / "tiny-0123abcd.d", "deps")
+    write(target / "debug" / "incremental" / "tiny-1x2y" / "s-abc" / "dep-graph.bin", b"g" * 9000)
+    write(target / "debug" / ".fingerprint" / "tiny-0123abcd" / "lib-tiny", "fp")
+    write(target / "doc" / "tiny" / "index.html", "<html>")
+    write(target / "release" / ".cargo-lock", b"")
+    write(target / "release" / "deps" / "libtiny-99.rlib", b"R" * 30_000)
+    return root
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def age(path: Path, days: float) -> None:
+    """Set the mtime of `path` and everything inside it to `days` ago."""
+    import time
+
+    when = time.time() - days * 86400
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in [*dirnames, *filenames]:
+            os.utime(os.path.join(dirpath, name), (when, when), follow_symlinks=False)
+    os.utime(path, (when, when))
