@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+exec "${PERF_TASKS_PYTHON:-python3}" -m perf_tasks.legacy cleanup_old_runs "$@"
