@@ -79,6 +79,21 @@ class Budgets:
     target: int = 5 * 10**9  # bytes; written as "5 GB" in the file
 
 
+def _default_stale_commands() -> list[list[str]]:
+    return [["cargo", "build", "--workspace"], ["cargo", "test", "--workspace", "--no-run"]]
+
+
+@dataclass(frozen=True)
+class Stale:
+    """The stale-unit sweep (docs/stale-sweep.md): what the team builds is what stays."""
+
+    # The cargo commands whose units are kept; they must build on stable for any workspace.
+    commands: list[list[str]] = field(default_factory=_default_stale_commands)
+    incremental: bool = True  # also sweep incremental sessions no live unit uses
+    incremental_keep: int = 1  # sessions kept per live unit, the nearest in time first
+    shared: bool = False  # sweep a target dir outside the workspace root (other workspaces' units)
+
+
 @dataclass(frozen=True)
 class Settings:
     outputs: Outputs = field(default_factory=Outputs)
@@ -86,6 +101,7 @@ class Settings:
     artifacts: Artifacts = field(default_factory=Artifacts)
     clean: Clean = field(default_factory=Clean)
     budgets: Budgets = field(default_factory=Budgets)
+    stale: Stale = field(default_factory=Stale)
     source: str = "defaults"  # where these came from, for messages
 
     def output_path(self, name: str) -> PurePosixPath:
@@ -168,6 +184,7 @@ _SECTION_TYPES: dict[str, type] = {
     "artifacts": Artifacts,
     "clean": Clean,
     "budgets": Budgets,
+    "stale": Stale,
 }
 
 

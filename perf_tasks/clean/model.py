@@ -10,8 +10,10 @@ SCHEMA_VERSION = 1
 # Categories, as they appear in tables and JSON.
 TARGET = "target"
 BUILD = "build-dir"
-STALE = "stale"
+STALE = "stale"  # a unit (hash) the configured commands no longer build
 INCREMENTAL = "incremental"
+PROFILE = "profile"  # a whole profile or triple dir the configured commands do not use
+CARGO_OUTPUT = "cargo-output"  # target/tmp, target/package: cargo makes them again when needed
 DOC = "doc"
 NEXTEST = "nextest"
 RUNS = "runs"
@@ -64,6 +66,7 @@ class Plan:
     areas: tuple[Area, ...]
     notes: tuple[str, ...] = ()  # things the user should know ("stale sweep: not yet", ...)
     scan_errors: tuple[Failure, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)  # mode-specific facts (stale sweep, ...)
 
     @property
     def bytes(self) -> int:
