@@ -94,6 +94,23 @@ class Stale:
     shared: bool = False  # sweep a target dir outside the workspace root (other workspaces' units)
 
 
+def _default_baseline_build() -> list[str]:
+    return ["build", "--workspace"]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """`invoke baseline` (docs/baseline.md): what it times, and where it writes its record."""
+
+    dir: str = "docs/performance"  # Baseline.md and baseline.json, relative to the workspace root
+    build: list[str] = field(default_factory=_default_baseline_build)  # cargo args of the build
+    touch: str = ""  # the source build.incremental touches; "" = the most depended-on crate root
+    test_profile: str = "ci"  # nextest profile; ours (no retries, no fail-fast, JUnit) fills gaps
+    runs: int = 3
+    warmup: int = 0
+    cold_runs: int = 1  # the cold build (--cold) is slow: once by default
+
+
 @dataclass(frozen=True)
 class Settings:
     outputs: Outputs = field(default_factory=Outputs)
@@ -102,6 +119,7 @@ class Settings:
     clean: Clean = field(default_factory=Clean)
     budgets: Budgets = field(default_factory=Budgets)
     stale: Stale = field(default_factory=Stale)
+    baseline: Baseline = field(default_factory=Baseline)
     source: str = "defaults"  # where these came from, for messages
 
     def output_path(self, name: str) -> PurePosixPath:
@@ -185,6 +203,7 @@ _SECTION_TYPES: dict[str, type] = {
     "clean": Clean,
     "budgets": Budgets,
     "stale": Stale,
+    "baseline": Baseline,
 }
 
 
