@@ -6,11 +6,10 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 
-from perf_tasks.clean import cargo_home
+from perf_tasks.clean import cargo_home, stale
 from perf_tasks.clean.apply import Progress, apply
 from perf_tasks.clean.model import Area, Plan, Report
 from perf_tasks.clean.plan import (
-    Selection,
     build_plan,
     measure_areas,
     select_artifacts,
@@ -23,14 +22,26 @@ from perf_tasks.clean.safety import Guard
 from perf_tasks.fs.scan import Scan
 from perf_tasks.settings import Settings
 
-MODES = ("routine", "nuke", "runs", "artifacts", "cache")
+MODES = ("routine", "nuke", "runs", "artifacts", "cache", "target")
 
 
 def plan(
-    mode: str, guard: Guard, settings: Settings, *, now: float, force: bool = False
+    mode: str,
+    guard: Guard,
+    settings: Settings,
+    *,
+    now: float,
+    force: bool = False,
+    stale_options: stale.Options | None = None,
+    within_budget: bool = False,
 ) -> tuple[Plan, Scan]:
-    """The full plan of `mode`: what would go, why, and how big it is."""
+    """The full plan of `mode`: what would go, why, and how big it is.
+
+    `routine` and `target` run the configured cargo commands to learn the keep-set
+    (`stale_options` says how); `within_budget` makes `target` clean a dir that is under budget.
+    """
     selection = select_unfinished(guard)
+    facts: dict[str, object] = {}
     if mode == "nuke":
         selection.extend(select_nuke(guard, settings))
     elif mode == "runs":
@@ -42,12 +53,26 @@ def plan(
     elif mode == "routine":
         selection.extend(select_runs(guard, settings, now=now))
         selection.extend(select_artifacts(guard, settings, now=now))
-        selection.extend(
-            Selection(notes=["the stale-unit sweep of the target dir is not available yet"])
+        sweep = stale.select_stale(guard, settings, stale_options or stale.Options())
+        selection.extend(sweep.selection)
+        facts["stale"] = sweep.facts
+    elif mode == "target":
+        sweep = stale.select_target(
+            guard, settings, stale_options or stale.Options(), base=selection, force=within_budget
         )
+        selection.extend(sweep.selection)
+        facts.update(_target_facts(sweep.facts))
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    return build_plan(mode, guard, selection, force=force)
+    planned, scanned = build_plan(mode, guard, selection, force=force)
+    return dataclasses.replace(planned, extra=facts), scanned
+
+
+def _target_facts(facts: dict[str, object]) -> dict[str, object]:
+    """`{"budget": ..., "stale": ...}`: the stale sweep's facts apart, when it ran."""
+    rest = dict(facts)
+    budget = rest.pop("budget", None)
+    return {"budget": budget, **({"stale": rest} if rest else {})}
 
 
 def execute(
@@ -66,9 +91,12 @@ def execute(
             skipped=plan.skipped,
             freed_bytes=plan.freed_bytes,
             areas_after=_projected(plan),
+            extra=dict(plan.extra),
         )
     report = apply(plan, guard=guard, force=force, progress=progress, freed=scanned.freed)
-    return dataclasses.replace(report, areas_after=measure_areas(plan.areas))
+    return dataclasses.replace(
+        report, areas_after=measure_areas(plan.areas), extra={**plan.extra, **report.extra}
+    )
 
 
 def _projected(plan: Plan) -> tuple[Area, ...]:
@@ -94,3 +122,9 @@ ConfirmFn = Callable[[Plan], bool]
 
 def environment() -> Mapping[str, str]:
     return os.environ
+
+
+def build_failed(report: Report) -> bool:
+    """Did a configured command fail (with --build: the build the user asked for)?"""
+    facts = report.extra.get("stale")
+    return isinstance(facts, dict) and facts.get("status") == "failed"

@@ -13,6 +13,10 @@ HELP = {
     "verbose": "List every item and skip",
     "force": "Also clean profiles that a running cargo build holds",
 }
+STALE_HELP = {
+    "build": "Run the configured cargo commands first, letting them compile (see [stale] commands)",
+    "shared": "Also sweep a target dir outside the workspace root (a shared CARGO_TARGET_DIR)",
+}
 # Deleting more than this is worth a progress bar.
 _LARGE_BYTES = 500 * 10**6
 _LARGE_FILES = 20_000
@@ -28,6 +32,9 @@ def _clean(
     verbose: bool,
     force: bool,
     ask: bool = False,
+    build: bool = False,
+    shared: bool | None = None,
+    within_budget: bool = False,
 ) -> None:
     with task_edge():
         import dataclasses
@@ -37,7 +44,7 @@ def _clean(
 
         from perf_tasks import settings as settings_mod
         from perf_tasks import workspace
-        from perf_tasks.clean import run
+        from perf_tasks.clean import run, stale
         from perf_tasks.clean.safety import Guard, run_lock
         from perf_tasks.ui.clean_view import render
         from perf_tasks.ui.output import Output
@@ -48,9 +55,20 @@ def _clean(
         config = settings_mod.load(path)
         ws = workspace.load(path)
         guard = Guard.for_workspace(ws)
+        options = stale.Options(
+            build=build, shared=shared, env=dict(os.environ), on_status=out.line
+        )
         # A real run holds the workspace so that two of them (two cron jobs) never collide.
         with nullcontext() if dry_run else run_lock(ws.root):
-            plan, scanned = run.plan(mode, guard, config, now=time.time(), force=force)
+            plan, scanned = run.plan(
+                mode,
+                guard,
+                config,
+                now=time.time(),
+                force=force,
+                stale_options=options,
+                within_budget=within_budget,
+            )
             if ask and not dry_run and plan.items:
                 question = (
                     f"Remove {len(plan.items)} items ({format_bytes(plan.bytes)}) under {ws.root}?"
@@ -68,12 +86,34 @@ def _clean(
         render(out, report, verbose=verbose)
         if not report.dry_run and not report.ok:
             raise Exit(code=1)
+        if build and run.build_failed(report):
+            raise Exit(code=1)  # the build the user asked for failed; the note says why
 
 
-@task(default=True, help=HELP)
-def routine(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
-    """Routine cleanup: old runs and artifacts by policy; never costs the next build anything."""
-    _clean(c, "routine", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force)
+@task(default=True, help={**HELP, **STALE_HELP})
+def routine(  # type: ignore[no-untyped-def]
+    c,
+    *,
+    root=None,
+    dry_run=False,
+    json=False,
+    verbose=False,
+    force=False,
+    build=False,
+    shared=False,
+):
+    """Routine cleanup: stale units, stale incremental caches, old runs and artifacts."""
+    _clean(
+        c,
+        "routine",
+        root=root,
+        dry_run=dry_run,
+        json=json,
+        verbose=verbose,
+        force=force,
+        build=build,
+        shared=shared or None,
+    )
 
 
 @task(help={**HELP, "yes": "Do not ask for confirmation on a terminal"})
@@ -102,13 +142,36 @@ def cache(c, root=None, dry_run=False, json=False, verbose=False, force=False): 
     _clean(c, "cache", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force)
 
 
-@task(help=HELP)
-def target(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
-    """Bring the target dir under its budget (not available yet)."""
-    raise Exit(
-        "error: clean.target is not available yet: the exact stale-unit sweep it needs is still "
-        "being built; use clean.cache or clean.nuke meanwhile",
-        code=2,
+@task(
+    help={
+        **HELP,
+        **STALE_HELP,
+        "force": "Clean even when the target dir is within its budget ([budgets] target)",
+    }
+)
+def target(  # type: ignore[no-untyped-def]
+    c,
+    *,
+    root=None,
+    dry_run=False,
+    json=False,
+    verbose=False,
+    force=False,
+    build=False,
+    shared=False,
+):
+    """Bring the target dir under its budget: stale units, then unused profiles, largest first."""
+    _clean(
+        c,
+        "target",
+        root=root,
+        dry_run=dry_run,
+        json=json,
+        verbose=verbose,
+        force=False,  # a running build's profiles stay untouched here: --force means the budget
+        build=build,
+        shared=shared or None,
+        within_budget=force,
     )
 
 

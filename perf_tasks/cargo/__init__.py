@@ -1,0 +1,1 @@
+"""What cargo builds and where it puts it: commands, their JSON messages, the unit layout."""

@@ -1,0 +1,262 @@
+"""Run the configured cargo commands and read what they produce, without letting them compile.
+
+Each command runs with JSON messages, in its own process group, with the caller's environment. We
+watch both streams line by line. The moment cargo shows it has work to do (a `Compiling` status on
+stderr, an artifact that is not fresh, a build script that just ran), the whole group is killed and
+the probe says the build is not up to date: a keep-set is all or nothing. With `build=True` the
+commands may compile; their messages then describe what they built.
+
+Every path a message names is `lstat`ed when the message arrives, because an uplifted file
+(`target/debug/foo`) is re-linked by each command that produces it, and it is the link at that
+moment that tells which unit it came from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from perf_tasks.cargo.messages import (
+    BLOCKING_STATUS,
+    WORK_STATUSES,
+    Artifact,
+    Finished,
+    ScriptRun,
+    json_command,
+    parse_line,
+    status_word,
+)
+from perf_tasks.workspace import cargo_program
+
+FRESH = "fresh"  # every command found everything up to date
+BUILT = "built"  # --build: the commands ran and may have compiled
+NOT_UP_TO_DATE = "not-up-to-date"
+FAILED = "failed"
+BUSY = "busy"
+
+_JOIN_TIMEOUT_S = 5.0
+_TAIL_LINES = 6
+# What a build script's run writes each time it runs (classic layout, then the new `run/` dir).
+_RUN_FILES = ("invoked.timestamp", "output", "root-output", "stdout")
+
+
+@dataclass(frozen=True)
+class FileId:
+    """A file as `lstat` saw it: enough to find its other hard links, and its age."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    argv: tuple[str, ...]  # as configured
+    artifacts: tuple[Artifact, ...]
+    scripts: tuple[ScriptRun, ...]
+    seen: Mapping[Path, FileId] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Probe:
+    status: str
+    detail: str  # one line for the user; empty when all went well
+    outputs: tuple[CommandOutput, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (FRESH, BUILT)
+
+
+StatusFn = Callable[[str], None]
+
+
+def run_commands(
+    commands: Sequence[Sequence[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    build: bool = False,
+    on_status: StatusFn | None = None,
+) -> Probe:
+    """Run each command in turn; stop at the first that would compile (unless `build`) or fails."""
+    program = cargo_program(env)
+    outputs: list[CommandOutput] = []
+    for argv in commands:
+        result = _run_one(
+            tuple(argv),
+            json_command(argv, program=program),
+            cwd=cwd,
+            env=env,
+            build=build,
+            on_status=on_status,
+        )
+        if isinstance(result, Probe):
+            return Probe(result.status, result.detail, tuple(outputs))
+        outputs.append(result)
+    return Probe(BUILT if build else FRESH, "", tuple(outputs))
+
+
+def _run_one(
+    argv: tuple[str, ...],
+    full: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    build: bool,
+    on_status: StatusFn | None,
+) -> CommandOutput | Probe:
+    shown = shlex.join(argv)
+    started = time.time()
+    artifacts: list[Artifact] = []
+    scripts: list[ScriptRun] = []
+    seen: dict[Path, FileId] = {}
+    tail: deque[str] = deque(maxlen=_TAIL_LINES)
+    finished_ok: bool | None = None
+    stop: Probe | None = None
+    try:
+        proc = subprocess.Popen(
+            full,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # one group: killing it stops rustc and build scripts too
+        )
+    except OSError as exc:
+        return Probe(FAILED, f"cannot run `{shown}`: {exc.strerror or exc}")
+    with _lines(proc) as lines:
+        try:
+            for stream, line in lines:
+                if stream == "err":
+                    text = line.rstrip("\n")
+                    tail.append(text)
+                    word = status_word(text)
+                    if build:
+                        if on_status is not None and word:
+                            on_status(text)
+                    elif word in WORK_STATUSES:
+                        stop = Probe(NOT_UP_TO_DATE, f"`{shown}` would compile: {text.strip()}")
+                    elif word == BLOCKING_STATUS:
+                        stop = Probe(BUSY, f"`{shown}` waits for a lock: {text.strip()}")
+                else:
+                    message = parse_line(line)
+                    if isinstance(message, Artifact):
+                        artifacts.append(message)
+                        for path in message.paths:
+                            file_id = _file_id(path)
+                            if file_id is not None:
+                                seen[path] = file_id
+                        if not message.fresh and not build:
+                            stop = Probe(
+                                NOT_UP_TO_DATE,
+                                f"`{shown}` would compile {message.crate_name} "
+                                f"({message.package_id})",
+                            )
+                    elif isinstance(message, ScriptRun):
+                        scripts.append(message)
+                        if not build and _ran_since(message.out_dir, started):
+                            stop = Probe(
+                                NOT_UP_TO_DATE,
+                                f"`{shown}` would run the build script of {message.package_id}",
+                            )
+                    elif isinstance(message, Finished):
+                        finished_ok = message.success
+                if stop is not None:
+                    _kill(proc)
+                    return stop
+        finally:
+            if proc.poll() is None:  # interrupted, or one of our own errors: leave nothing running
+                _kill(proc)
+    code = proc.wait()
+    if code != 0 or finished_ok is False:
+        last = " / ".join(t.strip() for t in tail if t.strip()) or "no output"
+        return Probe(FAILED, f"`{shown}` failed (exit {code}): {last}")
+    return CommandOutput(argv, tuple(artifacts), tuple(scripts), seen)
+
+
+@contextlib.contextmanager
+def _lines(proc: subprocess.Popen[bytes]) -> Iterator[Iterator[tuple[str, str]]]:
+    """Lines of stdout ("out") and stderr ("err") as they come, from two reader threads."""
+    inbox: queue.Queue[tuple[str, str | None]] = queue.Queue()
+
+    def pump(name: str, pipe: IO[bytes] | None) -> None:
+        if pipe is None:
+            inbox.put((name, None))
+            return
+        try:
+            for raw in iter(pipe.readline, b""):
+                inbox.put((name, raw.decode("utf-8", errors="replace")))
+        except (OSError, ValueError):
+            pass
+        finally:
+            inbox.put((name, None))
+
+    threads = [
+        threading.Thread(target=pump, args=("out", proc.stdout), daemon=True),
+        threading.Thread(target=pump, args=("err", proc.stderr), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+
+    def read() -> Iterator[tuple[str, str]]:
+        open_streams = len(threads)
+        while open_streams:
+            name, line = inbox.get()
+            if line is None:
+                open_streams -= 1
+                continue
+            yield name, line
+
+    try:
+        yield read()
+    finally:
+        for thread in threads:
+            thread.join(timeout=_JOIN_TIMEOUT_S)
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Stop cargo and everything it started (rustc, build scripts) at once, then reap it.
+
+    SIGKILL goes to the whole group before cargo is reaped, so the group id cannot have been reused.
+    Cargo is made to be stopped at any point: a unit cut short has no fingerprint and is redone.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _file_id(path: Path) -> FileId | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return FileId(st.st_dev, st.st_ino, st.st_size, st.st_mtime)
+
+
+def _ran_since(out_dir: Path, started: float) -> bool:
+    """Did this build script run during our command? Its run files are then newer than the start."""
+    for folder in (out_dir.parent, out_dir.parent / "run"):
+        for name in _RUN_FILES:
+            try:
+                if (folder / name).stat().st_mtime >= started:
+                    return True
+            except OSError:
+                continue
+    return False

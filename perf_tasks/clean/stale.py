@@ -1,0 +1,413 @@
+"""The stale sweep: remove what the configured cargo commands no longer build, and nothing else.
+
+`select_stale` asks cargo for the keep-set (perf_tasks.cargo.probe: the commands, run so that they
+may not compile), then lists the units of every profile dir those commands use and selects the ones
+whose hash is not kept, the uplifted files that still link to them, and the incremental sessions no
+live unit uses. `select_target` adds, when the target dir is over its budget, whole profile and
+triple dirs the commands do not use, largest first. docs/stale-sweep.md explains every rule.
+
+Nothing here deletes; the selections go through `build_plan` and `apply` like every other mode.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from perf_tasks.cargo import incremental, layout
+from perf_tasks.cargo import keepset as keepset_mod
+from perf_tasks.cargo import probe as probe_mod
+from perf_tasks.cargo.keepset import KeepSet
+from perf_tasks.cargo.messages import check_command
+from perf_tasks.cargo.probe import StatusFn
+from perf_tasks.clean import model
+from perf_tasks.clean.plan import Candidate, Selection, label, partition
+from perf_tasks.clean.safety import TRASH_DIR, Guard, build_in_progress, locks_of, profile_dirs
+from perf_tasks.fs.scan import Scan, scan
+from perf_tasks.settings import Settings
+from perf_tasks.units import format_bytes
+from perf_tasks.workspace import Workspace
+
+SWEPT = "swept"
+OFF = "off"
+SKIPPED = "skipped"  # probe statuses (not-up-to-date, failed, busy) are reported as they are
+
+_UP_TO_DATE_HINT = "build not up to date: build first, or pass `--build`"
+
+
+@dataclass(frozen=True)
+class Options:
+    build: bool = False  # run the commands first and let them compile
+    shared: bool | None = None  # None: `[stale] shared`
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    on_status: StatusFn | None = None  # cargo's status lines while --build compiles
+
+
+@dataclass
+class Sweep:
+    """The stale sweep's candidates, the keep-set they were judged by, and the facts to report."""
+
+    selection: Selection
+    keepset: KeepSet | None
+    facts: dict[str, object]
+
+
+def cargo_roots(ws: Workspace) -> list[Path]:
+    """The target dir, and the build dir unless it is inside the target dir."""
+    dirs = ws.cargo_dirs
+    return [d for d in dirs if not any(o != d and d.is_relative_to(o) for o in dirs)]
+
+
+def commands_of(settings: Settings) -> list[list[str]]:
+    """The configured commands, checked: a bad one is a ConfigError naming it."""
+    for i, argv in enumerate(settings.stale.commands):
+        check_command(argv, where=f"{settings.source}: stale.commands[{i}]")
+    return [list(argv) for argv in settings.stale.commands]
+
+
+# ------------------------------------------------------------------------------- stale units
+
+
+def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
+    ws = guard.workspace
+    commands = commands_of(settings)
+    sel = Selection(areas=[(label(ws.root, d), d) for d in cargo_roots(ws)])
+    facts: dict[str, object] = {"commands": commands, "build": options.build, "profiles": {}}
+    if not commands:
+        sel.notes.append("stale sweep off: [stale] commands is empty")
+        return Sweep(sel, None, {**facts, "status": OFF, "detail": "no commands"})
+    busy = [p for d in ws.cargo_dirs for p in profile_dirs(d) if build_in_progress(p)]
+    if busy:
+        detail = f"a cargo build holds {label(ws.root, busy[0])}: run again when it ends"
+        sel.notes.append(f"stale sweep skipped: {detail}")
+        return Sweep(sel, None, {**facts, "status": probe_mod.BUSY, "detail": detail})
+    result = probe_mod.run_commands(
+        commands, cwd=ws.root, env=options.env, build=options.build, on_status=options.on_status
+    )
+    if not result.ok:
+        sel.notes.append(_skip_note(result))
+        return Sweep(sel, None, {**facts, "status": result.status, "detail": result.detail})
+    keep = keepset_mod.build(result.outputs, ws)
+    shared = settings.stale.shared if options.shared is None else options.shared
+    per_profile: dict[str, object] = {}
+    stale_hashes: set[str] = set()
+    for area in keep.areas:
+        swept = _sweep_area(area, keep, guard, settings, shared=shared)
+        per_profile[label(ws.root, area)] = swept.report
+        sel.candidates += swept.candidates
+        stale_hashes |= swept.stale_hashes
+        if swept.note:
+            sel.notes.append(swept.note)
+    live = len(keep.hashes)
+    sel.notes.append(
+        f"stale sweep: {live} units that the {len(commands)} configured commands build are kept; "
+        f"{len(stale_hashes)} stale units in {', '.join(per_profile) or 'no profile'}"
+    )
+    facts.update(
+        status=SWEPT,
+        detail="",
+        profiles=per_profile,
+        live_units=live,
+        stale_units=len(stale_hashes),
+    )
+    return Sweep(sel, keep, facts)
+
+
+def _skip_note(result: probe_mod.Probe) -> str:
+    if result.status == probe_mod.NOT_UP_TO_DATE:
+        return f"stale sweep skipped: {_UP_TO_DATE_HINT} ({result.detail})"
+    if result.status == probe_mod.BUSY:
+        return f"stale sweep skipped: {result.detail}; run again when it ends"
+    return f"stale sweep skipped: no keep-set, since a configured command failed: {result.detail}"
+
+
+@dataclass
+class _AreaSweep:
+    report: dict[str, object]
+    candidates: list[Candidate] = field(default_factory=list)
+    note: str | None = None
+    stale_hashes: set[str] = field(default_factory=set)
+
+
+def _sweep_area(
+    area: Path, keep: KeepSet, guard: Guard, settings: Settings, *, shared: bool
+) -> _AreaSweep:
+    """The candidates of one profile dir of the build dir, with what to report about it."""
+    ws = guard.workspace
+    name = label(ws.root, area)
+    listing = layout.list_units(area)
+    report: dict[str, object] = {
+        "path": str(area),
+        "layouts": sorted(listing.layouts),
+        "swept": False,
+    }
+    problem = keep.problems.get(area) or next(iter(listing.problems), None)
+    if problem is not None:
+        report["why_not"] = f"layout not understood: {problem}"
+        return _AreaSweep(
+            report, note=f"stale sweep skipped for {name}: layout not understood: {problem}"
+        )
+    if not area.is_relative_to(ws.root) and not shared:
+        why = (
+            f"{area} is outside the workspace root and may hold other workspaces' units: "
+            "pass --shared to sweep it anyway"
+        )
+        report["why_not"] = why
+        return _AreaSweep(report, note=f"stale sweep skipped for {name}: {why}")
+    stale = [e for e in listing.entries if e.hash not in keep.hashes and _holds_files(e.path)]
+    candidates = [
+        Candidate(
+            e.path,
+            model.STALE,
+            f"stale unit {e.name}-{e.hash}: not built by the configured commands",
+        )
+        for e in stale
+    ]
+    candidates += _stale_uplifts(area, ws, stale)
+    if settings.stale.incremental:
+        candidates += _stale_incremental(area, keep, settings.stale.incremental_keep)
+    hashes = {e.hash for e in stale}
+    report.update(swept=True, live_units=len(keep.live_in(area)), stale_units=len(hashes))
+    note = None
+    if not area.is_relative_to(ws.root):
+        note = (
+            f"swept {name} although it is outside the workspace root (--shared): units of other "
+            "workspaces there count as stale and will be rebuilt when those build"
+        )
+    return _AreaSweep(report, candidates, note, hashes)
+
+
+def _holds_files(path: Path) -> bool:
+    """Whether removing `path` frees anything: cargo pre-creates empty unit dirs (new layout) for
+    units the commands plan but do not build, and makes them again on the next run."""
+    if not path.is_dir() or path.is_symlink():
+        return True
+    return any(files for _dirpath, _dirs, files in os.walk(path))
+
+
+def _stale_uplifts(area: Path, ws: Workspace, stale: Sequence[layout.UnitEntry]) -> list[Candidate]:
+    """Uplifted files (`debug/foo`, `debug/examples/foo`) that are hard links of stale units: no
+    configured command makes them (it would have re-linked them), and they hold the bytes."""
+    stale_ids: dict[tuple[int, int], str] = {}
+    for entry in stale:
+        files = [entry.path]
+        if entry.layout == layout.NEW:
+            out = entry.path / "out"
+            files = [out / n for n in _names(out)]
+        for f in files:
+            try:
+                st = os.lstat(f)
+            except OSError:
+                continue
+            if st.st_nlink > 1 and not f.is_dir():
+                stale_ids[(st.st_dev, st.st_ino)] = entry.hash
+    if not stale_ids:
+        return []
+    twin = ws.target_dir / area.relative_to(ws.build_dir)
+    found: list[Candidate] = []
+    for profile in dict.fromkeys((area, twin)):
+        for folder in (profile, profile / "examples"):
+            for name in _names(folder):
+                path = folder / name
+                if layout.split_hashed(name) is not None:
+                    continue
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue
+                unit = stale_ids.get((st.st_dev, st.st_ino))
+                if unit is not None:
+                    found.append(
+                        Candidate(path, model.STALE, f"uplifted file of stale unit {unit}")
+                    )
+    return found
+
+
+def _stale_incremental(area: Path, keep: KeepSet, keep_sessions: int) -> list[Candidate]:
+    sessions = incremental.list_sessions(area / "incremental")
+    if not sessions:
+        return []
+    live = [(u.crate_name, u.mtime) for u in keep.live_in(area)]
+    verdict = incremental.decide(sessions, live, keep=keep_sessions)
+    found = [
+        Candidate(
+            v,
+            model.INCREMENTAL,
+            f"incremental cache of a {v.name.rsplit('-', 1)[0]} variant no live unit uses",
+        )
+        for v in verdict.variants
+    ]
+    for s in verdict.sessions:
+        reason = f"incremental session of {s.crate} that no live unit's build matches"
+        found.append(Candidate(s.path, model.INCREMENTAL, reason))
+        if s.lock is not None:
+            found.append(Candidate(s.lock, model.INCREMENTAL, reason))
+    return found
+
+
+# ----------------------------------------------------------------------------- target budget
+
+
+@dataclass(frozen=True)
+class Unused:
+    path: Path
+    category: str
+    reason: str
+
+
+def unused_outputs(ws: Workspace, used: frozenset[Path] | None) -> list[Unused]:
+    """Whole dirs of the target and build dirs that the configured commands do not use.
+
+    Profile and triple dirs are judged only against a keep-set (`used` = the profile dirs the
+    commands touch); generated docs, `tmp/`, `package/` and nextest's store need none. Folders we
+    do not know are left alone.
+    """
+    found: list[Unused] = []
+    for root in cargo_roots(ws):
+        for child in _dirs(root):
+            if locks_of(child):
+                if used is not None and child not in used:
+                    found.append(
+                        Unused(
+                            child,
+                            model.PROFILE,
+                            f"profile {child.name}/: no configured command uses it",
+                        )
+                    )
+                continue
+            known = _known_output(child)
+            if known is not None:
+                found.append(known)
+                continue
+            profiles = [p for p in _dirs(child) if locks_of(p)]
+            if not profiles or used is None:
+                continue
+            if not any(p in used for p in profiles):
+                found.append(
+                    Unused(
+                        child, model.PROFILE, f"{child.name}/: no configured command builds for it"
+                    )
+                )
+                continue
+            for p in profiles:
+                if p not in used:
+                    found.append(
+                        Unused(
+                            p,
+                            model.PROFILE,
+                            f"profile {child.name}/{p.name}/: no configured command uses it",
+                        )
+                    )
+            doc = _known_output(child / "doc")
+            if doc is not None and doc.path.is_dir():
+                found.append(doc)
+    return found
+
+
+def _known_output(path: Path) -> Unused | None:
+    if path.name == "doc":
+        return Unused(path, model.DOC, "generated documentation")
+    if path.name in ("tmp", "package"):
+        return Unused(path, model.CARGO_OUTPUT, f"cargo's {path.name}/: made again when needed")
+    if path.name == "nextest":
+        return Unused(path, model.NEXTEST, "nextest's store")
+    return None
+
+
+def select_target(
+    guard: Guard, settings: Settings, options: Options, *, base: Selection, force: bool
+) -> Sweep:
+    """Over budget (or forced): the stale sweep, then unused whole dirs, largest first, until the
+    projected size is within the budget."""
+    ws = guard.workspace
+    roots = cargo_roots(ws)
+    names = ", ".join(label(ws.root, r) for r in roots)
+    budget = settings.budgets.target
+    before = _total(scan(roots), roots)
+    budget_facts: dict[str, object] = {
+        "budget_bytes": budget,
+        "before_bytes": before,
+        "over": before > budget,
+        "forced": force,
+    }
+    if before <= budget and not force:
+        sel = Selection(areas=[(label(ws.root, r), r) for r in roots])
+        sel.notes.append(
+            f"{names} {format_bytes(before)} is within its budget of {format_bytes(budget)}: "
+            "nothing to do (--force cleans anyway)"
+        )
+        return Sweep(sel, None, {"budget": {**budget_facts, "projected_bytes": before}})
+    sweep = select_stale(guard, settings, options)
+    sel = sweep.selection
+    why = "over its budget" if before > budget else "within its budget, cleaned with --force"
+    sel.notes.insert(0, f"{names} {format_bytes(before)} is {why} of {format_bytes(budget)}")
+    used = sweep.keepset.profiles if sweep.keepset is not None else None
+    unused = unused_outputs(ws, used)
+    if used is None:
+        sel.notes.append("whole profiles are judged only against a keep-set: none removed")
+    swept = [c.path for c in (*base.candidates, *sel.candidates) if os.path.lexists(c.path)]
+    pre = _decision_scan(roots, swept, [u.path for u in unused])
+    inside = [p for p in swept if any(p.is_relative_to(r) for r in roots)]
+    projected = _total(pre, roots) - pre.freed(inside)
+    chosen: list[Path] = []
+    gains = {u.path: pre.freed([*inside, u.path]) - pre.freed(inside) for u in unused}
+    picked: list[str] = []
+    for u in sorted(unused, key=lambda u: -gains[u.path]):
+        if projected <= budget or gains[u.path] <= 0:
+            break
+        gain = pre.freed([*inside, *chosen, u.path]) - pre.freed([*inside, *chosen])
+        chosen.append(u.path)
+        projected -= gain
+        sel.candidates.append(Candidate(u.path, u.category, f"{u.reason} (over budget)"))
+        picked.append(f"{label(ws.root, u.path)} ({format_bytes(gain)})")
+    if picked:
+        sel.notes.append(
+            "removing whole dirs the configured commands do not use, largest first: "
+            + ", ".join(picked)
+        )
+    if projected > budget:
+        sel.notes.append(
+            f"still over budget after this run: {format_bytes(projected)} > "
+            f"{format_bytes(budget)}; what is left is what the configured commands build"
+            + ("" if used is not None else ", or could not be judged")
+        )
+    sel.prescan = pre
+    facts = {**sweep.facts, "budget": {**budget_facts, "projected_bytes": max(projected, 0)}}
+    return Sweep(sel, sweep.keepset, facts)
+
+
+def _decision_scan(roots: Sequence[Path], items: Sequence[Path], extra: Sequence[Path]) -> Scan:
+    """One scan that sizes the swept items, each unused dir and the rest of the cargo dirs."""
+    item_set = set(items) | set(extra)
+    rest: list[Path] = []
+    shallow: list[Path] = []
+    for root in roots:
+        r, s = partition(root, item_set)
+        rest += [p for p in r if p not in rest]
+        shallow += [p for p in s if p not in shallow]
+    return scan([*sorted(item_set), *rest], shallow=shallow)
+
+
+def _total(result: Scan, roots: Sequence[Path]) -> int:
+    return sum(
+        result.of(p).bytes
+        for p in result.paths
+        if any(p == r or p.is_relative_to(r) for r in roots)
+    )
+
+
+def _dirs(folder: Path) -> list[Path]:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [c for c in children if c.is_dir() and not c.is_symlink() and c.name != TRASH_DIR]
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return sorted(c.name for c in folder.iterdir())
+    except OSError:
+        return []
