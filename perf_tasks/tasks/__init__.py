@@ -8,9 +8,10 @@ from invoke import Collection
 
 def namespace() -> Collection:
     """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
-    from perf_tasks.tasks import clean
+    from perf_tasks.tasks import baseline, clean
 
     ns = Collection()
     ns.add_collection(clean.ns)
+    ns.add_collection(baseline.ns)
     ns.configure({"perf": {"root": None}})
     return ns

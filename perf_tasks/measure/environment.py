@@ -1,0 +1,173 @@
+"""The environment a record was measured in: machine, OS, toolchain, sources, load.
+
+Two records compare strictly only when `COMPARABLE` agrees between them. Environment variables
+are recorded only when they change what cargo builds (flags, wrappers, profiles), and never when
+their name suggests a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# The keys that must agree for a strict comparison: the same CPU and the same toolchain.
+COMPARABLE = ("cpu_model", "cpu_cores", "os", "rustc", "cargo", "nextest")
+
+_BUILD_ENV = re.compile(
+    r"^(RUSTFLAGS|RUSTDOCFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_ENCODED_RUSTDOCFLAGS|RUSTC_WRAPPER"
+    r"|RUSTC_WORKSPACE_WRAPPER|RUSTC_BOOTSTRAP|CARGO_INCREMENTAL|CARGO_BUILD_\w+|CARGO_PROFILE_\w+"
+    r"|CARGO_TARGET_\w+_LINKER|CARGO_TARGET_\w+_RUSTFLAGS|NEXTEST_\w+)$"
+)
+_SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY", re.IGNORECASE)
+# Paths that locate a dir rather than change a build: left out of the record.
+_PATH_ENV = {"CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR"}
+
+
+def fingerprint(
+    *,
+    root: Path,
+    cargo: str,
+    env: Mapping[str, str],
+    nextest: str | None,
+    exclude_from_dirty: str | None = None,
+) -> dict[str, Any]:
+    """Everything that explains a figure. Reads files and runs a few quick version commands."""
+    load = _loadavg()
+    return {
+        "cpu_model": cpu_model(),
+        "cpu_cores": os.cpu_count() or 0,
+        "cpu_cores_physical": _physical_cores(),
+        "ram_bytes": _ram_bytes(),
+        "os": platform.system(),
+        "os_release": _os_release(),
+        "kernel": platform.release(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "rustc": _first_line([_rustc(cargo, env), "-V"], root, env),
+        "cargo": _first_line([cargo, "-V"], root, env),
+        "nextest": nextest,
+        "cargo_lock_sha256": _sha256(root / "Cargo.lock"),
+        "git": _git(root, env, exclude=exclude_from_dirty),
+        "load_average": load,
+        "build_env": build_env(env),
+    }
+
+
+def build_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables that change what cargo builds; never one that looks like a secret."""
+    return {
+        name: value
+        for name, value in sorted(env.items())
+        if _BUILD_ENV.match(name) and not _SECRET.search(name) and name not in _PATH_ENV
+    }
+
+
+def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The `COMPARABLE` keys on which two environments disagree, as `key: old -> new`."""
+    found = []
+    for key in COMPARABLE:
+        if old.get(key) != new.get(key):
+            found.append(f"{key}: {old.get(key)!r} -> {new.get(key)!r}")
+    return found
+
+
+def cpu_model() -> str:
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Hardware", "Processor", "cpu model"):
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def _physical_cores() -> int | None:
+    import psutil
+
+    return psutil.cpu_count(logical=False)
+
+
+def _ram_bytes() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().total)
+
+
+def _os_release() -> str | None:
+    try:
+        text = Path("/etc/os-release").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.platform()
+    for line in text.splitlines():
+        if line.startswith("PRETTY_NAME="):
+            return line.partition("=")[2].strip().strip('"')
+    return platform.platform()
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _rustc(cargo: str, env: Mapping[str, str]) -> str:
+    """The rustc cargo uses: `$RUSTC`, else the one beside cargo, else `rustc` on PATH."""
+    if env.get("RUSTC"):
+        return env["RUSTC"]
+    beside = Path(cargo).with_name("rustc")
+    return str(beside) if beside.is_file() else "rustc"
+
+
+def _first_line(argv: list[str], cwd: Path, env: Mapping[str, str]) -> str | None:
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = proc.stdout.strip().splitlines()
+    return lines[0] if proc.returncode == 0 and lines else None
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _git(root: Path, env: Mapping[str, str], *, exclude: str | None) -> dict[str, Any] | None:
+    """HEAD and whether the workspace has changes (our own record dir does not count)."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str] | None:
+        try:
+            return subprocess.run(
+                ["git", *args],
+                cwd=root,
+                env=dict(env),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+
+    head = git("rev-parse", "HEAD")
+    if head is None or head.returncode != 0:
+        return None
+    pathspec = ["--", "."]
+    if exclude:
+        pathspec.append(f":(exclude){exclude}")
+    status = git("status", "--porcelain", "--untracked-files=normal", *pathspec)
+    dirty = None if status is None or status.returncode != 0 else bool(status.stdout.strip())
+    return {"commit": head.stdout.strip(), "dirty": dirty}

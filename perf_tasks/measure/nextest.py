@@ -1,0 +1,221 @@
+"""The test runner: nextest when installed, with our `ci` profile as a tool config.
+
+Also what its runs leave to read: the JUnit report, the test list, and the `test result:` lines of
+`cargo test` (the fallback without nextest, and the doctests).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from perf_tasks.errors import ConfigError
+
+TOOL_NAME = "perf-tasks"
+JUNIT_FILE = "junit.xml"
+
+
+def tool_config(profile: str) -> str:
+    """Our profile: no retries, no fail-fast, JUnit on. A workspace's own profile of the same name
+    wins key by key: nextest ranks a repository's config above any tool config."""
+    return (
+        "# Written by perf-tasks for `invoke baseline`; passed with --tool-config-file.\n"
+        f"[profile.{profile}]\n"
+        "retries = 0\n"
+        "fail-fast = false\n"
+        "\n"
+        f"[profile.{profile}.junit]\n"
+        f'path = "{JUNIT_FILE}"\n'
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0  # not run for a reason other than #[ignore] (a filter, fail-fast)
+    ignored: int = 0  # #[ignore]
+    flaky: int = 0  # passed after a retry (counted in passed too)
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "ignored": self.ignored,
+            "flaky": self.flaky,
+        }
+
+
+@dataclass(frozen=True)
+class Case:
+    binary: str  # nextest's binary id: "demo-core", "demo-core::core_api"
+    name: str
+    time_s: float
+    status: str  # "passed", "failed", "skipped", "flaky"
+
+
+def version(cargo: str, *, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """`cargo nextest --version`'s first line, or None when nextest is not installed."""
+    try:
+        proc = subprocess.run(
+            [cargo, "nextest", "--version"],
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    lines = proc.stdout.strip().splitlines()
+    return lines[0] if lines else None
+
+
+def workspace_config(root: Path) -> dict[str, Any]:
+    """The workspace's `.config/nextest.toml`, parsed; empty when there is none."""
+    path = root / ".config" / "nextest.toml"
+    if not path.is_file():
+        return {}
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        data: dict[str, Any] = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except (ParseError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read nextest's config: {exc}") from None
+    return data
+
+
+def has_profile(config: Mapping[str, Any], profile: str) -> bool:
+    profiles = config.get("profile")
+    return isinstance(profiles, dict) and isinstance(profiles.get(profile), dict)
+
+
+def junit_path(config: Mapping[str, Any], *, profile: str, root: Path, target_dir: Path) -> Path:
+    """Where nextest writes the JUnit report of `profile`: `<store dir>/<profile>/<junit.path>`."""
+    store = config.get("store")
+    store_dir = target_dir / "nextest"
+    if isinstance(store, dict) and isinstance(store.get("dir"), str):
+        store_dir = root / store["dir"]
+    name = JUNIT_FILE
+    profiles = config.get("profile")
+    if isinstance(profiles, dict):
+        table = profiles.get(profile)
+        junit = table.get("junit") if isinstance(table, dict) else None
+        if isinstance(junit, dict) and isinstance(junit.get("path"), str):
+            name = junit["path"]
+    return store_dir / profile / PurePosixPath(name)
+
+
+def parse_junit(xml_text: str) -> tuple[Case, ...]:
+    """Every test case of a JUnit report, with its status and time."""
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        raise ValueError(f"not a JUnit report: {exc}") from None
+    cases = []
+    for case in root.iter("testcase"):
+        children = {child.tag for child in case}
+        if children & {"failure", "error"}:
+            status = "failed"
+        elif "skipped" in children:
+            status = "skipped"
+        elif children & {"flakyFailure", "flakyError", "rerunFailure", "rerunError"}:
+            status = "flaky"
+        else:
+            status = "passed"
+        try:
+            time_s = float(case.get("time") or 0.0)
+        except ValueError:
+            time_s = 0.0
+        cases.append(
+            Case(
+                binary=case.get("classname") or "",
+                name=case.get("name") or "",
+                time_s=time_s,
+                status=status,
+            )
+        )
+    return tuple(cases)
+
+
+@dataclass(frozen=True)
+class Listing:
+    total: int  # tests nextest knows about, ignored ones included
+    ignored: int  # marked #[ignore]
+
+
+def parse_list(json_text: str) -> Listing:
+    """`cargo nextest list --message-format json`: how many tests there are, how many ignored."""
+    data = json.loads(json_text)
+    total = ignored = 0
+    for suite in (data.get("rust-suites") or {}).values():
+        for case in (suite.get("testcases") or {}).values():
+            total += 1
+            if case.get("ignored"):
+                ignored += 1
+    return Listing(total=total, ignored=ignored)
+
+
+def counts_from_junit(cases: Iterable[Case], listing: Listing | None) -> Counts:
+    """Counts of one run. Tests the list knows but the report does not were not run: those marked
+    #[ignore] are `ignored`, the rest `skipped`."""
+    cases = list(cases)
+    passed = sum(c.status in ("passed", "flaky") for c in cases)
+    failed = sum(c.status == "failed" for c in cases)
+    skipped = sum(c.status == "skipped" for c in cases)
+    flaky = sum(c.status == "flaky" for c in cases)
+    ignored = 0
+    if listing is not None:
+        ignored = listing.ignored
+        skipped += max(0, listing.total - len(cases) - listing.ignored)
+    return Counts(passed=passed, failed=failed, skipped=skipped, ignored=ignored, flaky=flaky)
+
+
+_RESULT = re.compile(
+    r"^test result: \w+\. (?P<passed>\d+) passed; (?P<failed>\d+) failed; "
+    r"(?P<ignored>\d+) ignored; (?P<measured>\d+) measured; (?P<filtered>\d+) filtered out"
+)
+
+
+def parse_cargo_test(stdout: str) -> Counts | None:
+    """Add up the `test result:` lines of `cargo test`; None when there is none (no test ran)."""
+    found = False
+    passed = failed = ignored = filtered = 0
+    for line in stdout.splitlines():
+        match = _RESULT.match(line.strip())
+        if not match:
+            continue
+        found = True
+        passed += int(match["passed"])
+        failed += int(match["failed"])
+        ignored += int(match["ignored"])
+        filtered += int(match["filtered"])
+    if not found:
+        return None
+    return Counts(passed=passed, failed=failed, skipped=filtered, ignored=ignored)
+
+
+def median_durations(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, float]]:
+    """binary -> test -> the median of its times over the runs that ran it (seconds, to the ms)."""
+    import statistics
+
+    times: dict[tuple[str, str], list[float]] = {}
+    for cases in runs:
+        for case in cases:
+            if case.status == "skipped":
+                continue
+            times.setdefault((case.binary, case.name), []).append(case.time_s)
+    out: dict[str, dict[str, float]] = {}
+    for (binary, name), values in sorted(times.items()):
+        out.setdefault(binary, {})[name] = round(statistics.median(values), 3)
+    return out

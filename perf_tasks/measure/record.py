@@ -1,0 +1,215 @@
+"""The baseline record: one JSON document, documented in docs/baseline-record.md.
+
+Other tools read these names, so they only change with `SCHEMA_VERSION`: `environment`,
+`disk.<name>.bytes`, `build.wall_s.median`, `tests.wall_s.median`, `tests.passed`, `tests.failed`.
+Paths inside the workspace are written relative to its root, and a command line names the root as
+`$PWD`, so that a committed record does not depend on where the workspace was checked out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from perf_tasks import __version__
+from perf_tasks.errors import ConfigError
+from perf_tasks.measure.stats import Stats
+
+SCHEMA_VERSION = 1
+KIND = "perf-tasks.baseline"
+
+if TYPE_CHECKING:
+    from perf_tasks.measure.baseline import Phase, Result
+
+
+def build(result: Result) -> dict[str, Any]:
+    """The record of a baseline run. Pure: everything comes from `result`."""
+    plan = result.plan
+    root = plan.root
+    phases = result.phases
+    build_part: dict[str, Any] | None = None
+    if "build" in phases:
+        build_part = _phase_json(phases["build"], root)
+        for sub in ("incremental", "cold"):
+            phase = phases.get(f"build.{sub}")
+            build_part[sub] = _phase_json(phase, root) if phase else None
+        if build_part["incremental"] is not None:
+            build_part["incremental"]["touched"] = _rel(plan.touch, root)
+    tests_part: dict[str, Any] | None = None
+    if "tests" in phases:
+        tests = phases["tests"]
+        tests_part = _phase_json(tests, root)
+        tests_part.update(
+            runner=plan.runner,
+            profile=plan.profile,
+            profile_source=plan.profile_source,
+            tool_config=(
+                {"path": _rel(plan.tool_config, root), "text": plan.tool_config_text}
+                if plan.tool_config is not None
+                else None
+            ),
+        )
+        tests_part.update(_counts_json(tests))
+        tests_part["durations"] = tests.durations
+        doc = phases.get("tests.doc")
+        tests_part["doc"] = None
+        if doc is not None:
+            tests_part["doc"] = {**_phase_json(doc, root), **_counts_json(doc)}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": KIND,
+        "tool": {"name": "perf-tasks", "version": __version__},
+        "started_at": _iso(result.started_at),
+        "elapsed_s": round(result.elapsed_s, 3),
+        "ok": result.tests_failed == 0,
+        "workspace": {
+            "name": root.name,
+            "members": list(plan.members),
+            "target_dir": _rel(plan.workspace.target_dir, root),
+            "build_dir": _rel(plan.workspace.build_dir, root),
+        },
+        "settings": plan.options.as_json(),
+        "environment": result.environment,
+        "build": build_part,
+        "tests": tests_part,
+        "disk": {name: usage.as_json() for name, usage in result.disk.items()},
+        "warnings": list(result.warnings),
+    }
+
+
+def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
+    m = phase.measurement
+    step = phase.step
+    data: dict[str, Any] = {
+        "command": shell_line(step.argv, root),
+        "env": {k: _shell_path(v, root) for k, v in step.env.items()},
+        "before_each_run": step.before or None,
+        "runs": len(m.runs),
+        "warmup": m.warmup,
+        "exit_codes": list(m.exit_codes),
+    }
+    for key, metric, integer in (
+        ("wall_s", "wall_s", False),
+        ("cpu_s", "cpu_s", False),
+        ("user_s", "user_s", False),
+        ("sys_s", "sys_s", False),
+        ("peak_tree_rss_bytes", "peak_tree_rss", True),
+        ("peak_process_rss_bytes", "peak_process_rss", True),
+        ("sampler_cpu_s", "sampler_cpu_s", False),
+    ):
+        data[key] = stats_json(m.stats(metric), integer=integer)
+    names = [r.peak_process_name for r in m.runs if r.peak_process_name]
+    data["peak_process_name"] = max(set(names), key=names.count) if names else None
+    data["ram_samples"] = [r.samples for r in m.runs]
+    if phase.units:
+        last = phase.units[-1]
+        data["units"] = {
+            **last.as_json(),
+            "compiled_per_run": [u.compiled for u in phase.units],
+        }
+    return data
+
+
+def _counts_json(phase: Phase) -> dict[str, Any]:
+    counts = phase.counts
+    if counts is None:
+        return {"passed": None, "failed": None, "skipped": None, "ignored": None, "flaky": None}
+    return {**counts.as_json(), "counts_varied": phase.counts_varied}
+
+
+def stats_json(stats: Stats | None, *, integer: bool = False) -> dict[str, Any] | None:
+    if stats is None:
+        return None
+    if not integer:
+        return stats.as_json()
+    return {
+        "median": round(stats.median),
+        "min": round(stats.min),
+        "max": round(stats.max),
+        "mad": round(stats.mad),
+        "samples": [round(x) for x in stats.samples],
+    }
+
+
+def shell_line(argv: Sequence[str], root: Path) -> str:
+    """The command as a person types it in the workspace root: `cargo` by name, the root as $PWD
+    (unless the root needs quoting, then as itself)."""
+    words = list(argv)
+    if words and Path(words[0]).name == "cargo":
+        words[0] = "cargo"
+    return " ".join(_shell_path(shlex.quote(w), root) for w in words)
+
+
+def _shell_path(text: str, root: Path) -> str:
+    if shlex.quote(str(root)) != str(root):
+        return text
+    return text.replace(str(root), "$PWD")
+
+
+def _rel(path: Path | None, root: Path) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _iso(epoch: float) -> str:
+    stamp = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).replace(microsecond=0)
+    return stamp.isoformat().replace("+00:00", "Z")
+
+
+def dumps(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, indent=2, sort_keys=False) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same dir, then `os.replace`: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A record from disk, checked to be one we can read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no baseline record at {path}: run `invoke baseline` first, or pass --old PATH"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse(text, source=str(path))
+
+
+def parse(text: str, *, source: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{source} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise ConfigError(f"{source} is not a perf-tasks baseline record")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{source} has schema_version {version!r}; this perf-tasks reads up to "
+            f"{SCHEMA_VERSION}: upgrade perf-tasks"
+        )
+    return data

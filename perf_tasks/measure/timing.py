@@ -1,0 +1,215 @@
+"""Run a command N times and measure each run: wall time, exact CPU of the tree, sampled RAM.
+
+The wall clock runs from just before the spawn to the return of `wait4`, as `hyperfine -N` counts
+it (no shell in between). CPU user and system time come from the rusage that `wait4` returns: the
+child's own time plus that of every descendant it waited for, which is the whole tree for cargo,
+rustc, nextest and test binaries. RAM comes from `sampler.Sampler`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from perf_tasks.errors import ToolMissing
+from perf_tasks.measure.sampler import Sampler
+from perf_tasks.measure.stats import Stats, summarize
+
+TAIL_LINES = 20
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed run of a command."""
+
+    wall_s: float
+    user_s: float
+    sys_s: float
+    exit_code: int  # negative: killed by that signal
+    peak_tree_rss: int | None  # bytes, sampled; None when the run ended before the first sample
+    peak_process_rss: int | None  # bytes, sampled; None likewise
+    peak_process_name: str
+    samples: int
+    sampler_cpu_s: float
+    stdout: str = ""  # kept only when asked for (cargo's JSON messages)
+    tail: tuple[str, ...] = ()  # the last lines of its output, for messages
+
+    @property
+    def cpu_s(self) -> float:
+        return self.user_s + self.sys_s
+
+
+@dataclass(frozen=True)
+class Measurement:
+    argv: tuple[str, ...]
+    runs: tuple[Run, ...]
+    warmup: int = 0
+    env: Mapping[str, str] = field(default_factory=dict)  # what we set on top of the environment
+
+    def stats(self, metric: str) -> Stats | None:
+        """`wall_s`, `cpu_s`, `user_s`, `sys_s`, `peak_tree_rss`, `peak_process_rss`, ...
+
+        Runs without a value (RAM not sampled) are left out; None when no run has one.
+        """
+        values = [getattr(r, metric) for r in self.runs]
+        present = [float(v) for v in values if v is not None]
+        return summarize(present) if present else None
+
+    @property
+    def exit_codes(self) -> tuple[int, ...]:
+        return tuple(r.exit_code for r in self.runs)
+
+    @property
+    def ok(self) -> bool:
+        return all(code == 0 for code in self.exit_codes)
+
+
+# (run index from 1, runs, warmup?) -> None: what a progress display needs before each run.
+OnRun = Callable[[int, int, bool], None]
+
+
+def measure(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    runs: int,
+    warmup: int = 0,
+    before: Callable[[], None] | None = None,
+    after: Callable[[Run], None] | None = None,
+    capture_stdout: bool = False,
+    stream_fd: int | None = None,
+    on_run: OnRun | None = None,
+    stop_on_failure: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+    clock: Clock = time.perf_counter,
+) -> Measurement:
+    """Run `argv` `warmup` times untimed, then `runs` times timed.
+
+    `before` runs before every run (warmups included), outside the clock: it touches a file or
+    wipes a scratch dir. `after` sees each timed run. With `stop_on_failure`, a run that exits
+    non-zero ends the measurement there.
+    """
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    full_env = {**env, **(extra_env or {})}
+    done: list[Run] = []
+    for i in range(warmup + runs):
+        is_warmup = i < warmup
+        if on_run is not None:
+            on_run(i + 1 if is_warmup else i - warmup + 1, warmup if is_warmup else runs, is_warmup)
+        if before is not None:
+            before()
+        run = run_once(
+            argv,
+            cwd=cwd,
+            env=full_env,
+            capture_stdout=capture_stdout and not is_warmup,
+            stream_fd=stream_fd,
+            clock=clock,
+        )
+        if is_warmup:
+            if stop_on_failure and run.exit_code != 0:
+                done.append(run)
+                break
+            continue
+        done.append(run)
+        if after is not None:
+            after(run)
+        if stop_on_failure and run.exit_code != 0:
+            break
+    return Measurement(argv=tuple(argv), runs=tuple(done), warmup=warmup, env=dict(extra_env or {}))
+
+
+def run_once(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    capture_stdout: bool = False,
+    stream_fd: int | None = None,
+    clock: Clock = time.perf_counter,
+    sample: bool = True,
+) -> Run:
+    """One run: spawn, sample, `wait4`. Output goes to temporary files (or to `stream_fd`)."""
+    with contextlib.ExitStack() as stack:
+        out_file = err_file = None
+        stdout: int | IO[bytes]
+        stderr: int | IO[bytes]
+        if stream_fd is None or capture_stdout:
+            out_file = stack.enter_context(tempfile.TemporaryFile())
+            stdout = out_file
+        else:
+            stdout = stream_fd
+        if stream_fd is None:
+            err_file = stack.enter_context(tempfile.TemporaryFile())
+            stderr = err_file
+        else:
+            stderr = stream_fd
+        started = clock()
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        except FileNotFoundError:
+            raise ToolMissing(f"{argv[0]} is not installed or not on PATH") from None
+        sampler = Sampler(proc.pid) if sample else None
+        if sampler is not None:
+            sampler.start()
+        try:
+            with _reaped(proc):
+                _, status, usage = os.wait4(proc.pid, 0)
+                wall = clock() - started
+                proc.returncode = os.waitstatus_to_exitcode(status)
+        finally:
+            peaks = sampler.stop() if sampler is not None else None
+        out_text = _read(out_file) if out_file is not None else ""
+        err_text = _read(err_file) if err_file is not None else ""
+    tail_source = err_text if err_text.strip() or capture_stdout else out_text
+    return Run(
+        wall_s=wall,
+        user_s=usage.ru_utime,
+        sys_s=usage.ru_stime,
+        exit_code=proc.returncode,
+        peak_tree_rss=peaks.tree_rss if peaks else None,
+        peak_process_rss=peaks.process_rss if peaks else None,
+        peak_process_name=peaks.process_name if peaks else "",
+        samples=peaks.samples if peaks else 0,
+        sampler_cpu_s=peaks.cpu_s if peaks else 0.0,
+        stdout=out_text if capture_stdout else "",
+        tail=tuple(tail_source.splitlines()[-TAIL_LINES:]),
+    )
+
+
+@contextlib.contextmanager
+def _reaped(proc: subprocess.Popen[bytes]) -> Iterator[None]:
+    """On Ctrl-C or any error while we wait, the child does not outlive us."""
+    try:
+        yield
+    except BaseException:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(proc.pid, 0)
+            proc.returncode = -9
+        raise
+
+
+def _read(f: IO[bytes]) -> str:
+    f.seek(0)
+    return f.read().decode("utf-8", errors="replace")
