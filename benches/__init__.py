@@ -1,0 +1,1 @@
+"""Benchmarks: each compares against the reference tool, measured in the same run."""

@@ -1,0 +1,140 @@
+"""Cleaning at the physical limit: planning scan vs `du -s`, deletion vs `rm -rf`, and the cost of
+loading the tasks (`invoke --list`) vs a tasks.py with one no-op task.
+
+Warm cache, runs interleaved, medians printed as ratios. Gates (issue "Foundation"): scan <= 1.1x du,
+apply <= 1.1x rm -rf, invoke --list <= 1.3x. Run: `python -m benches bench_clean [--files N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benches import cargo_like  # noqa: E402
+from perf_tasks.clean import run  # noqa: E402
+from perf_tasks.clean.apply import apply  # noqa: E402
+from perf_tasks.clean.plan import build_plan, select_nuke  # noqa: E402
+from perf_tasks.clean.safety import Guard  # noqa: E402
+from perf_tasks.settings import Settings  # noqa: E402
+from perf_tasks.workspace import Workspace  # noqa: E402
+
+GATES = {"scan": 1.1, "apply": 1.1, "invoke --list": 1.3}
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def sh(*argv: str, cwd: Path | None = None) -> None:
+    subprocess.run(argv, check=True, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def workspace_at(root: Path) -> Workspace:
+    # What cargo metadata reports for this layout; not asked here, to time our part alone.
+    return Workspace(root=root, target_dir=root / "target", build_dir=root / "target")
+
+
+def bench_scan(base: Path, runs: int) -> tuple[list[float], list[float]]:
+    ws = workspace_at(base)
+    guard = Guard.for_workspace(ws)
+    sh("du", "-s", str(base / "target"))  # warm the cache
+    ours, ref = [], []
+    for i in range(runs):
+        pair = [
+            ("ours", lambda: build_plan("nuke", guard, select_nuke(guard, Settings()))),
+            ("ref", lambda: sh("du", "-s", "-B1", str(base / "target"))),
+        ]
+        for name, fn in pair if i % 2 == 0 else reversed(pair):
+            (ours if name == "ours" else ref).append(timed(fn))
+    return ours, ref
+
+
+def bench_apply(base: Path, scratch: Path, runs: int) -> tuple[list[float], list[float]]:
+    ours, ref = [], []
+    for i in range(runs):
+        a, b = scratch / f"a{i}", scratch / f"b{i}"
+        for copy in (a, b):
+            sh("cp", "-a", str(base), str(copy))
+            sh("du", "-s", str(copy))  # warm: both copies equally in cache
+        guard = Guard.for_workspace(workspace_at(a))
+        plan, scanned = run.plan("nuke", guard, Settings(), now=time.time())
+        pair = [
+            ("ours", lambda: apply(plan, guard=guard, freed=scanned.freed)),
+            ("ref", lambda: sh("rm", "-rf", str(b / "target"))),
+        ]
+        for name, fn in pair if i % 2 == 0 else reversed(pair):
+            (ours if name == "ours" else ref).append(timed(fn))
+        shutil.rmtree(a, ignore_errors=True)
+        shutil.rmtree(b, ignore_errors=True)
+    return ours, ref
+
+
+def bench_list(scratch: Path, runs: int) -> tuple[list[float], list[float]]:
+    noop = scratch / "noop"
+    noop.mkdir()
+    (noop / "tasks.py").write_text("from invoke import task\n\n\n@task\ndef noop(c):\n    pass\n")
+    argv = (sys.executable, "-m", "invoke", "--list")
+    ours, ref = [], []
+    for i in range(runs):
+        pair = [("ours", lambda: sh(*argv, cwd=REPO)), ("ref", lambda: sh(*argv, cwd=noop))]
+        for name, fn in pair if i % 2 == 0 else reversed(pair):
+            (ours if name == "ours" else ref).append(timed(fn))
+    return ours, ref
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench_clean")
+    parser.add_argument("--files", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=REPO / "benches" / "out" / "bench_clean.json")
+    args = parser.parse_args(argv)
+    results: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory(prefix="perf-tasks-bench-") as tmp:
+        scratch = Path(tmp)
+        base = scratch / "ws"
+        base.mkdir()
+        (base / "Cargo.toml").write_text('[package]\nname = "bench"\nversion = "0.1.0"\n')
+        made = cargo_like.make(base / "target", files=args.files)
+        print(f"cargo-like tree: {made} files under target/", flush=True)
+        for name, (ours, ref) in (
+            ("scan", bench_scan(base, args.runs)),
+            ("apply", bench_apply(base, scratch, args.runs)),
+            ("invoke --list", bench_list(scratch, max(args.runs, 10))),
+        ):
+            ratio = statistics.median(ours) / statistics.median(ref)
+            results[name] = {
+                "ours_s": ours,
+                "reference_s": ref,
+                "median_ours_s": statistics.median(ours),
+                "median_reference_s": statistics.median(ref),
+                "ratio": ratio,
+                "gate": GATES[name],
+                "pass": ratio <= GATES[name],
+            }
+    reference = {"scan": "du -s -B1", "apply": "rm -rf", "invoke --list": "one no-op task"}
+    print(f"{'benchmark':<15} {'ours':>9} {'reference':>22} {'ratio':>7} {'gate':>6}")
+    for name, r in results.items():
+        print(
+            f"{name:<15} {r['median_ours_s']:>8.3f}s {r['median_reference_s']:>8.3f}s "
+            f"({reference[name]:>11}) {r['ratio']:>6.2f}x {'<=' + str(r['gate']):>6} "
+            f"{'ok' if r['pass'] else 'OVER'}"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"files": made, "runs": args.runs, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
