@@ -40,8 +40,6 @@ CARGO_TEST = "cargo-test"
 JSON_FILE = "baseline.json"
 MARKDOWN_FILE = "Baseline.md"
 TOOL_CONFIG_FILE = Path("perf-tasks") / "nextest.toml"  # inside the target dir
-# The machine counts as busy when its 1-minute load exceeds this share of its cores.
-BUSY_LOAD_PER_CORE = 0.5
 
 
 @dataclass(frozen=True)
@@ -551,14 +549,12 @@ def _phase_warnings(phase: Phase, plan: Plan) -> list[str]:
 
 
 def _busy_warning(env_info: Mapping[str, Any]) -> str | None:
-    load = env_info.get("load_average")
-    cores = env_info.get("cpu_cores") or 1
-    if load and load[0] > BUSY_LOAD_PER_CORE * cores:
-        return (
-            f"the machine was busy when the baseline started (load {load[0]:.2f} on {cores} "
-            "cores): figures may be noisy"
-        )
-    return None
+    from perf_tasks.measure.compare import busy_note
+
+    busy = busy_note(env_info)
+    if busy is None:
+        return None
+    return f"the baseline started on {busy}: figures may be noisy"
 
 
 def _failure(step: Step, run: Run, root: Path, *, streamed: bool) -> str:

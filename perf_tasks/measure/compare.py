@@ -1,15 +1,20 @@
 """Compare two baseline records, metric by metric, and say which changes are outside the noise.
 
-A change counts only when it is larger than its noise band:
+A change is outside the noise when it is larger than its band:
 
 - times (wall, CPU): max(5% of the old median, 3 x the larger MAD of the two records);
 - sampled RAM peaks: the same band as times, and at least 1 MiB;
 - disk bytes: max(1% of the old value, 1 MiB);
-- test counts (and the units a warm build compiles): any change counts.
+- test counts (and the units a warm build compiles): any change.
 
-When the two environments differ (CPU, toolchain, test runner), the comparison is advisory: time,
-RAM and disk changes are shown but do not make it fail; test counts still do. Pure: records in,
-a `Comparison` out.
+What can fail the comparison (exit 1) is a regression outside the noise in a wall time, a disk
+size, a test count or the warm build's units. CPU time and RAM are shown with the same bands, as
+the explanation of a wall-time change: they are too sensitive to what else the machine runs to
+fail a comparison on their own.
+
+When the two environments differ (CPU, toolchain, test runner), the comparison is advisory: time
+and disk changes are shown but do not fail it; test counts still do. Pure: records in, a
+`Comparison` out.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ TIME_RELATIVE = 0.05
 MAD_FACTOR = 3.0
 BYTES_RELATIVE = 0.01
 BYTES_ABSOLUTE = MIB
+# The machine counts as busy when its 1-minute load exceeds this share of its cores.
+BUSY_LOAD_PER_CORE = 0.5
 
 TIME = "time"
 RAM = "ram"
@@ -53,13 +60,19 @@ COUNT_DIRECTIONS = {"passed": +1, "failed": -1, "skipped": 0, "ignored": 0}
 
 @dataclass(frozen=True)
 class Row:
-    metric: str  # "build.wall_s", "disk.target.bytes", "tests.failed", ...
+    group: str  # a phase ("build", "tests.doc", ...) or "disk"
+    key: str  # "wall_s", "units.compiled", "target.bytes", "failed", ...
     kind: str  # TIME, RAM, BYTES or COUNT
     old: float | None
     new: float | None
     threshold: float | None  # the noise band; a change within it does not count
     verdict: str
     counts: bool  # whether this verdict can fail the comparison
+
+    @property
+    def metric(self) -> str:
+        """The key's path in the record: `build.incremental.wall_s`, `disk.target.bytes`."""
+        return f"{self.group}.{self.key}"
 
     @property
     def delta(self) -> float | None:
@@ -78,6 +91,8 @@ class Row:
         pct = self.delta_pct
         return {
             "metric": self.metric,
+            "group": self.group,
+            "key": self.key,
             "kind": self.kind,
             "old": self.old,
             "new": self.new,
@@ -133,31 +148,31 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
             continue
         if o is not None and n is not None and o.get("command") != n.get("command"):
             notes.append(f"{name}: the command changed: {o.get('command')} -> {n.get('command')}")
-        for key, kind in (
-            ("wall_s", TIME),
-            ("cpu_s", TIME),
-            ("peak_tree_rss_bytes", RAM),
-            ("peak_process_rss_bytes", RAM),
+        for key, kind, counted in (
+            ("wall_s", TIME, strict),
+            ("cpu_s", TIME, False),
+            ("peak_tree_rss_bytes", RAM, False),
+            ("peak_process_rss_bytes", RAM, False),
         ):
-            rows.append(_stat_row(f"{name}.{key}", kind, _sub(o, key), _sub(n, key), strict))
+            rows.append(_stat_row(name, key, kind, _sub(o, key), _sub(n, key), counted=counted))
         if name.startswith("build"):
             direction = -1 if name == "build" else 0
+            units = ("units", "compiled")
             rows.append(
-                _count_row(
-                    f"{name}.units.compiled",
-                    _get(o, ("units", "compiled")),
-                    _get(n, ("units", "compiled")),
-                    direction,
-                )
+                _count_row(name, "units.compiled", _get(o, units), _get(n, units), direction)
             )
         else:
             for key, direction in COUNT_DIRECTIONS.items():
-                rows.append(_count_row(f"{name}.{key}", _sub(o, key), _sub(n, key), direction))
+                rows.append(_count_row(name, key, _sub(o, key), _sub(n, key), direction))
+    for which, data in (("old", old), ("new", new)):
+        busy = busy_note(data.get("environment") or {})
+        if busy:
+            notes.append(f"the {which} record was measured on {busy}: a time change may be noise")
     disk_names = list(dict.fromkeys([*(old.get("disk") or {}), *(new.get("disk") or {})]))
     for name in disk_names:
         rows.append(
             _bytes_row(
-                f"disk.{name}.bytes",
+                f"{name}.bytes",
                 _get(old, ("disk", name, "bytes")),
                 _get(new, ("disk", name, "bytes")),
                 strict,
@@ -172,6 +187,15 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
     )
 
 
+def busy_note(env: Mapping[str, Any]) -> str | None:
+    """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
+    load = env.get("load_average")
+    cores = env.get("cpu_cores") or 1
+    if load and load[0] > BUSY_LOAD_PER_CORE * cores:
+        return f"a busy machine (load {load[0]:.2f} on {cores} cores)"
+    return None
+
+
 def time_threshold(old: Mapping[str, Any], new: Mapping[str, Any]) -> float:
     mad = max(float(old.get("mad") or 0.0), float(new.get("mad") or 0.0))
     return max(TIME_RELATIVE * abs(float(old["median"])), MAD_FACTOR * mad)
@@ -182,37 +206,42 @@ def bytes_threshold(old: float) -> float:
 
 
 def _stat_row(
-    metric: str,
+    group: str,
+    key: str,
     kind: str,
     old: Mapping[str, Any] | None,
     new: Mapping[str, Any] | None,
-    strict: bool,
+    *,
+    counted: bool,
 ) -> Row:
     if old is None or new is None:
-        return _one_sided(metric, kind, old and old.get("median"), new and new.get("median"))
+        o = None if old is None else old.get("median")
+        n = None if new is None else new.get("median")
+        return _one_sided(group, key, kind, o, n)
     threshold = time_threshold(old, new)
     if kind == RAM:
         threshold = max(threshold, BYTES_ABSOLUTE)
     o, n = float(old["median"]), float(new["median"])
-    return Row(metric, kind, o, n, threshold, _verdict(n - o, threshold, -1), strict)
+    return Row(group, key, kind, o, n, threshold, _verdict(n - o, threshold, -1), counted)
 
 
-def _bytes_row(metric: str, old: float | None, new: float | None, strict: bool) -> Row:
+def _bytes_row(key: str, old: float | None, new: float | None, counted: bool) -> Row:
     if old is None or new is None:
-        return _one_sided(metric, BYTES, old, new)
+        return _one_sided("disk", key, BYTES, old, new)
     threshold = bytes_threshold(old)
-    return Row(metric, BYTES, old, new, threshold, _verdict(new - old, threshold, -1), strict)
+    verdict = _verdict(new - old, threshold, -1)
+    return Row("disk", key, BYTES, old, new, threshold, verdict, counted)
 
 
-def _count_row(metric: str, old: float | None, new: float | None, direction: int) -> Row:
+def _count_row(group: str, key: str, old: float | None, new: float | None, direction: int) -> Row:
     if old is None or new is None:
-        return _one_sided(metric, COUNT, old, new)
-    return Row(metric, COUNT, old, new, 0, _verdict(new - old, 0, direction), True)
+        return _one_sided(group, key, COUNT, old, new)
+    return Row(group, key, COUNT, old, new, 0, _verdict(new - old, 0, direction), True)
 
 
-def _one_sided(metric: str, kind: str, old: Any, new: Any) -> Row:
+def _one_sided(group: str, key: str, kind: str, old: Any, new: Any) -> Row:
     verdict = ADDED if old is None else REMOVED
-    return Row(metric, kind, old, new, None, verdict, False)
+    return Row(group, key, kind, old, new, None, verdict, False)
 
 
 def _verdict(delta: float, threshold: float, better: int) -> str:

@@ -1,0 +1,241 @@
+"""Comparing two records: what counts as a change, in which direction, and when it is advisory."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from perf_tasks.errors import ExitCode
+from perf_tasks.measure import compare as cmp
+
+MIB = 2**20
+
+
+def stat(median: float, mad: float = 0.0) -> dict[str, Any]:
+    return {"median": median, "min": median, "max": median, "mad": mad, "samples": [median]}
+
+
+def record(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "schema_version": 1,
+        "kind": "perf-tasks.baseline",
+        "started_at": "2026-01-01T00:00:00Z",
+        "environment": {
+            "cpu_model": "Test CPU",
+            "cpu_cores": 8,
+            "os": "Linux",
+            "rustc": "rustc 1.95.0",
+            "cargo": "cargo 1.95.0",
+            "nextest": "cargo-nextest 0.9",
+            "git": {"commit": "a" * 40, "dirty": False},
+        },
+        "build": {
+            "command": "cargo build --workspace",
+            "wall_s": stat(10.0, 0.1),
+            "cpu_s": stat(18.0, 0.1),
+            "peak_tree_rss_bytes": stat(800 * MIB, 5 * MIB),
+            "peak_process_rss_bytes": stat(300 * MIB, 2 * MIB),
+            "units": {"compiled": 0, "fresh": 40},
+            "incremental": {
+                "command": "cargo build --workspace",
+                "wall_s": stat(2.0, 0.02),
+                "units": {"compiled": 3, "fresh": 37},
+            },
+            "cold": None,
+        },
+        "tests": {
+            "command": "cargo nextest run",
+            "runner": "nextest",
+            "wall_s": stat(4.0, 0.05),
+            "passed": 100,
+            "failed": 0,
+            "skipped": 0,
+            "ignored": 2,
+            "doc": None,
+        },
+        "disk": {"target": {"bytes": 1_000 * MIB}, "cache": {"bytes": 0}},
+    }
+    for path, value in over.items():
+        node = base
+        keys = path.split("__")
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return base
+
+
+def row(c: cmp.Comparison, metric: str) -> cmp.Row:
+    return next(r for r in c.rows if r.metric == metric)
+
+
+def test_identical_records_are_quiet() -> None:
+    c = cmp.compare(record(), record())
+    assert c.regressions == () and c.exit_code == ExitCode.OK
+    assert {r.verdict for r in c.rows} == {cmp.SAME}
+    assert not c.advisory
+
+
+def test_time_must_pass_five_percent_and_three_mads() -> None:
+    # 10.0 s with MAD 0.1: the band is max(0.5 s, 0.3 s) = 0.5 s.
+    within = cmp.compare(record(), record(build__wall_s=stat(10.45, 0.1)))
+    assert row(within, "build.wall_s").verdict == cmp.SAME
+    beyond = cmp.compare(record(), record(build__wall_s=stat(10.6, 0.1)))
+    r = row(beyond, "build.wall_s")
+    assert r.verdict == cmp.REGRESSION and r.counts and r.threshold == 0.5
+    assert beyond.exit_code == ExitCode.INCOMPLETE
+    assert [x.metric for x in beyond.regressions] == ["build.wall_s"]
+
+
+def test_a_noisy_record_widens_the_band() -> None:
+    # New MAD 0.4 s: band 1.2 s, so +1.0 s (+10%) is noise; +1.3 s is not.
+    noisy = cmp.compare(record(), record(build__wall_s=stat(11.0, 0.4)))
+    assert row(noisy, "build.wall_s").verdict == cmp.SAME
+    assert row(noisy, "build.wall_s").threshold == 1.2000000000000002
+    worse = cmp.compare(record(), record(build__wall_s=stat(11.3, 0.4)))
+    assert row(worse, "build.wall_s").verdict == cmp.REGRESSION
+
+
+def test_faster_is_an_improvement_and_never_fails() -> None:
+    c = cmp.compare(record(), record(tests__wall_s=stat(3.0, 0.05)))
+    r = row(c, "tests.wall_s")
+    assert r.verdict == cmp.IMPROVEMENT and r.delta == -1.0 and r.delta_pct == -25.0
+    assert c.exit_code == ExitCode.OK
+
+
+def test_disk_band_is_one_percent_or_one_mib() -> None:
+    # 1000 MiB: 1% = 10 MiB.
+    assert (
+        row(
+            cmp.compare(record(), record(disk__target__bytes=1_009 * MIB)), "disk.target.bytes"
+        ).verdict
+        == cmp.SAME
+    )
+    grown = cmp.compare(record(), record(disk__target__bytes=1_011 * MIB))
+    assert (
+        row(grown, "disk.target.bytes").verdict == cmp.REGRESSION
+        and grown.exit_code == ExitCode.INCOMPLETE
+    )
+    # An empty cache may grow by up to 1 MiB without a word.
+    assert (
+        row(cmp.compare(record(), record(disk__cache__bytes=MIB)), "disk.cache.bytes").verdict
+        == cmp.SAME
+    )
+    assert (
+        row(cmp.compare(record(), record(disk__cache__bytes=MIB + 1)), "disk.cache.bytes").verdict
+        == cmp.REGRESSION
+    )
+
+
+def test_test_counts_always_count_with_direction() -> None:
+    c = cmp.compare(record(), record(tests__failed=1, tests__passed=99, tests__ignored=3))
+    assert row(c, "tests.failed").verdict == cmp.REGRESSION
+    assert row(c, "tests.passed").verdict == cmp.REGRESSION
+    assert row(c, "tests.ignored").verdict == cmp.CHANGED  # neither better nor worse
+    assert {r.metric for r in c.regressions} == {"tests.failed", "tests.passed"}
+    more = cmp.compare(record(), record(tests__passed=101))
+    assert row(more, "tests.passed").verdict == cmp.IMPROVEMENT and more.exit_code == ExitCode.OK
+
+
+def test_cpu_and_ram_explain_but_do_not_fail() -> None:
+    c = cmp.compare(
+        record(),
+        record(build__cpu_s=stat(30.0, 0.1), build__peak_tree_rss_bytes=stat(2000 * MIB, 5 * MIB)),
+    )
+    assert row(c, "build.cpu_s").verdict == cmp.REGRESSION and not row(c, "build.cpu_s").counts
+    ram = row(c, "build.peak_tree_rss_bytes")
+    assert ram.verdict == cmp.REGRESSION and not ram.counts
+    assert c.exit_code == ExitCode.OK
+
+
+def test_ram_band_is_at_least_one_mib() -> None:
+    small = stat(10 * MIB)
+    c = cmp.compare(
+        record(build__peak_process_rss_bytes=small),
+        record(build__peak_process_rss_bytes=stat(10.9 * MIB)),
+    )
+    assert row(c, "build.peak_process_rss_bytes").threshold == MIB
+    assert row(c, "build.peak_process_rss_bytes").verdict == cmp.SAME
+
+
+def test_a_warm_build_that_starts_compiling_is_a_regression() -> None:
+    c = cmp.compare(record(), record(build__units={"compiled": 2, "fresh": 38}))
+    assert (
+        row(c, "build.units.compiled").verdict == cmp.REGRESSION
+        and c.exit_code == ExitCode.INCOMPLETE
+    )
+    # The incremental build compiling more is shown, not judged.
+    inc = copy.deepcopy(record())
+    inc["build"]["incremental"]["units"]["compiled"] = 5
+    assert (
+        row(cmp.compare(record(), inc), "build.incremental.units.compiled").verdict == cmp.CHANGED
+    )
+
+
+def test_other_toolchain_makes_it_advisory_but_failed_tests_still_count() -> None:
+    new = record(build__wall_s=stat(20.0, 0.1))
+    new["environment"]["rustc"] = "rustc 1.96.0"
+    c = cmp.compare(record(), new)
+    assert c.advisory == ("rustc: 'rustc 1.95.0' -> 'rustc 1.96.0'",)
+    r = row(c, "build.wall_s")
+    assert r.verdict == cmp.REGRESSION and not r.counts
+    assert c.exit_code == ExitCode.OK
+    new["tests"]["failed"] = 1
+    assert cmp.compare(record(), new).exit_code == ExitCode.INCOMPLETE
+
+
+def test_other_cpu_or_runner_is_advisory_too() -> None:
+    cpu = record()
+    cpu["environment"]["cpu_model"] = "Other CPU"
+    assert cmp.compare(record(), cpu).advisory
+    runner = record(tests__runner="cargo-test")
+    assert any("test runner" in a for a in cmp.compare(record(), runner).advisory)
+    later = record()
+    later["environment"]["git"] = {"commit": "b" * 40, "dirty": True}  # expected to differ
+    assert not cmp.compare(record(), later).advisory
+
+
+def test_a_busy_machine_is_noted() -> None:
+    busy = record()
+    busy["environment"]["load_average"] = [7.5, 3.0, 1.0]
+    notes = cmp.compare(record(), busy).notes
+    assert notes == (
+        "the new record was measured on a busy machine (load 7.50 on 8 cores): a time change "
+        "may be noise",
+    )
+    busy["environment"]["load_average"] = [3.9, 3.0, 1.0]
+    assert cmp.compare(record(), busy).notes == ()
+
+
+def test_a_phase_only_one_record_has_is_shown_not_judged() -> None:
+    new = record()
+    new["build"]["cold"] = {"command": "cargo build", "wall_s": stat(60.0)}
+    c = cmp.compare(record(), new)
+    r = row(c, "build.cold.wall_s")
+    assert r.verdict == cmp.ADDED and r.old is None and r.new == 60.0 and not r.counts
+    assert c.exit_code == ExitCode.OK
+
+
+def test_changed_command_is_noted() -> None:
+    new = record()
+    new["build"]["command"] = "cargo build --workspace --release"
+    notes = cmp.compare(record(), new).notes
+    assert len(notes) == 1 and notes[0].startswith("build: the command changed")
+
+
+def test_json_names_every_row() -> None:
+    data = cmp.compare(record(), record(tests__failed=2)).as_json()
+    assert data["regressions"] == ["tests.failed"]
+    failed = next(r for r in data["rows"] if r["metric"] == "tests.failed")
+    assert failed == {
+        "metric": "tests.failed",
+        "group": "tests",
+        "key": "failed",
+        "kind": "count",
+        "old": 0,
+        "new": 2,
+        "delta": 2,
+        "delta_pct": None,
+        "threshold": 0,
+        "verdict": "regression",
+        "counts": True,
+    }

@@ -1,0 +1,76 @@
+"""The record on disk: command lines to paste, atomic writes, refusing what we cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from perf_tasks.errors import ConfigError
+from perf_tasks.measure import record
+
+
+def test_command_line_names_cargo_and_the_root_portably() -> None:
+    root = Path("/work/ws")
+    argv = [
+        "/opt/rust/bin/cargo",
+        "nextest",
+        "run",
+        "--tool-config-file",
+        "perf-tasks:/work/ws/target/x.toml",
+    ]
+    assert record.shell_line(argv, root) == (
+        "cargo nextest run --tool-config-file perf-tasks:$PWD/target/x.toml"
+    )
+    assert record.shell_line(["cargo", "test", "--", "a b"], root) == "cargo test -- 'a b'"
+
+
+def test_a_root_that_needs_quoting_stays_literal() -> None:
+    root = Path("/work/my ws")
+    line = record.shell_line(["cargo", "x", "/work/my ws/target"], root)
+    assert line == "cargo x '/work/my ws/target'" and "$PWD" not in line
+
+
+def test_write_is_atomic_and_replaces(tmp_path: Path) -> None:
+    path = tmp_path / "docs" / "performance" / "baseline.json"
+    record.write_atomic(path, "one\n")
+    record.write_atomic(path, "two\n")
+    assert path.read_text() == "two\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["baseline.json"]  # no temp file left
+
+
+def test_a_failed_write_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "baseline.json"
+    record.write_atomic(path, "old\n")
+
+    def boom(self: Path, target: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "replace", boom)
+    with pytest.raises(OSError):
+        record.write_atomic(path, "new\n")
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
+
+
+def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="run `invoke baseline` first"):
+        record.load(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match="is not JSON"):
+        record.load(bad)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"schema_version": 1, "kind": "something else"}))
+    with pytest.raises(ConfigError, match="not a perf-tasks baseline record"):
+        record.load(other)
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({"schema_version": 99, "kind": record.KIND}))
+    with pytest.raises(ConfigError, match="upgrade perf-tasks"):
+        record.load(newer)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"schema_version": 1, "kind": record.KIND}))
+    assert record.load(good)["schema_version"] == 1
