@@ -1,13 +1,14 @@
 """Cleaning at the physical limit: planning scan vs `du -s`, deletion vs `rm -rf`, and the cost of
 loading the tasks (`invoke --list`) vs a tasks.py with one no-op task.
 
-Warm cache, runs interleaved, medians printed as ratios. Gates (issue "Foundation"): scan <= 1.1x du,
+Warm cache, runs interleaved, medians printed as ratios. Gates: scan <= 1.1x du,
 apply <= 1.1x rm -rf, invoke --list <= 1.3x. Run: `python -m benches bench_clean [--files N]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import statistics
@@ -21,13 +22,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benches import cargo_like  # noqa: E402
-from perf_tasks.clean import run  # noqa: E402
-from perf_tasks.clean.apply import apply  # noqa: E402
-from perf_tasks.clean.plan import build_plan, select_nuke  # noqa: E402
-from perf_tasks.clean.safety import Guard  # noqa: E402
-from perf_tasks.settings import Settings  # noqa: E402
-from perf_tasks.workspace import Workspace  # noqa: E402
+from benches import cargo_like
+from perf_tasks.clean import run
+from perf_tasks.clean.apply import apply
+from perf_tasks.clean.plan import build_plan, select_nuke
+from perf_tasks.clean.safety import Guard
+from perf_tasks.settings import Settings
+from perf_tasks.workspace import Workspace
 
 GATES = {"scan": 1.1, "apply": 1.1, "invoke --list": 1.3}
 
@@ -72,8 +73,8 @@ def bench_apply(base: Path, scratch: Path, runs: int) -> tuple[list[float], list
         guard = Guard.for_workspace(workspace_at(a))
         plan, scanned = run.plan("nuke", guard, Settings(), now=time.time())
         pair = [
-            ("ours", lambda: apply(plan, guard=guard, freed=scanned.freed)),
-            ("ref", lambda: sh("rm", "-rf", str(b / "target"))),
+            ("ours", functools.partial(apply, plan, guard=guard, freed=scanned.freed)),
+            ("ref", functools.partial(sh, "rm", "-rf", str(b / "target"))),
         ]
         for name, fn in pair if i % 2 == 0 else reversed(pair):
             (ours if name == "ours" else ref).append(timed(fn))
@@ -133,7 +134,9 @@ def main(argv: list[str]) -> None:
             f"{'ok' if r['pass'] else 'OVER'}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"files": made, "runs": args.runs, "results": results}, indent=2))
+    args.out.write_text(
+        json.dumps({"files": made, "runs": args.runs, "results": results}, indent=2)
+    )
 
 
 if __name__ == "__main__":

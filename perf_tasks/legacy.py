@@ -4,7 +4,8 @@
     scripts/cleanup_old_runs.sh [--dry-run]                   -> clean.runs
     scripts/clean_build_cache.sh [--dry-run]                  -> clean.cache
 
-The workspace is `$PERF_TASKS_ROOT` or the current directory, as the scripts had it. Old scripts never
+The workspace is `$PERF_TASKS_ROOT` or the current directory, as the scripts had it. Old scripts
+never
 asked before deleting, so `--nuke` passes `--yes`.
 """
 
@@ -38,7 +39,13 @@ def translate(script: str, flags: Sequence[str]) -> list[str]:
     if "--target" in flags and "--nuke" in flags:
         raise UsageError(f"{script}.sh: --target and --nuke exclude each other; pick one")
     if script == "auto_cleanup":
-        task = "clean.nuke" if "--nuke" in flags else "clean.target" if "--target" in flags else "clean"
+        task = (
+            "clean.nuke"
+            if "--nuke" in flags
+            else "clean.target"
+            if "--target" in flags
+            else "clean"
+        )
     else:
         task = {"cleanup_old_runs": "clean.runs", "clean_build_cache": "clean.cache"}[script]
     argv = [task]

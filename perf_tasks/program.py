@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import Program
+from invoke.program import Program
 
 from perf_tasks import __version__
 from perf_tasks.tasks import namespace

@@ -62,7 +62,7 @@ def _default_artifact_rules() -> list[ArtifactRule]:
 
 @dataclass(frozen=True)
 class Artifacts:
-    """Retention under `artifacts/`: the first rule whose glob matches a file decides its age limit."""
+    """Retention under `artifacts/`: the first rule whose glob matches a file gives its age limit."""
 
     output: str = "artifacts"
     rules: list[ArtifactRule] = field(default_factory=_default_artifact_rules)
@@ -132,7 +132,7 @@ _SIZE_FIELDS = {("budgets", "target")}
 
 
 def load(root: Path) -> Settings:
-    """Settings for the workspace at `root`: its `perf-tasks.toml`, its pyproject table, or defaults."""
+    """Settings of the workspace at `root`: `perf-tasks.toml`, its pyproject table, or defaults."""
     toml_path = root / SETTINGS_FILE
     if toml_path.is_file():
         return parse(_read_toml(toml_path), source=str(toml_path))
@@ -177,7 +177,8 @@ def _check_consistency(settings: Settings) -> None:
     for name in settings.clean.nuke:
         if name != "target" and name not in names:
             raise ConfigError(
-                f"{settings.source}: clean.nuke names {name!r}; use 'target' or one of {sorted(names)}"
+                f"{settings.source}: clean.nuke names {name!r}; "
+                f"use 'target' or one of {sorted(names)}"
             )
     for f in dataclasses.fields(Outputs):
         check_relative(

@@ -72,8 +72,8 @@ def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
             f"no Cargo.toml in {root}: run from a Rust workspace or pass --root PATH"
         )
     metadata = cargo_metadata(root, env=env)
-    target = Path(metadata["target_directory"]).resolve()
-    build = Path(metadata.get("build_directory") or target).resolve()
+    target = Path(str(metadata["target_directory"])).resolve()
+    build = Path(str(metadata.get("build_directory") or target)).resolve()
     return Workspace(root=root, target_dir=target, build_dir=build)
 
 

@@ -18,13 +18,20 @@ DEMO = REPO / "examples" / "demo-workspace"
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No outside setting may steer a test: cargo's target dir, our root."""
-    for name in ("CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR", "PERF_TASKS_ROOT"):
+    for name in (
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_BUILD_BUILD_DIR",
+        "PERF_TASKS_ROOT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CARGO_NET_OFFLINE", "true")
     monkeypatch.setenv("CARGO_TERM_COLOR", "never")
 
 
-def cargo(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cargo(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     for name in ("CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR"):
         if not env or name not in env:
@@ -49,7 +56,9 @@ def demo_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Shared by the whole session: read it, never change it. Take `demo_copy` to change things.
     """
     ws = tmp_path_factory.mktemp("demo") / "demo-workspace"
-    shutil.copytree(DEMO, ws, ignore=shutil.ignore_patterns("target", "output", "cache", "artifacts"))
+    shutil.copytree(
+        DEMO, ws, ignore=shutil.ignore_patterns("target", "output", "cache", "artifacts")
+    )
     cargo("build", "--workspace", "--quiet", cwd=ws)
     cargo("test", "--workspace", "--no-run", "--quiet", cwd=ws)
     return ws

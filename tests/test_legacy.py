@@ -39,7 +39,12 @@ def shim(name: str, *flags: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PERF_TASKS_PYTHON": sys.executable}
     return subprocess.run(
         ["bash", str(REPO_ROOT / "scripts" / f"{name}.sh"), *flags],
-        cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 

@@ -1,1 +1,1 @@
-"""Cleaning: plan what to remove (pure decisions over a scan), then apply the plan through guards."""
+"""Cleaning: plan what to remove (decisions over one scan), then apply the plan through guards."""

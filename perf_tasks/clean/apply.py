@@ -9,6 +9,7 @@ quarantine, and the next run's plan lists the quarantine as unfinished work and 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -215,7 +216,7 @@ def _note_error(line: str, items: set[Path], errors: dict[Path, str]) -> None:
 
 
 def _restore(entry: _Moved, error: str) -> str:
-    """Put what is left of a failed item back where it was, so nothing stays hidden in quarantine."""
+    """Put what is left of a failed item back in place, so nothing stays hidden in quarantine."""
     if entry.trash_path == entry.item.path:
         return error
     if os.path.lexists(entry.trash_path) and not os.path.lexists(entry.item.path):
@@ -231,7 +232,5 @@ def _tidy_trash(guard: Guard, run_id: str) -> None:
     for area in (guard.workspace.root, *guard.workspace.cargo_dirs):
         trash = area / TRASH_DIR
         for folder in (trash / run_id, trash):
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty: a failed item may still be inside
-            except OSError:
-                pass

@@ -1,7 +1,8 @@
 """What `~/.cargo` holds: reported, never deleted (it is shared by every project on the machine).
 
 Sizes come from the same scanner as everything else. What cargo's own garbage collection would drop
-comes from cargo's last-use database (`.global-cache`, SQLite), read-only, with cargo's default ages.
+comes from cargo's last-use database (`.global-cache`, SQLite), read-only, at cargo's default
+ages.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A mode returns a `Selection` (candidate paths with a category and a reason, and the folders it works
 in). `build_plan` runs every candidate through the guard, then scans the items and the rest of each
-folder in one pass, so that item sizes and folder totals agree with `du` and nothing is walked twice.
+folder in one pass, so that item sizes and folder totals agree with `du` and nothing is walked
+twice.
 """
 
 from __future__ import annotations
@@ -339,7 +340,8 @@ def _without_busy_profiles(
                 skipped.append(
                     Skip(
                         path,
-                        f"a cargo build holds {profile.name}/: run again when it ends, or pass --force",
+                        f"a cargo build holds {profile.name}/: run again when it ends, "
+                        "or pass --force",
                     )
                 )
                 continue

@@ -23,7 +23,8 @@ from perf_tasks.clean.model import Skip
 from perf_tasks.errors import Busy, ToolMissing
 from perf_tasks.workspace import Workspace
 
-# cargo's build locks, at the top of each profile dir (`target/debug/.cargo-lock`). Newer cargo splits
+# cargo's build locks, at the top of each profile dir (`target/debug/.cargo-lock`). Newer cargo
+# splits
 # the lock in two; we hold every one that exists.
 LOCK_NAMES = (".cargo-lock", ".cargo-build-lock", ".cargo-artifact-lock")
 CACHEDIR_TAG = "CACHEDIR.TAG"

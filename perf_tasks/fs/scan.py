@@ -2,7 +2,8 @@
 
 Sizes are allocated blocks (`st_blocks * 512`), never apparent sizes. A hard-linked inode is counted
 once, for the first scanned path that holds it, like `du a b c`. The scan also remembers how many of
-each inode's links it saw under each path, so that `freed(paths)` counts a file only when every one of
+each inode's links it saw under each path, so that `freed(paths)` counts a file only when every one
+of
 its links is among the paths removed.
 
 Symlinks are never followed. The walk runs in two processes when the tree is large: the parent lists
@@ -214,7 +215,7 @@ def _stat_each(part: _Partial, directory: str, names: list[str], tops: list[int]
             part.errors.append((directory, exc.strerror or str(exc)))
         return
     try:
-        for name, top in zip(names, tops):
+        for name, top in zip(names, tops, strict=True):
             try:
                 part.record(top, os.stat(name, dir_fd=dir_fd, follow_symlinks=False))
             except FileNotFoundError:
@@ -234,7 +235,7 @@ class _Walker:
         self.excluded = excluded
 
     def names(self, directory: str, names: list[str], recurse: bool) -> None:
-        part, top = self.part, self.top
+        part = self.part
         nbytes = files = 0
         newest = 0.0
         below: list[str] = []
@@ -377,7 +378,7 @@ def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
                 multi[(dev, ino)] = (nbytes, nlink, {top: 1})
             else:
                 entry[2][top] = entry[2].get(top, 0) + 1
-    usage = {top: Usage(int(o[0]), int(o[1]), o[2]) for top, o in zip(tops, own)}
+    usage = {top: Usage(int(o[0]), int(o[1]), o[2]) for top, o in zip(tops, own, strict=True)}
     # Like du with several arguments: a multi-link inode belongs to the first path holding it.
     for nbytes, _nlink, seen in multi.values():
         first = min(seen)

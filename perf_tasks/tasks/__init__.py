@@ -3,7 +3,7 @@ that `invoke --list` stays fast; each task imports what it needs when it runs.""
 
 from __future__ import annotations
 
-from invoke import Collection
+from invoke.collection import Collection
 
 
 def namespace() -> Collection:

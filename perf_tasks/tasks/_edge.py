@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from invoke import Context, Exit
+from invoke.context import Context
+from invoke.exceptions import Exit
 
 
 @contextmanager

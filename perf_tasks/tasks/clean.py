@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from invoke import Collection, Context, Exit, task
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from perf_tasks.tasks._edge import DRY_RUN_HELP, JSON_HELP, ROOT_HELP, root_of, task_edge
 

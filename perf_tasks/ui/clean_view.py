@@ -45,7 +45,7 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "areas": [
             {"label": a.label, "path": str(a.path), "bytes_before": a.bytes, "bytes_after": b.bytes}
-            for a, b in zip(plan.areas, report.areas_after or plan.areas)
+            for a, b in zip(plan.areas, report.areas_after or plan.areas, strict=True)
         ],
         "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
         "errors": [
@@ -73,7 +73,8 @@ def render(out: Output, report: Report, *, verbose: bool = False) -> None:
         for item in shown:
             if report.dry_run or item.path in removed:
                 out.line(
-                    f"{verb} {_rel(plan.root, item.path)} ({format_bytes(item.bytes)}): {item.reason}"
+                    f"{verb} {_rel(plan.root, item.path)} ({format_bytes(item.bytes)}): "
+                    f"{item.reason}"
                 )
         if len(items) > len(shown):
             out.line(f"... and {len(items) - len(shown)} more (--verbose lists them all)")

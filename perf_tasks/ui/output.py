@@ -66,7 +66,7 @@ class Output:
 
     @contextmanager
     def progress(self, description: str, *, large: bool) -> Iterator[Callable[[int, int], None]]:
-        """A byte progress bar on a terminal, a few plain lines elsewhere, nothing for small work."""
+        """A byte progress bar on a terminal, a few plain lines elsewhere, nothing if small."""
         if not large:
             yield lambda done, total: None
             return

@@ -124,7 +124,9 @@ def test_artifact_retention_by_kind(tmp_path: Path) -> None:
 def test_cache_removes_incremental_doc_and_nextest_but_not_deps(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
     write(root / "target" / "nextest" / "ci" / "junit.xml")
-    home = write(tmp_path / "cargo-home" / "registry" / "src" / "idx" / "crate-1.0" / "lib.rs").parents[4]
+    home = write(
+        tmp_path / "cargo-home" / "registry" / "src" / "idx" / "crate-1.0" / "lib.rs"
+    ).parents[4]
     guard = guard_for(root)
     plan, scanned = run.plan("cache", guard, Settings(), now=time.time())
     rel = sorted(i.path.relative_to(root / "target").as_posix() for i in plan.items)

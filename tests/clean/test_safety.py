@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TAG, du, git, tiny_workspace, write
+from helpers import TAG, git, tiny_workspace, write
 
 from perf_tasks import workspace
 from perf_tasks.clean import run
@@ -76,7 +76,7 @@ def test_refuses_a_root_of_slash_or_home(where: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["../elsewhere", "/var/tmp/x", "a/../../b", "."])
 def test_configured_paths_may_not_escape_the_root(value: str) -> None:
-    with pytest.raises(ConfigError, match="outputs.cache"):
+    with pytest.raises(ConfigError, match=r"outputs\.cache"):
         parse({"outputs": {"cache": value}}, source="perf-tasks.toml")
 
 
@@ -195,7 +195,9 @@ def test_a_path_that_vanished_is_reported_and_the_rest_continues(tiny: Path) -> 
     here = write(tiny / "output" / "scg" / "here" / "f")
     report = apply(plan_of(tiny, gone, here.parent), guard=guard_for(tiny))
     assert not here.exists()
-    assert [(f.path, f.error) for f in report.errors] == [(gone, "vanished before it could be removed")]
+    assert [(f.path, f.error) for f in report.errors] == [
+        (gone, "vanished before it could be removed")
+    ]
     assert not report.ok
 
 
@@ -222,7 +224,12 @@ def test_permission_errors_and_read_only_folders_are_reported() -> None:
             os.setgid(nobody.pw_gid)
             os.setuid(nobody.pw_uid)
             report = apply(plan, guard=guard)
-            summary = repr(([str(i.path) for i in report.removed], [(str(f.path), f.error) for f in report.errors]))
+            summary = repr(
+                (
+                    [str(i.path) for i in report.removed],
+                    [(str(f.path), f.error) for f in report.errors],
+                )
+            )
             os.write(write_fd, summary.encode())
             os._exit(0)
         os.close(write_fd)

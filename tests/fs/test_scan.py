@@ -83,7 +83,9 @@ def test_missing_paths_count_zero_and_newest_mtime_is_inside(tmp_path: Path) -> 
     assert result.of(tmp_path / "run").newest_mtime == 2_000_000_000
 
 
-def test_parallel_walk_gives_the_same_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_walk_gives_the_same_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = make_tree(tmp_path / "t", 3000, size=600)
     for f in files[::7]:
         os.link(f, f.with_name(f.name + ".l"))
@@ -109,12 +111,16 @@ def test_many_paths_in_one_folder(tmp_path: Path) -> None:
     assert result.freed(chosen) == 0  # every one of them still has its other link
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     sizes=st.lists(st.integers(min_value=0, max_value=20_000), min_size=1, max_size=25),
     links=st.lists(st.tuples(st.integers(0, 24), st.integers(0, 3)), max_size=10),
 )
-def test_property_equals_du(tmp_path_factory: pytest.TempPathFactory, sizes: list[int], links: list[tuple[int, int]]) -> None:
+def test_property_equals_du(
+    tmp_path_factory: pytest.TempPathFactory, sizes: list[int], links: list[tuple[int, int]]
+) -> None:
     root = tmp_path_factory.mktemp("p")
     folders = [root / f"g{i}" for i in range(4)]
     for d in folders:

@@ -11,7 +11,9 @@ from pathlib import Path
 from helpers import REPO_ROOT, du, tiny_workspace, write
 
 
-def perf(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def perf(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "perf_tasks", *args],
         cwd=cwd,
@@ -43,7 +45,8 @@ def test_closing_line_reports_a_fresh_scan(tmp_path: Path) -> None:
     proc = perf("clean.cache", "--root", str(root))
     assert proc.returncode == 0, proc.stderr
     last = proc.stdout.strip().splitlines()[-1]
-    assert last.startswith("target/ ") and " \u2192 " in last and last.endswith(" ms") or last.endswith(" s")
+    assert last.startswith("target/ ") and " \u2192 " in last
+    assert last.endswith((" ms", " s"))
 
 
 def test_no_question_when_not_on_a_terminal(tmp_path: Path) -> None:
@@ -68,18 +71,25 @@ def test_wrong_type_names_the_key(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
     write(root / "pyproject.toml", '[tool.perf-tasks.runs]\nkeep_days = "two weeks"\n')
     proc = perf("clean.runs", "--root", str(root))
-    assert proc.returncode == 2 and "runs.keep_days" in proc.stderr and "pyproject.toml" in proc.stderr
+    assert (
+        proc.returncode == 2 and "runs.keep_days" in proc.stderr and "pyproject.toml" in proc.stderr
+    )
 
 
 def test_not_a_workspace_is_exit_2(tmp_path: Path) -> None:
     proc = perf("clean.nuke", "--root", str(tmp_path))
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: no Cargo.toml in {tmp_path}: run from a Rust workspace or pass --root PATH"
+    assert (
+        proc.stderr.strip()
+        == f"error: no Cargo.toml in {tmp_path}: run from a Rust workspace or pass --root PATH"
+    )
 
 
 def test_root_from_the_environment(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
-    proc = perf("clean.cache", "--dry-run", "--json", env={"PERF_TASKS_ROOT": str(root)}, cwd=tmp_path)
+    proc = perf(
+        "clean.cache", "--dry-run", "--json", env={"PERF_TASKS_ROOT": str(root)}, cwd=tmp_path
+    )
     assert proc.returncode == 0 and json.loads(proc.stdout)["root"] == str(root)
 
 
@@ -106,13 +116,19 @@ def test_tasks_load_without_heavy_imports() -> None:
         "heavy = [m for m in ('rich', 'psutil', 'tomlkit') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 def test_invoke_list_shows_every_task_with_help() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "invoke", "--list"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     for name in ("clean.nuke", "clean.runs", "clean.artifacts", "clean.cache", "clean.target"):
