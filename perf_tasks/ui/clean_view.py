@@ -132,7 +132,8 @@ def _cargo_home(out: Output, data: dict[str, Any]) -> None:
 
 def closing_line(report: Report) -> str:
     plan = report.plan
-    labels = [a.label for a in plan.areas]
+    # Folders that do not exist would only make the line longer.
+    labels = [a.label for a in plan.areas if a.bytes > 0] or [a.label for a in plan.areas]
     name = ", ".join(labels) if len(labels) <= 3 else f"{len(labels)} folders"
     before = sum(a.bytes for a in plan.areas)
     after = sum(a.bytes for a in report.areas_after) if report.areas_after else before
