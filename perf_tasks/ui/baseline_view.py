@@ -435,7 +435,17 @@ def _reproduce(record: Mapping[str, Any]) -> list[str]:
 # ------------------------------------------------------------------------------------ compare
 
 
+KEY_LABELS = {
+    "wall_s": "wall",
+    "cpu_s": "CPU",
+    "peak_tree_rss_bytes": "RAM, tree",
+    "peak_process_rss_bytes": "RAM, 1 process",
+    "units.compiled": "units built",
+}
+
+
 def render_comparison(out: Output, comparison: cmp.Comparison, *, verbose: bool = False) -> None:
+    """A table of deltas by phase. Without --verbose, unchanged counts are left out."""
     if out.json:
         out.emit_json(comparison.as_json())
     else:
@@ -445,29 +455,38 @@ def render_comparison(out: Output, comparison: cmp.Comparison, *, verbose: bool 
         out.line(f"new: {comparison.new_label}")
         if comparison.advisory:
             out.warn(
-                "the environments differ, so this comparison is advisory (time, RAM and disk "
-                "changes do not fail it): " + "; ".join(comparison.advisory)
+                "the environments differ, so this comparison is advisory (time and disk changes "
+                "do not fail it): " + "; ".join(comparison.advisory)
             )
         for note in comparison.notes:
             out.line(f"note: {note}")
         table = Table(show_edge=False, pad_edge=False)
-        for column in ("metric", "old", "new", "change", "noise band", "verdict"):
-            table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
-        shown = [
-            r for r in comparison.rows if verbose or r.verdict != cmp.SAME or r.kind != cmp.COUNT
-        ]
-        for row in shown:
+        table.add_column("", no_wrap=True)
+        for column in ("old", "new", "change", "noise"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        group = None
+        for row in comparison.rows:
+            if not verbose and row.kind == cmp.COUNT and row.verdict == cmp.SAME:
+                continue
+            if row.group != group:
+                group = row.group
+                table.add_row(group, style="bold")
             table.add_row(
-                row.metric,
+                "  " + KEY_LABELS.get(row.key, row.key),
                 fmt(row.kind, row.old),
                 fmt(row.kind, row.new),
-                _change(row),
-                "" if row.threshold is None else f"±{fmt(row.kind, row.threshold)}",
+                _change(row, percent_only=True),
+                "" if row.threshold is None or row.kind == cmp.COUNT else _band(row),
                 _verdict_text(row),
                 style="red" if row.verdict == cmp.REGRESSION and row.counts else None,
             )
         out.console.print(table)
     out.line(comparison_line(comparison), style="bold")
+
+
+def _band(row: cmp.Row) -> str:
+    return f"\u00b1{fmt(row.kind, row.threshold)}"
 
 
 def comparison_line(comparison: cmp.Comparison) -> str:
@@ -489,21 +508,23 @@ def comparison_line(comparison: cmp.Comparison) -> str:
 
 def _verdict_text(row: cmp.Row) -> str:
     if row.verdict == cmp.REGRESSION:
-        return "REGRESSION" if row.counts else "worse (advisory)"
+        return "REGRESSION" if row.counts else "worse"
     if row.verdict == cmp.IMPROVEMENT:
         return "better"
     if row.verdict == cmp.SAME:
-        return "within noise" if row.kind != cmp.COUNT else "same"
+        return "in noise" if row.kind != cmp.COUNT else "same"
     return row.verdict
 
 
-def _change(row: cmp.Row) -> str:
+def _change(row: cmp.Row, *, percent_only: bool = False) -> str:
     delta = row.delta
     if delta is None:
         return ""
-    sign = "+" if delta > 0 else "\u2212" if delta < 0 else "±"
-    text = f"{sign}{fmt(row.kind, abs(delta))}"
     pct = row.delta_pct
+    if percent_only and pct is not None and row.kind != cmp.COUNT:
+        return f"{pct:+.1f}%".replace("-", "\u2212")
+    sign = "+" if delta > 0 else "\u2212" if delta < 0 else "\u00b1"
+    text = f"{sign}{fmt(row.kind, abs(delta))}"
     if pct is not None and row.kind != cmp.COUNT:
         text += f" ({pct:+.1f}%)".replace("-", "\u2212")
     return text
