@@ -108,9 +108,10 @@ def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
     data["peak_process_name"] = max(set(names), key=names.count) if names else None
     data["ram_samples"] = [r.samples for r in m.runs]
     if phase.units:
-        last = phase.units[-1]
+        # The run that compiled the most: a warm build that rebuilds even once must show.
+        most = max(reversed(phase.units), key=lambda u: u.compiled)
         data["units"] = {
-            **last.as_json(),
+            **most.as_json(),
             "compiled_per_run": [u.compiled for u in phase.units],
         }
     return data

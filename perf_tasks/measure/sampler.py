@@ -10,9 +10,10 @@ They are sampled, so a process that lives shorter than the interval can be misse
 samples is reported with them. `ru_maxrss` from `wait4` is not used: it is the largest of the
 processes, which starts at the parent's own size.
 
-The tree is found through `/proc/<pid>/task/<tid>/children` on Linux, which costs a few reads per
-process of the tree; psutil's `children(recursive=True)` reads every process of the machine, and
-is the fallback elsewhere.
+On Linux a sample reads, per process of the tree, `/proc/<pid>/task/<tid>/children` (to find the
+tree) and `/proc/<pid>/statm` (the resident pages: the RSS that psutil's `memory_info()` reports,
+read without building psutil's objects, which would cost several times more). Elsewhere, psutil
+does both, through `children(recursive=True)`.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import psutil
 
-# The interval grows with the run: a tenth of the elapsed time, kept between these bounds, so that a
-# short command still gets several samples. It never drops below 100 times what one sample costs,
-# so that the sampler uses at most about 1% of one core however large the tree is.
-MIN_INTERVAL_S = 0.010
+# The first sample comes after MIN_INTERVAL_S: before that, the command has only just started. Then
+# the interval grows with the run (a tenth of the elapsed time, up to MAX_INTERVAL_S), and it never
+# drops below COST_FACTOR times what the last sample cost: the sampler uses at most about 0.5% of
+# one core, however large the tree.
+MIN_INTERVAL_S = 0.015
 MAX_INTERVAL_S = 0.100
-COST_FACTOR = 100
+COST_FACTOR = 200
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,10 @@ class Sampler:
         self.max_interval = max_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="perf-tasks-sampler", daemon=True)
-        self._procs: dict[int, psutil.Process] = {}
-        self._names: dict[int, str] = {}
-        self._proc_fs = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").is_file()
+        me = os.getpid()
+        self._proc_fs = Path(f"/proc/{me}/task/{me}/children").is_file()
+        self._page = os.sysconf("SC_PAGE_SIZE") if self._proc_fs else 0
+        self._procs: dict[int, psutil.Process] = {}  # without procfs only
         self._tree_peak = 0
         self._process_peak = 0
         self._process_name = ""
@@ -88,62 +91,69 @@ class Sampler:
     def _loop(self) -> None:
         cpu_start = time.thread_time()
         started = time.monotonic()
-        interval = self.min_interval  # no sample at 0: the command has only just started
-        first = True
+        interval = self.min_interval
         try:
             while not self._stop.wait(interval):
                 before = time.thread_time()
                 self.sample()
                 cost = time.thread_time() - before
                 elapsed = time.monotonic() - started
-                # The first sample pays for setting up (psutil's objects): not a guide.
-                floor = 0.0 if first else COST_FACTOR * cost
-                first = False
-                interval = min(self.max_interval, max(self.min_interval, elapsed / 10, floor))
+                interval = max(self.min_interval, elapsed / 10, COST_FACTOR * cost)
+                interval = min(self.max_interval, interval)
         finally:
             self._cpu_s = time.thread_time() - cpu_start
 
     def sample(self) -> None:
         """One sample of the tree: add up RSS, remember the peaks."""
-        import psutil
-
         total = 0
         largest = 0
         largest_pid = 0
-        alive = self._tree()
-        for pid in alive:
-            proc = self._procs.get(pid)
-            try:
-                if proc is None:
-                    proc = self._procs[pid] = psutil.Process(pid)
-                rss = proc.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        seen = 0
+        for pid in self._tree():
+            rss = self._rss(pid)
+            if rss is None:
                 continue
+            seen += 1
             total += rss
             if rss > largest:
                 largest, largest_pid = rss, pid
-        for gone in self._procs.keys() - set(alive):
-            del self._procs[gone]
-        if not alive:
+        if not seen:
             return
         self._samples += 1
         self._tree_peak = max(self._tree_peak, total)
         if largest > self._process_peak:
             self._process_peak = largest
-            self._process_name = self._name(largest_pid)
+            self._process_name = self._name(largest_pid) or self._process_name
 
-    def _name(self, pid: int) -> str:
+    def _rss(self, pid: int) -> int | None:
+        if self._proc_fs:
+            try:
+                return int(_read(f"/proc/{pid}/statm").split()[1]) * self._page
+            except (OSError, IndexError, ValueError):
+                return None
         import psutil
 
-        name = self._names.get(pid)
-        if name is None:
+        try:
             proc = self._procs.get(pid)
+            if proc is None:
+                proc = self._procs[pid] = psutil.Process(pid)
+            return int(proc.memory_info().rss)
+        except psutil.Error:
+            self._procs.pop(pid, None)
+            return None
+
+    def _name(self, pid: int) -> str:
+        if self._proc_fs:
             try:
-                name = proc.name() if proc is not None else ""
-            except psutil.Error:  # the process ended between two reads: keep no name
-                name = ""
-            self._names[pid] = name
-        return name
+                return _read(f"/proc/{pid}/comm").decode(errors="replace").strip()
+            except OSError:  # the process ended between two reads: keep no name
+                return ""
+        import psutil
+
+        try:
+            return psutil.Process(pid).name()
+        except psutil.Error:
+            return ""
 
     def _tree(self) -> list[int]:
         if not self._proc_fs:
@@ -163,8 +173,6 @@ class Sampler:
                     found.extend(int(x) for x in _read(f"/proc/{pid}/task/{tid}/children").split())
                 except OSError:
                     continue
-        if len(found) == 1 and not Path(f"/proc/{self.pid}").exists():
-            return []
         return found
 
     def _tree_psutil(self) -> list[int]:
@@ -173,7 +181,7 @@ class Sampler:
         try:
             root = psutil.Process(self.pid)
             return [self.pid, *(p.pid for p in root.children(recursive=True))]
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        except psutil.Error:
             return []
 
 
