@@ -94,6 +94,7 @@ class Step:
     warmup: int = 0
     env: Mapping[str, str] = field(default_factory=dict)  # set on top of the environment
     before: str = ""  # what happens before each run, untimed, in words
+    lists_tests: bool = False  # its stdout is nextest's test list, to be read
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def inspect(root: Path, *, env: Mapping[str, str]) -> Facts:
 @dataclass(frozen=True)
 class Plan:
     workspace: Workspace
+    cargo: str
     options: Options
     steps: tuple[Step, ...]
     runner: str  # NEXTEST or CARGO_TEST
@@ -219,7 +221,7 @@ def plan(facts: Facts, config: Settings, opts: Options) -> Plan:
         Step("prepare", prepare_tests, timed=False),
     ]
     if list_tests is not None:
-        steps.append(Step("prepare", list_tests, timed=False))
+        steps.append(Step("prepare", list_tests, timed=False, lists_tests=True))
     steps += [
         Step("build", (cargo, *build), timed=True, runs=opts.runs, warmup=opts.warmup),
         Step(
@@ -268,6 +270,7 @@ def plan(facts: Facts, config: Settings, opts: Options) -> Plan:
     }
     return Plan(
         workspace=ws,
+        cargo=cargo,
         options=opts,
         steps=tuple(steps),
         runner=runner,
@@ -346,7 +349,7 @@ def execute(
     record_rel = cargo_mod.display_path(plan.record_dir, plan.root)
     env_info = environment.fingerprint(
         root=plan.root,
-        cargo=plan.steps[0].argv[0],
+        cargo=plan.cargo,
         env=env,
         nextest=plan.nextest,
         exclude_from_dirty=record_rel,
@@ -364,7 +367,7 @@ def execute(
             if not step.timed:
                 emit(Event(step.phase, step.argv))
                 run = _untimed(step, plan=plan, env=env, stream_fd=stream_fd, clock=clock)
-                if "list" in step.argv[1:3]:
+                if step.lists_tests:
                     listing = nextest.parse_list(run.stdout)
                 continue
             phase = _timed(
@@ -378,6 +381,8 @@ def execute(
             )
             phases[step.phase] = phase
             warnings += _phase_warnings(phase, plan)
+            if step.phase == "build.cold" and plan.scratch is not None:
+                shutil.rmtree(plan.scratch, ignore_errors=True)  # now, not at the end: disk space
     finally:
         if plan.scratch is not None:
             shutil.rmtree(plan.scratch, ignore_errors=True)
@@ -405,13 +410,12 @@ def _untimed(
     stream_fd: int | None,
     clock: Callable[[], float],
 ) -> Run:
-    is_list = "list" in step.argv[1:3]
     run = run_once(
         step.argv,
         cwd=plan.root,
         env={**env, **step.env},
-        capture_stdout=is_list,
-        stream_fd=None if is_list else stream_fd,
+        capture_stdout=step.lists_tests,
+        stream_fd=None if step.lists_tests else stream_fd,
         clock=clock,
         sample=False,
     )
