@@ -342,6 +342,11 @@ def execute(
 ) -> Result:
     """Run every step of `plan`, then measure the disk. Raises `CommandFailed` when a build or an
     untimed step fails; failing tests are recorded, not raised."""
+    if not plan.touch.is_file():
+        raise ConfigError(
+            f"{plan.touch} does not exist: build.incremental has no file to touch; set "
+            "[baseline] touch to a source file of the workspace"
+        )
     started_at = now()
     started = clock()
     emit = on_event or (lambda event: None)

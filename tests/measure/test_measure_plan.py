@@ -153,3 +153,10 @@ def test_counts_are_checked() -> None:
         baseline.options(settings.Settings(), runs=0)
     with pytest.raises(ConfigError, match="negative"):
         baseline.options(settings.Settings(), warmup=-1)
+
+
+def test_a_touch_file_that_does_not_exist_stops_before_any_command(tmp_path: Path) -> None:
+    config = settings.parse({"baseline": {"touch": "src/gone.rs"}}, source="perf-tasks.toml")
+    plan = baseline.plan(facts(tmp_path), config, baseline.Options())
+    with pytest.raises(ConfigError, match=r"src/gone\.rs does not exist"):
+        baseline.execute(plan, env={})  # an empty env: any command run would fail differently
