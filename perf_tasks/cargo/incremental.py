@@ -117,9 +117,7 @@ def decide(
     kept = tuple(s for s in sessions if s.path in claimed)
     kept_variants = {s.variant for s in kept}
     variants = sorted({s.variant for s in sessions} - kept_variants)
-    loose = tuple(
-        s for s in sessions if s.path not in claimed and s.variant in kept_variants
-    )
+    loose = tuple(s for s in sessions if s.path not in claimed and s.variant in kept_variants)
     return Verdict(tuple(variants), loose, kept)
 
 

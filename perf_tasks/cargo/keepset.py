@@ -89,6 +89,8 @@ class _Resolver:
         if index is None:
             index = {}
             for candidate in layout.unit_files(area):
+                if layout.hash_of(candidate, area) is None:
+                    continue  # an uplifted file itself (`examples/foo`): not what we look for
                 try:
                     st = os.lstat(candidate)
                 except OSError:
@@ -103,6 +105,8 @@ class _Resolver:
     def copies(self, area: Path, path: Path, seen: FileId) -> list[Path]:
         found = []
         for candidate in layout.unit_files(area):
+            if layout.hash_of(candidate, area) is None:
+                continue
             try:
                 st = os.lstat(candidate)
             except OSError:

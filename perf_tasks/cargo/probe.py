@@ -150,7 +150,9 @@ def _run_one(
                             on_status(text)
                     elif word in WORK_STATUSES:
                         stop = Probe(NOT_UP_TO_DATE, f"`{shown}` would compile: {text.strip()}")
-                    elif word == BLOCKING_STATUS:
+                    elif word == BLOCKING_STATUS and "package cache" not in text:
+                        # Another cargo holds this target or build dir. (The package cache of
+                        # CARGO_HOME is not ours to judge: cargo waits for it, and so do we.)
                         stop = Probe(BUSY, f"`{shown}` waits for a lock: {text.strip()}")
                 else:
                     message = parse_line(line)
