@@ -176,9 +176,12 @@ def test_cli_dry_run_json_lists_the_stale_set_and_deletes_nothing(
 
 
 def feature_crate(root: Path) -> Path:
+    """A crate with a feature, and a tool that only that feature builds."""
     write(
         root / "Cargo.toml",
-        '[package]\nname = "feat"\nversion = "0.1.0"\nedition = "2021"\n\n[features]\nextra = []\n',
+        '[package]\nname = "feat"\nversion = "0.1.0"\nedition = "2021"\n\n'
+        "[features]\nextra = []\n\n"
+        '[[bin]]\nname = "extra-tool"\npath = "src/tool.rs"\nrequired-features = ["extra"]\n',
     )
     write(
         root / "src" / "lib.rs",
@@ -186,6 +189,7 @@ def feature_crate(root: Path) -> Path:
         '#[cfg(feature = "extra")]\npub fn two() -> u32 { 2 }\n'
         "#[cfg(test)]\nmod tests { #[test] fn t() { assert_eq!(super::one(), 1); } }\n",
     )
+    write(root / "src" / "tool.rs", 'fn main() { println!("{}", feat::two()); }\n')
     write(root / "tests" / "api.rs", "#[test]\nfn api() { assert_eq!(feat::one(), 1); }\n")
     return root
 
@@ -197,12 +201,16 @@ def test_a_feature_change_leaves_units_the_sweep_removes(tmp_path: Path) -> None
     live = frozenset(units(profile).values())
     build(ws, None, "--features", "extra")
     stale_units = stale_of(ws, live)
-    assert stale_units
+    tool = profile / "extra-tool"  # uplifted: a hard link of a stale unit's binary
+    assert stale_units and tool.exists()
+    stale_bytes = du(*stale_units)
 
     report = sweep(ws)
     assert report.ok
     assert set(stale_units) <= of(report, model.STALE), report.plan.notes
     assert not [p for p in stale_units if p.exists()]
+    assert not tool.exists(), "no configured command makes it: its link would keep the bytes"
+    assert report.freed_bytes >= 0.95 * stale_bytes
     assert set(units(profile).values()) == live
     # each feature set has its own rustc variant dirs: the extra ones go whole
     assert len({s.split("/")[0] for s in sessions(profile)}) == len(sessions(profile))
