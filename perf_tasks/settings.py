@@ -62,7 +62,7 @@ def _default_artifact_rules() -> list[ArtifactRule]:
 
 @dataclass(frozen=True)
 class Artifacts:
-    """Retention under `artifacts/`: the first rule whose glob matches a file gives its age limit."""
+    """Retention under `artifacts/`: the first rule whose glob matches a file sets its age limit."""
 
     output: str = "artifacts"
     rules: list[ArtifactRule] = field(default_factory=_default_artifact_rules)
