@@ -121,7 +121,7 @@ def routine(  # type: ignore[no-untyped-def]
 
 @task(help={**HELP, "yes": "Do not ask for confirmation on a terminal"})
 def nuke(c, root=None, dry_run=False, json=False, verbose=False, force=False, yes=False):  # type: ignore[no-untyped-def]
-    """Remove everything the workspace generates: target/build dirs, output/scg, cache, artifacts."""
+    """Remove all the workspace generates: target and build dirs, output/scg, cache, artifacts."""
     _clean(
         c, "nuke", root=root, dry_run=dry_run, json=json, verbose=verbose, force=force, ask=not yes
     )
