@@ -31,8 +31,7 @@ from perf_tasks.units import format_bytes
 from perf_tasks.workspace import Workspace
 
 SWEPT = "swept"
-OFF = "off"
-SKIPPED = "skipped"  # probe statuses (not-up-to-date, failed, busy) are reported as they are
+OFF = "off"  # no commands configured; the probe's statuses (not-up-to-date, ...) are kept as is
 
 _UP_TO_DATE_HINT = "build not up to date: build first, or pass `--build`"
 
@@ -45,7 +44,7 @@ class Options:
     on_status: StatusFn | None = None  # cargo's status lines while --build compiles
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sweep:
     """The stale sweep's candidates, the keep-set they were judged by, and the facts to report."""
 
@@ -123,7 +122,7 @@ def _skip_note(result: probe_mod.Probe) -> str:
     return f"stale sweep skipped: no keep-set, since a configured command failed: {result.detail}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _AreaSweep:
     report: dict[str, object]
     candidates: list[Candidate] = field(default_factory=list)
