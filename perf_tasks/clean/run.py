@@ -61,18 +61,11 @@ def plan(
             guard, settings, stale_options or stale.Options(), base=selection, force=within_budget
         )
         selection.extend(sweep.selection)
-        facts.update(_target_facts(sweep.facts))
+        facts.update(sweep.facts)  # "budget", and "stale" when it went past the budget check
     else:
         raise ValueError(f"unknown mode {mode!r}")
     planned, scanned = build_plan(mode, guard, selection, force=force)
     return dataclasses.replace(planned, extra=facts), scanned
-
-
-def _target_facts(facts: dict[str, object]) -> dict[str, object]:
-    """`{"budget": ..., "stale": ...}`: the stale sweep's facts apart, when it ran."""
-    rest = dict(facts)
-    budget = rest.pop("budget", None)
-    return {"budget": budget, **({"stale": rest} if rest else {})}
 
 
 def execute(

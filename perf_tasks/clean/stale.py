@@ -373,7 +373,10 @@ def select_target(
             + ("" if used is not None else ", or could not be judged")
         )
     sel.prescan = pre
-    facts = {**sweep.facts, "budget": {**budget_facts, "projected_bytes": max(projected, 0)}}
+    facts: dict[str, object] = {
+        "budget": {**budget_facts, "projected_bytes": max(projected, 0)},
+        "stale": sweep.facts,
+    }
     return Sweep(sel, sweep.keepset, facts)
 
 
