@@ -31,6 +31,12 @@ class Workspace:
             return (self.target_dir,)
         return (self.target_dir, self.build_dir)
 
+    @property
+    def cargo_areas(self) -> tuple[Path, ...]:
+        """The cargo dirs as folders to measure: a build dir inside the target dir counts there."""
+        dirs = self.cargo_dirs
+        return tuple(d for d in dirs if not any(o != d and d.is_relative_to(o) for o in dirs))
+
     def label(self, path: Path) -> str:
         """A short name for messages: relative to the root when inside it."""
         try:

@@ -65,7 +65,7 @@ def select_nuke(guard: Guard, settings: Settings) -> Selection:
     sel = Selection()
     for name in settings.clean.nuke:
         if name == "target":
-            for cargo_dir in ws.cargo_dirs:
+            for cargo_dir in ws.cargo_areas:
                 category = model.TARGET if cargo_dir == ws.target_dir else model.BUILD
                 sel.candidates.append(Candidate(cargo_dir, category, "build output (nuke)"))
                 sel.areas.append((label(ws.root, cargo_dir), cargo_dir))
@@ -80,8 +80,9 @@ def select_cache(guard: Guard) -> Selection:
     """Caches that only cost a rebuild: incremental state, nextest's store, generated docs."""
     ws = guard.workspace
     sel = Selection()
+    for area in ws.cargo_areas:
+        sel.areas.append((label(ws.root, area), area))
     for cargo_dir in ws.cargo_dirs:
-        sel.areas.append((label(ws.root, cargo_dir), cargo_dir))
         for profile in profile_dirs(cargo_dir):
             sel.candidates.append(
                 Candidate(

@@ -53,12 +53,6 @@ class Sweep:
     facts: dict[str, object]
 
 
-def cargo_roots(ws: Workspace) -> list[Path]:
-    """The target dir, and the build dir unless it is inside the target dir."""
-    dirs = ws.cargo_dirs
-    return [d for d in dirs if not any(o != d and d.is_relative_to(o) for o in dirs)]
-
-
 def commands_of(settings: Settings) -> list[list[str]]:
     """The configured commands, checked: a bad one is a ConfigError naming it."""
     for i, argv in enumerate(settings.stale.commands):
@@ -72,7 +66,7 @@ def commands_of(settings: Settings) -> list[list[str]]:
 def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
     ws = guard.workspace
     commands = commands_of(settings)
-    sel = Selection(areas=[(label(ws.root, d), d) for d in cargo_roots(ws)])
+    sel = Selection(areas=[(label(ws.root, d), d) for d in ws.cargo_areas])
     facts: dict[str, object] = {"commands": commands, "build": options.build, "profiles": {}}
     if not commands:
         sel.notes.append("stale sweep off: [stale] commands is empty")
@@ -264,7 +258,7 @@ def unused_outputs(ws: Workspace, used: frozenset[Path] | None) -> list[Unused]:
     do not know are left alone.
     """
     found: list[Unused] = []
-    for root in cargo_roots(ws):
+    for root in ws.cargo_areas:
         for child in _dirs(root):
             if locks_of(child):
                 if used is not None and child not in used:
@@ -321,7 +315,7 @@ def select_target(
     """Over budget (or forced): the stale sweep, then unused whole dirs, largest first, until the
     projected size is within the budget."""
     ws = guard.workspace
-    roots = cargo_roots(ws)
+    roots = ws.cargo_areas
     names = ", ".join(label(ws.root, r) for r in roots)
     budget = settings.budgets.target
     before = _total(scan(roots), roots)
