@@ -6,8 +6,9 @@
    tool, alternating which goes first.
 2. Cost: the sampler thread's CPU time is at most 2% of the measured command's CPU time.
 3. Sensitivity: `baseline.compare` flags an injected slowdown of the test suite (`DEMO_SLOW_MS`)
-   of 25% or more, and stays quiet on the unchanged workspace. The true slowdown of each
-   injection is measured apart, interleaved with the plain suite.
+   of 25% or more, and stays quiet on the unchanged workspace. Each trial records a reference and
+   compares right after, as the workflow does. The true slowdown of each injection is measured
+   apart, interleaved with the plain suite.
 
 Run: `python -m benches bench_baseline [--rounds N] [--trials N] [--no-sensitivity]`.
 Prints ratios; writes benches/out/bench_baseline.json.
@@ -144,13 +145,25 @@ def compare_once(root: Path, env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def record_reference(root: Path, env: dict[str, str]) -> None:
+    proc = perf("baseline", "--root", str(root), env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+
+
 def sensitivity(
     root: Path, argv: Sequence[str], *, env: dict[str, str], trials: int, rounds: int
 ) -> dict[str, Any]:
-    quiet = [compare_once(root, env) for _ in range(trials)]
+    """Each trial records a reference, then compares right after, as the workflow does: the two
+    records are taken minutes apart, under the same conditions."""
+    quiet = []
+    for _ in range(trials):
+        record_reference(root, env)
+        quiet.append(compare_once(root, env))
     injected = []
     for slow_ms in SLOW_MS:
         truth = true_slowdown(argv, slow_ms, cwd=root, env=env, rounds=rounds)
+        record_reference(root, env)
         trial = compare_once(root, {**env, "DEMO_SLOW_MS": str(slow_ms)})
         injected.append({"slow_ms": slow_ms, "true_slowdown": truth, **trial})
     return {"unchanged": quiet, "injected": injected}
@@ -161,10 +174,7 @@ def setup(scratch: Path, env: dict[str, str]) -> Path:
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs", "output", "cache"))
     for args in (["build", "--workspace"], ["nextest", "run", "--workspace", "--no-run"]):
         subprocess.run(["cargo", *args], cwd=root, env=env, check=True, capture_output=True)
-    # The reference record: also writes the nextest tool config the test command reads.
-    proc = perf("baseline", "--root", str(root), env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr)
+    record_reference(root, env)  # also writes the nextest tool config the test command reads
     return root
 
 
@@ -193,7 +203,8 @@ def main(argv: list[str]) -> None:
             commands[phase] = step.argv
         rows = []
         for phase, command in commands.items():
-            rounds = args.rounds if phase != "tests.doc" else max(3, args.rounds // 2)
+            # Cheap commands get more rounds: a 30 ms build is at the mercy of the scheduler.
+            rounds = {"build": 3 * args.rounds, "tests": args.rounds}.get(phase, args.rounds)
             row = agreement(phase, command, cwd=root, env=env, rounds=rounds, tmp=scratch)
             rows.append(row)
             print(
