@@ -102,14 +102,15 @@ def compare(  # type: ignore[no-untyped-def]
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        if old and new:
-            reference = record_mod.load(Path(old))
-            fresh = record_mod.load(Path(new))
+        warnings: list[str] = []
+        if old and new:  # two records: no workspace needed
+            reference, fresh = record_mod.load(Path(old)), record_mod.load(Path(new))
         else:
             path = root_of(c, root)
-            config, opts = _options(path, runs=runs, warmup=warmup)
-            old_path = Path(old) if old else path / config.baseline.dir / baseline.JSON_FILE
-            reference = record_mod.load(old_path)
+            config, _ = _options(path)
+            reference = record_mod.load(
+                Path(old) if old else path / config.baseline.dir / baseline.JSON_FILE
+            )
             if new:
                 fresh = record_mod.load(Path(new))
             else:
@@ -117,17 +118,18 @@ def compare(  # type: ignore[no-untyped-def]
                 was = reference.get("settings") or {}
                 _, opts = _options(
                     path,
-                    runs=runs if runs is not None else was.get("runs"),
-                    warmup=warmup if warmup is not None else was.get("warmup"),
+                    runs=was.get("runs") if runs is None else runs,
+                    warmup=was.get("warmup") if warmup is None else warmup,
                     cold=bool(was.get("cold")),
                     cold_runs=was.get("cold_runs"),
                 )
                 plan = baseline.plan(baseline.inspect(path, env=_env()), config, opts)
                 fresh = record_mod.build(_measure(out, plan, verbose=verbose))
+                warnings = list(fresh["warnings"])
                 if save:
                     record_mod.write_atomic(Path(save), record_mod.dumps(fresh))
         comparison = compare_records(reference, fresh)
-        view.render_comparison(out, comparison, verbose=verbose)
+        view.render_comparison(out, comparison, verbose=verbose, warnings=warnings)
         if comparison.exit_code:
             raise Exit(code=int(comparison.exit_code))
 

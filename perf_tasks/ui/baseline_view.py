@@ -198,8 +198,13 @@ def render_record(out: Output, record: Mapping[str, Any], *, written: Sequence[P
 
 def closing_line(record: Mapping[str, Any], written: Sequence[Path]) -> str:
     tests = record.get("tests") or {}
-    failed = (tests.get("failed") or 0) + ((tests.get("doc") or {}).get("failed") or 0)
-    verdict = f"{failed} test(s) FAILED" if failed else "all tests passed"
+    doc = tests.get("doc") or {}
+    failed = (tests.get("failed") or 0) + (doc.get("failed") or 0)
+    passed = (tests.get("passed") or 0) + (doc.get("passed") or 0)
+    if failed:
+        verdict = f"{failed} test(s) FAILED"
+    else:
+        verdict = "all tests passed" if passed else "no test ran"
     files = " and ".join(p.name for p in written) if written else "nothing"
     where = str(written[0].parent) if written else ""
     return f"baseline: {verdict}; wrote {files} in {where} ({record.get('elapsed_s', 0):.0f} s)"
@@ -444,8 +449,17 @@ KEY_LABELS = {
 }
 
 
-def render_comparison(out: Output, comparison: cmp.Comparison, *, verbose: bool = False) -> None:
-    """A table of deltas by phase. Without --verbose, unchanged counts are left out."""
+def render_comparison(
+    out: Output,
+    comparison: cmp.Comparison,
+    *,
+    verbose: bool = False,
+    warnings: Sequence[str] = (),
+) -> None:
+    """A table of deltas by phase. Without --verbose, unchanged counts are left out. `warnings`
+    are those of a fresh measurement (outliers, a busy machine)."""
+    for warning in warnings:
+        out.warn(warning)
     if out.json:
         out.emit_json(comparison.as_json())
     else:
