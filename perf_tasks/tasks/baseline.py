@@ -35,6 +35,8 @@ COMPARE_HELP = {
     "old": "The reference record (default: the workspace's docs/performance/baseline.json)",
     "new": "A second record to compare, instead of measuring afresh",
     "save": "Also write the fresh record to this path (the reference is never overwritten)",
+    "runs": "Timed runs of each command (default: as many as the reference had)",
+    "warmup": "Untimed runs before the timed ones (default: as the reference had)",
 }
 
 
