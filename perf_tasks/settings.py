@@ -100,7 +100,7 @@ def _default_baseline_build() -> list[str]:
 
 @dataclass(frozen=True)
 class Baseline:
-    """`invoke baseline` (docs/baseline.md): what it times, and where it writes its record."""
+    """`invoke baseline` (docs/usage/baseline.md): what it times, and where it writes its record."""
 
     dir: str = "docs/performance"  # Baseline.md and baseline.json, relative to the workspace root
     build: list[str] = field(default_factory=_default_baseline_build)  # cargo args of the build
