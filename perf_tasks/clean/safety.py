@@ -249,7 +249,8 @@ def build_in_progress(profile: Path) -> bool:
 
 @contextlib.contextmanager
 def run_lock(root: Path) -> Iterator[None]:
-    """One cleaning run per workspace at a time: two cron jobs must not collide.
+    """One run per workspace at a time: two cron jobs must not collide, and no cleaning may run
+    while a baseline measures.
 
     The lock file lives in the temp dir, named after the root, so that it never shows in the
     workspace and is never deleted by a run.
@@ -263,7 +264,7 @@ def run_lock(root: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
             raise Busy(
-                f"another perf-tasks run (pid {holder}) is cleaning {root}: let it finish, "
+                f"another perf-tasks run (pid {holder}) is working on {root}: let it finish, "
                 "then run again"
             ) from None
         os.ftruncate(fd, 0)

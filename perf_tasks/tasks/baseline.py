@@ -179,11 +179,13 @@ def _count(value: object, flag: str) -> int | None:
 
 
 def _measure(out: Output, plan: Plan, *, verbose: bool) -> Result:
+    from perf_tasks.clean.safety import run_lock
     from perf_tasks.measure import baseline
     from perf_tasks.ui import baseline_view as view
 
     fd = view.stream_fd(out) if verbose else None
-    with view.status(out, plain=fd is not None) as on_event:
+    # A cleaning run during the measurement would skew it (and could delete what it builds).
+    with run_lock(plan.root), view.status(out, plain=fd is not None) as on_event:
         return baseline.execute(plan, env=_env(), on_event=on_event, stream_fd=fd)
 
 

@@ -152,3 +152,14 @@ def test_an_item_not_removed_is_exit_1_and_the_rest_goes(tmp_path: Path) -> None
     assert "Operation not permitted" in proc.stdout and "Traceback" not in proc.stderr
     assert stuck.exists(), "what could not go is back in place"
     assert not free.exists()
+
+
+def test_no_baseline_while_another_run_holds_the_workspace(tmp_path: Path) -> None:
+    from perf_tasks.clean.safety import run_lock
+
+    root = tiny_workspace(tmp_path / "ws")
+    with run_lock(root):
+        proc = perf("baseline", "--runs", "1", "--root", str(root))
+    assert proc.returncode == 1, proc.stderr
+    assert "another perf-tasks run" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (root / "docs" / "performance").exists()
