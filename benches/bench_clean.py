@@ -69,7 +69,10 @@ def bench_apply(base: Path, scratch: Path, runs: int) -> tuple[list[float], list
         a, b = scratch / f"a{i}", scratch / f"b{i}"
         for copy in (a, b):
             sh("cp", "-a", str(base), str(copy))
-            sh("du", "-s", str(copy))  # warm: both copies equally in cache
+        # Written back and warm: the copies' dirty pages must not flush during either timing.
+        sh("sync")
+        for copy in (a, b):
+            sh("du", "-s", str(copy))
         guard = Guard.for_workspace(workspace_at(a))
         plan, scanned = run.plan("nuke", guard, Settings(), now=time.time())
         pair = [

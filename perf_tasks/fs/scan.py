@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import stat
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ BLOCK = 512
 # Below this many work units, forking costs more than it saves.
 _PARALLEL_MIN_UNITS = 2000  # names to stat
 _PARALLEL_MIN_SUBTREES = 32  # or subtrees to walk
-_EXPAND_DEPTH = 2  # levels below each path that the parent lists
+_TARGET_SUBTREES = 256  # the parent lists folders until it has about this many to share out
+_MAX_LIST_DEPTH = 8
 _WORKERS = min(2, os.cpu_count() or 1)
 
 
@@ -160,8 +162,9 @@ def _list(
 ) -> None:
     """List the first levels here, so that workers get many small, even pieces of work.
 
-    Directories down to `_EXPAND_DEPTH` are listed by this process (listing is cheap); every `lstat`
-    and everything deeper is left to the workers, in chunks of names of one directory.
+    This process lists the top folders, breadth first, until there are `_TARGET_SUBTREES` folders
+    to share out (listing is cheap); every `lstat` and everything deeper is left to the workers, in
+    chunks of names of one directory.
     """
     try:
         st = os.lstat(path)
@@ -173,28 +176,33 @@ def _list(
     part.record(top, st)
     if not deep or not stat.S_ISDIR(st.st_mode) or path in excluded:
         return
-    frontier = [(path, 1)]
+    # Breadth first, until there are enough subtrees to share out evenly (or the tree ends).
+    frontier: deque[tuple[str, int]] = deque([(path, 1)])
     while frontier:
-        directory, depth = frontier.pop()
+        directory, depth = frontier.popleft()
         try:
             with os.scandir(directory) as entries:
                 listed = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
         except OSError as exc:
             part.errors.append((directory, exc.strerror or str(exc)))
             continue
-        names = []
+        files: list[str] = []
+        subdirs: list[str] = []
         for name, is_dir in listed:
-            child = os.path.join(directory, name)
-            if is_dir and child in excluded:
-                continue
-            names.append(name)
-            if is_dir and depth < _EXPAND_DEPTH:
-                frontier.append((child, depth + 1))
-        recurse = depth >= _EXPAND_DEPTH
-        # Each name below the listed levels may be a whole subtree: hand those out in small chunks.
-        chunk = _SUBTREE_CHUNK if recurse else _CHUNK
-        for i in range(0, len(names), chunk):
-            units.append((directory, names[i : i + chunk], top, recurse))
+            if not is_dir:
+                files.append(name)
+            elif os.path.join(directory, name) not in excluded:
+                subdirs.append(name)
+        expand = depth < _MAX_LIST_DEPTH and len(frontier) + len(subdirs) <= _TARGET_SUBTREES
+        if expand:
+            frontier.extend((os.path.join(directory, d), depth + 1) for d in subdirs)
+            files += subdirs  # their own entry is counted by a worker; the parent lists them
+        else:
+            # Each of these may be a whole subtree: hand them out in small chunks.
+            for i in range(0, len(subdirs), _SUBTREE_CHUNK):
+                units.append((directory, subdirs[i : i + _SUBTREE_CHUNK], top, True))
+        for i in range(0, len(files), _CHUNK):
+            units.append((directory, files[i : i + _CHUNK], top, False))
 
 
 def _walk_units(units: Sequence[_Unit], excluded: set[str]) -> _Partial:
