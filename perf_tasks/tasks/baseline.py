@@ -138,8 +138,16 @@ def compare(  # type: ignore[no-untyped-def]
 
 def _env() -> dict[str, str]:
     import os
+    import sysconfig
 
-    return dict(os.environ)
+    env = dict(os.environ)
+    # The [nextest] extra installs cargo-nextest beside this Python's scripts, which need not be on
+    # PATH (`python3 -m invoke` works without them); cargo finds subcommands on PATH.
+    scripts = sysconfig.get_path("scripts")
+    path = env.get("PATH", "").split(os.pathsep)
+    if scripts and scripts not in path:
+        env["PATH"] = os.pathsep.join([*path, scripts]) if path != [""] else scripts
+    return env
 
 
 def _options(

@@ -17,19 +17,21 @@ from typing import Any
 
 import pytest
 from conftest import copy_tree
-from helpers import du, write
+from helpers import REPO_ROOT, du, write
 
 pytestmark = pytest.mark.cargo
 
 VENV_BIN = str(Path(sys.executable).parent)  # where the [nextest] extra puts cargo-nextest
 
 
-def perf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def perf(
+    *args: str, env: dict[str, str] | None = None, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **(env or {})}
     if env is None or "PATH" not in env:
         full["PATH"] = os.pathsep.join([VENV_BIN, full.get("PATH", "")])
     return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
+        [python, "-m", "perf_tasks", *args],
         env=full,
         capture_output=True,
         text=True,
@@ -195,6 +197,16 @@ def test_a_broken_build_is_one_error_with_the_compiler_lines(demo_copy: Path) ->
     assert not (demo_copy / "docs" / "performance").exists()
 
 
+def python_without_nextest(venv: Path) -> str:
+    """A Python that sees our packages but whose scripts dir has no cargo-nextest in it (the
+    baseline task also looks for the [nextest] extra beside the running Python)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    paths = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "parent.pth").write_text("\n".join([*paths, str(REPO_ROOT)]) + "\n")
+    return str(venv / "bin" / "python")
+
+
 def test_without_nextest_it_falls_back_to_cargo_test(demo_copy: Path) -> None:
     path = [
         d
@@ -202,7 +214,13 @@ def test_without_nextest_it_falls_back_to_cargo_test(demo_copy: Path) -> None:
         if d and not Path(d, "cargo-nextest").exists()
     ]
     proc = perf(
-        "baseline", "--root", str(demo_copy), "--runs", "1", env={"PATH": os.pathsep.join(path)}
+        "baseline",
+        "--root",
+        str(demo_copy),
+        "--runs",
+        "1",
+        env={"PATH": os.pathsep.join(path)},
+        python=python_without_nextest(demo_copy.parent / "py"),
     )
     assert proc.returncode == 0, proc.stderr
     assert "cargo-nextest is not installed" in proc.stdout
@@ -239,3 +257,17 @@ def test_missing_cargo_is_one_line(demo_built: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: cargo is not on PATH")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path) -> None:
+    needs_nextest()
+    if not Path(VENV_BIN, "cargo-nextest").exists():
+        pytest.skip("cargo-nextest is not beside this Python")
+    path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
+    path = [d for d in path if not Path(d, "cargo-nextest").exists()]
+    proc = perf(
+        "baseline", "--root", str(demo_copy), "--runs", "1", env={"PATH": os.pathsep.join(path)}
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
+    assert data["tests"]["runner"] == "nextest"
