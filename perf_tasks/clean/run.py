@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from perf_tasks.clean import cargo_home, stale
 from perf_tasks.clean.apply import Progress, apply
@@ -21,8 +20,6 @@ from perf_tasks.clean.plan import (
 from perf_tasks.clean.safety import Guard
 from perf_tasks.fs.scan import Scan
 from perf_tasks.settings import Settings
-
-MODES = ("routine", "nuke", "runs", "artifacts", "cache", "target")
 
 
 def plan(
@@ -108,13 +105,6 @@ def cache_extras(env: Mapping[str, str], *, now: float) -> dict[str, object]:
     if not home.is_dir():
         return {"cargo_home": None}
     return {"cargo_home": cargo_home.report(home, now=now).as_dict()}
-
-
-ConfirmFn = Callable[[Plan], bool]
-
-
-def environment() -> Mapping[str, str]:
-    return os.environ
 
 
 def build_failed(report: Report) -> bool:
