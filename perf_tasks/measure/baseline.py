@@ -363,13 +363,18 @@ def execute(
     busy = _busy_warning(env_info)
     if busy:
         warnings.append(busy)
-    if plan.tool_config is not None:
-        _write_atomic(plan.tool_config, plan.tool_config_text)
+    # Our nextest config goes into the target dir only once cargo has made that dir: cargo writes
+    # its CACHEDIR.TAG only into a target dir it creates itself, and without the tag nothing may
+    # clean there.
+    config_pending = plan.tool_config is not None
 
     listing: nextest.Listing | None = None
     phases: dict[str, Phase] = {}
     try:
         for step in plan.steps:
+            if config_pending and plan.tool_config and _uses(step, plan.tool_config):
+                _write_atomic(plan.tool_config, plan.tool_config_text)
+                config_pending = False
             if not step.timed:
                 emit(Event(step.phase, step.argv))
                 run = _untimed(step, plan=plan, env=env, stream_fd=stream_fd, clock=clock)
@@ -576,6 +581,10 @@ def _failure(step: Step, run: Run, root: Path, *, streamed: bool) -> str:
     if streamed or not run.tail:
         return head + (" (its output is above)" if streamed else "")
     return head + ":\n" + "\n".join(f"  {line}" for line in run.tail)
+
+
+def _uses(step: Step, path: Path) -> bool:
+    return any(str(path) in arg for arg in step.argv)
 
 
 def _write_atomic(path: Path, text: str) -> None:

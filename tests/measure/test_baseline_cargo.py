@@ -271,3 +271,16 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
     assert proc.returncode == 0, proc.stderr
     data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
     assert data["tests"]["runner"] == "nextest"
+
+
+def test_a_target_dir_made_by_the_baseline_keeps_cargos_cachedir_tag(tmp_path: Path) -> None:
+    from conftest import DEMO
+
+    from perf_tasks.clean.safety import has_cachedir_tag
+
+    needs_nextest()
+    root = tmp_path / "ws"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
+    proc = perf("baseline", "--root", str(root), "--runs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert has_cachedir_tag(root / "target"), "cargo must create the target dir, not us"
