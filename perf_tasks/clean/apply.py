@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from perf_tasks.clean.model import TRASH, Failure, Item, Plan, Report, Skip
+from perf_tasks.clean.model import TRASH, Failure, Item, Plan, Report, Skip, by_category
 from perf_tasks.clean.safety import TRASH_DIR, BuildLocks, Guard
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
@@ -91,15 +91,22 @@ def apply(
         failures.append(Failure(entry.item.path, _restore(entry, error)))
     _tidy_trash(guard, run_id)
     removed_paths = [i.path for i in removed]
+    count: Callable[[Sequence[Path]], int] = freed or (lambda paths: _du_sum(removed, paths))
     return Report(
         plan=plan,
         dry_run=False,
         removed=tuple(removed),
         skipped=tuple(skipped),
         errors=tuple(failures),
-        freed_bytes=freed(removed_paths) if freed else sum(i.bytes for i in removed),
+        freed_bytes=count(removed_paths),
+        freed_by_category={c: count(paths) for c, paths in by_category(removed).items()},
         elapsed_s=time.monotonic() - started,
     )
+
+
+def _du_sum(items: Sequence[Item], paths: Sequence[Path]) -> int:
+    chosen = set(paths)
+    return sum(i.bytes for i in items if i.path in chosen)
 
 
 def _quarantine(item: Item, guard: Guard, run_id: str, seq: int) -> Path | Failure | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,8 @@ class Plan:
     skipped: tuple[Skip, ...]
     freed_bytes: int  # what removing every item gives back (a file counts when its last link goes)
     areas: tuple[Area, ...]
+    # The same, per category: links across categories make these add up to more than freed_bytes.
+    freed_by_category: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # things the user should know ("stale sweep: not yet", ...)
     scan_errors: tuple[Failure, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)  # mode-specific facts (stale sweep, ...)
@@ -71,6 +74,13 @@ class Plan:
     @property
     def bytes(self) -> int:
         return sum(item.bytes for item in self.items)
+
+
+def by_category(items: Sequence[Item]) -> dict[str, list[Path]]:
+    grouped: dict[str, list[Path]] = {}
+    for item in items:
+        grouped.setdefault(item.category, []).append(item.path)
+    return grouped
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ class Report:
     skipped: tuple[Skip, ...] = ()  # the plan's skips plus what apply refused
     errors: tuple[Failure, ...] = ()
     freed_bytes: int = 0
+    freed_by_category: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     areas_after: tuple[Area, ...] = field(default=())
     extra: dict[str, object] = field(default_factory=dict)  # mode-specific facts (cargo home, ...)

@@ -319,6 +319,9 @@ def build_plan(
         items=plan_items,
         skipped=tuple(skipped),
         freed_bytes=result.freed(items),
+        freed_by_category={
+            c: result.freed(paths) for c, paths in model.by_category(plan_items).items()
+        },
         areas=areas,
         notes=tuple(selection.notes),
         scan_errors=tuple(Failure(Path(p), e) for p, e in result.errors),

@@ -80,6 +80,7 @@ def execute(
             dry_run=True,
             skipped=plan.skipped,
             freed_bytes=plan.freed_bytes,
+            freed_by_category=plan.freed_by_category,
             areas_after=_projected(plan),
             extra=dict(plan.extra),
         )

@@ -16,10 +16,14 @@ MAX_LISTED = 25
 def report_json(report: Report) -> dict[str, Any]:
     removed = {i.path for i in report.removed}
     plan = report.plan
-    by_category: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "bytes": 0})
+    by_category: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"items": 0, "bytes": 0, "freed_bytes": 0}
+    )
     for item in plan.items:
         by_category[item.category]["items"] += 1
         by_category[item.category]["bytes"] += item.bytes
+    for category, freed in report.freed_by_category.items():
+        by_category[category]["freed_bytes"] = freed
     return {
         "schema_version": SCHEMA_VERSION,
         "mode": plan.mode,
@@ -97,13 +101,13 @@ def render(out: Output, report: Report, *, verbose: bool = False) -> None:
 def _table(out: Output, report: Report) -> None:
     from rich.table import Table
 
-    removed = {i.path for i in report.removed}
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for item in report.plan.items:
         row = rows[item.category]
         row[0] += 1
         row[1] += item.bytes
-        row[2] += item.bytes if (report.dry_run or item.path in removed) else 0
+    for category, freed in report.freed_by_category.items():
+        rows[category][2] = freed
     title = "would free" if report.dry_run else "freed"
     table = Table(title=None, show_edge=False, pad_edge=False)
     table.add_column("category")
@@ -112,7 +116,17 @@ def _table(out: Output, report: Report) -> None:
     table.add_column(title, justify="right")
     for category, (count, nbytes, done) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
         table.add_row(category, str(count), format_bytes(nbytes), format_bytes(done))
+    if len(rows) > 1:
+        items = sum(r[0] for r in rows.values())
+        size = sum(r[1] for r in rows.values())
+        table.add_row(
+            "total", str(items), format_bytes(size), format_bytes(report.freed_bytes), style="bold"
+        )
     out.console.print(table)
+    if report.freed_bytes < sum(r[1] for r in rows.values()):
+        out.line(
+            "(size counts each hard-linked file once; freed counts it only when its last link goes)"
+        )
 
 
 def _cargo_home(out: Output, data: dict[str, Any]) -> None:

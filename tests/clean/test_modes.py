@@ -182,3 +182,20 @@ def test_nuke_on_a_real_build_matches_du_and_leaves_cargo_able_to_build(demo_cop
     from conftest import cargo
 
     cargo("build", "--workspace", "--quiet", cwd=demo_copy)
+
+
+def test_freed_per_category_counts_a_file_only_when_its_last_link_goes(tmp_path: Path) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    blob = write(root / "cache" / "blob", b"b" * 100_000)
+    os.link(blob, root / "src" / "blob-kept")  # a link that stays: the bytes are not freed
+    alone = write(root / "cache" / "alone", b"a" * 50_000)
+    guard = guard_for(root)
+    plan, scanned = run.plan(
+        "nuke", guard, parse({"clean": {"nuke": ["cache"]}}, source="t"), now=time.time()
+    )
+    report = run.execute(plan, scanned, guard, dry_run=False)
+    assert report.ok
+    blocks = os.lstat(root / "src" / "blob-kept").st_blocks * 512
+    assert report.freed_by_category == {"output": plan.bytes - blocks}
+    assert report.freed_bytes == plan.bytes - blocks
+    assert not alone.exists()
