@@ -127,15 +127,7 @@ def _counts_json(phase: Phase) -> dict[str, Any]:
 def stats_json(stats: Stats | None, *, integer: bool = False) -> dict[str, Any] | None:
     if stats is None:
         return None
-    if not integer:
-        return stats.as_json()
-    return {
-        "median": round(stats.median),
-        "min": round(stats.min),
-        "max": round(stats.max),
-        "mad": round(stats.mad),
-        "samples": [round(x) for x in stats.samples],
-    }
+    return stats.as_json(digits=None if integer else 6)
 
 
 def shell_line(argv: Sequence[str], root: Path) -> str:

@@ -23,7 +23,9 @@ class Stats:
     mad: float  # median absolute deviation from the median, unscaled
     samples: tuple[float, ...]
 
-    def as_json(self, digits: int = 6) -> dict[str, Any]:
+    def as_json(self, digits: int | None = 6) -> dict[str, Any]:
+        """Rounded to `digits` places; `None` gives whole numbers (bytes, counts)."""
+
         def r(x: float) -> float:
             return round(x, digits)
 
