@@ -26,6 +26,10 @@ class ConfigError(PerfTasksError):
     """The settings file or a flag is wrong."""
 
 
+class UsageError(PerfTasksError):
+    """Flags that contradict each other, or a run that needs what it does not have (a terminal)."""
+
+
 class WorkspaceError(PerfTasksError):
     """The root is not a usable Rust workspace."""
 

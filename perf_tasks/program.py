@@ -1,15 +1,83 @@
-"""The `perf-tasks` console script: the same collections, for repos without our tasks.py."""
+"""The `perf-tasks` console script: the same collections, for repos without our tasks.py.
+
+It is invoke's `Program` with only the core flags that mean something here. invoke's others
+(`--dry`, `--echo`, `--pty`, `--warn-only`, ...) steer `c.run`, which no task of ours uses; `--dry`
+in particular reads like a dry run and is not one. A flag that is not shown is not parsed either,
+and a command line that does not parse exits 2.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from invoke.exceptions import Exit, ParseError
+from invoke.parser.argument import Argument
 from invoke.program import Program
 
 from perf_tasks import __version__
+from perf_tasks.errors import ExitCode
 from perf_tasks.tasks import namespace
+
+# The core flags perf-tasks keeps; invoke's parse step reads a few others, which read as unset.
+CORE_FLAGS = frozenset(
+    {
+        "complete",
+        "debug",
+        "help",
+        "list",
+        "list-depth",
+        "list-format",
+        "print-completion-script",
+        "version",
+    }
+)
+
+
+class _CoreArgs:
+    """invoke's parsed core flags, where a flag we do not offer reads as never given."""
+
+    def __init__(self, parsed: Any) -> None:
+        self._parsed = parsed
+
+    def __getitem__(self, name: str) -> Argument:
+        if name in self._parsed:
+            found: Argument = self._parsed[name]
+            return found
+        return Argument(names=(name,))
+
+    def __getattr__(self, name: str) -> Argument:
+        return self[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._parsed
+
+
+class PerfTasksProgram(Program):
+    def core_args(self) -> list[Argument]:
+        return [arg for arg in super().core_args() if arg.name in CORE_FLAGS]
+
+    @property
+    def args(self) -> Any:
+        return _CoreArgs(self.core[0].args)
+
+    def parse_tasks(self) -> None:
+        try:
+            super().parse_tasks()
+        except ParseError as exc:
+            raise Exit(
+                f"{exc}\nSee `perf-tasks --list` and `perf-tasks --help TASK`.",
+                code=int(ExitCode.USAGE),
+            ) from None
+
+    def parse_cleanup(self) -> None:
+        try:
+            super().parse_cleanup()
+        except ParseError as exc:
+            raise Exit(str(exc), code=int(ExitCode.USAGE)) from None
 
 
 def program() -> Program:
-    return Program(
+    return PerfTasksProgram(
         namespace=namespace(), name="perf-tasks", binary="perf-tasks", version=__version__
     )
 

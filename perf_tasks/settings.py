@@ -8,12 +8,14 @@ strictly: an unknown key or a wrong type is one `ConfigError` naming the file an
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from perf_tasks.cargo.messages import check_command
 from perf_tasks.errors import ConfigError
 from perf_tasks.units import parse_size
 
@@ -123,8 +125,11 @@ class Settings:
     source: str = "defaults"  # where these came from, for messages
 
     def output_path(self, name: str) -> PurePosixPath:
-        """The configured relative path of output `name` (not `target`)."""
-        return PurePosixPath(getattr(self.outputs, name))
+        """The configured relative path of output `name` (not `target`), normalised."""
+        return PurePosixPath(posixpath.normpath(getattr(self.outputs, name)))
+
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(Outputs))
 
 
 # Fields whose TOML value is a human size string rather than an int.
@@ -184,15 +189,34 @@ def _check_consistency(settings: Settings) -> None:
         check_relative(
             getattr(settings.outputs, f.name), what=f"outputs.{f.name}", source=settings.source
         )
+    for i, argv in enumerate(settings.stale.commands):
+        check_command(argv, where=f"{settings.source}: stale.commands[{i}]")
 
 
 def check_relative(value: str, *, what: str, source: str) -> PurePosixPath:
-    """A configured path must stay inside the workspace root: relative, without `..`."""
-    path = PurePosixPath(value)
-    if path.is_absolute() or ".." in path.parts or value.strip() in ("", "."):
+    """A configured path names a folder strictly inside the workspace root, once normalised.
+
+    `"./"`, `"a/.."` and `"."` all name the root itself; `"~"` is not expanded; `.git` is git's.
+    The file system checks (symlinks, sources, manifests) come with the workspace: see
+    `clean.safety.check_outputs`.
+    """
+    normal = posixpath.normpath(value) if value else ""
+    path = PurePosixPath(normal)
+    problem = None
+    if "\0" in value:
+        problem = "holds a NUL byte"
+    elif not value.strip() or normal == ".":
+        problem = "names the workspace root itself"
+    elif path.is_absolute() or ".." in path.parts:
+        problem = "leaves the workspace root ('..' or absolute)"
+    elif path.parts[0].startswith("~"):
+        problem = "starts with '~', which is not expanded here"
+    elif ".git" in path.parts:
+        problem = "is inside .git, which is git's"
+    if problem is not None:
         raise ConfigError(
-            f"{source}: {what} = {value!r} must be a relative path inside the workspace root "
-            "(no '..', not absolute)"
+            f"{source}: {what} = {value!r} {problem}: name a folder inside the workspace root, "
+            "such as 'output/scg'"
         )
     return path
 

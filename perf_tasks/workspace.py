@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from perf_tasks.errors import CommandFailed, ToolMissing, UnsafePathError, WorkspaceError
 
@@ -23,6 +24,9 @@ class Workspace:
     root: Path  # absolute, symlinks resolved
     target_dir: Path
     build_dir: Path  # equal to target_dir unless cargo's build-dir is set elsewhere
+    # Members' manifests and their targets' root sources: what no output folder may hold.
+    manifests: tuple[Path, ...] = ()
+    sources: tuple[Path, ...] = ()
 
     @property
     def cargo_dirs(self) -> tuple[Path, ...]:
@@ -80,7 +84,12 @@ def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
     metadata = cargo_metadata(root, env=env)
     target = Path(str(metadata["target_directory"])).resolve()
     build = Path(str(metadata.get("build_directory") or target)).resolve()
-    return Workspace(root=root, target_dir=target, build_dir=build)
+    packages: Any = metadata.get("packages") or []
+    manifests = tuple(Path(p["manifest_path"]) for p in packages if "manifest_path" in p)
+    sources = tuple(
+        Path(t["src_path"]) for p in packages for t in p.get("targets") or () if "src_path" in t
+    )
+    return Workspace(root, target, build, manifests, sources)
 
 
 def cargo_metadata(root: Path, *, env: Mapping[str, str] | None = None) -> dict[str, object]:

@@ -16,9 +16,6 @@ from typing import Any
 
 from perf_tasks.errors import ConfigError
 
-# Subcommands that would run what they build; only their --no-run form is a build.
-_RUNS_UNLESS_NO_RUN = frozenset({"test", "t", "bench"})
-_NEVER = frozenset({"run", "r", "clean", "install", "uninstall", "publish", "fix", "update"})
 # Status words on stderr that mean cargo is about to change something.
 WORK_STATUSES = frozenset(
     {
@@ -110,52 +107,134 @@ def status_word(line: str) -> str:
 
 
 def check_command(argv: Sequence[str], *, where: str) -> None:
-    """A configured command must be a cargo build that runs nothing it builds."""
+    """A configured command must be on the allowlist: a cargo build that neither runs what it
+    builds nor edits a file. Anything else is a ConfigError naming the first word that is not."""
     if not argv or argv[0] != "cargo":
         raise ConfigError(
             f'{where} must be a cargo command (start with "cargo"), got {list(argv)!r}'
         )
-    sub = subcommand(argv)
-    if sub is None:
-        raise ConfigError(f"{where}: no cargo subcommand in {list(argv)!r}")
-    if sub in _NEVER:
+    args = list(argv[1:])
+    if not args or args[0] not in ALLOWED_SUBCOMMANDS:
+        first = args[0] if args else "(nothing)"
         raise ConfigError(
-            f"{where}: `cargo {sub}` is not a build; use build, check or test --no-run"
+            f"{where}: `cargo {first}` is not allowed; the stale sweep runs only "
+            f"{ALLOWLIST_TEXT}, with no global flags before the subcommand"
         )
-    if sub in _RUNS_UNLESS_NO_RUN and "--no-run" not in _before_dashdash(argv):
+    sub, rest = args[0], args[1:]
+    head, tail = (
+        (rest[: rest.index("--")], rest[rest.index("--") + 1 :])
+        if "--" in rest
+        else (
+            rest,
+            [],
+        )
+    )
+    if sub in _NEEDS_NO_RUN and "--no-run" not in head:
         raise ConfigError(
             f"{where}: `cargo {sub}` needs --no-run: the keep-set comes from building, "
             "never running"
         )
-    args = _before_dashdash(argv)
-    for i, arg in enumerate(args):
-        value = None
-        if arg == "--message-format":
-            value = args[i + 1] if i + 1 < len(args) else ""
-        elif arg.startswith("--message-format="):
-            value = arg.partition("=")[2]
-        if value is not None and not value.startswith("json"):
-            raise ConfigError(
-                f"{where}: drop --message-format {value}: we read cargo's JSON messages"
-            )
+    i = 0
+    while i < len(head):
+        arg = head[i]
+        name, has_value, value = arg.partition("=")
+        if name in _VALUE_FLAGS or name in _OPTIONAL_VALUE_FLAGS:
+            if not has_value and i + 1 < len(head) and not head[i + 1].startswith("-"):
+                value = head[i + 1]
+                i += 1
+            elif not has_value and name in _VALUE_FLAGS:
+                raise ConfigError(f"{where}: {name} needs a value")
+            if name == "--message-format" and not value.startswith("json"):
+                raise ConfigError(
+                    f"{where}: drop --message-format {value}: we read cargo's JSON messages"
+                )
+        elif arg[:2] in _ATTACHED and len(arg) > 2:
+            pass  # -pfoo, -Ffeat, -j4
+        elif has_value or arg not in _FLAGS | _SUB_FLAGS.get(sub, frozenset()):
+            if not arg.startswith("-") and sub in _NEEDS_NO_RUN:
+                pass  # a test-name filter: nothing runs under --no-run
+            else:
+                raise ConfigError(
+                    f"{where}: `{arg}` is not allowed in `cargo {sub}`: the stale sweep takes "
+                    "only options that choose what to build (see docs/usage/clean.md)"
+                )
+        i += 1
+    if tail and sub == "clippy":
+        for arg in tail:
+            if not (_LINT_ARG.match(arg) or not arg.startswith("-")):
+                raise ConfigError(
+                    f"{where}: `{arg}` after `--` is not a lint level; clippy there takes only "
+                    "-D/-W/-A/-F and their lint names"
+                )
+    elif tail and sub not in _NEEDS_NO_RUN:
+        raise ConfigError(f"{where}: `cargo {sub}` takes nothing after `--` here")
+
+
+# The allowlist: commands that compile without running code of the workspace's tests or binaries
+# and without editing files. Built-in commands cannot be aliased by cargo; `clippy` can, which the
+# probe checks before it runs (`probe.check_aliases`).
+ALLOWED_SUBCOMMANDS = frozenset({"build", "check", "test", "bench", "clippy"})
+ALLOWLIST_TEXT = (
+    "`cargo build`, `cargo check`, `cargo test --no-run`, `cargo bench --no-run` "
+    "and `cargo clippy` without --fix"
+)
+EXTERNAL_SUBCOMMANDS = frozenset({"clippy"})
+_NEEDS_NO_RUN = frozenset({"test", "bench"})
+_FLAGS = frozenset(
+    {
+        "--workspace",
+        "--all",
+        "--lib",
+        "--bins",
+        "--examples",
+        "--tests",
+        "--benches",
+        "--all-targets",
+        "--all-features",
+        "--no-default-features",
+        "--release",
+        "-r",
+        "--keep-going",
+        "--quiet",
+        "-q",
+        "--verbose",
+        "-v",
+        "-vv",
+        "--locked",
+        "--offline",
+        "--frozen",
+        "--ignore-rust-version",
+        "--future-incompat-report",
+    }
+)
+_SUB_FLAGS = {
+    "test": frozenset({"--no-run", "--no-fail-fast", "--doc"}),
+    "bench": frozenset({"--no-run", "--no-fail-fast"}),
+    "clippy": frozenset({"--no-deps"}),
+}
+_VALUE_FLAGS = frozenset(
+    {
+        "-p",
+        "--package",
+        "--exclude",
+        "-F",
+        "--features",
+        "--profile",
+        "--target",
+        "-j",
+        "--jobs",
+        "--color",
+        "--message-format",
+    }
+)
+_OPTIONAL_VALUE_FLAGS = frozenset({"--bin", "--example", "--test", "--bench", "--timings"})
+_ATTACHED = frozenset({"-p", "-F", "-j"})
+_LINT_ARG = re.compile(r"^(-[DWAF]\S*|--(deny|warn|allow|forbid|force-warn|cap-lints)(=\S+)?)$")
 
 
 def subcommand(argv: Sequence[str]) -> str | None:
-    """The subcommand of `cargo [+toolchain] [global flags] <sub> ...`."""
-    skip_value = {"--config", "-Z", "--color", "-C", "--manifest-path"}
-    args = list(argv[1:])
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg.startswith("+"):
-            i += 1
-        elif arg in skip_value:
-            i += 2
-        elif arg.startswith("-"):
-            i += 1
-        else:
-            return arg
-    return None
+    """The subcommand of an allowed command: the word after `cargo`."""
+    return argv[1] if len(argv) > 1 and not argv[1].startswith(("-", "+")) else None
 
 
 def json_command(argv: Sequence[str], *, program: str) -> list[str]:
@@ -175,8 +254,3 @@ def json_command(argv: Sequence[str], *, program: str) -> list[str]:
         if "--offline" not in head:
             added.append("--offline")
     return [program, *head, *added, *tail]
-
-
-def _before_dashdash(argv: Sequence[str]) -> list[str]:
-    args = list(argv)
-    return args[: args.index("--")] if "--" in args else args

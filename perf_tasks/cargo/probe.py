@@ -29,6 +29,7 @@ from typing import IO
 
 from perf_tasks.cargo.messages import (
     BLOCKING_STATUS,
+    EXTERNAL_SUBCOMMANDS,
     WORK_STATUSES,
     Artifact,
     Finished,
@@ -37,6 +38,7 @@ from perf_tasks.cargo.messages import (
     parse_line,
     status_word,
 )
+from perf_tasks.errors import ConfigError
 from perf_tasks.workspace import cargo_program
 
 FRESH = "fresh"  # every command found everything up to date
@@ -92,6 +94,7 @@ def run_commands(
     on_status: StatusFn | None = None,
 ) -> Probe:
     """Run each command in turn; stop at the first that would compile (unless `build`) or fails."""
+    check_aliases(commands, cwd=cwd, env=env)
     program = cargo_program(env)
     outputs: list[CommandOutput] = []
     for argv in commands:
@@ -107,6 +110,53 @@ def run_commands(
             return Probe(result.status, result.detail, tuple(outputs))
         outputs.append(result)
     return Probe(BUILT if build else FRESH, "", tuple(outputs))
+
+
+def check_aliases(commands: Sequence[Sequence[str]], *, cwd: Path, env: Mapping[str, str]) -> None:
+    """Refuse a command whose subcommand a cargo alias redefines (ConfigError, before any run).
+
+    cargo lets an alias override an external subcommand such as `clippy`, from `CARGO_ALIAS_<NAME>`
+    or from `[alias]` in any config file it reads: `.cargo/config.toml` (or `.cargo/config`) in
+    `cwd` and every parent, and in `$CARGO_HOME`. Built-in commands cannot be aliased.
+    """
+    subs = {argv[1] for argv in commands if len(argv) > 1} & EXTERNAL_SUBCOMMANDS
+    for sub in sorted(subs):
+        where = alias_source(sub, cwd=cwd, env=env)
+        if where is not None:
+            raise ConfigError(
+                f"an alias `{sub}` in {where} redefines `cargo {sub}`, so the stale sweep will not "
+                f"run it: remove `{sub}` from [stale] commands, or the alias"
+            )
+
+
+def alias_source(name: str, *, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """Where cargo would find an alias `name`, or None."""
+    variable = f"CARGO_ALIAS_{name.upper().replace('-', '_')}"
+    if variable in env:
+        return f"${variable}"
+    home = Path(env.get("CARGO_HOME") or Path(env.get("HOME", "~")).expanduser() / ".cargo")
+    folders = [folder / ".cargo" for folder in (cwd, *cwd.parents)] + [home]
+    for folder in folders:
+        for file in (folder / "config.toml", folder / "config"):
+            if _defines_alias(file, name):
+                return str(file)
+    return None
+
+
+def _defines_alias(file: Path, name: str) -> bool:
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        data = tomlkit.parse(file.read_text(encoding="utf-8")).unwrap()
+    except (OSError, UnicodeDecodeError):
+        return False
+    except ParseError as exc:
+        raise ConfigError(
+            f"{file}: not valid TOML ({exc}); cargo will not read it either"
+        ) from None
+    aliases = data.get("alias")
+    return isinstance(aliases, dict) and name in aliases
 
 
 def _run_one(

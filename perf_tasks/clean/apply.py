@@ -2,14 +2,15 @@
 is really gone.
 
 Each item is first renamed into a quarantine folder on the same file system
-(`<area>/.perf-tasks-trash/<run>/`), then the quarantine is removed with `rm -rf`, in parallel
-batches. A rename is atomic, so an interrupted run leaves whole items either in place or in the
-quarantine, and the next run's plan lists the quarantine as unfinished work and removes it.
+(`<cargo dir or root>/.perf-tasks-trash/<run>/`, marked as ours: see `quarantine`), then the
+quarantine is removed with `rm -rf`, in parallel batches. A rename is atomic, so an interrupted run
+leaves whole items either in place or in the quarantine, and the next run's plan lists what the
+quarantine holds as unfinished work. Just before the renames, the mount table is read again and
+every item is asked of the guard once more: a rename would carry a mount inside an item along.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import re
@@ -21,8 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from perf_tasks.clean import quarantine
 from perf_tasks.clean.model import TRASH, Failure, Item, Plan, Report, Skip, by_category
-from perf_tasks.clean.safety import TRASH_DIR, BuildLocks, Guard
+from perf_tasks.clean.safety import BuildLocks, Guard
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
@@ -53,12 +55,14 @@ def apply(
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     moved: list[_Moved] = []
     removed: list[Item] = []
+    quarantines: dict[Path, Path | Exception] = {}  # home -> this run's quarantine, or why not
+    guard.refresh_mounts()
     with BuildLocks() as locks:
         busy: dict[Path, bool] = {}
         for item in plan.items:
-            reason = None if item.category == TRASH else guard.refuse(item.path)
-            if reason is not None:
-                skipped.append(Skip(item.path, reason))
+            refusal = guard.decide(item.path)
+            if refusal is not None:
+                skipped.append(refusal.as_skip())
                 continue
             profile = guard.profile_of(item.path)
             if profile is not None and not force:
@@ -73,7 +77,7 @@ def apply(
                         )
                     )
                     continue
-            outcome = _quarantine(item, guard, run_id, len(moved))
+            outcome = _quarantine(item, guard, quarantines, run_id, len(moved))
             if isinstance(outcome, Failure):
                 failures.append(outcome)
             elif outcome is None:  # an item of our own quarantine that is already gone
@@ -89,7 +93,9 @@ def apply(
             continue
         error = error or errors.get(Path("?")) or "still present after rm -rf"
         failures.append(Failure(entry.item.path, _restore(entry, error)))
-    _tidy_trash(guard, run_id)
+    for run in (*quarantines.values(), *guard.quarantines):
+        if isinstance(run, Path):
+            quarantine.tidy(run)
     removed_paths = [i.path for i in removed]
     count: Callable[[Sequence[Path]], int] = freed or (lambda paths: _du_sum(removed, paths))
     return Report(
@@ -109,24 +115,30 @@ def _du_sum(items: Sequence[Item], paths: Sequence[Path]) -> int:
     return sum(i.bytes for i in items if i.path in chosen)
 
 
-def _quarantine(item: Item, guard: Guard, run_id: str, seq: int) -> Path | Failure | None:
+def _quarantine(
+    item: Item, guard: Guard, made: dict[Path, Path | Exception], run_id: str, seq: int
+) -> Path | Failure | None:
     if item.category == TRASH:
         # Already quarantined by an earlier run: delete it where it is.
         return item.path if os.path.lexists(item.path) else None
-    area = guard.area_of(item.path)
-    assert area is not None  # refuse() said it is inside one
-    trash = area / TRASH_DIR / run_id
-    try:
-        trash.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return Failure(item.path, f"cannot make the quarantine {trash}: {exc.strerror}")
-    destination = trash / f"{seq:06d}-{item.path.name}"
+    home = guard.trash_home(item.path)
+    if home not in made:
+        try:
+            made[home] = quarantine.make(home, run_id)
+        except (quarantine.NotOurs, OSError) as exc:
+            made[home] = exc
+    trash = made[home]
+    if isinstance(trash, Exception):
+        why = trash.strerror if isinstance(trash, OSError) else str(trash)
+        return Failure(item.path, f"cannot use the quarantine {home / quarantine.TRASH_DIR}: {why}")
+    # Numbers only: an item's own name may already be as long as a name can be.
+    destination = trash / f"{seq:06d}"
     try:
         os.rename(item.path, destination)
     except FileNotFoundError:
         return Failure(item.path, "vanished before it could be removed")
     except OSError as exc:
-        if exc.errno == errno.EXDEV:  # a mount point inside the area: delete in place
+        if exc.errno == errno.EXDEV:  # the item's folder is on another file system: in place
             return item.path
         return Failure(item.path, f"cannot move it aside: {exc.strerror}")
     return destination
@@ -234,11 +246,3 @@ def _restore(entry: _Moved, error: str) -> str:
         except OSError:
             return f"{error} (what remains is in {entry.trash_path}; the next run retries)"
     return error
-
-
-def _tidy_trash(guard: Guard, run_id: str) -> None:
-    for area in (guard.workspace.root, *guard.workspace.cargo_dirs):
-        trash = area / TRASH_DIR
-        for folder in (trash / run_id, trash):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only when empty: a failed item may still be inside

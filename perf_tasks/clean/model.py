@@ -40,6 +40,7 @@ class Skip:
 
     path: Path
     reason: str
+    blocking: bool = False  # the user asked for it to go and it cannot: the run is incomplete
 
 
 @dataclass(frozen=True)
@@ -98,4 +99,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and len(self.removed) == len(self.plan.items)
+        return (
+            not self.errors
+            and len(self.removed) == len(self.plan.items)
+            and not any(s.blocking for s in self.skipped)
+        )

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from perf_tasks.clean import model
+from perf_tasks.clean import model, quarantine
 from perf_tasks.clean.model import Area, Failure, Item, Plan, Skip
-from perf_tasks.clean.safety import TRASH_DIR, Guard, build_in_progress, profile_dirs
+from perf_tasks.clean.quarantine import TRASH_DIR
+from perf_tasks.clean.safety import Guard, build_in_progress, profile_dirs
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import ArtifactRule, Settings
 
@@ -247,19 +248,28 @@ def _files_with_mtime(folder: Path) -> Iterable[tuple[Path, float]]:
 
 
 def select_unfinished(guard: Guard) -> Selection:
-    """Quarantine folders left by an interrupted run: finishing them is the first job of any run."""
+    """What an interrupted run left in its quarantine: finishing it is the first job of any run.
+
+    Only quarantines this tool can prove it made are finished (`quarantine.find`), and what they
+    hold goes through the guard like anything else.
+    """
     sel = Selection()
     ws = guard.workspace
-    for area in (ws.root, *ws.cargo_dirs):
-        trash = area / TRASH_DIR
-        try:
-            runs = sorted(trash.iterdir())
-        except OSError:
-            continue
-        for run in runs:
-            sel.candidates.append(
-                Candidate(run, model.TRASH, "left by an interrupted run: finishing its removal")
-            )
+    for home in (ws.root, *ws.cargo_dirs):
+        found = quarantine.find(home)
+        sel.skipped += found.foreign
+        guard.with_quarantines(found.runs)
+        for run in found.runs:
+            try:
+                names = sorted(os.listdir(run))
+            except OSError as exc:
+                sel.skipped.append(Skip(run, f"cannot list: {exc.strerror}", blocking=True))
+                continue
+            sel.candidates += [
+                Candidate(run / name, model.TRASH, "left by an interrupted run: finishing it")
+                for name in names
+                if name != quarantine.MARKER
+            ]
     return sel
 
 
@@ -274,9 +284,6 @@ def build_plan(
     meta: dict[Path, Candidate] = {}
     skipped = list(selection.skipped)
     for candidate in selection.candidates:
-        if candidate.category == model.TRASH:
-            meta[candidate.path] = candidate
-            continue
         if not os.path.lexists(candidate.path):
             continue
         allowed, skips = guard.split(candidate.path)

@@ -8,6 +8,7 @@ its removable parts, and `apply` asks `refuse` again for every item just before 
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import fcntl
 import hashlib
@@ -20,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perf_tasks.clean.model import Skip
-from perf_tasks.errors import Busy, ToolMissing
+from perf_tasks.clean.quarantine import MARKER, TRASH_DIR
+from perf_tasks.errors import Busy, ConfigError, ToolMissing
+from perf_tasks.fs import mounts
+from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace
 
 # cargo's build locks, at the top of each profile dir (`target/debug/.cargo-lock`). Newer cargo
@@ -30,7 +34,6 @@ LOCK_NAMES = (".cargo-lock", ".cargo-build-lock", ".cargo-artifact-lock")
 CACHEDIR_TAG = "CACHEDIR.TAG"
 # https://bford.info/cachedir/ : the file must start with exactly this line.
 CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
-TRASH_DIR = ".perf-tasks-trash"
 
 
 def has_cachedir_tag(directory: Path) -> bool:
@@ -89,95 +92,204 @@ def _inside_git_repo(path: Path) -> bool:
     return any((p / ".git").exists() for p in (path, *path.parents))
 
 
+class Rule(enum.Enum):
+    """Why a path may not be removed. The value is the message the user reads."""
+
+    NOT_PLAIN = "not a plain absolute path"
+    OUTSIDE = (
+        "not in a folder perf-tasks cleans (cargo's target and build dirs, the configured outputs)"
+    )
+    UNTAGGED = "has no valid CACHEDIR.TAG, so it may not be cargo's: left alone"
+    AREA_ITSELF = "is a folder perf-tasks cleans inside of, never removed itself"
+    SYMLINKED = "reached through a symlink"
+    CARGO_LOCK = "cargo lock file: never removed"
+    KEPT = "kept by design"
+    HOLDS_KEPT = "holds a cargo lock or CACHEDIR.TAG"
+    TRACKED = "tracked by git"
+    HOLDS_TRACKED = "holds files tracked by git"
+    MOUNT_POINT = "is a mount point: it and what is mounted there stay"
+    HOLDS_MOUNT = "holds a mount point"
+    OTHER_REPO = "has its own .git: another repository, never ours"
+    HOLDS_OTHER_REPO = "holds another repository"
+
+
+# Rules about what a folder holds: the planner removes its other parts instead.
+_HOLDS = frozenset(
+    {Rule.HOLDS_KEPT, Rule.HOLDS_TRACKED, Rule.HOLDS_MOUNT, Rule.HOLDS_OTHER_REPO, Rule.AREA_ITSELF}
+)
+# Rules the user is not told about: our own files, kept on every run.
+_SILENT = frozenset({Rule.KEPT, Rule.CARGO_LOCK})
+# Rules that leave the run incomplete (exit 1): something the user asked to go stays.
+_BLOCKING = frozenset({Rule.MOUNT_POINT})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A decision that `path` stays."""
+
+    path: Path
+    rule: Rule
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        return f"{self.rule.value}{f' ({self.detail})' if self.detail else ''}"
+
+    def as_skip(self) -> Skip:
+        return Skip(self.path, self.message, blocking=self.rule in _BLOCKING)
+
+
 @dataclass
 class Guard:
-    """What may be removed in one workspace."""
+    """What may be removed in one workspace: the one place that decides.
+
+    Allowed are paths strictly inside an allowed folder: cargo's target and build dirs (when they
+    carry cargo's CACHEDIR.TAG), the configured output folders (checked by `check_outputs`), and
+    the quarantine folders of this tool that `quarantine.proven` accepts. Inside those, a path
+    stays when it is reached through a symlink, is or holds a cargo lock, a CACHEDIR.TAG, a file
+    git tracks, a mount point or another repository.
+    """
 
     workspace: Workspace
+    outputs: tuple[Path, ...] = ()
     git: GitIndex = field(default_factory=GitIndex)
     # Paths that stay whatever the mode: cargo's locks and CACHEDIR.TAGs, our own quarantine.
     keep: frozenset[Path] = frozenset()
-    _holding_keep: frozenset[Path] = frozenset()
+    mounts: frozenset[Path] = frozenset()
+    repos: frozenset[Path] = frozenset()  # folders with their own `.git`, found while scanning
+    quarantines: frozenset[Path] = frozenset()
+    _holding: dict[Path, Rule] = field(default_factory=dict)
 
     @classmethod
-    def for_workspace(cls, ws: Workspace) -> Guard:
-        areas = (ws.root, *ws.cargo_dirs)
+    def for_workspace(cls, ws: Workspace, settings: Settings | None = None) -> Guard:
+        """The guard of `ws`. Raises ConfigError when a configured output is not a safe place."""
+        settings = settings or Settings()
+        outputs = check_outputs(ws, settings)
         keep: set[Path] = set()
-        for area in areas:
+        for area in (ws.root, *ws.cargo_dirs):
             keep.add(area / TRASH_DIR)
         for cargo_dir in ws.cargo_dirs:
             keep.add(cargo_dir / CACHEDIR_TAG)
             keep.update(lock for profile in profile_dirs(cargo_dir) for lock in locks_of(profile))
-        holding = {parent for k in keep for parent in k.parents}
-        return cls(ws, GitIndex.load(areas), frozenset(keep), frozenset(holding))
+        guard = cls(ws, outputs, GitIndex.load((ws.root, *ws.cargo_dirs)), frozenset(keep))
+        guard.refresh_mounts()
+        return guard
+
+    @property
+    def areas(self) -> tuple[Path, ...]:
+        return (*self.workspace.cargo_dirs, *self.outputs, *self.quarantines)
+
+    def refresh_mounts(self) -> None:
+        """Read the mount table again (apply does, just before it moves anything)."""
+        points = mounts.mount_points()
+        if points is not None:
+            self.mounts = mounts.mounts_within(points, (self.workspace.root, *self.areas))
+        self._reindex()
+
+    def with_repos(self, repos: Iterable[Path]) -> None:
+        self.repos = self.repos | frozenset(repos)
+        self._reindex()
+
+    def with_quarantines(self, runs: Iterable[Path]) -> None:
+        """Allow the contents of proven quarantines (`quarantine.find`); their markers stay."""
+        runs = frozenset(runs)
+        self.quarantines = self.quarantines | runs
+        self.keep = self.keep | {run / MARKER for run in runs}
+        self._reindex()
+
+    def _reindex(self) -> None:
+        holding: dict[Path, Rule] = {}
+        for paths, rule in (
+            (self.repos, Rule.HOLDS_OTHER_REPO),
+            (self.mounts, Rule.HOLDS_MOUNT),
+            (self.git.folders, Rule.HOLDS_TRACKED),
+            (self.keep, Rule.HOLDS_KEPT),
+        ):
+            for path in paths:
+                for parent in path.parents:
+                    holding[parent] = rule
+        for path in self.git.folders:
+            holding.setdefault(path, Rule.HOLDS_TRACKED)
+        self._holding = holding
 
     def area_of(self, path: Path) -> Path | None:
-        """The allowed place `path` is in: the deepest of root, target dir and build dir."""
+        """The allowed folder `path` is in: the deepest one that holds it."""
         best: Path | None = None
-        for area in (self.workspace.root, *self.workspace.cargo_dirs):
+        for area in self.areas:
             if path.is_relative_to(area) and (best is None or area.is_relative_to(best)):
                 best = area
         return best
 
-    def refuse(self, path: Path) -> str | None:
+    def trash_home(self, path: Path) -> Path:
+        """Where `path` is quarantined: the cargo dir it is in, else the workspace root."""
+        for cargo_dir in self.workspace.cargo_dirs:
+            if path.is_relative_to(cargo_dir):
+                return cargo_dir
+        return self.workspace.root
+
+    def decide(self, path: Path) -> Refusal | None:
         """Why `path` must not be removed, or None when it may go."""
+
+        def no(rule: Rule, detail: str = "") -> Refusal:
+            return Refusal(path, rule, detail)
+
         if not path.is_absolute() or ".." in path.parts or os.path.normpath(path) != str(path):
-            return "not a plain absolute path"
+            return no(Rule.NOT_PLAIN)
         area = self.area_of(path)
         if area is None:
-            return "outside the workspace root and cargo's target and build dirs"
+            return no(Rule.OUTSIDE)
         if area in self.workspace.cargo_dirs and not has_cachedir_tag(area):
-            return f"{area} has no valid {CACHEDIR_TAG}, so it may not be cargo's: left alone"
-        if path == area:
-            return "is the workspace root or a cargo dir itself"
+            return no(Rule.UNTAGGED, str(area))
+        if path == area and area not in self.outputs:
+            return no(Rule.AREA_ITSELF)  # an output folder itself may go (clean.nuke); cargo's not
         if os.path.realpath(path.parent) != str(path.parent):
-            return "reached through a symlink"
+            return no(Rule.SYMLINKED)
         if path.name in LOCK_NAMES:
-            return "cargo lock file: never removed"
+            return no(Rule.CARGO_LOCK)
         if path in self.keep:
-            return "kept by design"
-        if path in self._holding_keep:
-            return "holds a cargo lock or CACHEDIR.TAG"
-        if self.git.holds_tracked(path):
-            return "tracked by git" if path in self.git.files else "holds files tracked by git"
+            return no(Rule.KEPT)
+        if path in self.mounts:
+            return no(Rule.MOUNT_POINT)
+        if path in self.repos:
+            return no(Rule.OTHER_REPO)
+        if path in self.git.files:
+            return no(Rule.TRACKED)
+        holding = self._holding.get(path)
+        if holding is not None:
+            return no(holding)
         return None
 
-    def split(self, path: Path) -> tuple[list[Path], list[Skip]]:
-        """The removable parts of `path`: itself, or its children when it holds something we keep.
+    def refuse(self, path: Path) -> str | None:
+        """`decide`, as the message a user reads."""
+        refusal = self.decide(path)
+        return None if refusal is None else refusal.message
 
-        Skips are reported only where the user would care (tracked files, unsafe places); our own
-        kept files (locks, tags, quarantine) are silent.
+    def split(self, path: Path) -> tuple[list[Path], list[Skip]]:
+        """The removable parts of `path`: itself, or the parts around what it holds that we keep.
+
+        Skips are reported only where the user would care (tracked files, mounts, other repos);
+        our own kept files (locks, tags, quarantine) are silent. Iterative: trees may be deep.
         """
-        holds = path in self._holding_keep or path in self.git.folders
-        if not holds or path.is_symlink():
-            reason = self.refuse(path)
-            if reason is None:
-                return [path], []
-            silent = path in self.keep or path.name in LOCK_NAMES
-            return [], [] if silent else [Skip(path, reason)]
-        base = self.refuse_place(path)
-        if base is not None:
-            return [], [Skip(path, base)]
         allowed: list[Path] = []
         skipped: list[Skip] = []
-        try:
-            children = sorted(path.iterdir())
-        except OSError as exc:
-            return [], [Skip(path, f"cannot list: {exc.strerror}")]
-        for child in children:
-            a, s = self.split(child)
-            allowed += a
-            skipped += s
+        stack = [path]
+        while stack:
+            current = stack.pop()
+            refusal = self.decide(current)
+            if refusal is None:
+                allowed.append(current)
+                continue
+            if refusal.rule not in _HOLDS or os.path.islink(current):
+                if refusal.rule not in _SILENT:
+                    skipped.append(refusal.as_skip())
+                continue
+            try:
+                names = os.listdir(current)
+            except OSError as exc:
+                skipped.append(Skip(current, f"cannot list: {exc.strerror}", blocking=True))
+                continue
+            stack.extend(current / name for name in sorted(names, reverse=True))
         return allowed, skipped
-
-    def refuse_place(self, path: Path) -> str | None:
-        """The checks of `refuse` that are about where `path` is, not what it holds."""
-        reason = self.refuse(path)
-        if reason in (None, "holds a cargo lock or CACHEDIR.TAG", "holds files tracked by git"):
-            return None
-        if reason == "is the workspace root or a cargo dir itself":
-            return None  # we may still remove what is inside
-        return reason
 
     def profile_of(self, path: Path) -> Path | None:
         """The cargo profile dir (one holding a build lock) that `path` is in, if any."""
@@ -185,6 +297,41 @@ class Guard:
             if any((parent / name) in self.keep for name in LOCK_NAMES):
                 return parent
         return None
+
+
+def check_outputs(ws: Workspace, settings: Settings) -> tuple[Path, ...]:
+    """The configured output folders, each checked to be a place we may clean inside.
+
+    An output may never be the root or hold it (through a symlink too), nor hold `.git`, a
+    `Cargo.toml`, or the sources or manifest of a workspace member. Raises ConfigError: this is a
+    configuration mistake, refused before anything is scanned.
+    """
+    folders: list[Path] = []
+    members = (*ws.manifests, *ws.sources)
+    for name in settings.output_names():
+        rel = settings.output_path(name)
+        what = f"{settings.source}: outputs.{name} = {getattr(settings.outputs, name)!r}"
+        path = ws.root / rel
+        real = Path(os.path.realpath(path))
+        problem = None
+        if real == ws.root or ws.root.is_relative_to(real):
+            problem = "names the workspace root or a folder that holds it"
+        elif ".git" in real.parts:
+            problem = "is inside a .git folder"
+        elif os.path.lexists(real / ".git"):
+            problem = "holds .git: it is a repository, not an output"
+        elif os.path.lexists(real / "Cargo.toml"):
+            problem = "holds a Cargo.toml: it is a crate, not an output"
+        else:
+            held = next(
+                (m for m in members if m.is_relative_to(path) or m.is_relative_to(real)), None
+            )
+            if held is not None:
+                problem = f"holds {held}, a source or manifest of the workspace"
+        if problem is not None:
+            raise ConfigError(f"{what} {problem}: point it at a folder of generated files")
+        folders.append(path)
+    return tuple(folders)
 
 
 def profile_dirs(cargo_dir: Path) -> list[Path]:

@@ -49,15 +49,17 @@ def _clean(
         from perf_tasks import workspace
         from perf_tasks.clean import run, stale
         from perf_tasks.clean.safety import Guard, run_lock
+        from perf_tasks.errors import ExitCode
         from perf_tasks.ui.clean_view import render
         from perf_tasks.ui.output import Output
         from perf_tasks.units import format_bytes
 
         out = Output(json=json)
+        check_flags(c, dry_run=dry_run, build=build, ask=ask, can_ask=out.can_ask)
         path = root_of(c, root)
         config = settings_mod.load(path)
         ws = workspace.load(path)
-        guard = Guard.for_workspace(ws)
+        guard = Guard.for_workspace(ws, config)
         options = stale.Options(
             build=build, shared=shared, env=dict(os.environ), on_status=out.line
         )
@@ -77,7 +79,7 @@ def _clean(
                     f"Remove {len(plan.items)} items ({format_bytes(plan.bytes)}) under {ws.root}?"
                 )
                 if not out.confirm(question):
-                    raise Exit("nothing removed", code=1)
+                    raise Exit("nothing removed", code=int(ExitCode.INCOMPLETE))
             large = plan.bytes >= _LARGE_BYTES or sum(i.files for i in plan.items) >= _LARGE_FILES
             with out.progress("removing", large=large and not dry_run) as progress:
                 report = run.execute(
@@ -87,10 +89,29 @@ def _clean(
             extras = run.cache_extras(os.environ, now=time.time())
             report = dataclasses.replace(report, extra=extras)
         render(out, report, verbose=verbose)
-        if not report.dry_run and not report.ok:
-            raise Exit(code=1)
+        blocked = any(skip.blocking for skip in report.skipped)
+        if blocked or (not report.dry_run and not report.ok):
+            raise Exit(code=int(ExitCode.INCOMPLETE))
         if build and run.build_failed(report):
             raise Exit(code=1)  # the build the user asked for failed; the note says why
+
+
+def check_flags(c: Context, *, dry_run: bool, build: bool, ask: bool, can_ask: bool) -> None:
+    """Refuse, before any work, the runs that could delete what the user did not mean to."""
+    from perf_tasks.errors import UsageError
+
+    if c.config.run.dry and not dry_run:
+        raise UsageError(
+            "invoke's --dry only echoes commands; it does not stop a deletion. "
+            "Use --dry-run to see the plan"
+        )
+    if dry_run and build:
+        raise UsageError("--build compiles, and a dry run never does: pass one of them")
+    if ask and not dry_run and not can_ask:
+        raise UsageError(
+            "clean.nuke asks before it removes everything, and there is no terminal to ask on: "
+            "pass --yes"
+        )
 
 
 @task(default=True, help={**HELP, **STALE_HELP})
@@ -119,7 +140,7 @@ def routine(  # type: ignore[no-untyped-def]
     )
 
 
-@task(help={**HELP, "yes": "Do not ask for confirmation on a terminal"})
+@task(help={**HELP, "yes": "Remove without asking; needed where there is no terminal"})
 def nuke(c, root=None, dry_run=False, json=False, verbose=False, force=False, yes=False):  # type: ignore[no-untyped-def]
     """Remove all the workspace generates: target and build dirs, output/scg, cache, artifacts."""
     _clean(

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed, or not a real stream
+        return False
+
+
 class Output:
     def __init__(
         self,
@@ -24,6 +31,7 @@ class Output:
         json: bool = False,
         stdout: IO[str] | None = None,
         stderr: IO[str] | None = None,
+        stdin: IO[str] | None = None,
         width: int | None = None,
         force_terminal: bool | None = None,
     ) -> None:
@@ -31,6 +39,8 @@ class Output:
 
         self.json = json
         self._stdout = stdout or sys.stdout
+        self._stderr = stderr or sys.stderr
+        self._stdin = stdin or sys.stdin
         human = stderr or sys.stderr if json else self._stdout
         self.console: Console = Console(
             file=human,
@@ -57,11 +67,19 @@ class Output:
         self._stdout.write(jsonlib.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
         self._stdout.flush()
 
+    @property
+    def can_ask(self) -> bool:
+        """A person is there to answer: stdin and stderr are terminals (stdout may be piped)."""
+        return _isatty(self._stdin) and _isatty(self._stderr)
+
     def confirm(self, question: str) -> bool:
-        """Ask once on a terminal; never wait for input anywhere else."""
-        if not self.interactive:
-            return True
-        answer = self.console.input(f"{question} [y/N] ")
+        """Ask once, on stderr; only "y" or "yes" is a yes, and end of input is a no."""
+        self._stderr.write(f"{question} [y/N] ")
+        self._stderr.flush()
+        answer = self._stdin.readline()
+        if not answer.endswith("\n"):
+            self._stderr.write("\n")  # end of input: the prompt still ends its line
+            self._stderr.flush()
         return answer.strip().lower() in ("y", "yes")
 
     @contextmanager

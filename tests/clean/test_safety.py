@@ -23,7 +23,9 @@ from perf_tasks import workspace
 from perf_tasks.clean import run
 from perf_tasks.clean.apply import apply
 from perf_tasks.clean.model import OUTPUT, Item, Plan
-from perf_tasks.clean.safety import TRASH_DIR, Guard, run_lock
+from perf_tasks.clean import quarantine
+from perf_tasks.clean.quarantine import TRASH_DIR
+from perf_tasks.clean.safety import Guard, Rule, run_lock
 from perf_tasks.errors import Busy, ConfigError, UnsafePathError
 from perf_tasks.settings import Settings, parse
 
@@ -51,16 +53,15 @@ def test_refuses_paths_outside_the_root_and_cargo_dirs(tiny: Path, tmp_path: Pat
     report = apply(plan_of(tiny, outside, inside), guard=guard_for(tiny))
     assert outside.exists()
     assert not inside.exists()
-    assert [s.reason for s in report.skipped] == [
-        "outside the workspace root and cargo's target and build dirs"
-    ]
+    assert [s.reason for s in report.skipped] == [Rule.OUTSIDE.value]
 
 
 def test_refuses_the_root_itself_and_non_plain_paths(tiny: Path) -> None:
     guard = guard_for(tiny)
-    assert guard.refuse(tiny) == "is the workspace root or a cargo dir itself"
-    assert guard.refuse(tiny / "target") == "is the workspace root or a cargo dir itself"
-    assert guard.refuse(tiny / "output" / ".." / "src") is not None
+    assert guard.refuse(tiny) == Rule.OUTSIDE.value
+    assert guard.refuse(tiny / "src") == Rule.OUTSIDE.value
+    assert guard.refuse(tiny / "target") == Rule.AREA_ITSELF.value
+    assert guard.refuse(tiny / "output" / ".." / "src") == Rule.NOT_PLAIN.value
     report = apply(plan_of(tiny, tiny), guard=guard)
     assert (tiny / "Cargo.toml").exists() and not report.removed
 
@@ -253,7 +254,8 @@ def test_permission_errors_and_read_only_folders_are_reported() -> None:
 
 def test_an_interrupted_run_is_finished_by_the_next(tiny: Path) -> None:
     # What a run killed between its rename and its rm -rf leaves behind.
-    left = write(tiny / "target" / TRASH_DIR / "20260101T000000-1-abcdef" / "000000-deps" / "f")
+    run_dir = quarantine.make(tiny / "target", "20260101T000000-1-abcdef")
+    left = write(run_dir / "000000" / "f")
     guard = guard_for(tiny)
     plan, scanned = run.plan("runs", guard, Settings(), now=time.time())
     assert [i.category for i in plan.items] == ["unfinished"]

@@ -49,12 +49,19 @@ def test_closing_line_reports_a_fresh_scan(tmp_path: Path) -> None:
     assert last.endswith((" ms", " s"))
 
 
-def test_no_question_when_not_on_a_terminal(tmp_path: Path) -> None:
+def test_nuke_without_a_terminal_needs_yes(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
-    write(root / "cache" / "blob")
+    blob = write(root / "cache" / "blob")
     proc = perf("clean.nuke", "--root", str(root))  # stdin is not a terminal: no prompt, no wait
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: clean.nuke asks before it removes everything, and there is no terminal to ask on: "
+        "pass --yes"
+    ]
+    assert blob.exists()
+    proc = perf("clean.nuke", "--yes", "--root", str(root))
     assert proc.returncode == 0, proc.stderr
-    assert not (root / "cache" / "blob").exists()
+    assert not blob.exists()
 
 
 def test_bad_config_is_one_line_exit_2_no_traceback(tmp_path: Path) -> None:
@@ -77,7 +84,7 @@ def test_wrong_type_names_the_key(tmp_path: Path) -> None:
 
 
 def test_not_a_workspace_is_exit_2(tmp_path: Path) -> None:
-    proc = perf("clean.nuke", "--root", str(tmp_path))
+    proc = perf("clean.nuke", "--yes", "--root", str(tmp_path))
     assert proc.returncode == 2
     assert (
         proc.stderr.strip()
@@ -102,7 +109,7 @@ def test_a_build_in_progress_is_skipped_with_a_message(tmp_path: Path) -> None:
     fd = os.open(root / "target" / "debug" / ".cargo-lock", os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        proc = perf("clean.nuke", "--root", str(root))
+        proc = perf("clean.nuke", "--yes", "--root", str(root))
     finally:
         os.close(fd)
     assert proc.returncode == 0, proc.stderr
@@ -145,7 +152,7 @@ def test_an_item_not_removed_is_exit_1_and_the_rest_goes(tmp_path: Path) -> None
     if subprocess.run(["chattr", "+i", str(stuck)], capture_output=True, check=False).returncode:
         pytest.skip("this file system cannot make a file immutable")
     try:
-        proc = perf("clean.nuke", "--root", str(root))
+        proc = perf("clean.nuke", "--yes", "--root", str(root))
     finally:
         subprocess.run(["chattr", "-i", str(stuck)], check=False)
     assert proc.returncode == 1
