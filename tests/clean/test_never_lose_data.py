@@ -1,0 +1,424 @@
+"""The data-loss classes, each through the real CLI on real folders: a quarantine we did not make,
+an output path that names the root, mount points, commands off the allowlist, other repositories,
+invoke's `--dry`, and asking before a nuke."""
+
+from __future__ import annotations
+
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import REPO_ROOT, age, git, tiny_workspace, write
+
+from perf_tasks import workspace
+from perf_tasks.clean import quarantine
+from perf_tasks.clean.quarantine import TRASH_DIR
+from perf_tasks.clean.safety import Guard, Rule
+from perf_tasks.settings import Settings
+
+
+def perf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "perf_tasks", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def snapshot(top: Path) -> dict[str, tuple[str, int, str]]:
+    """Every entry below `top`: kind, size and (for a link) where it points. Links not followed."""
+    seen: dict[str, tuple[str, int, str]] = {}
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in [*dirnames, *filenames]:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            if os.path.islink(path):
+                seen[path] = ("link", 0, os.readlink(path))
+            elif os.path.isdir(path):
+                seen[path] = ("dir", 0, "")
+            else:
+                seen[path] = ("file", st.st_size, "")
+    return seen
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A tiny workspace in git, with old runs, a cache and an outside folder next to it."""
+    root = tiny_workspace(tmp_path / "ws")
+    write(root / ".gitignore", "target/\noutput/\ncache/\nartifacts/\n")
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "init", cwd=root)
+    for i in range(12):
+        write(root / "output" / "scg" / f"run{i:02d}" / "log.txt")
+    age(root / "output" / "scg", 30)
+    write(tmp_path / "outside" / "precious.txt", "keep me")
+    return root
+
+
+# ------------------------------------------------------------------------ 1. the quarantine
+
+
+@pytest.mark.parametrize("home", [".", "target"])
+def test_a_quarantine_that_is_a_link_to_outside_is_left_alone(
+    ws: Path, tmp_path: Path, home: str
+) -> None:
+    outside = tmp_path / "outside"
+    write(outside / "20260101T000000-1-abcdef" / "000000" / "data", "outside data")
+    (ws / home / TRASH_DIR).symlink_to(outside)
+    before = snapshot(outside)
+    proc = perf("clean.runs", "--root", str(ws))
+    assert snapshot(outside) == before
+    assert "a symlink, not a quarantine this tool made" in proc.stdout
+    # Runs of this workspace are quarantined elsewhere or fail; never moved through the link.
+    if home == ".":
+        assert proc.returncode == 1
+        assert "cannot use the quarantine" in proc.stdout
+        assert (ws / "output" / "scg" / "run00").exists()
+    else:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_tracked_file_under_a_trash_folder_stays(ws: Path) -> None:
+    tracked = write(ws / "target" / TRASH_DIR / "20260101T000000-1-abcdef" / "000000" / "t.txt")
+    git("add", "-f", str(tracked), cwd=ws)
+    git("commit", "-qm", "tracked in trash", cwd=ws)
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0, proc.stderr
+    assert tracked.read_bytes() == b"x" * 5000
+    assert "no marker of ours" in proc.stdout
+
+
+def test_a_proven_quarantine_still_goes_through_the_guard(ws: Path) -> None:
+    run_dir = quarantine.make(ws / "target", "20260101T000000-1-abcdef")
+    junk = write(run_dir / "000000" / "junk.bin")
+    tracked = write(run_dir / "000001" / "t.txt")
+    git("add", "-f", str(tracked), cwd=ws)
+    git("commit", "-qm", "tracked in a real quarantine", cwd=ws)
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0, proc.stderr
+    assert not junk.exists() and tracked.exists()
+
+
+@pytest.mark.parametrize("forgery", ["no marker", "other run", "marker is a link", "a file"])
+def test_quarantines_we_cannot_prove_are_ours_stay(ws: Path, forgery: str) -> None:
+    trash = ws / "target" / TRASH_DIR
+    run_dir = trash / "20260101T000000-1-abcdef"
+    if forgery == "a file":
+        write(trash / "20260101T000000-1-abcdef", "not a folder")
+    else:
+        data = write(run_dir / "000000" / "data")
+        if forgery == "other run":
+            write(run_dir / quarantine.MARKER, "perf-tasks quarantine\nrun: another\n")
+        elif forgery == "marker is a link":
+            write(ws / "elsewhere", "perf-tasks quarantine\nrun: 20260101T000000-1-abcdef\n")
+            (run_dir / quarantine.MARKER).symlink_to(ws / "elsewhere")
+        assert data.exists()
+    before = snapshot(trash)
+    proc = perf("clean.nuke", "--yes", "--root", str(ws))
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot(trash) == before
+
+
+def test_long_names_can_be_removed(ws: Path) -> None:
+    name = "n" * 255  # the longest name a file can have; the quarantine must not lengthen it
+    write(ws / "output" / "scg" / name / "f")
+    age(ws / "output" / "scg" / name, 40)  # the oldest: never among the newest 10
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (ws / "output" / "scg" / name).exists()
+
+
+# ----------------------------------------------------------- 2. outputs that name the root
+
+
+ROOT_SPELLINGS = ["./", ".//", "./.", "a/..", "output/../", "", " ", "~", "~/x", ".git", ".git/x"]
+
+
+@pytest.mark.parametrize("value", ROOT_SPELLINGS)
+@pytest.mark.parametrize("key", ["cache", "artifacts", "output_scg"])
+def test_an_output_that_names_the_root_is_a_config_error(ws: Path, key: str, value: str) -> None:
+    write(ws / "perf-tasks.toml", f'[outputs]\n{key} = "{value}"\n')
+    before = snapshot(ws)
+    proc = perf("clean.nuke", "--yes", "--root", str(ws))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and f"outputs.{key}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert snapshot(ws) == before
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda ws: (ws / "loop").symlink_to(ws), "workspace root"),
+        (lambda ws: (ws / "loop").symlink_to(ws.parent), "workspace root"),
+        (lambda ws: (ws / "loop").symlink_to(".git"), ".git"),
+        (lambda ws: (ws / "loop").symlink_to("src"), "source"),
+        (lambda ws: write(ws / "loop" / ".git", "gitdir: elsewhere"), ".git"),
+        (lambda ws: write(ws / "loop" / "Cargo.toml", "[package]"), "Cargo.toml"),
+    ],
+)
+@pytest.mark.parametrize("task", ["clean.nuke", "clean", "clean.artifacts"])
+def test_an_output_that_holds_the_root_git_or_sources_is_refused(
+    ws: Path, make: object, says: str, task: str
+) -> None:
+    make(ws)  # type: ignore[operator]
+    write(ws / "perf-tasks.toml", '[outputs]\nartifacts = "loop"\ncache = "loop"\n')
+    before = snapshot(ws)
+    proc = perf(task, "--yes" if task == "clean.nuke" else "--verbose", "--root", str(ws))
+    assert proc.returncode == 2, proc.stdout
+    assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(ws) == before
+
+
+def test_an_output_holding_a_member_crate_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write(root / "Cargo.toml", '[workspace]\nmembers = ["crates/a"]\nresolver = "2"\n')
+    write(root / "crates" / "a" / "Cargo.toml", '[package]\nname = "a"\nversion = "0.1.0"\n')
+    write(root / "crates" / "a" / "src" / "lib.rs", "")
+    write(root / "perf-tasks.toml", '[outputs]\ncache = "crates"\n')
+    proc = perf("clean.nuke", "--yes", "--root", str(root))
+    assert proc.returncode == 2 and "outputs.cache" in proc.stderr
+    assert (root / "crates" / "a" / "src" / "lib.rs").exists()
+
+
+# --------------------------------------------------------------------------- 3. mount points
+
+
+needs_mounts = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None,
+    reason="mounting needs root and unshare (a private mount namespace keeps it to the test)",
+)
+
+
+def in_mount_namespace(script: str) -> subprocess.CompletedProcess[str]:
+    """Run a shell script in a private mount namespace: its mounts vanish with it."""
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-ec", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PY": sys.executable},
+    )
+
+
+@needs_mounts
+@pytest.mark.parametrize("kind", ["tmpfs", "bind"])
+def test_a_mount_inside_an_old_run_stays(ws: Path, tmp_path: Path, kind: str) -> None:
+    run = ws / "output" / "scg" / "run00"
+    point = run / "deep" / "mnt"
+    point.mkdir(parents=True)
+    write(run / "deep" / "other.txt")
+    age(run, 30)
+    elsewhere = tmp_path / "outside"
+    mount = (
+        f"mount -t tmpfs none '{point}' && echo data > '{point}/on-tmpfs'"
+        if kind == "tmpfs"
+        else f"mount --bind '{elsewhere}' '{point}'"
+    )
+    proc = in_mount_namespace(
+        f"""{mount}
+        find '{run}' -exec touch -h -d '40 days ago' {{}} +
+        set +e
+        "$PY" -m perf_tasks clean.runs --root '{ws}'
+        echo "rc=$?"
+        ls '{point}'
+        """
+    )
+    assert "rc=1" in proc.stdout, proc.stdout + proc.stderr
+    assert "is a mount point" in proc.stdout
+    listed = proc.stdout.strip().splitlines()[-1]
+    assert listed == ("on-tmpfs" if kind == "tmpfs" else "precious.txt")
+    assert (elsewhere / "precious.txt").read_text() == "keep me"
+    assert not (run / "deep" / "other.txt").exists(), "the rest of the run goes"
+
+
+@needs_mounts
+def test_an_output_that_is_a_mount_point_stays(ws: Path) -> None:
+    cache = ws / "cache"
+    cache.mkdir()
+    proc = in_mount_namespace(
+        f"""mount -t tmpfs none '{cache}' && echo data > '{cache}/blob'
+        set +e
+        "$PY" -m perf_tasks clean.nuke --yes --root '{ws}'
+        echo "rc=$?"
+        cat '{cache}/blob'
+        """
+    )
+    assert "rc=1" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "data"
+
+
+# ------------------------------------------------------------------- 4. commands, allowlisted
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        '["cargo", "clippy", "--fix", "--allow-dirty"]',
+        '["cargo", "fix", "--allow-dirty"]',
+        '["cargo", "--config", "alias.build=\'fix\'", "build"]',
+        '["cargo", "+nightly", "build"]',
+        '["cargo", "test", "--workspace"]',
+        '["cargo", "run"]',
+    ],
+)
+@pytest.mark.parametrize("task", ["clean", "clean.runs"])
+def test_commands_off_the_allowlist_are_refused_when_loaded(
+    ws: Path, command: str, task: str
+) -> None:
+    write(ws / "perf-tasks.toml", f"[stale]\ncommands = [{command}]\n")
+    before = snapshot(ws)
+    proc = perf(task, "--dry-run", "--root", str(ws))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "stale.commands[0]" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(ws) == before
+
+
+@pytest.mark.parametrize("where", ["root", "parent", "env"])
+def test_an_alias_cannot_turn_clippy_into_fix(ws: Path, where: str) -> None:
+    alias = 'clippy = "fix --allow-dirty --allow-no-vcs"'
+    env: dict[str, str] = {}
+    if where == "env":
+        env["CARGO_ALIAS_CLIPPY"] = "fix --allow-dirty --allow-no-vcs"
+    else:
+        folder = ws if where == "root" else ws.parent
+        write(folder / ".cargo" / "config.toml", f"[alias]\n{alias}\n")
+    write(ws / "perf-tasks.toml", '[stale]\ncommands = [["cargo", "clippy"]]\n')
+    git("add", "-A", cwd=ws)
+    git("commit", "-qm", "config", cwd=ws)
+    before = (ws / "src" / "lib.rs").read_bytes()
+    proc = perf("clean", "--build", "--root", str(ws), env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "redefines `cargo clippy`" in proc.stderr
+    assert (ws / "src" / "lib.rs").read_bytes() == before
+
+
+def test_dry_run_with_build_is_a_usage_error(ws: Path) -> None:
+    proc = perf("clean", "--dry-run", "--build", "--root", str(ws))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "error: --build compiles, and a dry run never does: pass one of them"
+    )
+
+
+# ------------------------------------------------------------------ 5. other repositories
+
+
+@pytest.mark.parametrize("kind", ["repo", "worktree file"])
+def test_another_repository_inside_an_old_run_stays(ws: Path, kind: str) -> None:
+    run = ws / "output" / "scg" / "run00"
+    nested = run / "checkout"
+    if kind == "repo":
+        write(nested / "notes.txt", "my commits")
+        git("init", "-q", cwd=nested)
+        git("add", "-A", cwd=nested)
+        git("commit", "-qm", "mine", cwd=nested)
+    else:
+        write(nested / ".git", "gitdir: /somewhere/.git/worktrees/x\n")
+        write(nested / "notes.txt", "my work")
+    write(run / "other.log")
+    age(run, 30)
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (nested / "notes.txt").exists() and (nested / ".git").exists()
+    assert not (run / "other.log").exists()
+    assert Rule.OTHER_REPO.value in proc.stdout
+
+
+# ---------------------------------------------------------------------- 6. invoke's --dry
+
+
+def test_perf_tasks_offers_no_invoke_run_flags() -> None:
+    proc = perf("--help")
+    assert proc.returncode == 0
+    for flag in ("--dry", "-R", "--pty", "--prompt-for-sudo-password", "--warn-only", "--echo"):
+        assert f"{flag} " not in proc.stdout and f"{flag}," not in proc.stdout, flag
+    for flag in ("--list", "--version", "--help"):
+        assert flag in proc.stdout
+
+
+@pytest.mark.parametrize("flag", ["--dry", "-R", "--pty", "-w", "--echo", "--hide=both"])
+def test_perf_tasks_refuses_invoke_run_flags(ws: Path, flag: str) -> None:
+    before = snapshot(ws)
+    proc = perf(flag, "clean.nuke", "--yes", "--root", str(ws))
+    assert proc.returncode == 2
+    assert "No idea what" in proc.stderr
+    assert snapshot(ws) == before
+
+
+def test_under_invoke_dry_a_deleting_task_refuses(ws: Path) -> None:
+    before = snapshot(ws)
+    proc = subprocess.run(
+        [sys.executable, "-m", "invoke", "--dry", "clean.nuke", "--yes", "--root", str(ws)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "--dry only echoes commands" in proc.stderr
+    assert snapshot(ws) == before
+
+
+# ------------------------------------------------------------------------------- 7. asking
+
+
+def nuke_on_a_terminal(ws: Path, answer: bytes | None) -> tuple[int, str, str]:
+    """`perf-tasks clean.nuke | tee log` on a terminal: stdin and stderr are a terminal, stdout a
+    pipe. `answer` is typed at the prompt; None closes the input (Ctrl-D)."""
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perf_tasks", "clean.nuke", "--root", str(ws)],
+        stdin=secondary,
+        stderr=secondary,
+        stdout=subprocess.PIPE,
+    )
+    os.close(secondary)
+    seen = b""
+    while b"[y/N]" not in seen:
+        seen += os.read(main, 4096)
+    os.write(main, answer if answer is not None else b"\x04")
+    stdout, _ = proc.communicate(timeout=60)
+    try:
+        while chunk := os.read(main, 4096):
+            seen += chunk
+    except OSError:
+        pass
+    os.close(main)
+    return proc.returncode, stdout.decode(), seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("answer", "removed"), [(b"y\n", True), (b"n\n", False), (None, False)])
+def test_nuke_asks_when_stdin_and_stderr_are_terminals(
+    ws: Path, answer: bytes | None, removed: bool
+) -> None:
+    code, stdout, terminal = nuke_on_a_terminal(ws, answer)
+    assert "[y/N]" in terminal and "[y/N]" not in stdout
+    assert terminal.split("[y/N]", 1)[1].startswith(" \r\n") or "\n" in terminal.split("[y/N]")[1]
+    assert (not (ws / "output" / "scg").exists()) is removed
+    assert code == (0 if removed else 1)
+    if not removed:
+        assert "nothing removed" in terminal
+
+
+# --------------------------------------------------------------------- 8. one decision module
+
+
+def test_decisions_are_values(ws: Path) -> None:
+    guard = Guard.for_workspace(workspace.load(ws), Settings())
+    refusal = guard.decide(ws / "src" / "lib.rs")
+    assert refusal is not None and refusal.rule is Rule.OUTSIDE
+    refusal = guard.decide(ws / "target" / "debug" / ".cargo-lock")
+    assert refusal is not None and refusal.rule is Rule.CARGO_LOCK
+    assert guard.decide(ws / "output" / "scg" / "run00") is None
+    assert guard.decide(ws / "output" / "scg") is None  # an output folder itself may go (nuke)
+    refusal = guard.decide(ws / "target")
+    assert refusal is not None and refusal.rule is Rule.AREA_ITSELF
