@@ -20,10 +20,9 @@ import pytest
 from helpers import TAG, git, tiny_workspace, write
 
 from perf_tasks import workspace
-from perf_tasks.clean import run
+from perf_tasks.clean import quarantine, run
 from perf_tasks.clean.apply import apply
 from perf_tasks.clean.model import OUTPUT, Item, Plan
-from perf_tasks.clean import quarantine
 from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard, Rule, run_lock
 from perf_tasks.errors import Busy, ConfigError, UnsafePathError
