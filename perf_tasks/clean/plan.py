@@ -19,7 +19,7 @@ from pathlib import Path
 from perf_tasks.clean import model, quarantine
 from perf_tasks.clean.model import Area, Failure, Item, Plan, Skip
 from perf_tasks.clean.quarantine import TRASH_DIR
-from perf_tasks.clean.safety import Guard, build_in_progress, profile_dirs
+from perf_tasks.clean.safety import Guard, Rule, build_in_progress, profile_dirs
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import ArtifactRule, Settings
 
@@ -175,7 +175,8 @@ def select_artifacts(guard: Guard, settings: Settings, *, now: float) -> Selecti
     ws = guard.workspace
     folder = ws.root / settings.output_path(settings.artifacts.output)
     sel = Selection(areas=[(label(ws.root, folder), folder)])
-    for path, mtime in _files_with_mtime(folder):
+    repos: list[Path] = []
+    for path, mtime in _files_with_mtime(folder, repos):
         rel = path.relative_to(folder).as_posix()
         rule = match_rule(settings.artifacts.rules, rel)
         if rule is None:
@@ -189,6 +190,8 @@ def select_artifacts(guard: Guard, settings: Settings, *, now: float) -> Selecti
                     f"{rule.name} older than {rule.days:g} days ({age_days:.0f} days)",
                 )
             )
+    guard.with_repos(repos)
+    sel.skipped += [Skip(repo, Rule.OTHER_REPO.value) for repo in repos]
     return sel
 
 
@@ -228,23 +231,29 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def _files_with_mtime(folder: Path) -> Iterable[tuple[Path, float]]:
+def _files_with_mtime(folder: Path, repos: list[Path]) -> Iterable[tuple[Path, float]]:
+    """Every file below `folder`, with its mtime. A folder holding `.git` is another repository:
+    nothing in it is listed, and it is added to `repos`."""
     stack = [folder]
     while stack:
         current = stack.pop()
         try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        if entry.name != TRASH_DIR:
-                            stack.append(Path(entry.path))
-                        continue
-                    try:
-                        yield Path(entry.path), entry.stat(follow_symlinks=False).st_mtime
-                    except OSError:
-                        continue
+            with os.scandir(current) as listing:
+                entries = list(listing)
         except OSError:
             continue
+        if any(entry.name == ".git" for entry in entries):
+            repos.append(Path(current))
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != TRASH_DIR:
+                    stack.append(Path(entry.path))
+                continue
+            try:
+                yield Path(entry.path), entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
 
 
 def select_unfinished(guard: Guard) -> Selection:
@@ -279,34 +288,21 @@ def select_unfinished(guard: Guard) -> Selection:
 def build_plan(
     mode: str, guard: Guard, selection: Selection, *, force: bool = False
 ) -> tuple[Plan, Scan]:
-    """Guard every candidate, then size the items and their folders with one scan."""
+    """Guard every candidate, then size the items and their folders with one scan.
+
+    The scan also finds other repositories (a `.git` inside an item); when it does, the guard
+    learns them and the items are split around them and sized again. That is rare.
+    """
     ws = guard.workspace
-    meta: dict[Path, Candidate] = {}
-    skipped = list(selection.skipped)
-    for candidate in selection.candidates:
-        if not os.path.lexists(candidate.path):
-            continue
-        allowed, skips = guard.split(candidate.path)
-        skipped += skips
-        for path in allowed:
-            meta.setdefault(path, candidate)
-    if not force:
-        meta, busy = _without_busy_profiles(guard, meta)
-        skipped += busy
+    meta, skipped = _guarded(guard, selection.candidates, force=force)
+    result = _scan_items(sorted(meta), selection, prescan=selection.prescan)
+    nested = _repos_inside(result.repos, set(meta))
+    if nested:
+        guard.with_repos(nested)
+        meta, skipped = _guarded(guard, selection.candidates, force=force)
+        result = _scan_items(sorted(meta), selection, prescan=None)
+    skipped = [*selection.skipped, *skipped]
     items = sorted(meta)
-    item_set = set(items)
-    rest: list[Path] = []
-    shallow: list[Path] = []
-    for _, folder in selection.areas:
-        r, s = partition(folder, item_set)
-        rest += [p for p in r if p not in rest]
-        shallow += [p for p in s if p not in shallow]
-    tops = [*items, *rest]
-    pre = selection.prescan
-    if pre is not None and set(tops) <= set(pre.paths) and set(shallow) <= set(pre.paths):
-        result = pre
-    else:
-        result = scan(tops, shallow=shallow)
     plan_items = tuple(
         Item(
             path=p,
@@ -334,6 +330,49 @@ def build_plan(
         scan_errors=tuple(Failure(Path(p), e) for p, e in result.errors),
     )
     return plan, result
+
+
+def _guarded(
+    guard: Guard, candidates: Sequence[Candidate], *, force: bool
+) -> tuple[dict[Path, Candidate], list[Skip]]:
+    """The removable parts of every candidate, each with the candidate it came from."""
+    meta: dict[Path, Candidate] = {}
+    skipped: list[Skip] = []
+    for candidate in candidates:
+        if not os.path.lexists(candidate.path):
+            continue
+        allowed, skips = guard.split(candidate.path)
+        skipped += skips
+        for path in allowed:
+            meta.setdefault(path, candidate)
+    if not force:
+        meta, busy = _without_busy_profiles(guard, meta)
+        skipped += busy
+    return meta, skipped
+
+
+def _scan_items(items: Sequence[Path], selection: Selection, *, prescan: Scan | None) -> Scan:
+    """One scan of the items and of the rest of their folders, so that both add up."""
+    item_set = set(items)
+    rest: list[Path] = []
+    shallow: list[Path] = []
+    for _, folder in selection.areas:
+        r, s = partition(folder, item_set)
+        rest += [p for p in r if p not in rest]
+        shallow += [p for p in s if p not in shallow]
+    tops = [*items, *rest]
+    if (
+        prescan is not None
+        and set(tops) <= set(prescan.paths)
+        and set(shallow) <= set(prescan.paths)
+    ):
+        return prescan
+    return scan(tops, shallow=shallow)
+
+
+def _repos_inside(repos: Sequence[Path], items: set[Path]) -> list[Path]:
+    """The repositories that are an item or lie inside one."""
+    return [r for r in repos if any(p in items for p in (r, *r.parents))]
 
 
 def _without_busy_profiles(

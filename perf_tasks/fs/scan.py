@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BLOCK = 512
+GIT = ".git"  # a folder holding this (a dir, or a file as in worktrees) is another repository
 # Below this many work units, forking costs more than it saves.
 _PARALLEL_MIN_UNITS = 2000  # names to stat
 _PARALLEL_MIN_SUBTREES = 32  # or subtrees to walk
@@ -49,6 +50,7 @@ class _Partial:
     # one (dev, ino, bytes, nlink, top) per name of an inode with several links; merged at the end
     links: list[tuple[int, int, int, int, int]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    repos: list[str] = field(default_factory=list)  # folders holding a `.git` entry
 
     def record(self, top: int, st: os.stat_result) -> None:
         own = self.own.get(top)
@@ -73,6 +75,7 @@ class Scan:
     _multi: dict[tuple[int, int], tuple[int, int, dict[int, int]]]
     _own_bytes: tuple[int, ...]
     errors: tuple[tuple[str, str], ...] = ()
+    repos: tuple[Path, ...] = ()  # folders with their own `.git` (dir or file): other repositories
 
     def of(self, path: Path) -> Usage:
         return self.usage.get(path, Usage())
@@ -174,6 +177,8 @@ def _list(
         part.errors.append((path, exc.strerror or str(exc)))
         return
     part.record(top, st)
+    if os.path.basename(path) == GIT:
+        part.repos.append(os.path.dirname(path))
     if not deep or not stat.S_ISDIR(st.st_mode) or path in excluded:
         return
     # Breadth first, until there are enough subtrees to share out evenly (or the tree ends).
@@ -189,6 +194,8 @@ def _list(
         files: list[str] = []
         subdirs: list[str] = []
         for name, is_dir in listed:
+            if name == GIT:
+                part.repos.append(directory)
             if not is_dir:
                 files.append(name)
             elif os.path.join(directory, name) not in excluded:
@@ -224,6 +231,8 @@ def _stat_each(part: _Partial, directory: str, names: list[str], tops: list[int]
         return
     try:
         for name, top in zip(names, tops, strict=True):
+            if name == GIT:
+                part.repos.append(directory)
             try:
                 part.record(top, os.stat(name, dir_fd=dir_fd, follow_symlinks=False))
             except FileNotFoundError:
@@ -264,6 +273,8 @@ class _Walker:
                     part.errors.append((os.path.join(directory, name), exc.strerror or str(exc)))
                     continue
                 newest = max(newest, st.st_mtime)
+                if name == GIT:
+                    part.repos.append(directory)
                 if stat.S_ISDIR(st.st_mode):
                     nbytes += st.st_blocks * BLOCK
                     if recurse:
@@ -310,6 +321,8 @@ class _Walker:
                             )
                             continue
                         newest = max(newest, st.st_mtime)
+                        if entry.name == GIT:
+                            part.repos.append(current)
                         if isdir(st.st_mode):
                             child = os.path.join(current, entry.name)
                             if child not in excluded:
@@ -372,6 +385,7 @@ def _run_parallel(units: list[_Unit], excluded: set[str]) -> list[_Partial]:
 
 def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
     own: list[list[float]] = [[0, 0, 0.0] for _ in tops]
+    repos = sorted({Path(r) for part in partials for r in part.repos})
     multi: dict[tuple[int, int], tuple[int, int, dict[int, int]]] = {}
     errors: list[tuple[str, str]] = []
     for part in partials:
@@ -397,4 +411,5 @@ def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
         _multi=multi,
         _own_bytes=tuple(int(o[0]) for o in own),
         errors=tuple(errors),
+        repos=tuple(repos),
     )

@@ -18,7 +18,8 @@ from perf_tasks import workspace
 from perf_tasks.clean import quarantine
 from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard, Rule
-from perf_tasks.settings import Settings
+from perf_tasks.errors import ConfigError
+from perf_tasks.settings import Settings, parse
 
 
 def perf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -142,12 +143,28 @@ def test_long_names_can_be_removed(ws: Path) -> None:
 ROOT_SPELLINGS = ["./", ".//", "./.", "a/..", "output/../", "", " ", "~", "~/x", ".git", ".git/x"]
 
 
-@pytest.mark.parametrize("value", ROOT_SPELLINGS)
+@pytest.mark.parametrize("value", [*ROOT_SPELLINGS, "a\0b", "../x", "/abs"])
 @pytest.mark.parametrize("key", ["cache", "artifacts", "output_scg"])
-def test_an_output_that_names_the_root_is_a_config_error(ws: Path, key: str, value: str) -> None:
+def test_an_output_that_names_the_root_fails_to_load(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"outputs\.{key} = .* name a folder inside"):
+        parse({"outputs": {key: value}}, source="perf-tasks.toml")
+
+
+@pytest.mark.parametrize(
+    ("task", "key", "value"),
+    [
+        ("clean.nuke", "cache", "./"),
+        ("clean", "artifacts", "./"),
+        ("clean.artifacts", "artifacts", "a/.."),
+        ("clean.runs", "output_scg", ".//"),
+    ],
+)
+def test_an_output_that_names_the_root_is_a_config_error(
+    ws: Path, task: str, key: str, value: str
+) -> None:
     write(ws / "perf-tasks.toml", f'[outputs]\n{key} = "{value}"\n')
     before = snapshot(ws)
-    proc = perf("clean.nuke", "--yes", "--root", str(ws))
+    proc = perf(task, *(["--yes"] if task == "clean.nuke" else []), "--root", str(ws))
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and f"outputs.{key}" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -155,17 +172,16 @@ def test_an_output_that_names_the_root_is_a_config_error(ws: Path, key: str, val
 
 
 @pytest.mark.parametrize(
-    ("make", "says"),
+    ("make", "says", "task"),
     [
-        (lambda ws: (ws / "loop").symlink_to(ws), "workspace root"),
-        (lambda ws: (ws / "loop").symlink_to(ws.parent), "workspace root"),
-        (lambda ws: (ws / "loop").symlink_to(".git"), ".git"),
-        (lambda ws: (ws / "loop").symlink_to("src"), "source"),
-        (lambda ws: write(ws / "loop" / ".git", "gitdir: elsewhere"), ".git"),
-        (lambda ws: write(ws / "loop" / "Cargo.toml", "[package]"), "Cargo.toml"),
+        (lambda ws: (ws / "loop").symlink_to(ws), "workspace root", "clean.nuke"),
+        (lambda ws: (ws / "loop").symlink_to(ws.parent), "workspace root", "clean"),
+        (lambda ws: (ws / "loop").symlink_to(".git"), ".git", "clean.artifacts"),
+        (lambda ws: (ws / "loop").symlink_to("src"), "source", "clean.nuke"),
+        (lambda ws: write(ws / "loop" / ".git", "gitdir: elsewhere"), ".git", "clean"),
+        (lambda ws: write(ws / "loop" / "Cargo.toml", "[package]"), "Cargo.toml", "clean.nuke"),
     ],
 )
-@pytest.mark.parametrize("task", ["clean.nuke", "clean", "clean.artifacts"])
 def test_an_output_that_holds_the_root_git_or_sources_is_refused(
     ws: Path, make: object, says: str, task: str
 ) -> None:
@@ -270,7 +286,7 @@ def test_an_output_that_is_a_mount_point_stays(ws: Path) -> None:
         '["cargo", "run"]',
     ],
 )
-@pytest.mark.parametrize("task", ["clean", "clean.runs"])
+@pytest.mark.parametrize("task", ["clean"])
 def test_commands_off_the_allowlist_are_refused_when_loaded(
     ws: Path, command: str, task: str
 ) -> None:
@@ -325,11 +341,24 @@ def test_another_repository_inside_an_old_run_stays(ws: Path, kind: str) -> None
         write(nested / ".git", "gitdir: /somewhere/.git/worktrees/x\n")
         write(nested / "notes.txt", "my work")
     write(run / "other.log")
-    age(run, 30)
+    age(run, 40)  # the oldest run: it goes
     proc = perf("clean.runs", "--root", str(ws))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (nested / "notes.txt").exists() and (nested / ".git").exists()
     assert not (run / "other.log").exists()
+    assert Rule.OTHER_REPO.value in proc.stdout
+
+
+def test_another_repository_under_artifacts_stays(ws: Path) -> None:
+    nested = ws / "artifacts" / "reports" / "checkout"
+    old = write(nested / "old-bench.json")
+    git("init", "-q", cwd=nested)
+    lone = write(ws / "artifacts" / "reports" / "old-bench.json")
+    age(ws / "artifacts", 30)
+    proc = perf("clean.artifacts", "--root", str(ws))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert old.exists() and (nested / ".git" / "HEAD").exists()
+    assert not lone.exists()
     assert Rule.OTHER_REPO.value in proc.stdout
 
 
