@@ -160,14 +160,26 @@ def check_command(argv: Sequence[str], *, where: str) -> None:
                 )
         i += 1
     if tail and sub == "clippy":
-        for arg in tail:
-            if not (_LINT_ARG.match(arg) or not arg.startswith("-")):
-                raise ConfigError(
-                    f"{where}: `{arg}` after `--` is not a lint level; clippy there takes only "
-                    "-D/-W/-A/-F and their lint names"
-                )
+        _check_lint_levels(tail, where=where)
     elif tail and sub not in _NEEDS_NO_RUN:
         raise ConfigError(f"{where}: `cargo {sub}` takes nothing after `--` here")
+
+
+def _check_lint_levels(args: Sequence[str], *, where: str) -> None:
+    """After `cargo clippy --` only lint levels may follow: `-D warnings`, `-Wclippy::all`, ..."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _LINT_FLAGS and i + 1 < len(args) and not args[i + 1].startswith("-"):
+            i += 2
+            continue
+        if _LINT_ARG.match(arg) and arg not in _LINT_FLAGS:
+            i += 1
+            continue
+        raise ConfigError(
+            f"{where}: `{arg}` after `--` is not a lint level; clippy there takes only "
+            "-D/-W/-A/-F and their lint names"
+        )
 
 
 # The allowlist: commands that compile without running code of the workspace's tests or binaries
@@ -229,6 +241,20 @@ _VALUE_FLAGS = frozenset(
 )
 _OPTIONAL_VALUE_FLAGS = frozenset({"--bin", "--example", "--test", "--bench", "--timings"})
 _ATTACHED = frozenset({"-p", "-F", "-j"})
+_LINT_FLAGS = frozenset(
+    {
+        "-D",
+        "-W",
+        "-A",
+        "-F",
+        "--deny",
+        "--warn",
+        "--allow",
+        "--forbid",
+        "--force-warn",
+        "--cap-lints",
+    }
+)
 _LINT_ARG = re.compile(r"^(-[DWAF]\S*|--(deny|warn|allow|forbid|force-warn|cap-lints)(=\S+)?)$")
 
 
