@@ -187,8 +187,8 @@ def _count(value: object, flag: str) -> int | None:
 
 
 def _measure(out: Output, plan: Plan, *, verbose: bool) -> Result:
-    from perf_tasks.clean.safety import run_lock
     from perf_tasks.measure import baseline
+    from perf_tasks.runlock import run_lock
     from perf_tasks.ui import baseline_view as view
 
     fd = view.stream_fd(out) if verbose else None

@@ -48,7 +48,8 @@ def _clean(
         from perf_tasks import settings as settings_mod
         from perf_tasks import workspace
         from perf_tasks.clean import run, stale
-        from perf_tasks.clean.safety import Guard, run_lock
+        from perf_tasks.clean.safety import Guard
+        from perf_tasks.runlock import run_lock
         from perf_tasks.ui.clean_view import render
         from perf_tasks.ui.output import Output
         from perf_tasks.units import format_bytes

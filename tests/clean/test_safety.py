@@ -23,8 +23,9 @@ from perf_tasks import workspace
 from perf_tasks.clean import run
 from perf_tasks.clean.apply import apply
 from perf_tasks.clean.model import OUTPUT, Item, Plan
-from perf_tasks.clean.safety import TRASH_DIR, Guard, run_lock
+from perf_tasks.clean.safety import TRASH_DIR, Guard
 from perf_tasks.errors import Busy, ConfigError, UnsafePathError
+from perf_tasks.runlock import run_lock
 from perf_tasks.settings import Settings, parse
 
 

@@ -78,3 +78,110 @@ def test_a_pyproject_of_other_tools_only_means_defaults(tmp_path: Path) -> None:
     write(root / "pyproject.toml", "[tool.ruff]\nline-length = 100\n")
     proc = perf("clean.runs", "--dry-run", "--root", str(root))
     assert proc.returncode == 0, proc.stderr
+
+
+# ------------------------------------------------------------------------------------- run lock
+
+
+def chattr(flag: str, *paths: Path) -> None:
+    """`chattr +i`: even root can then neither write the file nor make entries in the folder."""
+    proc = subprocess.run(["chattr", flag, *map(str, paths)], capture_output=True, check=False)
+    if proc.returncode:
+        pytest.skip("this file system cannot make a file immutable")
+
+
+def legacy_lock(root: Path, tmpdir: Path) -> Path:
+    """Where versions before the workspace lock put theirs: the temp dir, named after the root."""
+    import hashlib
+
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return tmpdir / f"perf-tasks-{digest}.lock"
+
+
+def test_the_run_lock_is_one_reused_file_in_the_workspace_root(tmp_path: Path) -> None:
+    from perf_tasks.runlock import LOCK_NAME
+
+    root = tiny_workspace(tmp_path / "ws")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {"TMPDIR": str(tmpdir), "XDG_RUNTIME_DIR": ""}  # as under cron
+    assert perf("clean.nuke", "--root", str(root), env=env).returncode == 0
+    lock = root / LOCK_NAME
+    inode = lock.stat().st_ino
+    proc = perf("clean.nuke", "--root", str(root), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert lock.stat().st_ino == inode, "nuke kept the lock, and the second run reused it"
+    assert list(tmpdir.iterdir()) == [], "nothing piles up in the temp dir"
+
+
+def test_a_lock_someone_else_made_in_tmp_is_no_traceback(tmp_path: Path) -> None:
+    # Another user's lock in /tmp made os.open(O_RDWR|O_CREAT) raise PermissionError. Root passes
+    # permission checks, so an immutable file stands in for "not ours to write".
+    root = tiny_workspace(tmp_path / "ws")
+    tmpdir = tmp_path / "tmp"
+    old = write(legacy_lock(root, tmpdir), "4242")
+    chattr("+i", old)
+    try:
+        proc = perf("clean.runs", "--root", str(root), env={"TMPDIR": str(tmpdir)})
+    finally:
+        chattr("-i", old)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert old.read_text() == "4242", "an older version's lock is never written or removed"
+
+
+def test_a_lock_file_we_may_not_write_is_still_shared(tmp_path: Path) -> None:
+    from perf_tasks.runlock import LOCK_NAME, run_lock
+
+    root = tiny_workspace(tmp_path / "ws")
+    lock = write(root / LOCK_NAME, "")
+    chattr("+i", lock)  # as a lock made by another user is to us: readable, not writable
+    try:
+        alone = perf("clean.runs", "--root", str(root))
+        with run_lock(root):  # the other user's run, holding it through a read-only open
+            busy = perf("clean.runs", "--root", str(root))
+    finally:
+        chattr("-i", lock)
+    assert alone.returncode == 0, alone.stderr
+    line = one_line(busy, 1)
+    assert "another perf-tasks run" in line and str(root) in line
+
+
+def test_an_older_version_holding_its_lock_in_tmp_keeps_us_out(tmp_path: Path) -> None:
+    import fcntl
+
+    root = tiny_workspace(tmp_path / "ws")
+    tmpdir = tmp_path / "tmp"
+    old = write(legacy_lock(root, tmpdir), "")
+    fd = os.open(old, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        proc = perf("clean.runs", "--root", str(root), env={"TMPDIR": str(tmpdir)})
+    finally:
+        os.close(fd)
+    assert "an older perf-tasks run" in one_line(proc, 1)
+
+
+def test_a_lock_that_cannot_be_made_is_one_line_exit_2(tmp_path: Path) -> None:
+    from perf_tasks.runlock import LOCK_NAME
+
+    root = tiny_workspace(tmp_path / "ws")
+    assert perf("clean.runs", "--dry-run", "--root", str(root)).returncode == 0  # Cargo.lock made
+    chattr("+i", root)
+    try:
+        proc = perf("clean.runs", "--root", str(root))
+    finally:
+        chattr("-i", root)
+    line = one_line(proc, 2)
+    assert f"cannot create the run lock {root / LOCK_NAME}" in line
+
+
+def test_a_symlink_in_place_of_the_lock_is_refused(tmp_path: Path) -> None:
+    from perf_tasks.runlock import LOCK_NAME
+
+    root = tiny_workspace(tmp_path / "ws")
+    precious = write(tmp_path / "precious", "keep me")
+    (root / LOCK_NAME).symlink_to(precious)
+    line = one_line(perf("clean.runs", "--root", str(root)), 2)
+    assert "is a symlink" in line
+    assert precious.read_text() == "keep me"
