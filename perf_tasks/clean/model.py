@@ -98,4 +98,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and len(self.removed) == len(self.plan.items)
+        """Nothing failed: every path could be read and, unless a dry run, every item went."""
+        if self.errors or self.plan.scan_errors:
+            return False
+        return self.dry_run or len(self.removed) == len(self.plan.items)

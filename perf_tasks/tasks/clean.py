@@ -88,7 +88,7 @@ def _clean(
             extras = run.cache_extras(os.environ, now=time.time())
             report = dataclasses.replace(report, extra=extras)
         render(out, report, verbose=verbose)
-        if not report.dry_run and not report.ok:
+        if not report.ok:  # a path that could not be read or removed, dry run or not
             raise Exit(code=1)
         if build and run.build_failed(report):
             raise Exit(code=1)  # the build the user asked for failed; the note says why

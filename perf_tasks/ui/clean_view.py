@@ -28,6 +28,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "mode": plan.mode,
         "dry_run": report.dry_run,
+        "ok": report.ok,
         "root": str(plan.root),
         "items": [
             {

@@ -185,3 +185,42 @@ def test_a_symlink_in_place_of_the_lock_is_refused(tmp_path: Path) -> None:
     line = one_line(perf("clean.runs", "--root", str(root)), 2)
     assert "is a symlink" in line
     assert precious.read_text() == "keep me"
+
+
+# ------------------------------------------------------------------------ errors that exited 0
+
+
+def deep_tree(top: Path, *, levels: int = 20) -> None:
+    """A file whose path is over 4,096 bytes (PATH_MAX): `File name too long`, even for root."""
+    top.mkdir(parents=True)
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d" * 250, dir_fd=fd)
+            inner = os.open("d" * 250, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        leaf = os.open("f", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(leaf, b"x" * 5000)
+        os.close(leaf)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_path_that_cannot_be_read_is_exit_1(tmp_path: Path, dry_run: bool, as_json: bool) -> None:
+    import json
+
+    root = tiny_workspace(tmp_path / "ws")
+    deep_tree(root / "cache" / "deep")
+    flags = ["--dry-run"] * dry_run + ["--json"] * as_json
+    proc = perf("clean.nuke", "--yes", *flags, "--root", str(root))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    if as_json:
+        report = json.loads(proc.stdout)
+        assert report["ok"] is False
+        assert any("File name too long" in e["error"] for e in report["errors"])
+    else:
+        assert "File name too long" in proc.stdout
