@@ -12,7 +12,7 @@ from helpers import tiny_workspace, write
 
 
 def perf(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "perf_tasks", *args],
@@ -22,6 +22,7 @@ def perf(
         text=True,
         stdin=subprocess.DEVNULL,
         check=False,
+        timeout=timeout,
     )
 
 
@@ -224,3 +225,59 @@ def test_a_path_that_cannot_be_read_is_exit_1(tmp_path: Path, dry_run: bool, as_
         assert any("File name too long" in e["error"] for e in report["errors"])
     else:
         assert "File name too long" in proc.stdout
+
+
+# ------------------------------------------------------------------------------------ the root
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--root", ""], {}, "--root"),  # invoke hands over '' for --root ""
+        (["--root="], {}, "--root"),
+        (["--root", ""], {"PERF_TASKS_ROOT": "OTHER"}, "--root"),
+        ([], {"PERF_TASKS_ROOT": ""}, "$PERF_TASKS_ROOT"),
+    ],
+)
+def test_an_empty_root_is_exit_2_and_touches_nothing(
+    tmp_path: Path, args: list[str], env: dict[str, str], named: str
+) -> None:
+    here = tiny_workspace(tmp_path / "here")  # the current directory
+    other = tiny_workspace(tmp_path / "other")  # what $PERF_TASKS_ROOT names
+    env = {k: str(other) if v == "OTHER" else v for k, v in env.items()}
+    proc = perf("clean.nuke", "--yes", *args, cwd=here, env=env)
+    line = one_line(proc, 2)
+    assert line.startswith(f"error: {named} is empty")
+    assert (here / "target" / "debug" / "deps").exists()
+    assert (other / "target" / "debug" / "deps").exists()
+
+
+# ---------------------------------------------------------------------------- cargo's dirs
+
+
+@pytest.mark.parametrize("where", ["/", "home", "root", "parent"])
+def test_a_target_dir_that_holds_too_much_is_refused_before_any_scan(
+    tmp_path: Path, where: str
+) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    home = tmp_path / "home"
+    home.mkdir()
+    target = {"/": "/", "home": str(home), "root": str(root), "parent": str(tmp_path)}[where]
+    env = {
+        "CARGO_TARGET_DIR": target,
+        "HOME": str(home),
+        # rustup and cargo still find their own homes
+        "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
+        "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
+    }
+    # Before, `/` was refused only after the dry run had scanned the whole file system.
+    proc = perf("clean.nuke", "--dry-run", "--root", str(root), env=env, timeout=30)
+    line = one_line(proc, 2)
+    assert f"cargo's target dir is {Path(target).resolve()}" in line and "refusing" in line
+    assert proc.stdout == ""
+
+
+def test_an_empty_cargo_target_dir_is_bad_usage(tmp_path: Path) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    proc = perf("clean.cache", "--dry-run", "--root", str(root), env={"CARGO_TARGET_DIR": ""})
+    assert "$CARGO_TARGET_DIR is set but empty" in one_line(proc, 2)
