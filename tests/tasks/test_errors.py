@@ -281,3 +281,37 @@ def test_an_empty_cargo_target_dir_is_bad_usage(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
     proc = perf("clean.cache", "--dry-run", "--root", str(root), env={"CARGO_TARGET_DIR": ""})
     assert "$CARGO_TARGET_DIR is set but empty" in one_line(proc, 2)
+
+
+# ------------------------------------------------------------------------- runs from the future
+
+
+def test_a_run_dated_in_the_future_says_so_and_goes_by_name(tmp_path: Path) -> None:
+    import json
+    import time
+
+    from helpers import age
+
+    root = tiny_workspace(tmp_path / "ws")
+    scg = root / "output" / "scg"
+    for n in range(1, 13):
+        write(scg / f"run-{n:02}" / "result.json", "{}")
+        age(scg / f"run-{n:02}", 20 + n / 10)
+    write(scg / "run-00" / "result.json", "{}")  # the first run, written by a clock 30 days ahead
+    age(scg / "run-00", -30)
+    write(scg / "run-99" / "result.json", "{}")  # the latest run, by a clock a year ahead
+    age(scg / "run-99", -365)
+    proc = perf("clean.runs", "--dry-run", "--json", "--root", str(root))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    reasons = {Path(i["path"]).name: i["reason"] for i in report["items"]}
+    assert "dated in the future" in reasons["run-00"]
+    assert "not among the newest 10 by name" in reasons["run-00"]
+    assert time.strftime("%Y-%m-%d", time.gmtime(time.time() + 30 * 86400)) in reasons["run-00"]
+    skips = {Path(s["path"]).name: s["reason"] for s in report["skipped"]}
+    assert (
+        "dated in the future" in skips["run-99"]
+        and "kept while among the newest" in skips["run-99"]
+    )
+    text = perf("clean.runs", "--dry-run", "--verbose", "--root", str(root)).stdout
+    assert "min ago" not in text and "dated in the future" in text
