@@ -39,7 +39,7 @@ def _clean(
     shared: bool | None = None,
     within_budget: bool = False,
 ) -> None:
-    with task_edge():
+    with task_edge(json=json):
         import dataclasses
         import os
         import time

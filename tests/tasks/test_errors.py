@@ -315,3 +315,73 @@ def test_a_run_dated_in_the_future_says_so_and_goes_by_name(tmp_path: Path) -> N
     )
     text = perf("clean.runs", "--dry-run", "--verbose", "--root", str(root)).stdout
     assert "min ago" not in text and "dated in the future" in text
+
+
+# ------------------------------------------------------------------------------ names and JSON
+
+
+EVIL = "evil\x1b[2J\x1b[31mred\nsecond line\x07"
+
+
+def test_control_characters_in_names_are_escaped_in_text_and_real_in_json(tmp_path: Path) -> None:
+    import json
+
+    from helpers import age
+
+    root = tiny_workspace(tmp_path / "ws")
+    write(root / "perf-tasks.toml", "[runs]\nkeep_newest = 0\nkeep_days = 1\n")
+    evil = root / "output" / "scg" / EVIL
+    write(evil / "result.json", "{}")
+    age(evil, 30)
+    text = perf("clean.runs", "--dry-run", "--root", str(root))
+    assert text.returncode == 0, text.stderr
+    assert "\x1b" not in text.stdout and "\x07" not in text.stdout
+    (line,) = [ln for ln in text.stdout.splitlines() if ln.startswith("would remove")]
+    assert "output/scg/evil\\x1b[2J\\x1b[31mred\\nsecond line\\x07 (" in line, line
+    proc = perf("clean.runs", "--dry-run", "--json", "--root", str(root))
+    assert [i["path"] for i in json.loads(proc.stdout)["items"]] == [str(evil)]
+
+
+def test_an_error_naming_a_path_is_escaped_too(tmp_path: Path) -> None:
+    proc = perf("clean.nuke", "--root", str(tmp_path / EVIL))
+    line = one_line(proc, 2)
+    assert "\x1b" not in proc.stderr and "evil\\x1b[2J" in line
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "clean",
+        "clean.nuke",
+        "clean.runs",
+        "clean.artifacts",
+        "clean.cache",
+        "clean.target",
+        "baseline",
+        "baseline.compare",
+    ],
+)
+def test_with_json_an_error_is_one_json_document(tmp_path: Path, task: str) -> None:
+    import json
+
+    missing = tmp_path / "not-there"
+    proc = perf(task, "--json", "--root", str(missing))
+    line = one_line(proc, 2)
+    assert json.loads(proc.stdout) == {
+        "schema_version": 1,
+        "ok": False,
+        "error": {"kind": "workspace", "message": line.removeprefix("error: ")},
+    }
+
+
+def test_with_json_a_busy_workspace_is_a_json_error_exit_1(tmp_path: Path) -> None:
+    import json
+
+    from perf_tasks.runlock import run_lock
+
+    root = tiny_workspace(tmp_path / "ws")
+    with run_lock(root):
+        proc = perf("clean.cache", "--json", "--root", str(root))
+    one_line(proc, 1)
+    doc = json.loads(proc.stdout)
+    assert doc["ok"] is False and doc["error"]["kind"] == "busy"
