@@ -143,12 +143,28 @@ def load(root: Path) -> Settings:
         return parse(_read_toml(toml_path), source=str(toml_path))
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        table: Any = _read_toml(pyproject)
-        for key in PYPROJECT_TABLE:
-            table = table.get(key) if isinstance(table, dict) else None
+        table = _pyproject_table(_read_toml(pyproject), source=str(pyproject))
         if table is not None:
             return parse(table, source=f"{pyproject} [tool.perf-tasks]")
     return Settings()
+
+
+def _pyproject_table(data: dict[str, Any], *, source: str) -> dict[str, Any] | None:
+    """`[tool.perf-tasks]` of a parsed pyproject.toml, or None; any shape but a table is wrong."""
+    table: Any = data
+    where: list[str] = []
+    for key in PYPROJECT_TABLE:
+        if key not in table:
+            return None
+        table = table[key]
+        where.append(key)
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{source}: {'.'.join(where)} must be a table, got {_kind(table)}: "
+                f"write [{'.'.join(PYPROJECT_TABLE)}] with sections under it"
+            )
+    result: dict[str, Any] = table
+    return result
 
 
 def parse(data: dict[str, Any], *, source: str) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 _UNITS = {
     "": 1,
@@ -21,20 +22,38 @@ _UNITS = {
     "tib": 2**40,
 }
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
+# No disk holds more: a larger size is a typo, and it would not fit the counters we compare it with.
+MAX_SIZE = 2**63 - 1
 
 
 def parse_size(text: str | int) -> int:
     """`"5 GB"` -> 5_000_000_000; `"2GiB"` -> 2 * 2**30; an int is bytes. Raises ValueError."""
     if isinstance(text, int) and not isinstance(text, bool):
-        if text < 0:
-            raise ValueError("a size cannot be negative")
-        return text
+        return _checked(text, text)
     if not isinstance(text, str):
-        raise ValueError(f"expected a size such as '5 GB', got {text!r}")
+        raise ValueError(f"expected a size such as '5 GB', got {_shown(text)}")
     match = _SIZE.match(text)
     if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(f"expected a size such as '5 GB' or '800 MiB', got {text!r}")
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+        raise ValueError(f"expected a size such as '5 GB' or '800 MiB', got {_shown(text)}")
+    # Exact decimal arithmetic: a float would turn 400 digits into inf, and inf into OverflowError.
+    return _checked(int(Decimal(match.group(1)) * _UNITS[match.group(2).lower()]), text)
+
+
+def _checked(n: int, given: object) -> int:
+    if n < 0:
+        raise ValueError(f"a size cannot be negative, got {_shown(given)}")
+    if n > MAX_SIZE:
+        raise ValueError(f"a size must be below 9.2 million TB (2**63 bytes), got {_shown(given)}")
+    return n
+
+
+def _shown(value: object) -> str:
+    """`repr(value)`, cut short: a message stays one readable line."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (sys.get_int_max_str_digits)
+        return "a number of more than 4300 digits"
+    return text if len(text) <= 40 else f"{text[:30]}\u2026 ({len(text)} characters)"
 
 
 def format_bytes(n: int) -> str:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perf_tasks.errors import CommandFailed, ToolMissing, UnsafePathError, WorkspaceError
+from perf_tasks.errors import (
+    CommandFailed,
+    ConfigError,
+    ToolMissing,
+    UnsafePathError,
+    WorkspaceError,
+)
 
 ROOT_ENV = "PERF_TASKS_ROOT"
 
@@ -53,8 +59,23 @@ class Workspace:
 def resolve_root(
     flag: str | None, *, env: Mapping[str, str], config_root: str | None, cwd: Path
 ) -> Path:
-    """`--root`, else `PERF_TASKS_ROOT`, else invoke's `perf.root`, else the current directory."""
-    chosen = flag or env.get(ROOT_ENV) or config_root or str(cwd)
+    """`--root`, else `PERF_TASKS_ROOT`, else invoke's `perf.root`, else the current directory.
+
+    An empty value is an error, never a reason to go on to the next source: `--root "$UNSET"` in a
+    script must not clean whatever workspace the environment or the current directory names.
+    """
+    sources = ((flag, "--root"), (env.get(ROOT_ENV), f"${ROOT_ENV}"), (config_root, "perf.root"))
+    chosen = str(cwd)
+    for value, what in sources:
+        if value is None:
+            continue
+        if not str(value).strip():
+            raise ConfigError(
+                f"{what} is empty (an unset variable?): give a workspace folder, or leave it out "
+                "to use the current directory"
+            )
+        chosen = str(value)
+        break
     root = (cwd / Path(chosen).expanduser()).resolve()
     if not root.is_dir():
         raise WorkspaceError(f"workspace root {root} is not a directory: pass --root PATH")
@@ -75,21 +96,52 @@ def refuse_dangerous_root(root: Path, *, home: Path) -> None:
         )
 
 
+# The variables that set cargo's dirs. cargo refuses an empty one: that is bad usage, not a failure.
+CARGO_DIR_VARS = ("CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR")
+
+
 def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
-    """Ask cargo where this workspace's target and build dirs are."""
+    """Ask cargo where this workspace's target and build dirs are; refuse places that are not."""
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(
             f"no Cargo.toml in {root}: run from a Rust workspace or pass --root PATH"
         )
+    environ = os.environ if env is None else env
+    for name in CARGO_DIR_VARS:
+        if environ.get(name) == "":
+            raise ConfigError(f"${name} is set but empty: unset it, or set it to a folder")
     metadata = cargo_metadata(root, env=env)
     target = Path(str(metadata["target_directory"])).resolve()
     build = Path(str(metadata.get("build_directory") or target)).resolve()
+    home = Path(environ.get("HOME", "~")).expanduser()
+    for what, path in (("target dir", target), ("build dir", build)):
+        refuse_dangerous_cargo_dir(path, what=what, root=root, home=home)
     packages: Any = metadata.get("packages") or []
     manifests = tuple(Path(p["manifest_path"]) for p in packages if "manifest_path" in p)
     sources = tuple(
         Path(t["src_path"]) for p in packages for t in p.get("targets") or () if "src_path" in t
     )
     return Workspace(root, target, build, manifests, sources)
+
+
+def refuse_dangerous_cargo_dir(path: Path, *, what: str, root: Path, home: Path) -> None:
+    """Before anything scans it: a cargo dir that is `/`, holds the root, or holds your home."""
+    try:
+        home = home.resolve()
+    except OSError:
+        home = Path(path.anchor)  # unknown: `/` is refused below anyway
+    if path == Path(path.anchor):
+        why = "the file system root"
+    elif root.is_relative_to(path):
+        why = "the workspace root" if path == root else f"a folder that holds the workspace {root}"
+    elif home.is_relative_to(path) and home != Path(home.anchor):
+        why = "your home directory" if path == home else f"a folder that holds your home {home}"
+    else:
+        return
+    raise UnsafePathError(
+        f"cargo's {what} is {path}, {why}: refusing to work there; point CARGO_TARGET_DIR "
+        "(or build.target-dir / build.build-dir) at a folder of its own"
+    )
 
 
 def cargo_metadata(root: Path, *, env: Mapping[str, str] | None = None) -> dict[str, object]:

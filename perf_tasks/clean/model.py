@@ -99,8 +99,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return (
-            not self.errors
-            and len(self.removed) == len(self.plan.items)
-            and not any(s.blocking for s in self.skipped)
-        )
+        """Nothing failed: every path could be read, nothing asked for is blocked (a mount
+        point), and, unless a dry run, every item went."""
+        if self.errors or self.plan.scan_errors or any(s.blocking for s in self.skipped):
+            return False
+        return self.dry_run or len(self.removed) == len(self.plan.items)

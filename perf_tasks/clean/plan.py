@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -132,21 +133,46 @@ def decide_runs(
 ) -> tuple[list[tuple[Path, str]], list[Skip]]:
     """Keep the newest N runs and any younger than the age limit; never touch a run in progress.
 
-    A run's age is the newest mtime of anything inside it.
+    A run's age is the newest mtime of anything inside it. A run dated in the future (a wrong clock
+    wrote it) has no usable age: it is judged by its name, which sorts runs in the order they were
+    made. It stays while its name is among the newest N names, and goes after that.
     """
     policy = settings.runs
+    active_s = policy.active_minutes * 60
     remove: list[tuple[Path, str]] = []
     skipped: list[Skip] = []
-    by_age = sorted(runs, key=lambda r: r.newest_mtime, reverse=True)
-    for rank, run in enumerate(by_age):
+    # Within the active window ahead, a few minutes of clock skew (NFS) is a run being written.
+    future = [r for r in runs if r.newest_mtime - now > active_s]
+    dated = sorted((r for r in runs if r not in future), key=lambda r: r.newest_mtime, reverse=True)
+    by_name = sorted(runs, key=lambda r: r.path.name, reverse=True)
+    for run in future:
+        if run.marker is not None:
+            skipped.append(Skip(run.path, f"still being written: holds {run.marker}"))
+            continue
+        ahead = (
+            f"dated in the future ({_utc(run.newest_mtime)}, "
+            f"{_span(run.newest_mtime - now)} ahead of this clock)"
+        )
+        if by_name.index(run) < policy.keep_newest:
+            skipped.append(
+                Skip(run.path, f"{ahead}: kept while among the newest {policy.keep_newest} by name")
+            )
+        else:
+            remove.append(
+                (run.path, f"run {ahead}, and not among the newest {policy.keep_newest} by name")
+            )
+    for rank, run in enumerate(dated):
         idle_s = now - run.newest_mtime
         if run.marker is not None:
             skipped.append(Skip(run.path, f"still being written: holds {run.marker}"))
             continue
-        if idle_s < policy.active_minutes * 60:
-            skipped.append(
-                Skip(run.path, f"still being written: changed {idle_s / 60:.0f} min ago")
+        if idle_s < active_s:
+            when = (
+                f"changed {idle_s / 60:.0f} min ago"
+                if idle_s >= 0
+                else (f"changed just now (dated {_span(-idle_s)} ahead of this clock)")
             )
+            skipped.append(Skip(run.path, f"still being written: {when}"))
             continue
         if rank < policy.keep_newest or idle_s < policy.keep_days * DAY:
             continue
@@ -158,6 +184,18 @@ def decide_runs(
             )
         )
     return remove, skipped
+
+
+def _utc(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
+
+
+def _span(seconds: float) -> str:
+    if seconds < 120 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * DAY:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / DAY:.0f} days"
 
 
 def _marker(run: Path, patterns: Sequence[str]) -> str | None:

@@ -7,22 +7,19 @@ its removable parts, and `apply` asks `refuse` again for every item just before 
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import errno
 import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from perf_tasks.clean.model import Skip
 from perf_tasks.clean.quarantine import MARKER, TRASH_DIR
-from perf_tasks.errors import Busy, ConfigError, ToolMissing
+from perf_tasks.errors import ConfigError, ToolMissing
 from perf_tasks.fs import mounts
 from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace
@@ -392,30 +389,3 @@ def build_in_progress(profile: Path) -> bool:
     """Is a cargo build holding this profile right now? Probes and lets go at once."""
     with BuildLocks() as locks:
         return not locks.try_hold(profile)
-
-
-@contextlib.contextmanager
-def run_lock(root: Path) -> Iterator[None]:
-    """One run per workspace at a time: two cron jobs must not collide, and no cleaning may run
-    while a baseline measures.
-
-    The lock file lives in the temp dir, named after the root, so that it never shows in the
-    workspace and is never deleted by a run.
-    """
-    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"perf-tasks-{digest}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-            raise Busy(
-                f"another perf-tasks run (pid {holder}) is working on {root}: let it finish, "
-                "then run again"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)

@@ -54,7 +54,7 @@ def record(  # type: ignore[no-untyped-def]
     verbose=False,
 ):
     """Record disk, build and test times, CPU and RAM in docs/performance/ (Baseline.md + JSON)."""
-    with task_edge():
+    with task_edge(json=json):
         from perf_tasks.measure import baseline
         from perf_tasks.measure import record as record_mod
         from perf_tasks.ui import baseline_view as view
@@ -94,7 +94,7 @@ def compare(  # type: ignore[no-untyped-def]
     verbose=False,
 ):
     """Measure afresh (or read --new) and compare with the reference; exit 1 on a regression."""
-    with task_edge():
+    with task_edge(json=json):
         from pathlib import Path
 
         from perf_tasks.measure import baseline
@@ -187,8 +187,8 @@ def _count(value: object, flag: str) -> int | None:
 
 
 def _measure(out: Output, plan: Plan, *, verbose: bool) -> Result:
-    from perf_tasks.clean.safety import run_lock
     from perf_tasks.measure import baseline
+    from perf_tasks.runlock import run_lock
     from perf_tasks.ui import baseline_view as view
 
     fd = view.stream_fd(out) if verbose else None

@@ -39,7 +39,7 @@ def _clean(
     shared: bool | None = None,
     within_budget: bool = False,
 ) -> None:
-    with task_edge():
+    with task_edge(json=json):
         import dataclasses
         import os
         import time
@@ -48,8 +48,9 @@ def _clean(
         from perf_tasks import settings as settings_mod
         from perf_tasks import workspace
         from perf_tasks.clean import run, stale
-        from perf_tasks.clean.safety import Guard, run_lock
+        from perf_tasks.clean.safety import Guard
         from perf_tasks.errors import ExitCode
+        from perf_tasks.runlock import run_lock
         from perf_tasks.ui.clean_view import render
         from perf_tasks.ui.output import Output
         from perf_tasks.units import format_bytes
@@ -89,8 +90,7 @@ def _clean(
             extras = run.cache_extras(os.environ, now=time.time())
             report = dataclasses.replace(report, extra=extras)
         render(out, report, verbose=verbose)
-        blocked = any(skip.blocking for skip in report.skipped)
-        if blocked or (not report.dry_run and not report.ok):
+        if not report.ok:  # unreadable, not removed, or blocked (a mount point); dry run too
             raise Exit(code=int(ExitCode.INCOMPLETE))
         if build and run.build_failed(report):
             raise Exit(code=1)  # the build the user asked for failed; the note says why

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks.clean.model import SCHEMA_VERSION, Item, Report
-from perf_tasks.ui.output import Output
+from perf_tasks.ui.output import Output, shown
 from perf_tasks.units import format_bytes, format_seconds
 
 MAX_LISTED = 25
@@ -28,6 +28,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "mode": plan.mode,
         "dry_run": report.dry_run,
+        "ok": report.ok,
         "root": str(plan.root),
         "items": [
             {
@@ -68,30 +69,30 @@ def render(out: Output, report: Report, *, verbose: bool = False) -> None:
         return
     plan = report.plan
     for note in plan.notes:
-        out.line(f"note: {note}")
+        out.line(f"note: {shown(note)}")
     items = plan.items
     if items and (verbose or report.dry_run or len(items) <= MAX_LISTED):
         verb = "would remove" if report.dry_run else "removed"
         removed = {i.path for i in report.removed}
-        shown = items if verbose else items[:MAX_LISTED]
-        for item in shown:
+        listed = items if verbose else items[:MAX_LISTED]
+        for item in listed:
             if report.dry_run or item.path in removed:
                 out.line(
                     f"{verb} {_rel(plan.root, item.path)} ({format_bytes(item.bytes)}): "
-                    f"{item.reason}"
+                    f"{shown(item.reason)}"
                 )
-        if len(items) > len(shown):
-            out.line(f"... and {len(items) - len(shown)} more (--verbose lists them all)")
+        if len(items) > len(listed):
+            out.line(f"... and {len(items) - len(listed)} more (--verbose lists them all)")
     if items:
         _table(out, report)
     if report.skipped:
         out.line(f"skipped {len(report.skipped)}:")
         for skip in report.skipped[: None if verbose else MAX_LISTED]:
-            out.line(f"  {_rel(plan.root, skip.path)}: {skip.reason}")
+            out.line(f"  {_rel(plan.root, skip.path)}: {shown(skip.reason)}")
         if not verbose and len(report.skipped) > MAX_LISTED:
             out.line(f"  ... and {len(report.skipped) - MAX_LISTED} more (--verbose)")
     for failure in (*report.errors, *plan.scan_errors):
-        out.line(f"error: {_rel(plan.root, failure.path)}: {failure.error}", style="red")
+        out.line(f"error: {_rel(plan.root, failure.path)}: {shown(failure.error)}", style="red")
     extra = report.extra.get("cargo_home")
     if isinstance(extra, dict):
         _cargo_home(out, extra)
@@ -130,7 +131,7 @@ def _table(out: Output, report: Report) -> None:
 
 
 def _cargo_home(out: Output, data: dict[str, Any]) -> None:
-    out.line(f"{data['path']} (reported, never cleaned here):")
+    out.line(f"{shown(data['path'])} (reported, never cleaned here):")
     for name, nbytes in data["parts"].items():
         out.line(f"  {name}: {format_bytes(nbytes)}")
     free = data.get("gc_would_free_bytes")
@@ -148,7 +149,7 @@ def closing_line(report: Report) -> str:
     plan = report.plan
     # Folders that do not exist would only make the line longer.
     labels = [a.label for a in plan.areas if a.bytes > 0] or [a.label for a in plan.areas]
-    name = ", ".join(labels) if len(labels) <= 3 else f"{len(labels)} folders"
+    name = ", ".join(map(shown, labels)) if len(labels) <= 3 else f"{len(labels)} folders"
     before = sum(a.bytes for a in plan.areas)
     after = sum(a.bytes for a in report.areas_after) if report.areas_after else before
     delta = after - before
@@ -167,10 +168,11 @@ def _closing(out: Output, report: Report) -> None:
 
 
 def _rel(root: Path, path: Path) -> str:
+    """A path for text output: relative to the root when inside it, never a raw control byte."""
     try:
-        return path.relative_to(root).as_posix()
+        return shown(path.relative_to(root).as_posix())
     except ValueError:
-        return str(path)
+        return shown(path)
 
 
 __all__ = ["Item", "closing_line", "render", "report_json"]

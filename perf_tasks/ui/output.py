@@ -24,6 +24,48 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
+ERROR_SCHEMA_VERSION = 1
+
+
+def error_json(kind: str, message: str) -> dict[str, Any]:
+    """The one document `--json` prints when a run fails before it has a report."""
+    return {
+        "schema_version": ERROR_SCHEMA_VERSION,
+        "ok": False,
+        "error": {"kind": kind, "message": message},
+    }
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: object, *, keep_newlines: bool = False) -> str:
+    """A path (or a message holding one) as text output shows it: anything that is not printable,
+    such as an escape sequence, a newline or a byte that is not UTF-8, is written as an escape.
+
+    JSON output keeps the real name; this is for terminals and logs only.
+    """
+    value = str(text)
+    if value.isprintable():
+        return value
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch.isprintable() or (keep_newlines and ch == "\n"):
+            out.append(ch)
+        elif ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode's surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
 class Output:
     def __init__(
         self,

@@ -24,8 +24,9 @@ from perf_tasks.clean import quarantine, run
 from perf_tasks.clean.apply import apply
 from perf_tasks.clean.model import OUTPUT, Item, Plan
 from perf_tasks.clean.quarantine import TRASH_DIR
-from perf_tasks.clean.safety import Guard, Rule, run_lock
+from perf_tasks.clean.safety import Guard, Rule
 from perf_tasks.errors import Busy, ConfigError, UnsafePathError
+from perf_tasks.runlock import run_lock
 from perf_tasks.settings import Settings, parse
 
 

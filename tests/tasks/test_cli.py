@@ -162,7 +162,7 @@ def test_an_item_not_removed_is_exit_1_and_the_rest_goes(tmp_path: Path) -> None
 
 
 def test_no_baseline_while_another_run_holds_the_workspace(tmp_path: Path) -> None:
-    from perf_tasks.clean.safety import run_lock
+    from perf_tasks.runlock import run_lock
 
     root = tiny_workspace(tmp_path / "ws")
     with run_lock(root):
