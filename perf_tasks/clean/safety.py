@@ -195,18 +195,11 @@ class Guard:
         self._reindex()
 
     def _reindex(self) -> None:
-        holding: dict[Path, Rule] = {}
-        for paths, rule in (
-            (self.repos, Rule.HOLDS_OTHER_REPO),
-            (self.mounts, Rule.HOLDS_MOUNT),
-            (self.git.folders, Rule.HOLDS_TRACKED),
-            (self.keep, Rule.HOLDS_KEPT),
-        ):
-            for path in paths:
-                for parent in path.parents:
-                    holding[parent] = rule
-        for path in self.git.folders:
-            holding.setdefault(path, Rule.HOLDS_TRACKED)
+        # Lowest priority first: a folder holding both a tracked file and a mount says "mount".
+        holding: dict[Path, Rule] = dict.fromkeys(_ancestors(self.keep), Rule.HOLDS_KEPT)
+        holding.update(dict.fromkeys(self.git.folders, Rule.HOLDS_TRACKED))
+        holding.update(dict.fromkeys(_ancestors(self.mounts), Rule.HOLDS_MOUNT))
+        holding.update(dict.fromkeys(_ancestors(self.repos), Rule.HOLDS_OTHER_REPO))
         self._holding = holding
 
     def area_of(self, path: Path) -> Path | None:
@@ -224,8 +217,12 @@ class Guard:
                 return cargo_dir
         return self.workspace.root
 
-    def decide(self, path: Path) -> Refusal | None:
-        """Why `path` must not be removed, or None when it may go."""
+    def decide(self, path: Path, *, parent_is_real: bool = False) -> Refusal | None:
+        """Why `path` must not be removed, or None when it may go.
+
+        `parent_is_real` skips the symlink check of the parent, for a caller that has just listed
+        that parent after checking it (`split`, walking down a deep tree).
+        """
 
         def no(rule: Rule, detail: str = "") -> Refusal:
             return Refusal(path, rule, detail)
@@ -239,7 +236,7 @@ class Guard:
             return no(Rule.UNTAGGED, str(area))
         if path == area and area not in self.outputs:
             return no(Rule.AREA_ITSELF)  # an output folder itself may go (clean.nuke); cargo's not
-        if os.path.realpath(path.parent) != str(path.parent):
+        if not parent_is_real and os.path.realpath(path.parent) != str(path.parent):
             return no(Rule.SYMLINKED)
         if path.name in LOCK_NAMES:
             return no(Rule.CARGO_LOCK)
@@ -269,10 +266,10 @@ class Guard:
         """
         allowed: list[Path] = []
         skipped: list[Skip] = []
-        stack = [path]
+        stack = [(path, False)]
         while stack:
-            current = stack.pop()
-            refusal = self.decide(current)
+            current, parent_is_real = stack.pop()
+            refusal = self.decide(current, parent_is_real=parent_is_real)
             if refusal is None:
                 allowed.append(current)
                 continue
@@ -285,7 +282,7 @@ class Guard:
             except OSError as exc:
                 skipped.append(Skip(current, f"cannot list: {exc.strerror}", blocking=True))
                 continue
-            stack.extend(current / name for name in sorted(names, reverse=True))
+            stack.extend((current / name, True) for name in sorted(names, reverse=True))
         return allowed, skipped
 
     def profile_of(self, path: Path) -> Path | None:
@@ -294,6 +291,17 @@ class Guard:
             if any((parent / name) in self.keep for name in LOCK_NAMES):
                 return parent
         return None
+
+
+def _ancestors(paths: Iterable[Path]) -> set[Path]:
+    """Every folder above any of `paths`; each chain is walked only until it meets a known one."""
+    seen: set[Path] = set()
+    for path in paths:
+        for parent in path.parents:
+            if parent in seen:
+                break
+            seen.add(parent)
+    return seen
 
 
 def check_outputs(ws: Workspace, settings: Settings) -> tuple[Path, ...]:

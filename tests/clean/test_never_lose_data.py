@@ -451,3 +451,23 @@ def test_decisions_are_values(ws: Path) -> None:
     assert guard.decide(ws / "output" / "scg") is None  # an output folder itself may go (nuke)
     refusal = guard.decide(ws / "target")
     assert refusal is not None and refusal.rule is Rule.AREA_ITSELF
+
+
+def test_a_tracked_file_1100_folders_deep_stays_without_a_traceback(ws: Path) -> None:
+    run = ws / "output" / "scg" / "run00"
+    deep = "/".join(["d"] * 1100)
+    write(run / "other.log")
+    # The shell, not pathlib: Python's own mkdir -p and os.walk recurse once per level.
+    subprocess.run(
+        f"mkdir -p {deep} && echo tracked > {deep}/kept.txt && git add -f {deep}/kept.txt"
+        " && git -c user.name=t -c user.email=t@example.com commit -qm deep"
+        " && find . -exec touch -h -d '40 days ago' {} +",
+        shell=True,
+        cwd=run,
+        check=True,
+    )
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert (run / deep / "kept.txt").read_text() == "tracked\n"
+    assert not (run / "other.log").exists()
