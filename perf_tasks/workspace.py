@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perf_tasks import command
 from perf_tasks.errors import (
-    CommandFailed,
     ConfigError,
     ToolMissing,
     UnsafePathError,
@@ -145,19 +144,14 @@ def refuse_dangerous_cargo_dir(path: Path, *, what: str, root: Path, home: Path)
 
 
 def cargo_metadata(root: Path, *, env: Mapping[str, str] | None = None) -> dict[str, object]:
-    cargo = cargo_program(env)
-    proc = subprocess.run(
-        [cargo, "metadata", "--no-deps", "--format-version", "1"],
+    environ = os.environ if env is None else env
+    out = command.run(
+        [cargo_program(environ), "metadata", "--no-deps", "--format-version", "1"],
         cwd=root,
-        env=None if env is None else dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
+        env=environ,
+        what="`cargo metadata`",
     )
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-        raise CommandFailed(f"`cargo metadata` failed in {root}:\n{tail}")
-    data: dict[str, object] = json.loads(proc.stdout)
+    data: dict[str, object] = json.loads(out.stdout)
     return data
 
 

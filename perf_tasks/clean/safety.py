@@ -11,12 +11,11 @@ import enum
 import errno
 import fcntl
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perf_tasks import command
 from perf_tasks.clean.model import Skip
 from perf_tasks.clean.quarantine import MARKER, TRASH_DIR
 from perf_tasks.errors import ConfigError, ToolMissing
@@ -68,21 +67,19 @@ class GitIndex:
 def _tracked_under(area: Path) -> list[Path]:
     if not area.is_dir() or not _inside_git_repo(area):
         return []
-    git = shutil.which("git")
-    if git is None:
+    try:
+        out = command.run(
+            ["git", "-C", str(area), "ls-files", "-z", "--cached"],
+            cwd=area,
+            env=os.environ,
+            what="`git ls-files`",
+        )
+    except ToolMissing:
         raise ToolMissing(
             f"{area} is in a git repository but git is not on PATH: install git, which we need to "
             "leave tracked files alone"
-        )
-    proc = subprocess.run(
-        [git, "-C", str(area), "ls-files", "-z", "--cached"],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
-        raise ToolMissing(f"`git ls-files` failed in {area}: {' '.join(message)}")
-    return [area / os.fsdecode(name) for name in proc.stdout.split(b"\0") if name]
+        ) from None
+    return [area / name for name in out.stdout.split("\0") if name]
 
 
 def _inside_git_repo(path: Path) -> bool:

@@ -11,10 +11,12 @@ import hashlib
 import os
 import platform
 import re
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from perf_tasks import command
+from perf_tasks.errors import CommandFailed, ToolMissing
 
 # The keys that must agree for a strict comparison: the same CPU and the same toolchain.
 COMPARABLE = ("cpu_model", "cpu_cores", "os", "rustc", "cargo", "nextest")
@@ -128,14 +130,7 @@ def _rustc(cargo: str, env: Mapping[str, str]) -> str:
 
 
 def _first_line(argv: list[str], cwd: Path, env: Mapping[str, str]) -> str | None:
-    try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False, timeout=60
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    lines = proc.stdout.strip().splitlines()
-    return lines[0] if proc.returncode == 0 and lines else None
+    return command.first_line(argv, cwd=cwd, env=env)
 
 
 def _sha256(path: Path) -> str | None:
@@ -148,26 +143,18 @@ def _sha256(path: Path) -> str | None:
 def _git(root: Path, env: Mapping[str, str], *, exclude: str | None) -> dict[str, Any] | None:
     """HEAD and whether the workspace has changes (our own record dir does not count)."""
 
-    def git(*args: str) -> subprocess.CompletedProcess[str] | None:
+    def git(*args: str) -> command.Output | None:
         try:
-            return subprocess.run(
-                ["git", *args],
-                cwd=root,
-                env=dict(env),
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=60,
-            )
-        except (OSError, subprocess.TimeoutExpired):
+            return command.run(["git", *args], cwd=root, env=env, timeout_s=60)
+        except (CommandFailed, ToolMissing):
             return None
 
     head = git("rev-parse", "HEAD")
-    if head is None or head.returncode != 0:
+    if head is None:
         return None
     pathspec = ["--", "."]
     if exclude:
         pathspec.append(f":(exclude){exclude}")
     status = git("status", "--porcelain", "--untracked-files=normal", *pathspec)
-    dirty = None if status is None or status.returncode != 0 else bool(status.stdout.strip())
+    dirty = None if status is None else bool(status.stdout.strip())
     return {"commit": head.stdout.strip(), "dirty": dirty}

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from perf_tasks import command
 from perf_tasks.errors import ConfigError
 
 TOOL_NAME = "perf-tasks"
@@ -63,21 +63,7 @@ class Case:
 
 def version(cargo: str, *, cwd: Path, env: Mapping[str, str]) -> str | None:
     """`cargo nextest --version`'s first line, or None when nextest is not installed."""
-    try:
-        proc = subprocess.run(
-            [cargo, "nextest", "--version"],
-            cwd=cwd,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    if proc.returncode != 0:
-        return None
-    lines = proc.stdout.strip().splitlines()
-    return lines[0] if lines else None
+    return command.first_line([cargo, "nextest", "--version"], cwd=cwd, env=env)
 
 
 def workspace_config(root: Path) -> dict[str, Any]:
