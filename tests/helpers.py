@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from perf_tasks.clean.safety import CACHEDIR_SIGNATURE
+from perf_tasks.cargo.dirs import CACHEDIR_SIGNATURE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TAG = CACHEDIR_SIGNATURE + b"\n# This file is a cache directory tag created by cargo.\n"

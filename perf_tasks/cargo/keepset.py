@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perf_tasks.cargo import layout
+from perf_tasks.cargo.dirs import locks_of
 from perf_tasks.cargo.probe import CommandOutput, FileId
-from perf_tasks.clean.safety import locks_of
 from perf_tasks.workspace import Workspace
 
 

@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from perf_tasks.cargo.dirs import BuildLocks
 from perf_tasks.clean import quarantine
 from perf_tasks.clean.model import TRASH, Failure, Item, Plan, Report, Skip, by_category
-from perf_tasks.clean.safety import BuildLocks, Guard
+from perf_tasks.clean.safety import Guard
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 

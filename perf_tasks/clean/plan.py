@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from perf_tasks.cargo.dirs import build_in_progress, profile_dirs
 from perf_tasks.clean import model, quarantine
 from perf_tasks.clean.model import Area, Failure, Item, Plan, Skip
 from perf_tasks.clean.quarantine import TRASH_DIR
-from perf_tasks.clean.safety import Guard, Rule, build_in_progress, profile_dirs
+from perf_tasks.clean.safety import Guard, Rule
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import ArtifactRule, Settings
 

@@ -8,36 +8,19 @@ its removable parts, and `apply` asks `refuse` again for every item just before 
 from __future__ import annotations
 
 import enum
-import errno
-import fcntl
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from perf_tasks import command
+from perf_tasks.cargo.dirs import CACHEDIR_TAG, LOCK_NAMES, has_cachedir_tag, locks_of, profile_dirs
 from perf_tasks.clean.model import Skip
 from perf_tasks.clean.quarantine import MARKER, TRASH_DIR
 from perf_tasks.errors import ConfigError, ToolMissing
 from perf_tasks.fs import mounts
 from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace
-
-# cargo's build locks, at the top of each profile dir (`target/debug/.cargo-lock`). Newer cargo
-# splits
-# the lock in two; we hold every one that exists.
-LOCK_NAMES = (".cargo-lock", ".cargo-build-lock", ".cargo-artifact-lock")
-CACHEDIR_TAG = "CACHEDIR.TAG"
-# https://bford.info/cachedir/ : the file must start with exactly this line.
-CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
-
-
-def has_cachedir_tag(directory: Path) -> bool:
-    try:
-        with (directory / CACHEDIR_TAG).open("rb") as tag:
-            return tag.read(len(CACHEDIR_SIGNATURE)) == CACHEDIR_SIGNATURE
-    except OSError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -334,63 +317,3 @@ def check_outputs(ws: Workspace, settings: Settings) -> tuple[Path, ...]:
             raise ConfigError(f"{what} {problem}: point it at a folder of generated files")
         folders.append(path)
     return tuple(folders)
-
-
-def profile_dirs(cargo_dir: Path) -> list[Path]:
-    """Profile dirs of a target or build dir: `debug/`, `release/`, `<triple>/debug/`, ..."""
-    found = []
-    for pattern in ("*", "*/*"):
-        for candidate in cargo_dir.glob(pattern):
-            if candidate.is_dir() and not candidate.is_symlink() and locks_of(candidate):
-                found.append(candidate)
-    return sorted(found)
-
-
-def locks_of(profile: Path) -> list[Path]:
-    return [profile / name for name in LOCK_NAMES if (profile / name).is_file()]
-
-
-class BuildLocks:
-    """Exclusive, non-blocking holds on cargo's locks of profile dirs, released on exit."""
-
-    def __init__(self) -> None:
-        self._fds: list[int] = []
-
-    def try_hold(self, profile: Path) -> bool:
-        """Hold every lock of `profile`; False (holding none of them) if a build has one."""
-        taken: list[int] = []
-        for lock in locks_of(profile):
-            try:
-                # Read-only and no create: we never make or change a lock file, only flock it.
-                fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            except FileNotFoundError:
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                os.close(fd)
-                for held in taken:
-                    os.close(held)
-                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    return False
-                raise
-            taken.append(fd)
-        self._fds += taken
-        return True
-
-    def release(self) -> None:
-        for fd in self._fds:
-            os.close(fd)  # closing the last fd drops the flock
-        self._fds.clear()
-
-    def __enter__(self) -> BuildLocks:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def build_in_progress(profile: Path) -> bool:
-    """Is a cargo build holding this profile right now? Probes and lets go at once."""
-    with BuildLocks() as locks:
-        return not locks.try_hold(profile)

@@ -19,13 +19,14 @@ from pathlib import Path
 from perf_tasks.cargo import incremental, layout
 from perf_tasks.cargo import keepset as keepset_mod
 from perf_tasks.cargo import probe as probe_mod
+from perf_tasks.cargo.dirs import build_in_progress, locks_of, profile_dirs
 from perf_tasks.cargo.keepset import KeepSet
 from perf_tasks.cargo.messages import check_command
 from perf_tasks.cargo.probe import StatusFn
 from perf_tasks.clean import model
 from perf_tasks.clean.plan import Candidate, Selection, label, partition
 from perf_tasks.clean.quarantine import TRASH_DIR
-from perf_tasks.clean.safety import Guard, build_in_progress, locks_of, profile_dirs
+from perf_tasks.clean.safety import Guard
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import Settings
 from perf_tasks.units import format_bytes

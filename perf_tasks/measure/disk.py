@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.cargo.dirs import profile_dirs
 from perf_tasks.clean.plan import partition
-from perf_tasks.clean.safety import profile_dirs
 from perf_tasks.fs.scan import scan
 
 PROFILE_PARTS = ("deps", "build", "incremental")

@@ -276,7 +276,7 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
 def test_a_target_dir_made_by_the_baseline_keeps_cargos_cachedir_tag(tmp_path: Path) -> None:
     from conftest import DEMO
 
-    from perf_tasks.clean.safety import has_cachedir_tag
+    from perf_tasks.cargo.dirs import has_cachedir_tag
 
     needs_nextest()
     root = tmp_path / "ws"
