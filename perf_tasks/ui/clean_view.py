@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from perf_tasks.clean.model import SCHEMA_VERSION, Item, Report
-from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.output import Output, show_path, shown
 from perf_tasks.units import format_bytes, format_seconds
 
 MAX_LISTED = 25
@@ -78,7 +77,7 @@ def render(out: Output, report: Report, *, verbose: bool = False) -> None:
         for item in listed:
             if report.dry_run or item.path in removed:
                 out.line(
-                    f"{verb} {_rel(plan.root, item.path)} ({format_bytes(item.bytes)}): "
+                    f"{verb} {show_path(item.path, plan.root)} ({format_bytes(item.bytes)}): "
                     f"{shown(item.reason)}"
                 )
         if len(items) > len(listed):
@@ -88,11 +87,13 @@ def render(out: Output, report: Report, *, verbose: bool = False) -> None:
     if report.skipped:
         out.line(f"skipped {len(report.skipped)}:")
         for skip in report.skipped[: None if verbose else MAX_LISTED]:
-            out.line(f"  {_rel(plan.root, skip.path)}: {shown(skip.reason)}")
+            out.line(f"  {show_path(skip.path, plan.root)}: {shown(skip.reason)}")
         if not verbose and len(report.skipped) > MAX_LISTED:
             out.line(f"  ... and {len(report.skipped) - MAX_LISTED} more (--verbose)")
     for failure in (*report.errors, *plan.scan_errors):
-        out.line(f"error: {_rel(plan.root, failure.path)}: {shown(failure.error)}", style="red")
+        out.line(
+            f"error: {show_path(failure.path, plan.root)}: {shown(failure.error)}", style="red"
+        )
     extra = report.extra.get("cargo_home")
     if isinstance(extra, dict):
         _cargo_home(out, extra)
@@ -165,14 +166,6 @@ def closing_line(report: Report) -> str:
 
 def _closing(out: Output, report: Report) -> None:
     out.line(closing_line(report), style="bold")
-
-
-def _rel(root: Path, path: Path) -> str:
-    """A path for text output: relative to the root when inside it, never a raw control byte."""
-    try:
-        return shown(path.relative_to(root).as_posix())
-    except ValueError:
-        return shown(path)
 
 
 __all__ = ["Item", "closing_line", "render", "report_json"]

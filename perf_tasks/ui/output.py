@@ -11,7 +11,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from perf_tasks.paths import relative
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,6 +37,11 @@ def error_json(kind: str, message: str) -> dict[str, Any]:
         "ok": False,
         "error": {"kind": kind, "message": message},
     }
+
+
+def show_path(path: Path, root: Path) -> str:
+    """The one way text output shows a path: relative to the root when inside it, escaped."""
+    return shown(relative(path, root))
 
 
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
