@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import nox
 
+nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
-DEV = nox.project.dependency_groups(PYPROJECT, "dev")
 
 
-def install(session: nox.Session) -> None:
-    session.install("-e", ".[nextest]", *DEV)
+def group(name: str) -> list[str]:
+    return nox.project.dependency_groups(PYPROJECT, name)
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite."""
-    install(session)
-    session.run("pytest", *(session.posargs or ["tests/"]))
+    session.install("-e", ".[nextest]", *group("test"))
+    session.run("pytest", "--durations=10", *(session.posargs or ["tests/"]))
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    session.install(*[req for req in DEV if req.startswith("ruff")])
+    session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -34,12 +38,36 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on perf_tasks/."""
-    install(session)
-    session.run("mypy", *(session.posargs or []))
+    session.install("-e", ".", *group("typecheck"))
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=False)
+def pythons(session: nox.Session) -> None:
+    """Say which Pythons the tests session could not find (and so skipped)."""
+    missing = [v for v in PYTHONS if not _runs(f"python{v}")]
+    if not missing:
+        session.log(f"tests ran on every Python: {', '.join(PYTHONS)}")
+        return
+    message = (
+        f"tests did not run on Python {', '.join(missing)} (not found): install them, or with "
+        "pyenv set PYENV_VERSION to list them all (see the README)"
+    )
+    if os.environ.get("CI"):  # as nox itself does: in CI a missing interpreter is an error
+        session.error(message)
+    session.warn(message)
+
+
+def _runs(program: str) -> bool:
+    """Whether `program` runs: a pyenv shim exists for every version, but runs only some."""
+    if shutil.which(program) is None:
+        return False
+    probe = subprocess.run([program, "-c", ""], capture_output=True, check=False)
+    return probe.returncode == 0
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks against du, rm -rf, hyperfine (not part of the test run)."""
-    install(session)
+    session.install("-e", ".[nextest]", *group("test"))
     session.run("python", "-m", "benches", *session.posargs)

@@ -3,13 +3,14 @@
 It is invoke's `Program` with only the core flags that mean something here. invoke's others
 (`--dry`, `--echo`, `--pty`, `--warn-only`, ...) steer `c.run`, which no task of ours uses; `--dry`
 in particular reads like a dry run and is not one. A flag that is not shown is not parsed either,
-and a command line that does not parse exits 2.
+and a command line that does not parse exits 2. No invoke configuration file or variable is read.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from invoke.config import Config
 from invoke.exceptions import Exit, ParseError
 from invoke.parser.argument import Argument
 from invoke.program import Program
@@ -52,6 +53,30 @@ class _CoreArgs:
         return name in self._parsed
 
 
+class OwnConfig(Config):
+    """perf-tasks reads only its own settings (`perf-tasks.toml`, `--root`, `PERF_TASKS_ROOT`):
+    no invoke.yaml of the system, the user or the project, and no `INVOKE_*` variables."""
+
+    def load_system(self, merge: bool = True) -> None:
+        self._nothing(merge)
+
+    def load_user(self, merge: bool = True) -> None:
+        self._nothing(merge)
+
+    def load_project(self, merge: bool = True) -> None:
+        self._nothing(merge)
+
+    def load_runtime(self, merge: bool = True) -> None:
+        self._nothing(merge)
+
+    def load_shell_env(self) -> None:
+        self.merge()
+
+    def _nothing(self, merge: bool) -> None:
+        if merge:
+            self.merge()
+
+
 class PerfTasksProgram(Program):
     def core_args(self) -> list[Argument]:
         return [arg for arg in super().core_args() if arg.name in CORE_FLAGS]
@@ -78,7 +103,11 @@ class PerfTasksProgram(Program):
 
 def program() -> Program:
     return PerfTasksProgram(
-        namespace=namespace(), name="perf-tasks", binary="perf-tasks", version=__version__
+        namespace=namespace(),
+        name="perf-tasks",
+        binary="perf-tasks",
+        version=__version__,
+        config_class=OwnConfig,
     )
 
 
