@@ -10,6 +10,7 @@ import fcntl
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -271,13 +272,24 @@ def test_kill_9_mid_deletion_leaves_work_the_next_run_finishes(tmp_path: Path) -
         d.mkdir(parents=True)
         for j in range(300):
             (d / f"f{j}").write_bytes(b"k" * 100)
+    trash = root / TRASH_DIR
     cmd = [sys.executable, "-m", "perf_tasks", "clean.nuke", "--yes", "--root", str(root)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    proc.kill()
+    # Its own process group, so that the stop and the kill reach its `rm -rf` children too.
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    quarantined: list[Path] = []
+    while proc.poll() is None and not quarantined:
+        quarantined = [p for p in trash.glob("*/0*")] if trash.is_dir() else []
+    if not quarantined:
+        pytest.fail("the run ended before anything was quarantined: the tree is too small")
+    os.killpg(proc.pid, signal.SIGSTOP)  # frozen mid-deletion, then killed there
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert list(trash.glob("*/0*")), "killed mid-deletion: part of the work is in the quarantine"
     again = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
+    assert "unfinished" in again.stdout
     assert not big.exists()
     assert not list(root.rglob(TRASH_DIR))
     assert (root / "target" / "CACHEDIR.TAG").read_bytes() == TAG
