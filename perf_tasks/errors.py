@@ -48,6 +48,12 @@ class CommandFailed(PerfTasksError):
     exit_code = ExitCode.INCOMPLETE
 
 
+class Declined(PerfTasksError):
+    """The user answered no: nothing was done."""
+
+    exit_code = ExitCode.INCOMPLETE
+
+
 class Busy(PerfTasksError):
     """Another run of this tool holds the workspace."""
 

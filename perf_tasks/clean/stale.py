@@ -96,10 +96,12 @@ def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
         if swept.note:
             sel.notes.append(swept.note)
     live = len(keep.hashes)
-    sel.notes.append(
-        f"stale sweep: {live} units that the {len(commands)} configured commands build are kept; "
-        f"{len(stale_hashes)} stale units in {', '.join(per_profile) or 'no profile'}"
-    )
+    swept_areas = [name for name, r in per_profile.items() if isinstance(r, dict) and r["swept"]]
+    if swept_areas:  # where every area was skipped, its own note says why; no "0 stale" after it
+        sel.notes.append(
+            f"stale sweep: {live} units that the {len(commands)} configured commands build are "
+            f"kept; {len(stale_hashes)} stale units in {', '.join(swept_areas)}"
+        )
     facts.update(
         status=SWEPT,
         detail="",
@@ -314,8 +316,9 @@ def _known_output(path: Path) -> Unused | None:
 def select_target(
     guard: Guard, settings: Settings, options: Options, *, base: Selection, force: bool
 ) -> Sweep:
-    """Over budget (or forced): the stale sweep, then unused whole dirs, largest first, until the
-    projected size is within the budget."""
+    """Over budget: the stale sweep, then unused whole dirs, largest first, until the projected
+    size is within the budget. Forced: the stale sweep and every unused whole dir, whatever the
+    budget."""
     ws = guard.workspace
     roots = ws.cargo_areas
     names = ", ".join(label(ws.root, r) for r in roots)
@@ -336,8 +339,12 @@ def select_target(
         return Sweep(sel, None, {"budget": {**budget_facts, "projected_bytes": before}})
     sweep = select_stale(guard, settings, options)
     sel = sweep.selection
-    why = "over its budget" if before > budget else "within its budget, cleaned with --force"
-    sel.notes.insert(0, f"{names} {format_bytes(before)} is {why} of {format_bytes(budget)}")
+    state = "over" if before > budget else "within"
+    sel.notes.insert(
+        0,
+        f"{names} {format_bytes(before)} is {state} its budget of {format_bytes(budget)}"
+        + ("; --force cleans every unused dir anyway" if force else ""),
+    )
     used = sweep.keepset.profiles if sweep.keepset is not None else None
     unused = unused_outputs(ws, used)
     if used is None:
@@ -350,7 +357,7 @@ def select_target(
     gains = {u.path: pre.freed([*inside, u.path]) - pre.freed(inside) for u in unused}
     picked: list[str] = []
     for u in sorted(unused, key=lambda u: -gains[u.path]):
-        if projected <= budget or gains[u.path] <= 0:
+        if not force and (projected <= budget or gains[u.path] <= 0):
             break
         gain = pre.freed([*inside, *chosen, u.path]) - pre.freed([*inside, *chosen])
         chosen.append(u.path)
@@ -359,7 +366,9 @@ def select_target(
         picked.append(f"{label(ws.root, u.path)} ({format_bytes(gain)})")
     if picked:
         sel.notes.append(
-            "removing whole dirs the configured commands do not use, largest first: "
+            "removing whole dirs the configured commands do not use"
+            + (" (all of them: --force)" if force else ", largest first")
+            + ": "
             + ", ".join(picked)
         )
     if projected > budget:

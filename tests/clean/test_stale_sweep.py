@@ -374,6 +374,7 @@ def test_a_shared_target_dir_is_swept_only_with_shared(
     report = sweep(a, dry_run=True)
     assert not of(report, model.STALE)
     assert any("outside the workspace root" in n and "--shared" in n for n in report.plan.notes)
+    assert not any("stale units in" in n for n in report.plan.notes), "no '0 stale' after a skip"
 
     report = sweep(a, shared=True)
     assert theirs <= of(report, model.STALE), report.plan.notes
@@ -399,8 +400,34 @@ def test_target_within_budget_does_nothing_unless_forced(
 
     forced = sweep(ws, mode="target", within_budget=True)
     assert set(stale_of(ws, demo_variant.live)) == set(), "--force sweeps the stale units"
-    assert not of(forced, model.PROFILE), "no profile goes while within budget"
+    assert not of(forced, model.PROFILE), "every profile here is one the commands use"
     assert du(ws / "target") < before
+
+
+def test_target_force_removes_every_unused_dir_whatever_the_budget(demo_copy: Path) -> None:
+    build(demo_copy)
+    cargo("build", "--workspace", "--release", "--quiet", cwd=demo_copy)
+    doc = write(demo_copy / "target" / "doc" / "demo_core" / "index.html", b"d" * 50_000)
+    target = demo_copy / "target"
+    proc = perf("clean.target", "--force", "--root", str(demo_copy))  # far within 5 GB
+    assert proc.returncode == 0, proc.stderr
+    assert not doc.exists() and not (target / "release" / "deps").exists()
+    assert (target / "release" / ".cargo-lock").exists(), "cargo's lock stays"
+    assert "within its budget of 5.0 GB; --force cleans every unused dir anyway" in proc.stdout
+    assert "(all of them: --force)" in proc.stdout
+    assert compiling(demo_copy) == []
+
+
+def test_target_budget_flag_overrides_the_settings(demo_copy: Path) -> None:
+    proc = perf("clean.target", "--budget", "1 B", "--dry-run", "--json", "--root", str(demo_copy))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["budget"]["budget_bytes"] == 1 and report["budget"]["over"] is True
+    bad = perf("clean.target", "--budget", "lots", "--dry-run", "--root", str(demo_copy))
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: --budget: expected a size such as '5 GB' or '800 MiB', got 'lots'"
+    ]
 
 
 def test_target_over_budget_removes_unused_profiles_largest_first(demo_copy: Path) -> None:

@@ -1,0 +1,165 @@
+"""One cleaning run as a task asks for it: the flags checked, the workspace opened, then plan and
+execute under the run lock. The policy lives here so that every task (and the next ones) shares it;
+the tasks only parse flags, ask the user where needed, and render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from perf_tasks import settings as settings_mod
+from perf_tasks import workspace
+from perf_tasks.cargo.probe import StatusFn
+from perf_tasks.clean import run, stale
+from perf_tasks.clean.apply import Progress
+from perf_tasks.clean.model import Plan, Report
+from perf_tasks.clean.safety import Guard
+from perf_tasks.errors import ConfigError, ExitCode, UsageError
+from perf_tasks.fs.scan import Scan
+from perf_tasks.settings import Settings
+from perf_tasks.units import format_bytes, parse_size
+
+# Deleting more than this is worth a progress bar.
+LARGE_BYTES = 500 * 10**6
+LARGE_FILES = 20_000
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for, from the flags."""
+
+    mode: str  # routine, target, nuke, runs, artifacts, cache
+    dry_run: bool = False
+    force: bool = False  # also profiles a running cargo build holds
+    build: bool = False  # let the configured commands compile first
+    shared: bool | None = None  # sweep a target dir outside the root; None: [stale] shared
+    within_budget: bool = False  # clean.target --force: every unused dir, whatever the budget
+    budget: str | None = None  # clean.target --budget, as written
+    ask: bool = False  # clean.nuke without --yes
+
+
+def check(request: Request, *, invoke_dry: bool, can_ask: bool) -> None:
+    """Refuse, before any work, the runs that could delete what the user did not mean to."""
+    if invoke_dry and not request.dry_run:
+        raise UsageError(
+            "invoke's --dry only echoes commands; it does not stop a deletion. "
+            "Use --dry-run to see the plan"
+        )
+    if request.dry_run and request.build:
+        raise UsageError("--build compiles, and a dry run never does: pass one of them")
+    if request.ask and not request.dry_run and not can_ask:
+        raise UsageError(
+            "clean.nuke asks before it removes everything, and there is no terminal to ask on: "
+            "pass --yes"
+        )
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: Plan
+    scan: Scan
+
+
+@dataclass(frozen=True)
+class Job:
+    request: Request
+    guard: Guard
+    settings: Settings
+    env: Mapping[str, str]
+    on_status: StatusFn | None = None
+
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        request: Request,
+        *,
+        env: Mapping[str, str],
+        on_status: StatusFn | None = None,
+    ) -> Job:
+        """Load the settings and the workspace, and build its guard (config errors come here)."""
+        config = with_budget(settings_mod.load(root), request.budget)
+        ws = workspace.load(root, env=env)
+        return cls(request, Guard.for_workspace(ws, config), config, env, on_status)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """A real run holds the workspace so that two of them (two cron jobs) never collide."""
+        if self.request.dry_run:
+            yield
+            return
+        from perf_tasks.runlock import run_lock
+
+        with run_lock(self.guard.workspace.root):
+            yield
+
+    def plan(self, *, now: float) -> Planned:
+        options = stale.Options(
+            build=self.request.build,
+            shared=self.request.shared,
+            env=dict(self.env),
+            on_status=self.on_status,
+        )
+        plan, scanned = run.plan(
+            self.request.mode,
+            self.guard,
+            self.settings,
+            now=now,
+            force=self.request.force,
+            stale_options=options,
+            within_budget=self.request.within_budget,
+        )
+        return Planned(plan, scanned)
+
+    def must_ask(self, planned: Planned) -> bool:
+        return self.request.ask and not self.request.dry_run and bool(planned.plan.items)
+
+    def question(self, planned: Planned) -> str:
+        plan = planned.plan
+        return (
+            f"Remove {len(plan.items)} items ({format_bytes(plan.bytes)}) "
+            f"under {self.guard.workspace.root}?"
+        )
+
+    def large(self, planned: Planned) -> bool:
+        """Worth a progress bar: a real run deleting much."""
+        items = planned.plan.items
+        return not self.request.dry_run and (
+            planned.plan.bytes >= LARGE_BYTES or sum(i.files for i in items) >= LARGE_FILES
+        )
+
+    def execute(self, planned: Planned, *, progress: Progress | None, now: float) -> Report:
+        report = run.execute(
+            planned.plan,
+            planned.scan,
+            self.guard,
+            dry_run=self.request.dry_run,
+            force=self.request.force,
+            progress=progress,
+        )
+        if self.request.mode == "cache":
+            report = dataclasses.replace(report, extra=run.cache_extras(self.env, now=now))
+        return report
+
+
+def with_budget(config: Settings, budget: str | None) -> Settings:
+    """`config` with the target budget of `--budget`, when given."""
+    if budget is None:
+        return config
+    try:
+        size = parse_size(budget)
+    except ValueError as exc:
+        raise ConfigError(f"--budget: {exc}") from None
+    return dataclasses.replace(config, budgets=dataclasses.replace(config.budgets, target=size))
+
+
+def exit_code(report: Report, request: Request) -> ExitCode:
+    """INCOMPLETE when a path could not be read or removed, or was blocked (a mount point), dry
+    run or not, and when the build the user asked for (--build) failed."""
+    if not report.ok or (request.build and run.build_failed(report)):
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK
