@@ -1,0 +1,100 @@
+"""The menu as users see it, the closing line's figures, and clean.artifacts through the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import REPO_ROOT, age, du, tiny_workspace, write
+
+from perf_tasks.units import format_bytes
+
+MENU = """\
+Available tasks:
+
+  baseline.compare             Measure afresh (or read --new) and compare with
+                               the reference; exit 1 on a regression.
+  baseline.record (baseline)   Record disk, build and test times, CPU and RAM
+                               in docs/performance/ (Baseline.md + JSON).
+  clean.artifacts              Apply artifact retention under artifacts/
+                               (benchmarks 7 d, test reports 7 d, data 14 d).
+  clean.cache                  Remove incremental caches, nextest's store and
+                               doc/; report what ~/.cargo holds.
+  clean.nuke                   Remove all the workspace generates: target and
+                               build dirs, output/scg, cache, artifacts.
+  clean.routine (clean)        Routine cleanup: stale units, stale incremental
+                               caches, old runs and artifacts.
+  clean.runs                   Remove old run folders under output/scg/ (keep
+                               the newest 10 and any under 14 days old).
+  clean.target                 Bring the target dir under its budget: stale
+                               units, then unused profiles, largest first.
+
+"""
+
+
+def perf(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "perf_tasks", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def test_the_whole_menu_under_invoke_and_perf_tasks() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == MENU
+    ours = perf("--list")
+    assert ours.stdout == MENU.replace("Available tasks:", "Subcommands:")
+
+
+def test_the_closing_line_gives_the_sizes_du_gives(tmp_path: Path) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    before = du(root / "target")
+    proc = perf("clean.cache", "--root", str(root))
+    assert proc.returncode == 0, proc.stderr
+    after = du(root / "target")
+    assert after < before
+    last = proc.stdout.strip().splitlines()[-1]
+    freed = before - after
+    expected = (
+        f"target/ {format_bytes(before)} \u2192 {format_bytes(after)} "
+        f"(\u2212{format_bytes(freed)}, \u2212{100 * freed / before:.0f}%) in "
+    )
+    assert last.startswith(expected), last
+
+
+def test_artifacts_retention_by_rule_with_verbose(tmp_path: Path) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    art = root / "artifacts"
+    old_bench = write(art / "bench" / "run-bench.json")  # benchmark JSON: 7 days
+    old_report = write(art / "ci" / "junit.xml")  # test reports: 7 days
+    data_10d = write(art / "data" / "table.csv")  # data: 14 days
+    data_20d = write(art / "data" / "old.csv")
+    fresh = write(art / "bench" / "new-bench.json")
+    for path, days in ((old_bench, 8), (old_report, 8), (data_10d, 10), (data_20d, 20)):
+        age(path, days)
+    proc = perf("clean.artifacts", "--verbose", "--root", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert not old_bench.exists() and not old_report.exists() and not data_20d.exists()
+    assert data_10d.exists() and fresh.exists()
+    lines = proc.stdout.splitlines()
+    removed = sorted(ln.split(" (")[0] for ln in lines if ln.startswith("removed "))
+    assert removed == [
+        "removed artifacts/bench/run-bench.json",
+        "removed artifacts/ci/junit.xml",
+        "removed artifacts/data/old.csv",
+    ]
+    assert any("benchmark JSON older than 7 days (8 days)" in ln for ln in lines)
+    assert any("data artifacts older than 14 days (20 days)" in ln for ln in lines)
