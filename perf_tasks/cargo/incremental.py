@@ -85,12 +85,25 @@ def list_sessions(incremental: Path) -> list[Session]:
 
 
 def decide(
-    sessions: Sequence[Session], live: Iterable[tuple[str, float]], *, keep: int = 1
+    sessions: Sequence[Session],
+    live: Iterable[tuple[str, float]],
+    *,
+    keep: int = 1,
+    newest_only: bool = False,
 ) -> Verdict:
-    """Claim sessions for the live units (crate name, output mtime); the rest is stale."""
+    """Claim sessions for the live units (crate name, output mtime); the rest is stale.
+
+    `newest_only`: only the newest finished session of each variant may be claimed, because that
+    is the one rustc starts from; used when some units are about to be rebuilt (their older
+    sessions are superseded, whichever unit they were nearest to).
+    """
     by_crate: dict[str, list[Session]] = defaultdict(list)
+    newest: dict[Path, Session] = {}
     for s in sessions:
-        if s.finished:
+        if s.finished and (s.variant not in newest or s.mtime > newest[s.variant].mtime):
+            newest[s.variant] = s
+    for s in sessions:
+        if s.finished and (not newest_only or newest[s.variant] is s):
             by_crate[s.crate].append(s)
     wanted: dict[str, list[float]] = defaultdict(list)
     for crate, mtime in live:

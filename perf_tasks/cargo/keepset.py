@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import filecmp
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from perf_tasks.cargo import layout
 from perf_tasks.cargo.dirs import locks_of
-from perf_tasks.cargo.probe import CommandOutput, FileId
+from perf_tasks.cargo.probe import CommandOutput, FileId, PlannedUnit
 from perf_tasks.workspace import Workspace
 
 
@@ -40,6 +40,10 @@ class KeepSet:
     profiles: frozenset[Path]  # every profile dir the commands touch, target and build dir
     units: tuple[LiveUnit, ...]
     problems: Mapping[Path, str] = field(default_factory=dict)  # area -> why it is not judged
+    # Some command would have compiled: the keep-set is cargo's logged plan of every command
+    # (`from_plan`), or, when that plan cannot be trusted, there is none (`untrusted` says why).
+    from_plan: bool = False
+    untrusted: str = ""
 
     def live_in(self, area: Path) -> list[LiveUnit]:
         return [u for u in self.units if u.area == area]
@@ -142,7 +146,10 @@ def build(outputs: Sequence[CommandOutput], ws: Workspace) -> KeepSet:
         old_crate, old_mtime = found.get((area, unit_hash), ("", 0.0))
         found[(area, unit_hash)] = (old_crate or crate, max(old_mtime, mtime))
 
+    reported_by: list[set[str]] = []
     for output in outputs:
+        reported: set[str] = set()
+        reported_by.append(reported)
         for artifact in output.artifacts:
             for path in artifact.paths:
                 profile = resolver.profile_of(path)
@@ -154,6 +161,7 @@ def build(outputs: Sequence[CommandOutput], ws: Workspace) -> KeepSet:
                 direct = layout.hash_of(path, area)
                 if direct is not None:
                     keep(area, direct, artifact.crate_name, mtime)
+                    reported.add(direct)
                     continue
                 if seen is None:
                     problems.setdefault(area, f"{path} was reported by cargo but is not there")
@@ -168,6 +176,7 @@ def build(outputs: Sequence[CommandOutput], ws: Workspace) -> KeepSet:
                     )
                 for unit_hash in placed:
                     keep(area, unit_hash, artifact.crate_name, mtime)
+                    reported.add(unit_hash)
         for script in output.scripts:
             profile = resolver.profile_of(script.out_dir)
             if profile is None:
@@ -178,10 +187,69 @@ def build(outputs: Sequence[CommandOutput], ws: Workspace) -> KeepSet:
                 problems.setdefault(area, f"build script OUT_DIR {script.out_dir} names no unit")
                 continue
             keep(area, run_hash, "", 0.0)
+            reported.add(run_hash)
+    from_plan = any(not output.complete for output in outputs)
+    untrusted = ""
+    if from_plan:
+        for output, reported in zip(outputs, reported_by, strict=True):
+            listed = _listed(output.planned, resolver, use)
+            untrusted = _distrust(output, listed, reported)
+            if untrusted:
+                break
+            for area, unit_hash, crate, mtime in listed:
+                keep(area, unit_hash, crate, mtime)
     return KeepSet(
         hashes=frozenset(hashes),
         areas=tuple(areas),
         profiles=frozenset(profiles),
         units=tuple(LiveUnit(h, c, a, m) for (a, h), (c, m) in found.items()),
         problems=problems,
+        from_plan=from_plan,
+        untrusted=untrusted,
     )
+
+
+def _listed(
+    planned: Sequence[PlannedUnit], resolver: _Resolver, use: Callable[[Path], Path]
+) -> list[tuple[Path, str, str, float]]:
+    """(area, hash, crate, mtime) of each planned unit that lies in a profile dir."""
+    listed = []
+    for unit in planned:
+        profile = resolver.profile_of(unit.fingerprint)
+        if profile is None:
+            continue
+        area = use(profile)
+        unit_hash = layout.hash_of(unit.fingerprint, area)
+        if unit_hash is None:
+            continue
+        # A build script's run is never compiled by rustc: it has no incremental session.
+        compiled = not unit.fingerprint.name.startswith("run-")
+        crate = unit.target.replace("-", "_") if compiled else ""
+        listed.append((area, unit_hash, crate, _newest_mtime(unit.fingerprint.parent)))
+    return listed
+
+
+def _distrust(
+    output: CommandOutput, listed: Sequence[tuple[Path, str, str, float]], reported: set[str]
+) -> str:
+    """Why cargo's logged plan of one command cannot be trusted, or "" when it can: it must name
+    units, and every unit cargo reported fresh (or whose build script ran) must be among them."""
+    shown = " ".join(output.argv)
+    if not listed:
+        return f"`{shown}`: cargo logged no plan (its log format may have changed)"
+    missing = reported - {unit_hash for _, unit_hash, _, _ in listed}
+    if missing:
+        return (
+            f"`{shown}`: cargo's logged plan lacks {len(missing)} unit(s) it reported, "
+            f"such as {sorted(missing)[0]}"
+        )
+    return ""
+
+
+def _newest_mtime(folder: Path) -> float:
+    """When rustc last finished the unit: the newest file of its fingerprint folder (0: never)."""
+    try:
+        with os.scandir(folder) as entries:
+            return max((e.stat(follow_symlinks=False).st_mtime for e in entries), default=0.0)
+    except OSError:
+        return 0.0

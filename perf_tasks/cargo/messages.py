@@ -33,7 +33,7 @@ WORK_STATUSES = frozenset(
     }
 )
 BLOCKING_STATUS = "Blocking"
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def parse_line(line: str) -> Message | None:
 
 def status_word(line: str) -> str:
     """`   Compiling foo v0.1.0 (...)` -> "Compiling" (color codes removed)."""
-    words = _ANSI.sub("", line).split(None, 1)
+    words = ANSI.sub("", line).split(None, 1)
     return words[0] if words else ""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import shlex
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from perf_tasks.cargo.messages import (
+    ANSI,
     BLOCKING_STATUS,
     EXTERNAL_SUBCOMMANDS,
     WORK_STATUSES,
@@ -44,9 +46,16 @@ from perf_tasks.workspace import cargo_program
 FRESH = "fresh"  # every command found everything up to date
 BUILT = "built"  # --build: the commands ran and may have compiled
 NOT_UP_TO_DATE = "not-up-to-date"
+# Some command would compile, but cargo logged its whole plan before it started: the keep-set comes
+# from that plan (docs/stale-sweep.md), if it agrees with every fresh artifact cargo reported.
+PLANNED = "planned"
 FAILED = "failed"
 BUSY = "busy"
 
+# cargo logs "fingerprint at: <path>" for every unit it plans, before it compiles any.
+FINGERPRINT_LOG = "cargo::core::compiler::fingerprint=debug"
+_FINGERPRINT_AT = re.compile(r"fingerprint at: (?P<path>/\S+)")
+_TARGET = re.compile(r'\btarget="(?P<target>[^"]+)"')
 _JOIN_TIMEOUT_S = 5.0
 _TAIL_LINES = 6
 # What a build script's run writes each time it runs (classic layout, then the new `run/` dir).
@@ -64,11 +73,24 @@ class FileId:
 
 
 @dataclass(frozen=True)
+class PlannedUnit:
+    """A unit cargo logged as planned ("fingerprint at: ..."), fresh or dirty."""
+
+    fingerprint: Path  # `<profile>/.fingerprint/<pkg>-<hash>/<kind>-<target>`, or new layout's
+    target: str  # the target's name as cargo logs it ("demo-cli", "build-script-build")
+
+
+@dataclass(frozen=True)
 class CommandOutput:
     argv: tuple[str, ...]  # as configured
     artifacts: tuple[Artifact, ...]
     scripts: tuple[ScriptRun, ...]
     seen: Mapping[Path, FileId] = field(default_factory=dict)
+    # Every unit cargo planned for this command, from its fingerprint log. When `complete` is
+    # False the command would have compiled and was stopped: only the plan tells what it builds.
+    planned: tuple[PlannedUnit, ...] = ()
+    complete: bool = True
+    stopped_because: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,7 @@ class Probe:
 
     @property
     def ok(self) -> bool:
-        return self.status in (FRESH, BUILT)
+        return self.status in (FRESH, BUILT, PLANNED)
 
 
 StatusFn = Callable[[str], None]
@@ -93,23 +115,35 @@ def run_commands(
     build: bool = False,
     on_status: StatusFn | None = None,
 ) -> Probe:
-    """Run each command in turn; stop at the first that would compile (unless `build`) or fails."""
+    """Run each command in turn; stop at the first that fails or is busy.
+
+    Without `build`, a command that would compile is stopped at its first sign of work; its output
+    is then `complete=False` and carries the units cargo planned, read from cargo's fingerprint log
+    (`CARGO_LOG`), which cargo writes for every unit before it compiles anything. Whether that plan
+    can be trusted is for the keep-set to judge (`keepset.build`).
+    """
     check_aliases(commands, cwd=cwd, env=env)
     program = cargo_program(env)
+    run_env = dict(env) if build else {**env, "CARGO_LOG": FINGERPRINT_LOG}
     outputs: list[CommandOutput] = []
     for argv in commands:
         result = _run_one(
             tuple(argv),
             json_command(argv, program=program),
             cwd=cwd,
-            env=env,
+            env=run_env,
             build=build,
             on_status=on_status,
         )
         if isinstance(result, Probe):
             return Probe(result.status, result.detail, tuple(outputs))
         outputs.append(result)
-    return Probe(BUILT if build else FRESH, "", tuple(outputs))
+    if build:
+        return Probe(BUILT, "", tuple(outputs))
+    stopped = [o for o in outputs if not o.complete]
+    if stopped:
+        return Probe(PLANNED, stopped[0].stopped_because, tuple(outputs))
+    return Probe(FRESH, "", tuple(outputs))
 
 
 def check_aliases(commands: Sequence[Sequence[str]], *, cwd: Path, env: Mapping[str, str]) -> None:
@@ -174,8 +208,10 @@ def _run_one(
     scripts: list[ScriptRun] = []
     seen: dict[Path, FileId] = {}
     tail: deque[str] = deque(maxlen=_TAIL_LINES)
+    planned: list[PlannedUnit] = []
     finished_ok: bool | None = None
     stop: Probe | None = None
+    would_work = ""  # why the command was stopped: what it was about to do
     try:
         proc = subprocess.Popen(
             full,
@@ -193,13 +229,17 @@ def _run_one(
             for stream, line in lines:
                 if stream == "err":
                     text = line.rstrip("\n")
+                    unit = None if build else _planned_unit(text)
+                    if unit is not None:
+                        planned.append(unit)
+                        continue
                     tail.append(text)
                     word = status_word(text)
                     if build:
                         if on_status is not None and word:
                             on_status(text)
                     elif word in WORK_STATUSES:
-                        stop = Probe(NOT_UP_TO_DATE, f"`{shown}` would compile: {text.strip()}")
+                        would_work = f"`{shown}` would compile: {text.strip()}"
                     elif word == BLOCKING_STATUS and "package cache" not in text:
                         # Another cargo holds this target or build dir. (The package cache of
                         # CARGO_HOME is not ours to judge: cargo waits for it, and so do we.)
@@ -213,23 +253,38 @@ def _run_one(
                             if file_id is not None:
                                 seen[path] = file_id
                         if not message.fresh and not build:
-                            stop = Probe(
-                                NOT_UP_TO_DATE,
+                            would_work = (
                                 f"`{shown}` would compile {message.crate_name} "
-                                f"({message.package_id})",
+                                f"({message.package_id})"
                             )
                     elif isinstance(message, ScriptRun):
                         scripts.append(message)
                         if not build and _ran_since(message.out_dir, started):
-                            stop = Probe(
-                                NOT_UP_TO_DATE,
-                                f"`{shown}` would run the build script of {message.package_id}",
+                            would_work = (
+                                f"`{shown}` would run the build script of {message.package_id}"
                             )
                     elif isinstance(message, Finished):
                         finished_ok = message.success
                 if stop is not None:
                     _kill(proc)
                     return stop
+                if would_work:
+                    _kill(proc)
+                    # What cargo wrote before it was stopped is still in the pipes: read it all,
+                    # so that no planned unit is missed whichever stream spoke first.
+                    for rest_stream, rest in lines:
+                        unit = _planned_unit(rest) if rest_stream == "err" else None
+                        if unit is not None:
+                            planned.append(unit)
+                    return CommandOutput(
+                        argv,
+                        tuple(artifacts),
+                        tuple(scripts),
+                        seen,
+                        tuple(planned),
+                        complete=False,
+                        stopped_because=would_work,
+                    )
         finally:
             if proc.poll() is None:  # interrupted, or one of our own errors: leave nothing running
                 _kill(proc)
@@ -237,7 +292,18 @@ def _run_one(
     if code != 0 or finished_ok is False:
         last = " / ".join(t.strip() for t in tail if t.strip()) or "no output"
         return Probe(FAILED, f"`{shown}` failed (exit {code}): {last}")
-    return CommandOutput(argv, tuple(artifacts), tuple(scripts), seen)
+    return CommandOutput(argv, tuple(artifacts), tuple(scripts), seen, tuple(planned))
+
+
+def _planned_unit(line: str) -> PlannedUnit | None:
+    """A "fingerprint at: <path>" line of cargo's log, read; None for any other line."""
+    if "fingerprint at: " not in line:
+        return None
+    at = _FINGERPRINT_AT.search(ANSI.sub("", line))
+    target = _TARGET.search(line)
+    if at is None:
+        return None
+    return PlannedUnit(Path(at["path"]), target["target"] if target else "")
 
 
 @contextlib.contextmanager

@@ -72,10 +72,41 @@ def find(home: Path) -> Found:
             _check_folder(run, home_dev)
             _check_marker(run)
         except (NotOurs, OSError) as exc:
-            foreign.append(Skip(run, f"{_why(exc)}: left alone"))
+            if not _drop_half_made(run, home_dev):
+                foreign.append(Skip(run, f"{_why(exc)}: left alone"))
             continue
         runs.append(run)
+    if not runs and not foreign:
+        with contextlib.suppress(OSError):
+            os.rmdir(trash)  # only when empty
     return Found(tuple(runs), tuple(foreign))
+
+
+def _drop_half_made(run: Path, home_dev: int) -> bool:
+    """Remove a quarantine a run was killed while making: our own folder holding nothing but
+    (part of) its marker. Nothing was moved into it yet (`make` returns only once the marker is
+    written), so removing it loses nothing; rmdir would refuse a folder holding anything else."""
+    try:
+        _check_folder(run, home_dev)
+        names = os.listdir(run)
+        if names not in ([], [MARKER]):
+            return False
+        if names:
+            fd = os.open(run / MARKER, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                st = os.fstat(fd)
+                data = os.read(fd, _MARKER_MAX)
+            finally:
+                os.close(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+                return False
+            if not _marker_text(run.name).startswith(data):
+                return False
+            os.unlink(run / MARKER)
+        os.rmdir(run)
+    except (NotOurs, OSError):
+        return False
+    return True
 
 
 def tidy(run: Path) -> None:

@@ -85,6 +85,10 @@ def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
         sel.notes.append(_skip_note(result))
         return Sweep(sel, None, {**facts, "status": result.status, "detail": result.detail})
     keep = keepset_mod.build(result.outputs, ws)
+    if keep.untrusted:  # cargo's plan does not agree with what it reported: no sweep at all
+        detail = f"{result.detail}; {keep.untrusted}"
+        sel.notes.append(f"stale sweep skipped: {_UP_TO_DATE_HINT} ({detail})")
+        return Sweep(sel, None, {**facts, "status": probe_mod.NOT_UP_TO_DATE, "detail": detail})
     shared = settings.stale.shared if options.shared is None else options.shared
     per_profile: dict[str, object] = {}
     stale_hashes: set[str] = set()
@@ -98,13 +102,17 @@ def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
     live = len(keep.hashes)
     swept_areas = [name for name, r in per_profile.items() if isinstance(r, dict) and r["swept"]]
     if swept_areas:  # where every area was skipped, its own note says why; no "0 stale" after it
+        planned = (
+            f" (from cargo's plan, without compiling: {result.detail})" if keep.from_plan else ""
+        )
         sel.notes.append(
             f"stale sweep: {live} units that the {len(commands)} configured commands build are "
-            f"kept; {len(stale_hashes)} stale units in {', '.join(swept_areas)}"
+            f"kept{planned}; {len(stale_hashes)} stale units in {', '.join(swept_areas)}"
         )
     facts.update(
         status=SWEPT,
-        detail="",
+        detail=result.detail if keep.from_plan else "",
+        from_plan=keep.from_plan,
         profiles=per_profile,
         live_units=live,
         stale_units=len(stale_hashes),
@@ -227,7 +235,7 @@ def _stale_incremental(area: Path, keep: KeepSet, keep_sessions: int) -> list[Ca
     if not sessions:
         return []
     live = [(u.crate_name, u.mtime) for u in keep.live_in(area)]
-    verdict = incremental.decide(sessions, live, keep=keep_sessions)
+    verdict = incremental.decide(sessions, live, keep=keep_sessions, newest_only=keep.from_plan)
     found = [
         Candidate(
             v,

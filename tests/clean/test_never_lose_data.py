@@ -474,3 +474,24 @@ def test_a_tracked_file_1100_folders_deep_stays_without_a_traceback(ws: Path) ->
         assert not (run / "other.log").exists()
     finally:  # pytest's own clean-up of tmp_path recurses once per level
         subprocess.run(["rm", "-rf", str(run / "d")], check=True)
+
+
+@pytest.mark.parametrize("left", ["nothing", "an empty marker", "half a marker"])
+def test_a_quarantine_killed_while_being_made_is_tidied(ws: Path, left: str) -> None:
+    run_id = "20260101T000000-1-abcdef"
+    run = ws / "target" / TRASH_DIR / run_id
+    run.mkdir(parents=True)
+    if left != "nothing":
+        text = f"perf-tasks quarantine\nrun: {run_id}\n"
+        (run / quarantine.MARKER).write_text("" if left == "an empty marker" else text[:12])
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (ws / "target" / TRASH_DIR).exists()
+
+
+def test_a_half_made_quarantine_holding_anything_else_stays(ws: Path) -> None:
+    run = ws / "target" / TRASH_DIR / "20260101T000000-1-abcdef"
+    data = write(run / "000000" / "data")
+    proc = perf("clean.runs", "--root", str(ws))
+    assert proc.returncode == 0
+    assert data.exists() and "no marker of ours" in proc.stdout

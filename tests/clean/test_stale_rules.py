@@ -259,6 +259,52 @@ def test_each_live_unit_keeps_the_session_finished_nearest_its_output() -> None:
     assert verdict.variants == (other_features.variant,)  # a whole variant dir that goes
 
 
+def test_from_a_plan_only_the_newest_finished_session_of_a_variant_can_be_kept() -> None:
+    # A source edit, then `cargo build`: the lib's variant holds the old session and the new one;
+    # the test harness (about to be rebuilt) has only its old session.
+    old_lib = _session("foo-1aaa", "foo", 100.0)
+    new_lib = _session("foo-1aaa", "foo", 900.0)
+    harness = _session("foo-2bbb", "foo", 100.4)
+    working = _session("foo-1aaa", "foo", 950.0, finished=False)
+    live = [("foo", 900.1), ("foo", 100.5)]  # the rebuilt lib, the dirty harness's old output
+    everything = [old_lib, new_lib, harness, working]
+    verdict = incremental.decide(everything, live, keep=2, newest_only=True)
+    assert set(verdict.kept) == {new_lib, harness}
+    assert set(verdict.sessions) == {old_lib, working}
+    # Without the rule, keep=2 would hold on to the superseded session too.
+    assert old_lib in incremental.decide(everything, live, keep=2).kept
+
+
+def test_a_plan_that_lacks_a_reported_unit_is_not_trusted(tmp_path: Path) -> None:
+    from perf_tasks.cargo import keepset
+    from perf_tasks.cargo.probe import CommandOutput, PlannedUnit
+    from perf_tasks.workspace import Workspace
+
+    target = tmp_path / "target"
+    profile = target / "debug"
+    (profile / ".cargo-lock").parent.mkdir(parents=True)
+    (profile / ".cargo-lock").write_bytes(b"")
+    fresh = profile / "deps" / "libfoo-0123456789abcdef.rlib"
+    fresh.parent.mkdir()
+    fresh.write_bytes(b"x")
+    artifact = Artifact("foo 0.1.0", "foo", ("lib",), (fresh,), None, True)
+    planned = PlannedUnit(profile / ".fingerprint" / "bar-fedcba9876543210" / "lib-bar", "bar")
+    ws = Workspace(tmp_path, target, target)
+    stopped = CommandOutput(("cargo", "build"), (artifact,), (), {}, (planned,), complete=False)
+    keep = keepset.build([stopped], ws)
+    assert keep.from_plan and "lacks 1 unit(s) it reported, such as 0123456789abcdef" in (
+        keep.untrusted
+    )
+    whole = PlannedUnit(profile / ".fingerprint" / "foo-0123456789abcdef" / "lib-foo", "foo")
+    keep = keepset.build(
+        [CommandOutput(("cargo", "build"), (artifact,), (), {}, (whole, planned), complete=False)],
+        ws,
+    )
+    assert keep.untrusted == "" and {"0123456789abcdef", "fedcba9876543210"} <= keep.hashes
+    empty = CommandOutput(("cargo", "build"), (artifact,), (), {}, (), complete=False)
+    assert "cargo logged no plan" in keepset.build([empty], ws).untrusted
+
+
 def test_unfinished_sessions_and_crates_nobody_builds_go() -> None:
     live = _session("foo-1aaa", "foo", 100.0)
     working = _session("foo-1aaa", "foo", 100.0, finished=False)

@@ -248,29 +248,84 @@ def test_a_source_edit_keeps_the_new_session_and_drops_the_old(demo_copy: Path) 
 # ------------------------------------------------------------------------- not up to date
 
 
-def test_a_build_that_is_not_up_to_date_sweeps_nothing_and_says_so(
+def compiled_units(ws: Path, *args: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """The `Compiling` lines of one cargo command, paths made relative: what it redid."""
+    proc = cargo(*args, cwd=ws, env=dict(env or {}))
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip().startswith("Compiling")]
+    return sorted(ln.replace(str(ws), ".") for ln in lines)
+
+
+def test_not_up_to_date_sweeps_from_cargos_plan_without_compiling(
     demo_variant: Variant, tmp_path: Path
 ) -> None:
     ws = copy_tree(demo_variant.root, tmp_path / "ws")
     lib = ws / "crates" / "demo-core" / "src" / "lib.rs"
     lib.write_text(lib.read_text() + "\n// edited\n")
-    old = write(ws / "artifacts" / "bench" / "old-bench.json", "{}")
-    age(old, 30)
+    never_cleaned = copy_tree(ws, tmp_path / "never-cleaned")
     deps = ws / "target" / "debug" / "deps"
     outputs_before = {p.name: p.stat().st_mtime for p in deps.iterdir()}
 
-    proc = perf("clean", "--root", str(ws))
+    proc = perf("clean", "--root", str(ws))  # no terminal, no --build: what cron runs
     assert proc.returncode == 0, proc.stderr
-    assert "build not up to date: build first, or pass `--build`" in proc.stdout
-    assert "Compiling" in proc.stdout  # which command would compile, and what
-    assert not old.exists(), "the other categories still run"
-    assert set(stale_of(ws, demo_variant.live)), "no stale unit was removed"
+    assert "from cargo's plan, without compiling" in proc.stdout
+    assert "would compile" in proc.stdout  # which command would compile, and what
+    assert not stale_of(ws, demo_variant.live), "the variant's units are stale: swept"
     # cargo was stopped before rustc wrote anything (cargo itself may drop the rlib it is about
     # to rebuild, so that rustc cannot read an old one: the next build makes it anyway)
     outputs_after = {p.name: p.stat().st_mtime for p in deps.iterdir()}
     assert outputs_after.items() <= outputs_before.items()
-    dropped = set(outputs_before) - set(outputs_after)
-    assert all(n.startswith("libdemo_core-") and n.endswith(".rlib") for n in dropped), dropped
+    # What each command compiles next is what it would have compiled on a copy never cleaned.
+    for args in COMMANDS:
+        assert compiled_units(ws, *args) == compiled_units(never_cleaned, *args), args
+
+
+def test_a_flags_change_then_build_only_frees_the_old_units(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    profile = demo_copy / "target" / "debug"
+    old = frozenset(units(profile).values())
+    cargo("build", "--workspace", "--quiet", cwd=demo_copy, env=VARIANT)  # a normal day
+    never_cleaned = copy_tree(demo_copy, tmp_path / "never-cleaned")
+
+    proc = perf("clean", "--root", str(demo_copy), env=VARIANT)
+    assert proc.returncode == 0, proc.stderr
+    assert "from cargo's plan, without compiling" in proc.stdout
+    left = frozenset(units(profile).values())
+    assert old - left, "units of the old flags are gone"
+    for args in COMMANDS:
+        before = compiled_units(never_cleaned, *args, env=VARIANT)
+        assert compiled_units(demo_copy, *args, env=VARIANT) == before, args
+
+
+GARBLERS = {
+    "removed": "/fingerprint at: /d",
+    "garbled": "s/fingerprint at: /fingerprint @ /",
+}
+
+
+@pytest.mark.parametrize("how", sorted(GARBLERS))
+def test_without_cargos_plan_log_it_sweeps_nothing_and_says_so(
+    demo_variant: Variant, tmp_path: Path, how: str
+) -> None:
+    """A change in cargo's log format means no sweep, never a wrong one."""
+    ws = copy_tree(demo_variant.root, tmp_path / "ws")
+    lib = ws / "crates" / "demo-core" / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\n// edited\n")
+    old = write(ws / "artifacts" / "bench" / "old-bench.json", "{}")
+    age(old, 30)
+    wrapper = write(
+        tmp_path / "cargo-wrapper",
+        f"#!/bin/bash\nexec {shutil.which('cargo')} \"$@\" 2> >(sed -u '{GARBLERS[how]}' >&2)\n",
+    )
+    wrapper.chmod(0o755)
+    stale_before = stale_of(ws, demo_variant.live)
+
+    proc = perf("clean", "--root", str(ws), env={"CARGO": str(wrapper)})
+    assert proc.returncode == 0, proc.stderr
+    assert "build not up to date: build first, or pass `--build`" in proc.stdout
+    assert "cargo logged no plan" in proc.stdout
+    assert not old.exists(), "the other categories still run"
+    assert stale_of(ws, demo_variant.live) == stale_before, "no stale unit was removed"
 
     proc = perf("clean", "--build", "--root", str(ws))
     assert proc.returncode == 0, proc.stderr
