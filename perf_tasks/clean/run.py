@@ -81,7 +81,7 @@ def execute(
             skipped=plan.skipped,
             freed_bytes=plan.freed_bytes,
             freed_by_category=plan.freed_by_category,
-            areas_after=_projected(plan),
+            areas_after=_projected(plan, scanned),
             extra=dict(plan.extra),
         )
     report = apply(plan, guard=guard, force=force, progress=progress, freed=scanned.freed)
@@ -90,14 +90,16 @@ def execute(
     )
 
 
-def _projected(plan: Plan) -> tuple[Area, ...]:
-    """Folder sizes after the plan, from the plan's own scan (a dry run deletes nothing)."""
+def _projected(plan: Plan, scanned: Scan) -> tuple[Area, ...]:
+    """Folder sizes after the plan, from the plan's own scan (a dry run deletes nothing).
+
+    What leaves a folder is what removing its items frees: a hard-linked file counts only when
+    every one of its links is in the plan, exactly as the real run will find it.
+    """
     after = []
     for area in plan.areas:
-        gone = sum(
-            i.bytes for i in plan.items if i.path == area.path or area.path in i.path.parents
-        )
-        after.append(Area(area.label, area.path, max(0, area.bytes - gone)))
+        inside = [i.path for i in plan.items if i.path == area.path or area.path in i.path.parents]
+        after.append(Area(area.label, area.path, max(0, area.bytes - scanned.freed(inside))))
     return tuple(after)
 
 

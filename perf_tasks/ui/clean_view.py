@@ -46,6 +46,9 @@ def report_json(report: Report) -> dict[str, Any]:
             "freed_bytes": report.freed_bytes,
             "removed_items": len(report.removed),
             "by_category": dict(by_category),
+            # Bytes that only go when two categories go together (links across them): with the
+            # categories' own freed_bytes, this adds up to freed_bytes.
+            "freed_shared_bytes": shared_freed(report),
         },
         "areas": [
             {"label": a.label, "path": str(a.path), "bytes_before": a.bytes, "bytes_after": b.bytes}
@@ -118,6 +121,9 @@ def _table(out: Output, report: Report) -> None:
     table.add_column(title, justify="right")
     for category, (count, nbytes, done) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
         table.add_row(category, str(count), format_bytes(nbytes), format_bytes(done))
+    shared = shared_freed(report)
+    if shared:
+        table.add_row("shared between categories", "", "", format_bytes(shared))
     if len(rows) > 1:
         items = sum(r[0] for r in rows.values())
         size = sum(r[1] for r in rows.values())
@@ -129,6 +135,12 @@ def _table(out: Output, report: Report) -> None:
         out.line(
             "(size counts each hard-linked file once; freed counts it only when its last link goes)"
         )
+
+
+def shared_freed(report: Report) -> int:
+    """What the run frees beyond the sum of each category alone: files whose links span
+    categories (rustc links work products between `incremental/` and units) go only with all."""
+    return max(0, report.freed_bytes - sum(report.freed_by_category.values()))
 
 
 def _cargo_home(out: Output, data: dict[str, Any]) -> None:

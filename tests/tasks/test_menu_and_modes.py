@@ -98,3 +98,45 @@ def test_artifacts_retention_by_rule_with_verbose(tmp_path: Path) -> None:
     ]
     assert any("benchmark JSON older than 7 days (8 days)" in ln for ln in lines)
     assert any("data artifacts older than 14 days (20 days)" in ln for ln in lines)
+
+
+def closing_sizes(line: str) -> tuple[str, str]:
+    """("81.0 MB", "61.7 MB") from a closing line."""
+    before, after = line.split(" \u2192 ")
+    return before.rsplit(" ", 2)[-2] + " " + before.rsplit(" ", 1)[-1], " ".join(
+        after.split(" ")[:2]
+    )
+
+
+def test_the_dry_run_promises_what_the_real_run_does_with_hard_links(tmp_path: Path) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    session = root / "target" / "debug" / "incremental" / "tiny-1x2y" / "s-abc"
+    shared = write(session / "work-product.o", b"o" * 400_000)
+    # rustc links the same work product into the unit's folder, which the cache mode keeps
+    os.link(shared, root / "target" / "debug" / "deps" / "tiny-0123abcd.work-product.o")
+    dry = perf("clean.cache", "--dry-run", "--root", str(root))
+    assert dry.returncode == 0, dry.stderr
+    real = perf("clean.cache", "--root", str(root))
+    assert real.returncode == 0, real.stderr
+    promised = closing_sizes(dry.stdout.strip().splitlines()[-1].removeprefix("dry run: "))
+    done = closing_sizes(real.stdout.strip().splitlines()[-1])
+    assert promised == done
+    assert done[1] == format_bytes(du(root / "target"))
+
+
+def test_freed_per_category_adds_up_with_a_shared_row(tmp_path: Path) -> None:
+    import json
+
+    root = tiny_workspace(tmp_path / "ws")
+    session = root / "target" / "debug" / "incremental" / "tiny-1x2y" / "s-abc"
+    linked = write(session / "blob", b"b" * 300_000)
+    os.link(linked, root / "target" / "doc" / "tiny" / "blob")  # a link across two categories
+    size = du(linked)
+    proc = perf("clean.cache", "--dry-run", "--json", "--root", str(root))
+    totals = json.loads(proc.stdout)["totals"]
+    alone = sum(c["freed_bytes"] for c in totals["by_category"].values())
+    assert totals["freed_shared_bytes"] == size
+    assert alone + totals["freed_shared_bytes"] == totals["freed_bytes"]
+    text = perf("clean.cache", "--dry-run", "--root", str(root)).stdout
+    row = next(ln for ln in text.splitlines() if ln.startswith("shared between categories"))
+    assert row.split()[-2:] == format_bytes(size).split()
