@@ -27,11 +27,13 @@ from typing import Any
 from perf_tasks import settings as settings_mod
 from perf_tasks import workspace as workspace_mod
 from perf_tasks.errors import CommandFailed, ConfigError
+from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
 from perf_tasks.measure import environment, nextest
 from perf_tasks.measure.stats import first_run_slow, outliers
 from perf_tasks.measure.timing import Measurement, Run, measure, run_once
+from perf_tasks.paths import relative
 from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace
 
@@ -166,7 +168,7 @@ def plan(facts: Facts, config: Settings, opts: Options) -> Plan:
         touch = root / rel
     else:
         touch = cargo_mod.touch_candidate(facts.metadata)
-    touch_shown = cargo_mod.display_path(touch, root)
+    touch_shown = relative(touch, root)
     notes: list[str] = []
 
     profile = base.test_profile
@@ -352,7 +354,7 @@ def execute(
     started = clock()
     emit = on_event or (lambda event: None)
     warnings: list[str] = list(plan.notes)
-    record_rel = cargo_mod.display_path(plan.record_dir, plan.root)
+    record_rel = relative(plan.record_dir, plan.root)
     env_info = environment.fingerprint(
         root=plan.root,
         cargo=plan.cargo,
@@ -373,7 +375,7 @@ def execute(
     try:
         for step in plan.steps:
             if config_pending and plan.tool_config and _uses(step, plan.tool_config):
-                _write_atomic(plan.tool_config, plan.tool_config_text)
+                write_atomic(plan.tool_config, plan.tool_config_text)
                 config_pending = False
             if not step.timed:
                 emit(Event(step.phase, step.argv))
@@ -543,9 +545,7 @@ def _phase_warnings(phase: Phase, plan: Plan) -> list[str]:
     if name == "build":
         note = cargo_mod.units_warning(name, phase.units)
     elif name == "build.incremental":
-        note = cargo_mod.units_warning(
-            name, phase.units, touched=cargo_mod.display_path(plan.touch, plan.root)
-        )
+        note = cargo_mod.units_warning(name, phase.units, touched=relative(plan.touch, plan.root))
     else:
         note = None
     if note:
@@ -556,7 +556,7 @@ def _phase_warnings(phase: Phase, plan: Plan) -> list[str]:
             "the most failures is recorded"
         )
     if name == "tests" and plan.runner == NEXTEST and phase.durations is None:
-        where = cargo_mod.display_path(plan.junit or Path(), plan.root)
+        where = relative(plan.junit or Path(), plan.root)
         found.append(
             f"tests: nextest wrote no JUnit report at {where}: per-test durations are not recorded"
         )
@@ -585,12 +585,6 @@ def _failure(step: Step, run: Run, root: Path, *, streamed: bool) -> str:
 
 def _uses(step: Step, path: Path) -> bool:
     return any(str(path) in arg for arg in step.argv)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    from perf_tasks.measure.record import write_atomic
-
-    write_atomic(path, text)
 
 
 __all__ = ["Event", "Options", "Plan", "Result", "execute", "inspect", "options", "plan"]

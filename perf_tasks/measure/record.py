@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shlex
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from perf_tasks import __version__
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.stats import Stats
+from perf_tasks.paths import relative
 
 SCHEMA_VERSION = 1
 KIND = "perf-tasks.baseline"
@@ -40,7 +39,7 @@ def build(result: Result) -> dict[str, Any]:
             phase = phases.get(f"build.{sub}")
             build_part[sub] = _phase_json(phase, root) if phase else None
         if build_part["incremental"] is not None:
-            build_part["incremental"]["touched"] = _rel(plan.touch, root)
+            build_part["incremental"]["touched"] = relative(plan.touch, root)
     tests_part: dict[str, Any] | None = None
     if "tests" in phases:
         tests = phases["tests"]
@@ -50,7 +49,7 @@ def build(result: Result) -> dict[str, Any]:
             profile=plan.profile,
             profile_source=plan.profile_source,
             tool_config=(
-                {"path": _rel(plan.tool_config, root), "text": plan.tool_config_text}
+                {"path": relative(plan.tool_config, root), "text": plan.tool_config_text}
                 if plan.tool_config is not None
                 else None
             ),
@@ -71,8 +70,8 @@ def build(result: Result) -> dict[str, Any]:
         "workspace": {
             "name": root.name,
             "members": list(plan.members),
-            "target_dir": _rel(plan.workspace.target_dir, root),
-            "build_dir": _rel(plan.workspace.build_dir, root),
+            "target_dir": relative(plan.workspace.target_dir, root),
+            "build_dir": relative(plan.workspace.build_dir, root),
         },
         "settings": plan.options.as_json(),
         "environment": result.environment,
@@ -145,15 +144,6 @@ def _shell_path(text: str, root: Path) -> str:
     return text.replace(str(root), "$PWD")
 
 
-def _rel(path: Path | None, root: Path) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _iso(epoch: float) -> str:
     stamp = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).replace(microsecond=0)
     return stamp.isoformat().replace("+00:00", "Z")
@@ -161,22 +151,6 @@ def _iso(epoch: float) -> str:
 
 def dumps(record: Mapping[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same dir, then `os.replace`: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load(path: Path) -> dict[str, Any]:

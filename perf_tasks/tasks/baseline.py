@@ -55,6 +55,7 @@ def record(  # type: ignore[no-untyped-def]
 ):
     """Record disk, build and test times, CPU and RAM in docs/performance/ (Baseline.md + JSON)."""
     with task_edge(json=json):
+        from perf_tasks.fs.atomic import write_atomic
         from perf_tasks.measure import baseline
         from perf_tasks.measure import record as record_mod
         from perf_tasks.ui import baseline_view as view
@@ -73,8 +74,8 @@ def record(  # type: ignore[no-untyped-def]
             plan.record_dir / baseline.JSON_FILE,
             plan.record_dir / baseline.MARKDOWN_FILE,
         )
-        record_mod.write_atomic(written[0], record_mod.dumps(data))
-        record_mod.write_atomic(written[1], view.markdown(data))
+        write_atomic(written[0], record_mod.dumps(data))
+        write_atomic(written[1], view.markdown(data))
         view.render_record(out, data, written=written)
         if not data["ok"]:
             raise Exit(code=1)
@@ -97,6 +98,7 @@ def compare(  # type: ignore[no-untyped-def]
     with task_edge(json=json):
         from pathlib import Path
 
+        from perf_tasks.fs.atomic import write_atomic
         from perf_tasks.measure import baseline
         from perf_tasks.measure import record as record_mod
         from perf_tasks.measure.compare import compare as compare_records
@@ -129,7 +131,7 @@ def compare(  # type: ignore[no-untyped-def]
                 fresh = record_mod.build(_measure(out, plan, verbose=verbose))
                 warnings = list(fresh["warnings"])
                 if save:
-                    record_mod.write_atomic(Path(save), record_mod.dumps(fresh))
+                    write_atomic(Path(save), record_mod.dumps(fresh))
         comparison = compare_records(reference, fresh)
         view.render_comparison(out, comparison, verbose=verbose, warnings=warnings)
         if comparison.exit_code:

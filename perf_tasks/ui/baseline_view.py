@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from perf_tasks.measure import compare as cmp
 from perf_tasks.measure.record import shell_line
+from perf_tasks.paths import relative
 from perf_tasks.ui.output import Output
-from perf_tasks.units import format_bytes
+from perf_tasks.units import format_bytes, format_seconds
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -123,7 +124,7 @@ def render_plan(out: Output, plan: Plan) -> None:
     out.line(f"  disk: {names}")
     for note in plan.notes:
         out.line(f"note: {note}")
-    out.line(f"dry run: nothing was run; it would write {_rel(plan.record_dir, plan.root)}/")
+    out.line(f"dry run: nothing was run; it would write {relative(plan.record_dir, plan.root)}/")
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -143,7 +144,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             for s in plan.steps
         ],
         "disk": ["target", *plan.outputs],
-        "record_dir": _rel(plan.record_dir, plan.root),
+        "record_dir": relative(plan.record_dir, plan.root),
         "notes": list(plan.notes),
     }
 
@@ -558,13 +559,7 @@ def fmt(kind: str, value: float | None) -> str:
 
 
 def secs(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{value * 1000:.1f} ms"
-    if value < 100:
-        return f"{value:.3f} s"
-    return f"{int(value // 60)} min {value % 60:.1f} s"
+    return "—" if value is None else format_seconds(value)
 
 
 def _bytes(value: float | None) -> str:
@@ -593,10 +588,3 @@ def _git_text(env: Mapping[str, Any]) -> str:
 
 def _code(value: Any) -> str:
     return f"`{value}`" if value else "not installed" if value is None else "?"
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

@@ -32,30 +32,6 @@ def test_a_root_that_needs_quoting_stays_literal() -> None:
     assert line == "cargo x '/work/my ws/target'" and "$PWD" not in line
 
 
-def test_write_is_atomic_and_replaces(tmp_path: Path) -> None:
-    path = tmp_path / "docs" / "performance" / "baseline.json"
-    record.write_atomic(path, "one\n")
-    record.write_atomic(path, "two\n")
-    assert path.read_text() == "two\n"
-    assert sorted(p.name for p in path.parent.iterdir()) == ["baseline.json"]  # no temp file left
-
-
-def test_a_failed_write_leaves_the_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "baseline.json"
-    record.write_atomic(path, "old\n")
-
-    def boom(self: Path, target: Path) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(Path, "replace", boom)
-    with pytest.raises(OSError):
-        record.write_atomic(path, "new\n")
-    assert path.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
-
-
 def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="run `invoke baseline` first"):
         record.load(tmp_path / "missing.json")
