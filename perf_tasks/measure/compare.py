@@ -24,15 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from perf_tasks.errors import ExitCode
-from perf_tasks.measure.environment import differences
+from perf_tasks.measure.environment import busy_note, differences
 
 MIB = 2**20
 TIME_RELATIVE = 0.05
 MAD_FACTOR = 3.0
 BYTES_RELATIVE = 0.01
 BYTES_ABSOLUTE = MIB
-# The machine counts as busy when its 1-minute load exceeds this share of its cores.
-BUSY_LOAD_PER_CORE = 0.5
 
 TIME = "time"
 RAM = "ram"
@@ -185,15 +183,6 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
         old_label=label(old),
         new_label=label(new),
     )
-
-
-def busy_note(env: Mapping[str, Any]) -> str | None:
-    """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
-    load = env.get("load_average")
-    cores = env.get("cpu_cores") or 1
-    if load and load[0] > BUSY_LOAD_PER_CORE * cores:
-        return f"a busy machine (load {load[0]:.2f} on {cores} cores)"
-    return None
 
 
 def time_threshold(old: Mapping[str, Any], new: Mapping[str, Any]) -> float:

@@ -26,6 +26,8 @@ _BUILD_ENV = re.compile(
     r"|RUSTC_WORKSPACE_WRAPPER|RUSTC_BOOTSTRAP|CARGO_INCREMENTAL|CARGO_BUILD_\w+|CARGO_PROFILE_\w+"
     r"|CARGO_TARGET_\w+_LINKER|CARGO_TARGET_\w+_RUSTFLAGS|NEXTEST_\w+)$"
 )
+# The machine counts as busy when its 1-minute load exceeds this share of its cores.
+BUSY_LOAD_PER_CORE = 0.5
 _SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY", re.IGNORECASE)
 # Paths that locate a dir rather than change a build: left out of the record.
 _PATH_ENV = {"CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR"}
@@ -77,6 +79,15 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
         if old.get(key) != new.get(key):
             found.append(f"{key}: {old.get(key)!r} -> {new.get(key)!r}")
     return found
+
+
+def busy_note(env: Mapping[str, Any]) -> str | None:
+    """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
+    load = env.get("load_average")
+    cores = env.get("cpu_cores") or 1
+    if load and load[0] > BUSY_LOAD_PER_CORE * cores:
+        return f"a busy machine (load {load[0]:.2f} on {cores} cores)"
+    return None
 
 
 def cpu_model() -> str:

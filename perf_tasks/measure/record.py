@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from perf_tasks import __version__
 from perf_tasks.errors import ConfigError
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.result import Phase, Result
+from perf_tasks.measure.shell import shell_line, shell_path
 from perf_tasks.measure.stats import Stats
 from perf_tasks.paths import relative
 
 SCHEMA_VERSION = 1
 KIND = "perf-tasks.baseline"
-
-if TYPE_CHECKING:
-    from perf_tasks.measure.baseline import Phase, Result
 
 
 def build(result: Result) -> dict[str, Any]:
@@ -33,16 +32,16 @@ def build(result: Result) -> dict[str, Any]:
     root = plan.root
     phases = result.phases
     build_part: dict[str, Any] | None = None
-    if "build" in phases:
-        build_part = _phase_json(phases["build"], root)
-        for sub in ("incremental", "cold"):
-            phase = phases.get(f"build.{sub}")
-            build_part[sub] = _phase_json(phase, root) if phase else None
+    if PhaseName.BUILD in phases:
+        build_part = _phase_json(phases[PhaseName.BUILD], root)
+        for name in (PhaseName.BUILD_INCREMENTAL, PhaseName.BUILD_COLD):
+            phase = phases.get(name)
+            build_part[name.record_path[-1]] = _phase_json(phase, root) if phase else None
         if build_part["incremental"] is not None:
             build_part["incremental"]["touched"] = relative(plan.touch, root)
     tests_part: dict[str, Any] | None = None
-    if "tests" in phases:
-        tests = phases["tests"]
+    if PhaseName.TESTS in phases:
+        tests = phases[PhaseName.TESTS]
         tests_part = _phase_json(tests, root)
         tests_part.update(
             runner=plan.runner,
@@ -56,7 +55,7 @@ def build(result: Result) -> dict[str, Any]:
         )
         tests_part.update(_counts_json(tests))
         tests_part["durations"] = tests.durations
-        doc = phases.get("tests.doc")
+        doc = phases.get(PhaseName.TESTS_DOC)
         tests_part["doc"] = None
         if doc is not None:
             tests_part["doc"] = {**_phase_json(doc, root), **_counts_json(doc)}
@@ -87,7 +86,7 @@ def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
     step = phase.step
     data: dict[str, Any] = {
         "command": shell_line(step.argv, root),
-        "env": {k: _shell_path(v, root) for k, v in step.env.items()},
+        "env": {k: shell_path(v, root) for k, v in step.env.items()},
         "before_each_run": step.before or None,
         "runs": len(m.runs),
         "warmup": m.warmup,
@@ -127,21 +126,6 @@ def stats_json(stats: Stats | None, *, integer: bool = False) -> dict[str, Any] 
     if stats is None:
         return None
     return stats.as_json(digits=None if integer else 6)
-
-
-def shell_line(argv: Sequence[str], root: Path) -> str:
-    """The command as a person types it in the workspace root: `cargo` by name, the root as $PWD
-    (unless the root needs quoting, then as itself)."""
-    words = list(argv)
-    if words and Path(words[0]).name == "cargo":
-        words[0] = "cargo"
-    return " ".join(_shell_path(shlex.quote(w), root) for w in words)
-
-
-def _shell_path(text: str, root: Path) -> str:
-    if shlex.quote(str(root)) != str(root):
-        return text
-    return text.replace(str(root), "$PWD")
 
 
 def _iso(epoch: float) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure import record
+from perf_tasks.measure.shell import shell_line
 
 
 def test_command_line_names_cargo_and_the_root_portably() -> None:
@@ -20,15 +21,15 @@ def test_command_line_names_cargo_and_the_root_portably() -> None:
         "--tool-config-file",
         "perf-tasks:/work/ws/target/x.toml",
     ]
-    assert record.shell_line(argv, root) == (
+    assert shell_line(argv, root) == (
         "cargo nextest run --tool-config-file perf-tasks:$PWD/target/x.toml"
     )
-    assert record.shell_line(["cargo", "test", "--", "a b"], root) == "cargo test -- 'a b'"
+    assert shell_line(["cargo", "test", "--", "a b"], root) == "cargo test -- 'a b'"
 
 
 def test_a_root_that_needs_quoting_stays_literal() -> None:
     root = Path("/work/my ws")
-    line = record.shell_line(["cargo", "x", "/work/my ws/target"], root)
+    line = shell_line(["cargo", "x", "/work/my ws/target"], root)
     assert line == "cargo x '/work/my ws/target'" and "$PWD" not in line
 
 
