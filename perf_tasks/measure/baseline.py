@@ -35,6 +35,7 @@ from perf_tasks.measure.plan import (
     plan,
 )
 from perf_tasks.measure.result import Event, Phase, Result
+from perf_tasks.measure.schema import Record
 from perf_tasks.runlock import run_lock
 
 
@@ -137,24 +138,25 @@ def compare(
     fresh = record_mod.build(measure(plan(inspect(root, env=env), config, opts), progress=progress))
     if save is not None:
         write_atomic(save, record_mod.dumps(fresh))
-    return Compared(compare_records(reference, fresh), tuple(fresh["warnings"]))
+    checked = Record.from_json(fresh, source="the fresh measurement")
+    return Compared(compare_records(reference, checked), checked.warnings)
 
 
 def options_like(
-    reference: Mapping[str, Any],
+    reference: Record,
     config: settings_mod.Settings,
     *,
     runs: int | None = None,
     warmup: int | None = None,
 ) -> Options:
     """The reference's runs, warmup and cold build, unless `runs` / `warmup` override them."""
-    was = reference.get("settings") or {}
+    was = reference.settings
     return options(
         config,
-        runs=was.get("runs") if runs is None else runs,
-        warmup=was.get("warmup") if warmup is None else warmup,
-        cold=bool(was.get("cold")),
-        cold_runs=was.get("cold_runs"),
+        runs=was.runs if runs is None else runs,
+        warmup=was.warmup if warmup is None else warmup,
+        cold=was.cold,
+        cold_runs=was.cold_runs,
     )
 
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import platform
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +81,11 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def busy_note(env: Mapping[str, Any]) -> str | None:
+def busy_note(load_average: Sequence[float] | None, cores: int | None) -> str | None:
     """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
-    load = env.get("load_average")
-    cores = env.get("cpu_cores") or 1
-    if load and load[0] > BUSY_LOAD_PER_CORE * cores:
-        return f"a busy machine (load {load[0]:.2f} on {cores} cores)"
+    cores = cores or 1
+    if load_average and load_average[0] > BUSY_LOAD_PER_CORE * cores:
+        return f"a busy machine (load {load_average[0]:.2f} on {cores} cores)"
     return None
 
 

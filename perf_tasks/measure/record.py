@@ -18,6 +18,7 @@ from perf_tasks import __version__
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.result import Phase, Result
+from perf_tasks.measure.schema import Record
 from perf_tasks.measure.shell import shell_line, shell_path
 from perf_tasks.measure.stats import Stats
 from perf_tasks.paths import relative
@@ -137,20 +138,22 @@ def dumps(record: Mapping[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
-def load(path: Path) -> dict[str, Any]:
-    """A record from disk, checked to be one we can read."""
+def load(path: Path) -> Record:
+    """A record from disk, checked to be one we can read, every field it is read with checked."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"no baseline record at {path}: run `invoke baseline` first, or pass --old PATH"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     return parse(text, source=str(path))
 
 
-def parse(text: str, *, source: str) -> dict[str, Any]:
+def parse(text: str, *, source: str) -> Record:
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -158,9 +161,16 @@ def parse(text: str, *, source: str) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise ConfigError(f"{source} is not a perf-tasks baseline record")
     version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if version is None:
+        raise ConfigError(f"{source} has no schema_version: it is not a perf-tasks baseline record")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ConfigError(
-            f"{source} has schema_version {version!r}; this perf-tasks reads up to "
+            f"{source}: schema_version must be a whole number from 1, "
+            f"got {json.dumps(version)[:40]}"
+        )
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{source} has schema_version {version}; this perf-tasks reads up to "
             f"{SCHEMA_VERSION}: upgrade perf-tasks"
         )
-    return data
+    return Record.from_json(data, source=source)

@@ -56,7 +56,7 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
 
 
 def busy_warning(env_info: Mapping[str, Any]) -> str | None:
-    busy = busy_note(env_info)
+    busy = busy_note(env_info.get("load_average"), env_info.get("cpu_cores"))
     if busy is None:
         return None
     return f"the baseline started on {busy}: figures may be noisy"

@@ -50,4 +50,4 @@ def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         record.load(newer)
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"schema_version": 1, "kind": record.KIND}))
-    assert record.load(good)["schema_version"] == 1
+    assert record.load(good).schema_version == 1
