@@ -47,18 +47,26 @@ class Progress:
     stream_fd: int | None = None  # None: cargo's output is captured, not shown
 
 
-def prepare(
-    root: Path,
-    *,
-    env: Mapping[str, str],
-    runs: int | None = None,
-    warmup: int | None = None,
-    cold: bool = False,
-    cold_runs: int | None = None,
-) -> Plan:
+@dataclass(frozen=True)
+class Requested:
+    """The counts a user asked for; None leaves the choice to the settings (or the reference)."""
+
+    runs: int | None = None
+    warmup: int | None = None
+    cold: bool = False
+    cold_runs: int | None = None
+
+
+def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan:
     """Inspect the workspace and plan every command; counts not given come from the settings."""
     config = settings_mod.load(root)
-    opts = options(config, runs=runs, warmup=warmup, cold=cold, cold_runs=cold_runs)
+    opts = options(
+        config,
+        runs=requested.runs,
+        warmup=requested.warmup,
+        cold=requested.cold,
+        cold_runs=requested.cold_runs,
+    )
     return plan(inspect(root, env=env), config, opts)
 
 
@@ -109,35 +117,40 @@ class Compared:
         return self.comparison.as_json()
 
 
+@dataclass(frozen=True)
+class RecordPaths:
+    old: Path | None = None  # the reference; default: the workspace's baseline.json
+    new: Path | None = None  # a second record; default: measure afresh
+    save: Path | None = None  # where to also write the fresh record
+
+
 def compare(
     root: Path | None,
+    paths: RecordPaths,
     *,
     env: Mapping[str, str],
     progress: Progress,
-    old: Path | None = None,
-    new: Path | None = None,
-    runs: int | None = None,
-    warmup: int | None = None,
-    save: Path | None = None,
+    requested: Requested = Requested(),
 ) -> Compared:
-    """Compare `new` (or a fresh measurement of `root`) with `old` (or the workspace's record).
+    """Compare `paths.new` (or a fresh measurement of `root`) with `paths.old` (or the workspace's
+    record).
 
     Like with like: a fresh measurement takes the reference's runs, warmup and cold build unless
-    `runs` / `warmup` say otherwise. `save` also writes the fresh record; the reference is never
+    `requested` says otherwise. `paths.save` also gets the fresh record; the reference is never
     overwritten. Without a `root`, both records must be given.
     """
     if root is None:
-        if old is None or new is None:
+        if paths.old is None or paths.new is None:
             raise ValueError("compare needs a workspace root unless both records are given")
-        return Compared(compare_records(record_mod.load(old), record_mod.load(new)), ())
+        return Compared(compare_records(record_mod.load(paths.old), record_mod.load(paths.new)), ())
     config = settings_mod.load(root)
-    reference = record_mod.load(old or root / config.baseline.dir / JSON_FILE)
-    if new is not None:
-        return Compared(compare_records(reference, record_mod.load(new)), ())
-    opts = options_like(reference, config, runs=runs, warmup=warmup)
+    reference = record_mod.load(paths.old or root / config.baseline.dir / JSON_FILE)
+    if paths.new is not None:
+        return Compared(compare_records(reference, record_mod.load(paths.new)), ())
+    opts = options_like(reference, config, runs=requested.runs, warmup=requested.warmup)
     fresh = record_mod.build(measure(plan(inspect(root, env=env), config, opts), progress=progress))
-    if save is not None:
-        write_atomic(save, record_mod.dumps(fresh))
+    if paths.save is not None:
+        write_atomic(paths.save, record_mod.dumps(fresh))
     checked = Record.from_json(fresh, source="the fresh measurement")
     return Compared(compare_records(reference, checked), checked.warnings)
 
@@ -171,7 +184,9 @@ __all__ = [
     "Phase",
     "Plan",
     "Progress",
+    "RecordPaths",
     "Recorded",
+    "Requested",
     "Result",
     "Step",
     "compare",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke.collection import Collection
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
+
+if TYPE_CHECKING:  # annotations only: loading the tasks stays light
+    from perf_tasks.measure.baseline import Requested
 
 HELP = {
     "root": ROOT_HELP,
@@ -54,14 +58,8 @@ def record(  # type: ignore[no-untyped-def]
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        plan = baseline.prepare(
-            root_of(c, root),
-            env=os.environ,
-            runs=_count(runs, "--runs"),
-            warmup=_count(warmup, "--warmup"),
-            cold=cold,
-            cold_runs=_count(cold_runs, "--cold-runs"),
-        )
+        asked = _requested(runs, warmup, cold=cold, cold_runs=cold_runs)
+        plan = baseline.prepare(root_of(c, root), env=os.environ, requested=asked)
         if dry_run:
             return view.render_plan(out, plan)
         with view.progress(out, verbose=verbose) as progress:
@@ -92,20 +90,27 @@ def compare(  # type: ignore[no-untyped-def]
 
         out = Output(json=json)
         where = None if old and new else root_of(c, root)  # two records need no workspace
+        paths = baseline.RecordPaths(old=_path(old), new=_path(new), save=_path(save))
         with view.progress(out, verbose=verbose) as progress:
             done = baseline.compare(
-                where,
-                env=os.environ,
-                progress=progress,
-                old=_path(old),
-                new=_path(new),
-                save=_path(save),
-                runs=_count(runs, "--runs"),
-                warmup=_count(warmup, "--warmup"),
+                where, paths, requested=_requested(runs, warmup), env=os.environ, progress=progress
             )
         view.render_comparison(out, done.comparison, verbose=verbose, warnings=done.warnings)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
+
+
+def _requested(
+    runs: object, warmup: object, *, cold: bool = False, cold_runs: object = None
+) -> Requested:
+    from perf_tasks.measure.baseline import Requested
+
+    return Requested(
+        runs=_count(runs, "--runs"),
+        warmup=_count(warmup, "--warmup"),
+        cold=cold,
+        cold_runs=_count(cold_runs, "--cold-runs"),
+    )
 
 
 def _count(value: object, flag: str) -> int | None:
