@@ -26,7 +26,7 @@ from typing import Any
 from perf_tasks.errors import ExitCode
 from perf_tasks.measure.environment import busy_note, differences
 from perf_tasks.measure.phases import TIMED, PhaseName
-from perf_tasks.measure.schema import Record, Stats, Timed
+from perf_tasks.measure.schema import Record, Stats, Timed, as_record
 
 MIB = 2**20
 TIME_RELATIVE = 0.05
@@ -180,10 +180,6 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
         old_label=label(old),
         new_label=label(new),
     )
-
-
-def as_record(data: Record | Mapping[str, Any], *, source: str) -> Record:
-    return data if isinstance(data, Record) else Record.from_json(data, source=source)
 
 
 def _compiled(phase: Timed | None) -> int | None:

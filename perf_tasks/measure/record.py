@@ -4,6 +4,9 @@ Other tools read these names, so they only change with `SCHEMA_VERSION`: `enviro
 `disk.<name>.bytes`, `build.wall_s.median`, `tests.wall_s.median`, `tests.passed`, `tests.failed`.
 Paths inside the workspace are written relative to its root, and a command line names the root as
 `$PWD`, so that a committed record does not depend on where the workspace was checked out.
+
+`build` is the one place the JSON is made; `load` reads a file back as a typed `Record`
+(`measure/schema.py`), refusing what is not a record of a schema version we know.
 """
 
 from __future__ import annotations

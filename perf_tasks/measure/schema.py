@@ -16,7 +16,7 @@ from typing import Any
 
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.environment import COMPARABLE
-from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.units import MAX_SIZE
 
 # Larger values are typos or corruption, not measurements.
@@ -63,6 +63,7 @@ class Timed:
     cpu_s: Stats | None = None
     peak_tree_rss_bytes: Stats | None = None
     peak_process_rss_bytes: Stats | None = None
+    peak_process_name: str | None = None
     units: Units | None = None  # builds
     counts: Counts | None = None  # tests
 
@@ -84,7 +85,29 @@ class Tests:
     run: Timed
     runner: str | None = None  # "nextest" or "cargo-test"
     profile: str | None = None
+    profile_source: str | None = None  # "workspace" or "perf-tasks"
     doc: Timed | None = None
+    durations: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # binary -> test
+    tool_config: ToolConfig | None = None
+
+
+@dataclass(frozen=True)
+class ToolConfig:
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Part:
+    bytes: int
+    files: int | None = None
+
+
+@dataclass(frozen=True)
+class ProfileUsage:
+    bytes: int
+    files: int | None
+    parts: Mapping[str, Part]  # deps, build, incremental, other
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,8 @@ class DiskUsage:
     files: int | None = None
     paths: tuple[str, ...] = ()
     exists: bool = True
+    profiles: Mapping[str, ProfileUsage] = field(default_factory=dict)  # target only
+    other: Part | None = None  # target only
 
 
 @dataclass(frozen=True)
@@ -111,6 +136,12 @@ class Environment:
     nextest: str | None = None
     git: Git | None = None
     load_average: tuple[float, ...] | None = None
+    cpu_cores_physical: int | None = None
+    ram_bytes: int | None = None
+    os_release: str | None = None
+    kernel: str | None = None
+    cargo_lock_sha256: str | None = None
+    build_env: Mapping[str, str] = field(default_factory=dict)
 
     def comparable(self) -> dict[str, Any]:
         """The keys that must agree for a strict comparison (`environment.COMPARABLE`)."""
@@ -130,6 +161,8 @@ class Settings:
 @dataclass(frozen=True)
 class Record:
     schema_version: int | None = None
+    tool_version: str | None = None
+    workspace_name: str | None = None
     started_at: str | None = None
     elapsed_s: float | None = None
     ok: bool | None = None
@@ -139,6 +172,10 @@ class Record:
     tests: Tests | None = None
     disk: Mapping[str, DiskUsage] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+    def timed(self) -> list[tuple[PhaseName, Timed]]:
+        """The timed phases the record has, in order."""
+        return [(name, phase) for name in TIMED if (phase := self.phase(name)) is not None]
 
     def phase(self, name: PhaseName) -> Timed | None:
         """The figures of a timed phase, None when the record has none."""
@@ -160,8 +197,14 @@ class Record:
         top = _Node(source, "")
         table = top.table(data, "the record")
         env = top.child("environment")
+        tool = top.child("tool")
+        workspace = top.child("workspace")
+        tool_table = tool.optional_table(table.get("tool")) or {}
+        workspace_table = workspace.optional_table(table.get("workspace")) or {}
         return cls(
             schema_version=top.integer(table, "schema_version", maximum=MAX_COUNT),
+            tool_version=tool.text(tool_table, "version"),
+            workspace_name=workspace.text(workspace_table, "name"),
             started_at=top.text(table, "started_at"),
             elapsed_s=top.number(table, "elapsed_s", maximum=MAX_SECONDS),
             ok=top.flag(table, "ok"),
@@ -172,6 +215,11 @@ class Record:
             disk=_disk(top.child("disk"), table.get("disk")),
             warnings=top.texts(table, "warnings"),
         )
+
+
+def as_record(data: Record | Mapping[str, Any], *, source: str) -> Record:
+    """A record as it is, or its JSON read with `Record.from_json`."""
+    return data if isinstance(data, Record) else Record.from_json(data, source=source)
 
 
 @dataclass(frozen=True)
@@ -286,6 +334,7 @@ def _timed(node: _Node, value: object) -> Timed | None:
         )
     return Timed(
         command=node.text(table, "command"),
+        peak_process_name=node.text(table, "peak_process_name"),
         runs=node.integer(table, "runs", maximum=MAX_COUNT),
         warmup=node.integer(table, "warmup", maximum=MAX_COUNT),
         wall_s=stats("wall_s", "seconds", MAX_SECONDS),
@@ -323,12 +372,54 @@ def _tests(node: _Node, value: object) -> Tests | None:
     run = _timed(node, table)
     if table is None or run is None:
         return None
+    config_node = node.child("tool_config")
+    config = config_node.optional_table(table.get("tool_config"))
     return Tests(
         run=run,
         runner=node.text(table, "runner"),
         profile=node.text(table, "profile"),
+        profile_source=node.text(table, "profile_source"),
         doc=_timed(node.child("doc"), table.get("doc")),
+        durations=_durations(node.child("durations"), table.get("durations")),
+        tool_config=None
+        if config is None
+        else ToolConfig(
+            path=config_node.text(config, "path") or "",
+            text=config_node.text(config, "text") or "",
+        ),
     )
+
+
+def _durations(node: _Node, value: object) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for binary, tests in (node.optional_table(value) or {}).items():
+        binary_node = node.child(binary)
+        found[binary] = {
+            name: binary_node.number({name: t}, name, maximum=MAX_SECONDS) or 0.0
+            for name, t in binary_node.table(tests).items()
+        }
+    return found
+
+
+def _part(node: _Node, value: object) -> Part:
+    table = node.table(value)
+    size = node.integer(table, "bytes", maximum=MAX_SIZE)
+    if size is None:
+        raise node.fail("bytes", "a whole number of bytes", None)
+    return Part(bytes=size, files=node.integer(table, "files", maximum=MAX_SIZE))
+
+
+def _profiles(node: _Node, value: object) -> dict[str, ProfileUsage]:
+    found: dict[str, ProfileUsage] = {}
+    for name, entry in (node.optional_table(value) or {}).items():
+        total = _part(node.child(name), entry)
+        parts = {
+            key: _part(node.child(name).child(key), part)
+            for key, part in node.child(name).table(entry).items()
+            if key not in ("bytes", "files")
+        }
+        found[name] = ProfileUsage(bytes=total.bytes, files=total.files, parts=parts)
+    return found
 
 
 def _disk(node: _Node, value: object) -> dict[str, DiskUsage]:
@@ -345,11 +436,14 @@ def _disk(node: _Node, value: object) -> dict[str, DiskUsage]:
             raise part.fail("path", "a path or a list of paths", path)
         paths = (path,) if isinstance(path, str) else tuple(str(p) for p in path or ())
         exists = part.flag(entry, "exists")
+        other = entry.get("other")
         found[name] = DiskUsage(
             bytes=size,
             files=part.integer(entry, "files", maximum=MAX_SIZE),
             paths=paths,
             exists=True if exists is None else exists,
+            profiles=_profiles(part.child("profiles"), entry.get("profiles")),
+            other=None if other is None else _part(part.child("other"), other),
         )
     return found
 
@@ -374,6 +468,12 @@ def _environment(node: _Node, value: object) -> Environment:
         git=None
         if git is None
         else Git(commit=git_node.text(git, "commit"), dirty=bool(git_node.flag(git, "dirty"))),
+        cpu_cores_physical=node.integer(table, "cpu_cores_physical", maximum=MAX_COUNT),
+        ram_bytes=node.integer(table, "ram_bytes", maximum=MAX_SIZE),
+        os_release=node.text(table, "os_release"),
+        kernel=node.text(table, "kernel"),
+        cargo_lock_sha256=node.text(table, "cargo_lock_sha256"),
+        build_env=_build_env(node.child("build_env"), table.get("build_env")),
         load_average=None
         if load is None
         else tuple(
@@ -381,6 +481,11 @@ def _environment(node: _Node, value: object) -> Environment:
             for i, x in enumerate(load)
         ),
     )
+
+
+def _build_env(node: _Node, value: object) -> dict[str, str]:
+    table = node.optional_table(value) or {}
+    return {key: node.text(table, key) or "" for key in table}
 
 
 def _settings(node: _Node, value: object) -> Settings:
