@@ -34,6 +34,7 @@ from perf_tasks.measure.plan import (
     options,
     plan,
 )
+from perf_tasks.measure.read import read_record
 from perf_tasks.measure.result import Event, Phase, Result
 from perf_tasks.measure.schema import Record
 from perf_tasks.runlock import run_lock
@@ -151,7 +152,7 @@ def compare(
     fresh = record_mod.build(measure(plan(inspect(root, env=env), config, opts), progress=progress))
     if paths.save is not None:
         write_atomic(paths.save, record_mod.dumps(fresh))
-    checked = Record.from_json(fresh, source="the fresh measurement")
+    checked = read_record(fresh, source="the fresh measurement")
     return Compared(compare_records(reference, checked), checked.warnings)
 
 

@@ -26,7 +26,8 @@ from typing import Any
 from perf_tasks.errors import ExitCode
 from perf_tasks.measure.environment import busy_note, differences
 from perf_tasks.measure.phases import TIMED, PhaseName
-from perf_tasks.measure.schema import Record, Stats, Timed, as_record
+from perf_tasks.measure.read import as_record
+from perf_tasks.measure.schema import Record, Stats, Timed
 
 MIB = 2**20
 TIME_RELATIVE = 0.05
@@ -126,7 +127,7 @@ class Comparison:
 
 
 def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) -> Comparison:
-    """Compare two records, typed or as their JSON (read with `Record.from_json`)."""
+    """Compare two records, typed or as their JSON (read with `read_record`)."""
     old, new = as_record(old, source="the old record"), as_record(new, source="the new record")
     advisory = differences(old.environment.comparable(), new.environment.comparable())
     old_runner = old.tests.runner if old.tests else None

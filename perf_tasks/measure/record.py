@@ -20,6 +20,7 @@ from typing import Any
 from perf_tasks import __version__
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.read import read_record
 from perf_tasks.measure.result import Phase, Result
 from perf_tasks.measure.schema import Record
 from perf_tasks.measure.shell import shell_line, shell_path
@@ -176,4 +177,4 @@ def parse(text: str, *, source: str) -> Record:
             f"{source} has schema_version {version}; this perf-tasks reads up to "
             f"{SCHEMA_VERSION}: upgrade perf-tasks"
         )
-    return Record.from_json(data, source=source)
+    return read_record(data, source=source)

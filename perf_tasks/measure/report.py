@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from perf_tasks.measure.phases import PhaseName
-from perf_tasks.measure.schema import DiskUsage, Environment, Record, Stats, Timed, as_record
+from perf_tasks.measure.read import as_record
+from perf_tasks.measure.schema import DiskUsage, Environment, Record, Stats, Timed
 from perf_tasks.units import format_bytes, format_seconds
 
 SLOWEST = 10

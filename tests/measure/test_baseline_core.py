@@ -12,7 +12,7 @@ from perf_tasks.errors import ConfigError
 from perf_tasks.inspect import tool_env
 from perf_tasks.measure.baseline import options_like
 from perf_tasks.measure.phases import TIMED, PhaseName
-from perf_tasks.measure.schema import Record
+from perf_tasks.measure.read import read_record
 from perf_tasks.units import format_seconds
 
 
@@ -27,20 +27,18 @@ def test_the_nextest_extra_scripts_dir_joins_the_end_of_path() -> None:
 
 
 def test_a_fresh_measurement_takes_the_reference_settings_unless_asked() -> None:
-    reference = Record.from_json(
+    reference = read_record(
         {"settings": {"runs": 7, "warmup": 2, "cold": True, "cold_runs": 2}}, source="ref.json"
     )
     opts = options_like(reference, settings.Settings())
     assert (opts.runs, opts.warmup, opts.cold, opts.cold_runs) == (7, 2, True, 2)
     opts = options_like(reference, settings.Settings(), runs=1, warmup=0)
     assert (opts.runs, opts.warmup, opts.cold) == (1, 0, True)
-    unknown = Record.from_json({}, source="old.json")  # no settings: the configured defaults
+    unknown = read_record({}, source="old.json")  # no settings: the configured defaults
     opts = options_like(unknown, settings.Settings())
     assert (opts.runs, opts.warmup, opts.cold, opts.cold_runs) == (3, 0, False, 1)
     with pytest.raises(ConfigError, match="at least 1"):
-        options_like(
-            Record.from_json({"settings": {"runs": 0}}, source="a.json"), settings.Settings()
-        )
+        options_like(read_record({"settings": {"runs": 0}}, source="a.json"), settings.Settings())
 
 
 @pytest.mark.parametrize(
