@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +51,13 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
             total_s = time.monotonic() - started
             return f"{_event_text(event, None)} · {run_s:.1f} s (total {total_s:.0f} s)"
 
-    with Live(Line(), console=out.console, refresh_per_second=4, transient=True):
+    # Started by the first event: comparing two records measures nothing and shows no line.
+    with ExitStack() as stack:
 
         def update(event: Event) -> None:
+            if state["event"] is None:
+                live = Live(Line(), console=out.console, refresh_per_second=4, transient=True)
+                stack.enter_context(live)
             state["event"] = event
             state["since"] = time.monotonic()
 
