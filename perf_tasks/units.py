@@ -71,8 +71,13 @@ def format_bytes(n: int) -> str:
 
 
 def format_seconds(s: float) -> str:
+    """0.0304 -> '30.4 ms'; 12.3456 -> '12.346 s'; 754.2 -> '12 min 34.2 s'.
+
+    The precision a measurement needs: a tenth of a millisecond below 1 s, a millisecond below
+    100 s.
+    """
     if s < 1:
-        return f"{s * 1000:.0f} ms"
-    if s < 120:
-        return f"{s:.1f} s"
-    return f"{int(s // 60)} min {s % 60:.0f} s"
+        return f"{s * 1000:.1f} ms"
+    if s < 100:
+        return f"{s:.3f} s"
+    return f"{int(s // 60)} min {s % 60:.1f} s"

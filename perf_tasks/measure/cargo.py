@@ -117,13 +117,6 @@ def touch(path: Path, *, now_ns: int) -> int:
     raise WorkspaceError(f"could not move the mtime of {path}: is the file system read-only?")
 
 
-def display_path(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def units_warning(phase: str, units: Iterable[Units], *, touched: str | None = None) -> str | None:
     """A note when a build did not do what its phase means."""
     units = list(units)

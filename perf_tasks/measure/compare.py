@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from perf_tasks.errors import ExitCode
-from perf_tasks.measure.environment import differences
+from perf_tasks.measure.environment import busy_note, differences
+from perf_tasks.measure.phases import TIMED, PhaseName
+from perf_tasks.measure.read import as_record
+from perf_tasks.measure.schema import Record, Stats, Timed
 
 MIB = 2**20
 TIME_RELATIVE = 0.05
 MAD_FACTOR = 3.0
 BYTES_RELATIVE = 0.01
 BYTES_ABSOLUTE = MIB
-# The machine counts as busy when its 1-minute load exceeds this share of its cores.
-BUSY_LOAD_PER_CORE = 0.5
 
 TIME = "time"
 RAM = "ram"
@@ -46,14 +47,6 @@ SAME = "same"  # within the noise band
 ADDED = "added"  # only in the new record
 REMOVED = "removed"  # only in the old record
 
-# Phases with timed measurements: (name, path in the record).
-PHASES = (
-    ("build", ("build",)),
-    ("build.incremental", ("build", "incremental")),
-    ("build.cold", ("build", "cold")),
-    ("tests", ("tests",)),
-    ("tests.doc", ("tests", "doc")),
-)
 # Test counts: key -> +1 when more is better, -1 when fewer is better, 0 when neither.
 COUNT_DIRECTIONS = {"passed": +1, "failed": -1, "skipped": 0, "ignored": 0}
 
@@ -133,48 +126,51 @@ class Comparison:
         }
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
-    advisory = differences(old.get("environment") or {}, new.get("environment") or {})
-    old_runner = _get(old, ("tests", "runner"))
-    new_runner = _get(new, ("tests", "runner"))
+def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) -> Comparison:
+    """Compare two records, typed or as their JSON (read with `read_record`)."""
+    old, new = as_record(old, source="the old record"), as_record(new, source="the new record")
+    advisory = differences(old.environment.comparable(), new.environment.comparable())
+    old_runner = old.tests.runner if old.tests else None
+    new_runner = new.tests.runner if new.tests else None
     if old_runner != new_runner:
         advisory.append(f"test runner: {old_runner!r} -> {new_runner!r}")
     strict = not advisory
     rows: list[Row] = []
     notes: list[str] = []
-    for name, path in PHASES:
-        o, n = _get(old, path), _get(new, path)
+    for name in TIMED:
+        o, n = old.phase(name), new.phase(name)
+        group = name.value
         if o is None and n is None:
             continue
-        if o is not None and n is not None and o.get("command") != n.get("command"):
-            notes.append(f"{name}: the command changed: {o.get('command')} -> {n.get('command')}")
+        if o is not None and n is not None and o.command != n.command:
+            notes.append(f"{name}: the command changed: {o.command} -> {n.command}")
         for key, kind, counted in (
             ("wall_s", TIME, strict),
             ("cpu_s", TIME, False),
             ("peak_tree_rss_bytes", RAM, False),
             ("peak_process_rss_bytes", RAM, False),
         ):
-            rows.append(_stat_row(name, key, kind, _sub(o, key), _sub(n, key), counted=counted))
-        if name.startswith("build"):
-            direction = -1 if name == "build" else 0
-            units = ("units", "compiled")
-            rows.append(
-                _count_row(name, "units.compiled", _get(o, units), _get(n, units), direction)
-            )
+            o_stats = None if o is None else o.stats(key)
+            n_stats = None if n is None else n.stats(key)
+            rows.append(_stat_row(group, key, kind, o_stats, n_stats, counted=counted))
+        if name.is_build:
+            direction = -1 if name == PhaseName.BUILD else 0
+            rows.append(_count_row(group, "units.compiled", _compiled(o), _compiled(n), direction))
         else:
             for key, direction in COUNT_DIRECTIONS.items():
-                rows.append(_count_row(name, key, _sub(o, key), _sub(n, key), direction))
-    for which, data in (("old", old), ("new", new)):
-        busy = busy_note(data.get("environment") or {})
+                rows.append(_count_row(group, key, _count(o, key), _count(n, key), direction))
+    for which, record in (("old", old), ("new", new)):
+        env = record.environment
+        busy = busy_note(env.load_average, env.cpu_cores)
         if busy:
             notes.append(f"the {which} record was measured on {busy}: a time change may be noise")
-    disk_names = list(dict.fromkeys([*(old.get("disk") or {}), *(new.get("disk") or {})]))
-    for name in disk_names:
+    for disk_name in dict.fromkeys([*old.disk, *new.disk]):
+        o_disk, n_disk = old.disk.get(disk_name), new.disk.get(disk_name)
         rows.append(
             _bytes_row(
-                f"{name}.bytes",
-                _get(old, ("disk", name, "bytes")),
-                _get(new, ("disk", name, "bytes")),
+                f"{disk_name}.bytes",
+                None if o_disk is None else o_disk.bytes,
+                None if n_disk is None else n_disk.bytes,
                 strict,
             )
         )
@@ -187,18 +183,16 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
     )
 
 
-def busy_note(env: Mapping[str, Any]) -> str | None:
-    """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
-    load = env.get("load_average")
-    cores = env.get("cpu_cores") or 1
-    if load and load[0] > BUSY_LOAD_PER_CORE * cores:
-        return f"a busy machine (load {load[0]:.2f} on {cores} cores)"
-    return None
+def _compiled(phase: Timed | None) -> int | None:
+    return None if phase is None or phase.units is None else phase.units.compiled
 
 
-def time_threshold(old: Mapping[str, Any], new: Mapping[str, Any]) -> float:
-    mad = max(float(old.get("mad") or 0.0), float(new.get("mad") or 0.0))
-    return max(TIME_RELATIVE * abs(float(old["median"])), MAD_FACTOR * mad)
+def _count(phase: Timed | None, key: str) -> int | None:
+    return None if phase is None or phase.counts is None else phase.counts.get(key)
+
+
+def time_threshold(old: Stats, new: Stats) -> float:
+    return max(TIME_RELATIVE * abs(old.median), MAD_FACTOR * max(old.mad, new.mad))
 
 
 def bytes_threshold(old: float) -> float:
@@ -209,19 +203,19 @@ def _stat_row(
     group: str,
     key: str,
     kind: str,
-    old: Mapping[str, Any] | None,
-    new: Mapping[str, Any] | None,
+    old: Stats | None,
+    new: Stats | None,
     *,
     counted: bool,
 ) -> Row:
     if old is None or new is None:
-        o = None if old is None else old.get("median")
-        n = None if new is None else new.get("median")
+        o = None if old is None else old.median
+        n = None if new is None else new.median
         return _one_sided(group, key, kind, o, n)
     threshold = time_threshold(old, new)
     if kind == RAM:
         threshold = max(threshold, BYTES_ABSOLUTE)
-    o, n = float(old["median"]), float(new["median"])
+    o, n = old.median, new.median
     return Row(group, key, kind, o, n, threshold, _verdict(n - o, threshold, -1), counted)
 
 
@@ -253,23 +247,10 @@ def _verdict(delta: float, threshold: float, better: int) -> str:
     return IMPROVEMENT if delta * better > 0 else REGRESSION
 
 
-def label(record: Mapping[str, Any]) -> str:
+def label(record: Record) -> str:
     """`2026-01-02T03:04:05Z @ abc1234 (dirty)`: when and on what a record was measured."""
-    git = _get(record, ("environment", "git")) or {}
-    commit = git.get("commit")
+    git = record.environment.git
     where = ""
-    if commit:
-        where = f" @ {commit[:10]}" + (" (dirty)" if git.get("dirty") else "")
-    return f"{record.get('started_at', '?')}{where}"
-
-
-def _get(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
-
-
-def _sub(node: Mapping[str, Any] | None, key: str) -> Any:
-    return None if node is None else node.get(key)
+    if git is not None and git.commit:
+        where = f" @ {git.commit[:10]}" + (" (dirty)" if git.dirty else "")
+    return f"{record.started_at or '?'}{where}"

@@ -17,6 +17,7 @@ from typing import Any
 from perf_tasks.cargo.dirs import profile_dirs
 from perf_tasks.clean.plan import partition
 from perf_tasks.fs.scan import scan
+from perf_tasks.paths import relative
 
 PROFILE_PARTS = ("deps", "build", "incremental")
 
@@ -81,7 +82,7 @@ def measure_plain(name: str, root: Path, path: Path) -> OutputUsage:
     result = scan([path]).of(path)
     return OutputUsage(
         name=name,
-        paths=(_show(root, path),),
+        paths=(relative(path, root),),
         exists=os.path.lexists(path),
         bytes=result.bytes,
         files=result.files,
@@ -127,7 +128,7 @@ def measure_target(root: Path, cargo_dirs: Sequence[Path]) -> OutputUsage:
     total_files = other[1] + sum(p.files for p in by_profile.values())
     return OutputUsage(
         name="target",
-        paths=tuple(_show(root, f) for f in folders),
+        paths=tuple(relative(f, root) for f in folders),
         exists=bool(existing),
         bytes=total_bytes,
         files=total_files,
@@ -152,10 +153,3 @@ def _profile_label(profile: Path, folders: Sequence[Path]) -> str:
         if folder in profile.parents:
             return profile.relative_to(folder).as_posix()
     return profile.name
-
-
-def _show(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

@@ -11,7 +11,7 @@ import hashlib
 import os
 import platform
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ _BUILD_ENV = re.compile(
     r"|RUSTC_WORKSPACE_WRAPPER|RUSTC_BOOTSTRAP|CARGO_INCREMENTAL|CARGO_BUILD_\w+|CARGO_PROFILE_\w+"
     r"|CARGO_TARGET_\w+_LINKER|CARGO_TARGET_\w+_RUSTFLAGS|NEXTEST_\w+)$"
 )
+# The machine counts as busy when its 1-minute load exceeds this share of its cores.
+BUSY_LOAD_PER_CORE = 0.5
 _SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY", re.IGNORECASE)
 # Paths that locate a dir rather than change a build: left out of the record.
 _PATH_ENV = {"CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR"}
@@ -77,6 +79,14 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
         if old.get(key) != new.get(key):
             found.append(f"{key}: {old.get(key)!r} -> {new.get(key)!r}")
     return found
+
+
+def busy_note(load_average: Sequence[float] | None, cores: int | None) -> str | None:
+    """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
+    cores = cores or 1
+    if load_average and load_average[0] > BUSY_LOAD_PER_CORE * cores:
+        return f"a busy machine (load {load_average[0]:.2f} on {cores} cores)"
+    return None
 
 
 def cpu_model() -> str:

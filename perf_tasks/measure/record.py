@@ -4,28 +4,31 @@ Other tools read these names, so they only change with `SCHEMA_VERSION`: `enviro
 `disk.<name>.bytes`, `build.wall_s.median`, `tests.wall_s.median`, `tests.passed`, `tests.failed`.
 Paths inside the workspace are written relative to its root, and a command line names the root as
 `$PWD`, so that a committed record does not depend on where the workspace was checked out.
+
+`build` is the one place the JSON is made; `load` reads a file back as a typed `Record`
+(`measure/schema.py`), refusing what is not a record of a schema version we know.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shlex
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from perf_tasks import __version__
 from perf_tasks.errors import ConfigError
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.read import read_record
+from perf_tasks.measure.result import Phase, Result
+from perf_tasks.measure.schema import Record
+from perf_tasks.measure.shell import shell_line, shell_path
 from perf_tasks.measure.stats import Stats
+from perf_tasks.paths import relative
 
 SCHEMA_VERSION = 1
 KIND = "perf-tasks.baseline"
-
-if TYPE_CHECKING:
-    from perf_tasks.measure.baseline import Phase, Result
 
 
 def build(result: Result) -> dict[str, Any]:
@@ -34,30 +37,30 @@ def build(result: Result) -> dict[str, Any]:
     root = plan.root
     phases = result.phases
     build_part: dict[str, Any] | None = None
-    if "build" in phases:
-        build_part = _phase_json(phases["build"], root)
-        for sub in ("incremental", "cold"):
-            phase = phases.get(f"build.{sub}")
-            build_part[sub] = _phase_json(phase, root) if phase else None
+    if PhaseName.BUILD in phases:
+        build_part = _phase_json(phases[PhaseName.BUILD], root)
+        for name in (PhaseName.BUILD_INCREMENTAL, PhaseName.BUILD_COLD):
+            phase = phases.get(name)
+            build_part[name.record_path[-1]] = _phase_json(phase, root) if phase else None
         if build_part["incremental"] is not None:
-            build_part["incremental"]["touched"] = _rel(plan.touch, root)
+            build_part["incremental"]["touched"] = relative(plan.touch, root)
     tests_part: dict[str, Any] | None = None
-    if "tests" in phases:
-        tests = phases["tests"]
+    if PhaseName.TESTS in phases:
+        tests = phases[PhaseName.TESTS]
         tests_part = _phase_json(tests, root)
         tests_part.update(
             runner=plan.runner,
             profile=plan.profile,
             profile_source=plan.profile_source,
             tool_config=(
-                {"path": _rel(plan.tool_config, root), "text": plan.tool_config_text}
+                {"path": relative(plan.tool_config, root), "text": plan.tool_config_text}
                 if plan.tool_config is not None
                 else None
             ),
         )
         tests_part.update(_counts_json(tests))
         tests_part["durations"] = tests.durations
-        doc = phases.get("tests.doc")
+        doc = phases.get(PhaseName.TESTS_DOC)
         tests_part["doc"] = None
         if doc is not None:
             tests_part["doc"] = {**_phase_json(doc, root), **_counts_json(doc)}
@@ -71,8 +74,8 @@ def build(result: Result) -> dict[str, Any]:
         "workspace": {
             "name": root.name,
             "members": list(plan.members),
-            "target_dir": _rel(plan.workspace.target_dir, root),
-            "build_dir": _rel(plan.workspace.build_dir, root),
+            "target_dir": relative(plan.workspace.target_dir, root),
+            "build_dir": relative(plan.workspace.build_dir, root),
         },
         "settings": plan.options.as_json(),
         "environment": result.environment,
@@ -88,7 +91,7 @@ def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
     step = phase.step
     data: dict[str, Any] = {
         "command": shell_line(step.argv, root),
-        "env": {k: _shell_path(v, root) for k, v in step.env.items()},
+        "env": {k: shell_path(v, root) for k, v in step.env.items()},
         "before_each_run": step.before or None,
         "runs": len(m.runs),
         "warmup": m.warmup,
@@ -130,30 +133,6 @@ def stats_json(stats: Stats | None, *, integer: bool = False) -> dict[str, Any] 
     return stats.as_json(digits=None if integer else 6)
 
 
-def shell_line(argv: Sequence[str], root: Path) -> str:
-    """The command as a person types it in the workspace root: `cargo` by name, the root as $PWD
-    (unless the root needs quoting, then as itself)."""
-    words = list(argv)
-    if words and Path(words[0]).name == "cargo":
-        words[0] = "cargo"
-    return " ".join(_shell_path(shlex.quote(w), root) for w in words)
-
-
-def _shell_path(text: str, root: Path) -> str:
-    if shlex.quote(str(root)) != str(root):
-        return text
-    return text.replace(str(root), "$PWD")
-
-
-def _rel(path: Path | None, root: Path) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _iso(epoch: float) -> str:
     stamp = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).replace(microsecond=0)
     return stamp.isoformat().replace("+00:00", "Z")
@@ -163,36 +142,22 @@ def dumps(record: Mapping[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same dir, then `os.replace`: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load(path: Path) -> dict[str, Any]:
-    """A record from disk, checked to be one we can read."""
+def load(path: Path) -> Record:
+    """A record from disk, checked to be one we can read, every field it is read with checked."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"no baseline record at {path}: run `invoke baseline` first, or pass --old PATH"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     return parse(text, source=str(path))
 
 
-def parse(text: str, *, source: str) -> dict[str, Any]:
+def parse(text: str, *, source: str) -> Record:
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -200,9 +165,16 @@ def parse(text: str, *, source: str) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise ConfigError(f"{source} is not a perf-tasks baseline record")
     version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if version is None:
+        raise ConfigError(f"{source} has no schema_version: it is not a perf-tasks baseline record")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ConfigError(
-            f"{source} has schema_version {version!r}; this perf-tasks reads up to "
+            f"{source}: schema_version must be a whole number from 1, "
+            f"got {json.dumps(version)[:40]}"
+        )
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{source} has schema_version {version}; this perf-tasks reads up to "
             f"{SCHEMA_VERSION}: upgrade perf-tasks"
         )
-    return data
+    return read_record(data, source=source)

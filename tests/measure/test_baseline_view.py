@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from perf_tasks import settings
-from perf_tasks.measure import baseline, record
+from perf_tasks.inspect import Inspection
+from perf_tasks.measure import baseline, record, report
 from perf_tasks.measure import compare as cmp
 from perf_tasks.measure.cargo import Units
 from perf_tasks.measure.disk import OutputUsage, Part, Profile
 from perf_tasks.measure.nextest import Counts
 from perf_tasks.measure.timing import Measurement, Run
-from perf_tasks.ui import baseline_view as view
+from perf_tasks.ui import baseline as view
 from perf_tasks.ui.output import Output
 from perf_tasks.workspace import Workspace
 
@@ -45,7 +46,7 @@ def result(tmp_path: Path) -> baseline.Result:
         "dependencies": [],
         "targets": [{"kind": ["lib"], "src_path": str(root / "src" / "lib.rs"), "doctest": True}],
     }
-    facts = baseline.Facts(
+    facts = Inspection(
         workspace=Workspace(root=root, target_dir=root / "target", build_dir=root / "target"),
         cargo="/usr/local/bin/cargo",
         metadata={"packages": [member], "workspace_members": ["core"]},
@@ -160,7 +161,7 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
 
 
 def test_markdown_reads_well_and_says_how_to_reproduce(result: baseline.Result) -> None:
-    text = view.markdown(record.build(result))
+    text = report.markdown(record.build(result))
     assert text.startswith("# Performance baseline: ws\n")
     assert "| warm (nothing to do) | 30.0 ms | 29.0 ms | 31.0 ms | 1.0 ms |" in text
     assert "| tests | 250.0 ms | 240.0 ms | 260.0 ms | 10.0 ms |" in text

@@ -9,6 +9,7 @@ import pytest
 
 from perf_tasks import settings
 from perf_tasks.errors import ConfigError
+from perf_tasks.inspect import Inspection
 from perf_tasks.measure import baseline
 from perf_tasks.workspace import Workspace
 
@@ -17,14 +18,14 @@ CARGO = "/opt/rust/bin/cargo"
 
 def facts(
     root: Path, *, nextest: str | None = "cargo-nextest 0.9.0", config: Any = None
-) -> baseline.Facts:
+) -> Inspection:
     member = {
         "id": "core 0.1.0",
         "name": "core",
         "dependencies": [],
         "targets": [{"kind": ["lib"], "src_path": str(root / "src" / "lib.rs"), "doctest": True}],
     }
-    return baseline.Facts(
+    return Inspection(
         workspace=Workspace(root=root, target_dir=root / "target", build_dir=root / "target"),
         cargo=CARGO,
         metadata={"packages": [member], "workspace_members": ["core 0.1.0"]},

@@ -9,6 +9,7 @@ import pytest
 
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure import record
+from perf_tasks.measure.shell import shell_line
 
 
 def test_command_line_names_cargo_and_the_root_portably() -> None:
@@ -20,40 +21,16 @@ def test_command_line_names_cargo_and_the_root_portably() -> None:
         "--tool-config-file",
         "perf-tasks:/work/ws/target/x.toml",
     ]
-    assert record.shell_line(argv, root) == (
+    assert shell_line(argv, root) == (
         "cargo nextest run --tool-config-file perf-tasks:$PWD/target/x.toml"
     )
-    assert record.shell_line(["cargo", "test", "--", "a b"], root) == "cargo test -- 'a b'"
+    assert shell_line(["cargo", "test", "--", "a b"], root) == "cargo test -- 'a b'"
 
 
 def test_a_root_that_needs_quoting_stays_literal() -> None:
     root = Path("/work/my ws")
-    line = record.shell_line(["cargo", "x", "/work/my ws/target"], root)
+    line = shell_line(["cargo", "x", "/work/my ws/target"], root)
     assert line == "cargo x '/work/my ws/target'" and "$PWD" not in line
-
-
-def test_write_is_atomic_and_replaces(tmp_path: Path) -> None:
-    path = tmp_path / "docs" / "performance" / "baseline.json"
-    record.write_atomic(path, "one\n")
-    record.write_atomic(path, "two\n")
-    assert path.read_text() == "two\n"
-    assert sorted(p.name for p in path.parent.iterdir()) == ["baseline.json"]  # no temp file left
-
-
-def test_a_failed_write_leaves_the_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "baseline.json"
-    record.write_atomic(path, "old\n")
-
-    def boom(self: Path, target: Path) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(Path, "replace", boom)
-    with pytest.raises(OSError):
-        record.write_atomic(path, "new\n")
-    assert path.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
 
 
 def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
@@ -73,4 +50,4 @@ def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         record.load(newer)
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"schema_version": 1, "kind": record.KIND}))
-    assert record.load(good)["schema_version"] == 1
+    assert record.load(good).schema_version == 1

@@ -1,0 +1,51 @@
+"""What running a plan produced: progress events, the timed phases, the whole result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from perf_tasks.measure import cargo as cargo_mod
+from perf_tasks.measure import disk as disk_mod
+from perf_tasks.measure import nextest
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.plan import Plan, Step
+from perf_tasks.measure.timing import Measurement
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress: a step starts (run 0 of 0 for an untimed one), or one of its runs does."""
+
+    phase: PhaseName | str
+    argv: tuple[str, ...]
+    run: int = 0
+    runs: int = 0
+    warmup: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A timed step and what its runs produced."""
+
+    step: Step
+    measurement: Measurement
+    units: tuple[cargo_mod.Units, ...] = ()  # builds, per run
+    counts: nextest.Counts | None = None  # tests: the run with the most failures
+    counts_varied: bool = False
+    durations: dict[str, dict[str, float]] | None = None  # binary -> test -> median seconds
+
+
+@dataclass(frozen=True)
+class Result:
+    plan: Plan
+    started_at: float  # epoch seconds
+    elapsed_s: float
+    environment: dict[str, Any]
+    phases: dict[PhaseName, Phase]
+    disk: dict[str, disk_mod.OutputUsage]
+    warnings: tuple[str, ...]
+
+    @property
+    def tests_failed(self) -> int:
+        return sum(p.counts.failed for p in self.phases.values() if p.counts is not None)

@@ -1,0 +1,62 @@
+"""What a reader of a baseline should be told: outliers, cold caches, builds that did not do what
+their phase means, flaky counts, a missing JUnit report, a busy machine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from perf_tasks.measure import cargo as cargo_mod
+from perf_tasks.measure.environment import busy_note
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.plan import NEXTEST, Plan
+from perf_tasks.measure.result import Phase
+from perf_tasks.measure.stats import first_run_slow, outliers
+from perf_tasks.paths import relative
+
+
+def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
+    name = phase.step.phase
+    found = []
+    wall = phase.measurement.stats("wall_s")
+    if wall is not None:
+        for i in outliers(wall):
+            if i == 0 and first_run_slow(wall):
+                continue
+            found.append(
+                f"{name}: run {i + 1} took {wall.samples[i]:.3f} s, far from the median "
+                f"{wall.median:.3f} s: the machine may have been busy"
+            )
+        if first_run_slow(wall):
+            hint = " (try --warmup 1)" if phase.step.warmup == 0 else ""
+            found.append(
+                f"{name}: the first run took {wall.samples[0]:.3f} s against a median of "
+                f"{wall.median:.3f} s: caches were cold{hint}"
+            )
+    if name == PhaseName.BUILD:
+        note = cargo_mod.units_warning(name, phase.units)
+    elif name == PhaseName.BUILD_INCREMENTAL:
+        note = cargo_mod.units_warning(name, phase.units, touched=relative(plan.touch, plan.root))
+    else:
+        note = None
+    if note:
+        found.append(note)
+    if phase.counts_varied:
+        found.append(
+            f"{name}: the test counts differ between runs (flaky tests?); the run with "
+            "the most failures is recorded"
+        )
+    if name == PhaseName.TESTS and plan.runner == NEXTEST and phase.durations is None:
+        where = relative(plan.junit or Path(), plan.root)
+        found.append(
+            f"tests: nextest wrote no JUnit report at {where}: per-test durations are not recorded"
+        )
+    return found
+
+
+def busy_warning(env_info: Mapping[str, Any]) -> str | None:
+    busy = busy_note(env_info.get("load_average"), env_info.get("cpu_cores"))
+    if busy is None:
+        return None
+    return f"the baseline started on {busy}: figures may be noisy"

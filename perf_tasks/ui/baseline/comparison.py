@@ -1,0 +1,123 @@
+"""A comparison on a terminal: a table of deltas by phase, and one closing verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from perf_tasks.measure import compare as cmp
+from perf_tasks.measure.report import secs
+from perf_tasks.ui.output import Output
+from perf_tasks.units import format_bytes
+
+KEY_LABELS = {
+    "wall_s": "wall",
+    "cpu_s": "CPU",
+    "peak_tree_rss_bytes": "RAM, tree",
+    "peak_process_rss_bytes": "RAM, 1 process",
+    "units.compiled": "units built",
+}
+
+
+def render_comparison(
+    out: Output,
+    comparison: cmp.Comparison,
+    *,
+    verbose: bool = False,
+    warnings: Sequence[str] = (),
+) -> None:
+    """A table of deltas by phase. Without --verbose, unchanged counts are left out. `warnings`
+    are those of a fresh measurement (outliers, a busy machine)."""
+    for warning in warnings:
+        out.warn(warning)
+    if out.json:
+        out.emit_json(comparison.as_json())
+    else:
+        from rich.table import Table
+
+        out.line(f"old: {comparison.old_label}")
+        out.line(f"new: {comparison.new_label}")
+        if comparison.advisory:
+            out.warn(
+                "the environments differ, so this comparison is advisory (time and disk changes "
+                "do not fail it): " + "; ".join(comparison.advisory)
+            )
+        for note in comparison.notes:
+            out.line(f"note: {note}")
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("", no_wrap=True)
+        for column in ("old", "new", "change", "noise"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        group = None
+        for row in comparison.rows:
+            if not verbose and row.kind == cmp.COUNT and row.verdict == cmp.SAME:
+                continue
+            if row.group != group:
+                group = row.group
+                table.add_row(group, style="bold")
+            table.add_row(
+                "  " + KEY_LABELS.get(row.key, row.key),
+                fmt(row.kind, row.old),
+                fmt(row.kind, row.new),
+                _change(row, percent_only=True),
+                "" if row.threshold is None or row.kind == cmp.COUNT else _band(row),
+                _verdict_text(row),
+                style="red" if row.verdict == cmp.REGRESSION and row.counts else None,
+            )
+        out.console.print(table)
+    out.line(comparison_line(comparison), style="bold")
+
+
+def _band(row: cmp.Row) -> str:
+    return f"\u00b1{fmt(row.kind, row.threshold)}"
+
+
+def comparison_line(comparison: cmp.Comparison) -> str:
+    regressions = comparison.regressions
+    if regressions:
+        names = ", ".join(f"{r.metric} ({_change(r)})" for r in regressions)
+        return f"{len(regressions)} regression(s) outside the noise: {names}"
+    advisory = [r for r in comparison.rows if r.verdict == cmp.REGRESSION]
+    if advisory:
+        return (
+            f"no regression counts (advisory comparison); {len(advisory)} metric(s) would be "
+            "worse: " + ", ".join(r.metric for r in advisory)
+        )
+    better = [r for r in comparison.rows if r.verdict == cmp.IMPROVEMENT]
+    if better:
+        return "no regression; better: " + ", ".join(f"{r.metric} ({_change(r)})" for r in better)
+    return "no change outside the noise"
+
+
+def _verdict_text(row: cmp.Row) -> str:
+    if row.verdict == cmp.REGRESSION:
+        return "REGRESSION" if row.counts else "worse"
+    if row.verdict == cmp.IMPROVEMENT:
+        return "better"
+    if row.verdict == cmp.SAME:
+        return "in noise" if row.kind != cmp.COUNT else "same"
+    return row.verdict
+
+
+def _change(row: cmp.Row, *, percent_only: bool = False) -> str:
+    delta = row.delta
+    if delta is None:
+        return ""
+    pct = row.delta_pct
+    if percent_only and pct is not None and row.kind != cmp.COUNT:
+        return f"{pct:+.1f}%".replace("-", "\u2212")
+    sign = "+" if delta > 0 else "\u2212" if delta < 0 else "\u00b1"
+    text = f"{sign}{fmt(row.kind, abs(delta))}"
+    if pct is not None and row.kind != cmp.COUNT:
+        text += f" ({pct:+.1f}%)".replace("-", "\u2212")
+    return text
+
+
+def fmt(kind: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if kind == cmp.TIME:
+        return secs(value)
+    if kind in (cmp.BYTES, cmp.RAM):
+        return format_bytes(int(value))
+    return str(int(value))

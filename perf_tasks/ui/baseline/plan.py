@@ -1,0 +1,32 @@
+"""The dry run: every command the baseline would run, in order."""
+
+from __future__ import annotations
+
+import shlex
+
+from perf_tasks.measure.plan import Plan
+from perf_tasks.measure.shell import shell_line
+from perf_tasks.ui.output import Output, show_path
+
+
+def render_plan(out: Output, plan: Plan) -> None:
+    if out.json:
+        out.emit_json(plan.as_json())
+        return
+    out.line(f"dry run: the baseline of {plan.root} would run, from that dir:")
+    for step in plan.steps:
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in step.env.items())
+        command = shell_line(step.argv, plan.root)
+        when = "untimed" if not step.timed else _runs_text(step.runs, step.warmup)
+        extra = f"; before each run: {step.before}" if step.before else ""
+        out.line(f"  {step.phase} ({when}{extra}): {env + ' ' if env else ''}{command}")
+    names = ", ".join(["target", *plan.outputs])
+    out.line(f"  disk: {names}")
+    for note in plan.notes:
+        out.line(f"note: {note}")
+    out.line(f"dry run: nothing was run; it would write {show_path(plan.record_dir, plan.root)}/")
+
+
+def _runs_text(runs: int, warmup: int) -> str:
+    text = f"{runs} run{'s' if runs != 1 else ''}"
+    return text + (f" after {warmup} warmup" if warmup else "")

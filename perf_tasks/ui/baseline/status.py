@@ -1,0 +1,98 @@
+"""The live status of a measurement: the phase, run i of N and the time, as it runs."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from perf_tasks.measure.baseline import Event, Progress
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.ui.output import Output
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+@contextmanager
+def progress(out: Output, *, verbose: bool) -> Iterator[Progress]:
+    """Where a measurement reports; with `verbose`, cargo's output streams to our output."""
+    fd = stream_fd(out) if verbose else None
+    with status(out, plain=fd is not None) as on_event:
+        yield Progress(on_event=on_event, stream_fd=fd)
+
+
+@contextmanager
+def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], None]]:
+    """A live line (phase, run i of N, elapsed) on a terminal; plain lines elsewhere, and when
+    cargo's own output is streamed (`plain`)."""
+    started = time.monotonic()
+    if plain or not out.interactive:
+
+        def line(event: Event) -> None:
+            out.line(_event_text(event, started))
+
+        yield line
+        return
+
+    from rich.live import Live
+
+    state: dict[str, Any] = {"event": None, "since": started}
+
+    class Line:
+        def __rich__(self) -> RenderableType:
+            event = state["event"]
+            if event is None:
+                return ""
+            run_s = time.monotonic() - state["since"]
+            total_s = time.monotonic() - started
+            return f"{_event_text(event, None)} · {run_s:.1f} s (total {total_s:.0f} s)"
+
+    # Started by the first event: comparing two records measures nothing and shows no line.
+    with ExitStack() as stack:
+
+        def update(event: Event) -> None:
+            if state["event"] is None:
+                live = Live(Line(), console=out.console, refresh_per_second=4, transient=True)
+                stack.enter_context(live)
+            state["event"] = event
+            state["since"] = time.monotonic()
+
+        yield update
+
+
+def _event_text(event: Event, started: float | None) -> str:
+    if event.phase == PhaseName.DISK:
+        text = "disk: scanning the outputs"
+    elif event.runs == 0:
+        text = f"{event.phase}: {_short(event.argv)}"
+    else:
+        kind = "warmup" if event.warmup else "run"
+        text = f"{event.phase}: {kind} {event.run} of {event.runs}"
+    if started is not None:
+        text += f" ({time.monotonic() - started:.1f} s)"
+    return text
+
+
+def _short(argv: Sequence[str]) -> str:
+    """The command without our tool config (a long path that says little)."""
+    words = ["cargo" if Path(a).name == "cargo" else a for a in argv]
+    shown = []
+    for i, word in enumerate(words):
+        if word == "--tool-config-file" or (i and words[i - 1] == "--tool-config-file"):
+            continue
+        shown.append(word)
+    return " ".join(shown)
+
+
+def stream_fd(out: Output) -> int | None:
+    """The file descriptor human output goes to, for streaming cargo's output; None if none."""
+    file = out.console.file
+    try:
+        file.flush()
+        return file.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None

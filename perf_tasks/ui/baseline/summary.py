@@ -1,0 +1,88 @@
+"""The record on a terminal: a table of the timed phases, their results, the disk, the warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.read import as_record
+from perf_tasks.measure.report import median, path_text, secs, size, units_text
+from perf_tasks.measure.schema import Record, Timed
+from perf_tasks.ui.output import Output, shown
+from perf_tasks.units import format_bytes
+
+
+def render_record(out: Output, data: Mapping[str, Any], *, written: Sequence[Path]) -> None:
+    """The record on a terminal: a table per part; with --json, the record itself."""
+    record = as_record(data, source="the record")
+    if out.json:
+        out.emit_json(data)
+    else:
+        _tables(out, record)
+    out.line(closing_line(record, written), style="bold")
+
+
+def _tables(out: Output, record: Record) -> None:
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("", "median", "MAD", "CPU", "RAM, tree", "RAM, 1 process"):
+        table.add_column(column, justify="right" if column else "left", no_wrap=True)
+    for phase_name, phase in record.timed():
+        wall = phase.wall_s
+        table.add_row(
+            phase_name.value,
+            secs(median(wall)),
+            secs(None if wall is None else wall.mad),
+            secs(median(phase.cpu_s)),
+            size(median(phase.peak_tree_rss_bytes)),
+            size(median(phase.peak_process_rss_bytes)),
+        )
+    out.console.print(table)
+    for phase_name, phase in record.timed():
+        out.line(f"{phase_name}: {_result(phase_name, phase)}")
+    disk = Table(show_edge=False, pad_edge=False)
+    for column in ("output", "path", "size", "bytes", "files"):
+        disk.add_column(column, justify="left" if column in ("output", "path") else "right")
+    for name, usage in record.disk.items():
+        disk.add_row(
+            name,
+            shown(path_text(usage, code=False)),
+            format_bytes(usage.bytes),
+            str(usage.bytes),
+            str(usage.files),
+        )
+    out.console.print(disk)
+    for warning in record.warnings:
+        out.warn(warning)
+
+
+def closing_line(record: Record, written: Sequence[Path]) -> str:
+    tests = record.tests
+    phases = [] if tests is None else [tests.run, *([tests.doc] if tests.doc else [])]
+    failed = sum((p.counts.failed or 0) for p in phases if p.counts is not None)
+    passed = sum((p.counts.passed or 0) for p in phases if p.counts is not None)
+    if failed:
+        verdict = f"{failed} test(s) FAILED"
+    else:
+        verdict = "all tests passed" if passed else "no test ran"
+    files = " and ".join(p.name for p in written) if written else "nothing"
+    where = shown(written[0].parent) if written else ""
+    return f"baseline: {verdict}; wrote {files} in {where} ({record.elapsed_s or 0:.0f} s)"
+
+
+def _result(name: PhaseName, phase: Timed) -> str:
+    if name.is_build:
+        compiled, fresh = units_text(phase)
+        return f"{compiled} built, {fresh} fresh"
+    counts = phase.counts
+    if counts is None or counts.passed is None:
+        return "counts unknown"
+    text = f"{counts.passed} passed, {counts.failed} failed"
+    if counts.skipped:
+        text += f", {counts.skipped} skipped"
+    if counts.ignored:
+        text += f", {counts.ignored} ignored"
+    return text
