@@ -37,7 +37,6 @@ Available tasks:
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
 
-
 """
 
 
