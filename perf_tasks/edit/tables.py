@@ -272,7 +272,7 @@ def check_preserved(
     """Refuse (`EditRefused`) unless `new` is `old` with only the tables of `changes` changed.
 
     Text: cut out of both files each edited table (its header to its last line of content) and
-    the trivia just before it; what is left is identical, but for a newline added at the very end.
+    the blank lines just before it; what is left is identical, but for blank space at the very end.
     Data: outside the edited tables, equal; inside, every asked key holds its value.
     """
     equal = same or _same
@@ -304,18 +304,21 @@ def check_preserved(
 
 
 def _outside(text: str, edited: set[TablePath]) -> str:
-    keep: list[Chunk] = []
+    keep: list[str] = []
     for c in chunks(text):
         if c.path is not None and not c.array and c.path in edited:
-            if keep and keep[-1].path is None and _all_trivia(keep[-1].text):
-                keep.pop()  # the blank and comment lines just before it
+            if keep:  # the blank lines just before it come and go with it
+                keep[-1] = _without_blank_tail(keep[-1])
             continue
-        keep.append(c)
-    return "".join(c.text for c in keep).rstrip("\n")
+        keep.append(c.text)
+    return "".join(keep).rstrip()
 
 
-def _all_trivia(text: str) -> bool:
-    return all(_is_trivia(line) for line in text.splitlines())
+def _without_blank_tail(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "".join(lines)
 
 
 def _without(data: Mapping[str, Any], changes: Changes) -> Any:
