@@ -161,13 +161,16 @@ def check_profile(name: str, table: Mapping[str, Any], *, where: str) -> dict[st
 
 
 def normal(key: str, value: Any) -> Any:
-    """One spelling for values cargo treats alike."""
+    """One spelling for values cargo treats alike. (Booleans first: in a dict, `1 == True`.)"""
+    if isinstance(value, bool):
+        as_bool = {"debug": (0, 2), "strip": ("none", "symbols"), "lto": (False, "fat")}
+        return as_bool[key][value] if key in as_bool else value
     if key == "debug":
-        return {False: 0, True: 2, "none": 0, "limited": 1, "full": 2}.get(value, value)
-    if key == "strip":
-        return {False: "none", True: "symbols"}.get(value, value)
-    if key == "lto":
-        return {True: "fat"}.get(value, value)
+        return (
+            {"none": 0, "limited": 1, "full": 2}.get(value, value)
+            if isinstance(value, str)
+            else value
+        )
     return value
 
 
