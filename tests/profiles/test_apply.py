@@ -181,7 +181,7 @@ def manifest(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(manifest(), st.sampled_from([TEAM, ONE]))
 def test_generated_manifests_change_only_in_their_profile_tables(text: str, changes: Any) -> None:
     try:
