@@ -34,15 +34,20 @@ class Edit:
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
     def write(self) -> None:
-        """Atomically, and only when the text changes; the file's mode stays."""
+        """Atomically, and only when the text changes; the file's mode stays, a symlink stays a
+        symlink (its target is written), and a file changed since it was read is refused."""
         if not self.changes:
             return
+        from perf_tasks.errors import EditRefused
         from perf_tasks.measure.record import write_atomic
 
-        mode = self.path.stat().st_mode & 0o7777 if self.exists else None
-        write_atomic(self.path, self.new)
+        if read(self.path, shown=self.shown) != (self.old, self.exists):
+            raise EditRefused(f"{self.shown} changed while it was being edited: run again")
+        target = self.path.resolve() if self.exists else self.path
+        mode = target.stat().st_mode & 0o7777 if self.exists else None
+        write_atomic(target, self.new)
         if mode is not None:
-            self.path.chmod(mode)
+            target.chmod(mode)
 
 
 def read(path: Path, *, shown: str) -> tuple[str, bool]:

@@ -160,6 +160,7 @@ def set_tables(text: str, changes: Changes, *, what: str, same: SameFn | None = 
 
     old_data = parse_text(text, what=what)
     equal = same or _same
+    nl = "\r\n" if "\r\n" in text else "\n"  # what we write ends its lines as the file does
     parts = chunks(text)
     for path, keys in changes.items():
         found = [i for i, c in enumerate(parts) if c.path == path and not c.array]
@@ -174,7 +175,7 @@ def set_tables(text: str, changes: Changes, *, what: str, same: SameFn | None = 
                     f"write it as a [{_dotted(path)}] table (perf-tasks edits only those): "
                     "nothing was changed"
                 )
-            parts = _insert(parts, path, _render_new(path, keys))
+            parts = _insert(parts, path, _newlines(_render_new(path, keys), nl), nl)
             continue
         (index,) = found  # a table defined twice does not parse: parse_text refused it
         current = _lookup(old_data, path) or {}
@@ -188,9 +189,8 @@ def set_tables(text: str, changes: Changes, *, what: str, same: SameFn | None = 
         for key, value in todo.items():
             table[key] = _item(value)
         new_text = doc.as_string()
-        parts[index] = Chunk(new_text if new_text.endswith("\n") else new_text + "\n", path)
-        if index + 1 == len(parts) and not parts[index].text.endswith("\n"):
-            parts[index] = Chunk(parts[index].text + "\n", path)
+        new_text = _newlines(new_text, nl)
+        parts[index] = Chunk(new_text if new_text.endswith("\n") else new_text + nl, path)
     result = "".join(c.text for c in parts)
     check_preserved(text, result, changes, what=what, same=equal)
     return result
@@ -226,7 +226,13 @@ def _render_new(path: TablePath, keys: Mapping[str, Any]) -> str:
     return doc.as_string()
 
 
-def _insert(parts: list[Chunk], path: TablePath, rendered: str) -> list[Chunk]:
+def _newlines(text: str, nl: str) -> str:
+    import re
+
+    return text if nl == "\n" else re.sub(r"(?<!\r)\n", nl, text)
+
+
+def _insert(parts: list[Chunk], path: TablePath, rendered: str, nl: str) -> list[Chunk]:
     """After the last table of the family (`[profile.*]` for `profile.ci`), else at the end."""
     family = path[:-1] or path
     anchor = None
@@ -237,15 +243,15 @@ def _insert(parts: list[Chunk], path: TablePath, rendered: str) -> list[Chunk]:
     new = Chunk(rendered, path)
     if anchor is None:
         if parts and parts[-1].text and not parts[-1].text.endswith("\n"):
-            parts[-1] = Chunk(parts[-1].text + "\n", parts[-1].path, parts[-1].array)
-        lead = "\n" if "".join(c.text for c in parts).strip() else ""
+            parts[-1] = Chunk(parts[-1].text + nl, parts[-1].path, parts[-1].array)
+        lead = nl if "".join(c.text for c in parts).strip() else ""
         return [*parts, Chunk(lead), new]
     if not parts[anchor].text.endswith("\n"):  # the last line of the file
-        parts[anchor] = Chunk(parts[anchor].text + "\n", parts[anchor].path, parts[anchor].array)
+        parts[anchor] = Chunk(parts[anchor].text + nl, parts[anchor].path, parts[anchor].array)
     after = parts[anchor + 1 :]
     # Tables written back to back stay so; else a blank line, as before the next one.
     spaced = not after or after[0].path is None
-    return [*parts[: anchor + 1], *([Chunk("\n")] if spaced else []), new, *after]
+    return [*parts[: anchor + 1], *([Chunk(nl)] if spaced else []), new, *after]
 
 
 def _lookup(data: Mapping[str, Any], path: TablePath) -> Any:

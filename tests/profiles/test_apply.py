@@ -215,3 +215,30 @@ def test_cargo_metadata_accepts_a_sample(tmp_path: Path) -> None:
         assert proc.returncode == 0, (stem, proc.stderr)
         assert "profile" not in proc.stderr  # no "unused manifest key" or profile warning
     assert shutil.which("cargo")
+
+
+def test_a_crlf_manifest_gets_crlf_lines() -> None:
+    old = "[package]\r\nname = 'x'\r\n\r\n[profile.dev]\r\nopt-level = 0\r\n"
+    new = apply(old)
+    assert new.startswith(old) and "\n" not in new.replace("\r\n", "")
+    check_result(old, new, TEAM)
+
+
+def test_the_write_keeps_a_symlink_and_refuses_a_file_changed_meanwhile(tmp_path: Path) -> None:
+    from perf_tasks.profiles.apply import plan
+
+    real = tmp_path / "shared" / "Cargo.toml"
+    real.parent.mkdir()
+    real.write_text("[workspace]\n", encoding="utf-8")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "Cargo.toml").symlink_to(real)
+    edit = plan(root, {"ci": model.TEAM["ci"]})
+    edit.write()
+    assert (root / "Cargo.toml").is_symlink()
+    assert real.read_text(encoding="utf-8") == edit.new
+    edit = plan(root, {"dev-fast": model.TEAM["dev-fast"]})
+    real.write_text(edit.old + "# meanwhile\n", encoding="utf-8")
+    with pytest.raises(EditRefused, match="changed while it was being edited"):
+        edit.write()
+    assert real.read_text(encoding="utf-8").endswith("# meanwhile\n")
