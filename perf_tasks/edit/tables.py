@@ -41,9 +41,7 @@ def parse_text(text: str, *, what: str) -> dict[str, Any]:
     try:
         return _loads(text)
     except ValueError as exc:
-        raise EditRefused(
-            f"{what} is not valid TOML ({exc}): fix it first; nothing was changed"
-        ) from None
+        raise EditRefused(f"{what} is not valid TOML ({exc}): fix it first") from None
 
 
 def _loads(text: str) -> dict[str, Any]:
@@ -158,7 +156,10 @@ def set_tables(text: str, changes: Changes, *, what: str, same: SameFn | None = 
     """
     import tomlkit
 
-    old_data = parse_text(text, what=what)
+    try:
+        old_data = parse_text(text, what=what)
+    except EditRefused as exc:
+        raise EditRefused(f"{exc}; nothing was changed") from None
     equal = same or _same
     nl = "\r\n" if "\r\n" in text else "\n"  # what we write ends its lines as the file does
     parts = chunks(text)

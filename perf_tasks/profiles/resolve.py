@@ -112,7 +112,7 @@ def _build_incremental(data: Mapping[str, Any]) -> bool | None:
 
 
 def layers(
-    root: Path, *, env: Mapping[str, str], config_args: Sequence[str] = ()
+    root: Path, *, env: Mapping[str, str], config_args: Sequence[str] = (), cwd: Path | None = None
 ) -> tuple[list[Layer], list[str]]:
     """Every source, lowest priority first, and the files read (as shown)."""
     out = [Layer(DEFAULT, model.defaults())]
@@ -126,7 +126,7 @@ def layers(
         out.append(Layer(shown, _profiles_of(data), _build_incremental(data)))
         read.append(shown)
     names = set(model.BUILT_IN).union(*(layer.profiles for layer in out))
-    extra = _config_args(config_args, root)
+    extra = _config_args(config_args, cwd or root)
     names.update(*(layer.profiles for layer in extra))
     out += _env_layers(env, names)
     out += extra
@@ -162,13 +162,14 @@ def _env_layers(env: Mapping[str, str], names: set[str]) -> list[Layer]:
     return found
 
 
-def _config_args(values: Sequence[str], root: Path) -> list[Layer]:
-    """`--config KEY=VALUE` (TOML) or `--config PATH`, as cargo takes them; later wins."""
+def _config_args(values: Sequence[str], cwd: Path) -> list[Layer]:
+    """`--config KEY=VALUE` (TOML) or `--config PATH` (from the current dir), as cargo takes
+    them; a later one wins."""
     import tomlkit
 
     found = []
     for value in values:
-        path = root / value
+        path = cwd / value
         if path.is_file():
             data = _read(path)
         else:
@@ -183,8 +184,12 @@ def _config_args(values: Sequence[str], root: Path) -> list[Layer]:
     return found
 
 
-def resolve(root: Path, *, env: Mapping[str, str], config_args: Sequence[str] = ()) -> Resolved:
-    all_layers, read = layers(root, env=env, config_args=config_args)
+def resolve(
+    root: Path, *, env: Mapping[str, str], config_args: Sequence[str] = (), cwd: Path | None = None
+) -> Resolved:
+    """The profiles cargo builds with when run in `root` (`--config` files are found from `cwd`,
+    the root by default)."""
+    all_layers, read = layers(root, env=env, config_args=config_args, cwd=cwd)
     # name -> key -> Value, merged over the layers (a later layer wins)
     own: dict[str, dict[str, Value]] = {}
     for layer in all_layers:

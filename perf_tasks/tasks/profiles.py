@@ -26,6 +26,7 @@ def show(c, root=None, json=False, config=None):  # type: ignore[no-untyped-def]
     """Show the profiles cargo builds with, inherits resolved, and where each value is set."""
     with task_edge(json=json):
         import os
+        from pathlib import Path
 
         from perf_tasks.profiles import apply, resolve
         from perf_tasks.ui import profiles_view as view
@@ -38,7 +39,8 @@ def show(c, root=None, json=False, config=None):  # type: ignore[no-untyped-def]
 
             raise WorkspaceError(f"no Cargo.toml in {path}: pass --root with a Rust workspace")
         apply.check_is_workspace_root(path, env=os.environ)
-        resolved = resolve.resolve(path, env=os.environ, config_args=list(config or ()))
+        configs = list(config or ())
+        resolved = resolve.resolve(path, env=os.environ, config_args=configs, cwd=Path.cwd())
         ignored = apply.members_with_profiles(path, env=os.environ)
         view.render_show(out, resolved, notes=[apply.ignored_note(ignored)] if ignored else [])
 
