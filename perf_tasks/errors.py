@@ -58,3 +58,7 @@ class Busy(PerfTasksError):
     """Another run of this tool holds the workspace."""
 
     exit_code = ExitCode.INCOMPLETE
+
+
+class EditRefused(PerfTasksError):
+    """A file we were asked to edit cannot be edited without changing more than asked."""

@@ -122,6 +122,8 @@ class Settings:
     budgets: Budgets = field(default_factory=Budgets)
     stale: Stale = field(default_factory=Stale)
     baseline: Baseline = field(default_factory=Baseline)
+    # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # where these came from, for messages
 
     def output_path(self, name: str) -> PurePosixPath:
@@ -176,13 +178,30 @@ def parse(data: dict[str, Any], *, source: str) -> Settings:
             raise ConfigError(
                 f"{source}: unknown section [{name}]; known: {', '.join(sorted(known))}"
             )
-        cls = _SECTION_TYPES[name]
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: [{name}] must be a table, got {_kind(value)}")
-        sections[name] = _build(cls, value, source=source, where=name)
+        if name == "profiles":
+            sections[name] = _profiles(value, source=source)
+            continue
+        sections[name] = _build(_SECTION_TYPES[name], value, source=source, where=name)
     settings = Settings(**sections, source=source)
     _check_consistency(settings)
     return settings
+
+
+def _profiles(table: dict[str, Any], *, source: str) -> dict[str, dict[str, Any]]:
+    """`[profiles.<name>]`: each a table of cargo profile keys, checked as cargo would."""
+    from perf_tasks.profiles.model import check_profile
+
+    out = {}
+    for name, keys in table.items():
+        if not isinstance(keys, dict):
+            raise ConfigError(
+                f"{source}: profiles.{name} must be a table of cargo profile keys, "
+                f"got {_kind(keys)}"
+            )
+        out[name] = check_profile(name, keys, where=f"{source}: profiles.{name}")
+    return out
 
 
 def _check_consistency(settings: Settings) -> None:

@@ -30,6 +30,12 @@ Available tasks:
                                the newest 10 and any under 14 days old).
   clean.target                 Bring the target dir under its budget: stale
                                units, then unused profiles, largest first.
+  nextest.init                 Create or merge .config/nextest.toml's ci
+                               profile: no fail-fast, retries, timeouts, JUnit.
+  profiles.apply               Add or update [profile.*] in the workspace
+                               root's Cargo.toml; nothing else changes.
+  profiles.show (profiles)     Show the profiles cargo builds with, inherits
+                               resolved, and where each value is set.
 
 """
 

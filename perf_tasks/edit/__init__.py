@@ -1,0 +1,1 @@
+"""Edits of the workspace's TOML files that change only what they are asked to."""

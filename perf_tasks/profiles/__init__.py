@@ -1,0 +1,1 @@
+"""Cargo profiles: what cargo will build with (`resolve`), and writing ours (`apply`)."""
