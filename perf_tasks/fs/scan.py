@@ -73,9 +73,17 @@ class Scan:
     _multi: dict[tuple[int, int], tuple[int, int, dict[int, int]]]
     _own_bytes: tuple[int, ...]
     errors: tuple[tuple[str, str], ...] = ()
+    _index: dict[Path, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {p: i for i, p in enumerate(self.paths)})
 
     def of(self, path: Path) -> Usage:
         return self.usage.get(path, Usage())
+
+    def covers(self, paths: Iterable[Path]) -> bool:
+        """Whether every one of `paths` was scanned (deep or shallow)."""
+        return all(p in self._index for p in paths)
 
     def total(self) -> Usage:
         total = Usage()
@@ -85,7 +93,7 @@ class Scan:
 
     def freed(self, paths: Iterable[Path]) -> int:
         """Bytes that removing `paths` gives back: a file counts when its last link goes."""
-        index = {p: i for i, p in enumerate(self.paths)}
+        index = self._index
         chosen = {index[p] for p in paths if p in index}
         freed = sum(self._own_bytes[i] for i in chosen)
         for nbytes, nlink, seen in self._multi.values():
