@@ -1,8 +1,9 @@
 """Cleaning at the physical limit: planning scan vs `du -s`, deletion vs `rm -rf`, and the cost of
 loading the tasks (`invoke --list`) vs a tasks.py with one no-op task.
 
-Warm cache, runs interleaved, medians printed as ratios. Gates: scan <= 1.1x du,
-apply <= 1.1x rm -rf, invoke --list <= 1.3x. Run: `python -m benches bench_clean [--files N]`.
+Warm cache, runs interleaved, medians printed as ratios. Gates: scan <= 1.1x du (also once every
+file has a second hard link), apply <= 1.1x rm -rf, invoke --list <= 1.3x.
+Run: `python -m benches bench_clean [--files N] [--no-links]`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from perf_tasks.clean.safety import Guard
 from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace
 
-GATES = {"scan": 1.1, "apply": 1.1, "invoke --list": 1.3}
+GATES = {"scan": 1.1, "apply": 1.1, "invoke --list": 1.3, "scan, hard-linked": 1.1}
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -103,6 +104,9 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench_clean")
     parser.add_argument("--files", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--no-links", action="store_true", help="skip the variant where every file has two links"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benches" / "out" / "bench_clean.json")
     args = parser.parse_args(argv)
     results: dict[str, dict[str, object]] = {}
@@ -113,11 +117,16 @@ def main(argv: list[str]) -> None:
         (base / "Cargo.toml").write_text('[package]\nname = "bench"\nversion = "0.1.0"\n')
         made = cargo_like.make(base / "target", files=args.files)
         print(f"cargo-like tree: {made} files under target/", flush=True)
-        for name, (ours, ref) in (
-            ("scan", bench_scan(base, args.runs)),
-            ("apply", bench_apply(base, scratch, args.runs)),
-            ("invoke --list", bench_list(scratch, max(args.runs, 10))),
-        ):
+        timings = {
+            "scan": bench_scan(base, args.runs),
+            "apply": bench_apply(base, scratch, args.runs),
+            "invoke --list": bench_list(scratch, max(args.runs, 10)),
+        }
+        if not args.no_links:
+            links = cargo_like.link_all(base / "target")
+            print(f"hard-linked variant: {links} second links made", flush=True)
+            timings["scan, hard-linked"] = bench_scan(base, args.runs)
+        for name, (ours, ref) in timings.items():
             ratio = statistics.median(ours) / statistics.median(ref)
             results[name] = {
                 "ours_s": ours,
@@ -128,11 +137,16 @@ def main(argv: list[str]) -> None:
                 "gate": GATES[name],
                 "pass": ratio <= GATES[name],
             }
-    reference = {"scan": "du -s -B1", "apply": "rm -rf", "invoke --list": "one no-op task"}
-    print(f"{'benchmark':<15} {'ours':>9} {'reference':>22} {'ratio':>7} {'gate':>6}")
+    reference = {
+        "scan": "du -s -B1",
+        "apply": "rm -rf",
+        "invoke --list": "one no-op task",
+        "scan, hard-linked": "du -s -B1",
+    }
+    print(f"{'benchmark':<18} {'ours':>9} {'reference':>22} {'ratio':>7} {'gate':>6}")
     for name, r in results.items():
         print(
-            f"{name:<15} {r['median_ours_s']:>8.3f}s {r['median_reference_s']:>8.3f}s "
+            f"{name:<18} {r['median_ours_s']:>8.3f}s {r['median_reference_s']:>8.3f}s "
             f"({reference[name]:>11}) {r['ratio']:>6.2f}x {'<=' + str(r['gate']):>6} "
             f"{'ok' if r['pass'] else 'OVER'}"
         )

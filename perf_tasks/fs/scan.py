@@ -12,6 +12,7 @@ the first levels, and the workers `lstat` and walk the rest, which is where the 
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import stat
@@ -19,6 +20,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BLOCK = 512
 # Below this many work units, forking costs more than it saves.
@@ -41,13 +43,26 @@ class Usage:
         self.newest_mtime = max(self.newest_mtime, other.newest_mtime)
 
 
+# Several links of one inode, as the scan saw them: the tops holding them and how many each.
+# A signature (nlink, ((top, links seen there), ...)) is shared by many inodes: bytes add up per
+# signature, so `freed` looks at a few groups rather than at every inode.
+_Signature = tuple[int, tuple[tuple[int, int], ...]]
+# An inode whose links are not all seen yet: [bytes, nlink, links seen, top or {top: links seen}]
+_Pending = list[Any]
+
+
 @dataclass
 class _Partial:
-    """What one process saw: per top path, bytes of single-link entries; multi-link inodes apart."""
+    """What one process saw: per top path, bytes it owns alone; inodes shared between tops apart.
+
+    An inode whose links all turned up under one top is that top's own, like a single-link file;
+    one whose links span tops goes to a signature group; one still missing links stays pending
+    until the partials are merged.
+    """
 
     own: dict[int, list[float]] = field(default_factory=dict)  # top -> [bytes, files, newest]
-    # one (dev, ino, bytes, nlink, top) per name of an inode with several links; merged at the end
-    links: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    groups: dict[_Signature, int] = field(default_factory=dict)  # signature -> bytes
+    pending: dict[int, _Pending] = field(default_factory=dict)  # dev << 64 | ino -> state
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def record(self, top: int, st: os.stat_result) -> None:
@@ -61,7 +76,41 @@ class _Partial:
         if is_dir or st.st_nlink <= 1:
             own[0] += st.st_blocks * BLOCK
             return
-        self.links.append((st.st_dev, st.st_ino, st.st_blocks * BLOCK, st.st_nlink, top))
+        own[0] += self.link(top, st)
+
+    def link(self, top: int, st: os.stat_result) -> int:
+        """Note one link of a multi-link inode; returns its bytes once they are `top`'s own."""
+        key = st.st_dev << 64 | st.st_ino
+        state = self.pending.get(key)
+        if state is None:
+            self.pending[key] = [st.st_blocks * BLOCK, st.st_nlink, 1, top]
+            return 0
+        state[2] += 1
+        if state[3] == top:  # an int equal to top: every link so far is under it
+            if state[2] >= state[1]:
+                del self.pending[key]
+                return int(state[0])
+            return 0
+        _add_top(state, top, 1)
+        if state[2] >= state[1]:
+            del self.pending[key]
+            sig = _signature(state)
+            self.groups[sig] = self.groups.get(sig, 0) + state[0]
+        return 0
+
+
+def _add_top(state: _Pending, top: int, count: int) -> None:
+    seen = state[3]
+    if isinstance(seen, int):
+        # the links seen before this one were all under `seen`
+        seen = state[3] = {seen: state[2] - count}
+    seen[top] = seen.get(top, 0) + count
+
+
+def _signature(state: _Pending) -> _Signature:
+    seen = state[3]
+    tops = ((seen, state[2]),) if isinstance(seen, int) else tuple(sorted(seen.items()))
+    return (int(state[1]), tops)
 
 
 @dataclass(frozen=True)
@@ -70,13 +119,19 @@ class Scan:
 
     paths: tuple[Path, ...]
     usage: dict[Path, Usage]
-    _multi: dict[tuple[int, int], tuple[int, int, dict[int, int]]]
-    _own_bytes: tuple[int, ...]
+    _groups: dict[_Signature, int]  # inodes whose links span several paths, bytes per signature
+    _own_bytes: tuple[int, ...]  # bytes that go when that path alone goes
     errors: tuple[tuple[str, str], ...] = ()
     _index: dict[Path, int] = field(init=False, repr=False, compare=False)
+    _by_top: dict[int, list[_Signature]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {p: i for i, p in enumerate(self.paths)})
+        by_top: dict[int, list[_Signature]] = {}
+        for sig in self._groups:
+            for top, _ in sig[1]:
+                by_top.setdefault(top, []).append(sig)
+        object.__setattr__(self, "_by_top", by_top)
 
     def of(self, path: Path) -> Usage:
         return self.usage.get(path, Usage())
@@ -92,13 +147,18 @@ class Scan:
         return total
 
     def freed(self, paths: Iterable[Path]) -> int:
-        """Bytes that removing `paths` gives back: a file counts when its last link goes."""
+        """Bytes that removing `paths` gives back: a file counts when its last link goes.
+
+        Costs the chosen paths plus the link groups they touch, not a pass over the whole scan.
+        """
         index = self._index
-        chosen = {index[p] for p in paths if p in index}
+        chosen = {i for p in paths if (i := index.get(p)) is not None}
         freed = sum(self._own_bytes[i] for i in chosen)
-        for nbytes, nlink, seen in self._multi.values():
-            if sum(n for top, n in seen.items() if top in chosen) >= nlink:
-                freed += nbytes
+        touched = {sig for i in chosen for sig in self._by_top.get(i, ())}
+        for sig in touched:
+            nlink, seen = sig
+            if sum(n for top, n in seen if top in chosen) >= nlink:
+                freed += self._groups[sig]
         return freed
 
 
@@ -148,13 +208,76 @@ _CHUNK = 256
 _SUBTREE_CHUNK = 4
 _FEW_TOPS = 8
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+# Opening a long path a piece at a time: each piece stays well under PATH_MAX.
+_PIECE = 2048
+# The walk holds one fd per level of the folder it is in; deeper than this, it lets the
+# shallowest go and opens them again (relative to a kept one) when it climbs back.
+_MAX_OPEN_DIRS = 64
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _open_dir(path: str) -> int:
+    """An fd on the directory `path` (a link there is not followed), however long the path is.
+
+    Past PATH_MAX the path is opened a piece at a time, each relative to the one before, like `du`.
+    """
+    try:
+        return os.open(path, _DIR_FLAGS)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+    rest = os.fsencode(path)
+    fd: int | None = None
+    try:
+        while len(rest) > _PIECE:
+            cut = rest.rfind(b"/", 1, _PIECE)
+            if cut <= 0:  # one name longer than a piece: the system said it is too long
+                raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), path)
+            head, rest = rest[:cut], rest[cut + 1 :]
+            # the middle of a path is resolved as the kernel would: links there are followed
+            flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+            inner = os.open(head, flags, dir_fd=fd)
+            if fd is not None:
+                os.close(fd)
+            fd = inner
+        return os.open(rest, _DIR_FLAGS, dir_fd=fd)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _lstat(path: str) -> os.stat_result:
+    """`os.lstat`, also for a path longer than PATH_MAX."""
+    try:
+        return os.lstat(path)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+    directory, name = os.path.split(path)
+    dir_fd = _open_dir(directory)
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    finally:
+        os.close(dir_fd)
+
+
+def _listing(directory: str) -> list[tuple[str, bool]]:
+    """(name, is a real directory) of each entry, from one listing (no stat)."""
+    dir_fd = _open_dir(directory)
+    try:
+        with os.scandir(dir_fd) as entries:
+            return [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+    finally:
+        os.close(dir_fd)
 
 
 def _kinds(directory: str) -> dict[str, bool]:
     """name -> is a real directory, from one listing (no stat)."""
     try:
-        with os.scandir(directory) as entries:
-            return {e.name: e.is_dir(follow_symlinks=False) for e in entries}
+        return dict(_listing(directory))
     except OSError:
         return {}
 
@@ -175,11 +298,11 @@ def _list(
     chunks of names of one directory.
     """
     try:
-        st = os.lstat(path)
+        st = _lstat(path)
     except FileNotFoundError:
         return
     except OSError as exc:
-        part.errors.append((path, exc.strerror or str(exc)))
+        part.errors.append((path, _why(exc)))
         return
     part.record(top, st)
     if not deep or not stat.S_ISDIR(st.st_mode) or path in excluded:
@@ -189,10 +312,9 @@ def _list(
     while frontier:
         directory, depth = frontier.popleft()
         try:
-            with os.scandir(directory) as entries:
-                listed = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+            listed = _listing(directory)
         except OSError as exc:
-            part.errors.append((directory, exc.strerror or str(exc)))
+            part.errors.append((directory, _why(exc)))
             continue
         files: list[str] = []
         subdirs: list[str] = []
@@ -225,10 +347,10 @@ def _walk_units(units: Sequence[_Unit], excluded: set[str]) -> _Partial:
 
 def _stat_each(part: _Partial, directory: str, names: list[str], tops: list[int]) -> None:
     try:
-        dir_fd = os.open(directory, _DIR_FLAGS)
+        dir_fd = _open_dir(directory)
     except OSError as exc:
         if not isinstance(exc, FileNotFoundError):
-            part.errors.append((directory, exc.strerror or str(exc)))
+            part.errors.append((directory, _why(exc)))
         return
     try:
         for name, top in zip(names, tops, strict=True):
@@ -237,30 +359,51 @@ def _stat_each(part: _Partial, directory: str, names: list[str], tops: list[int]
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                part.errors.append((os.path.join(directory, name), exc.strerror or str(exc)))
+                part.errors.append((os.path.join(directory, name), _why(exc)))
     finally:
         os.close(dir_fd)
 
 
+class _Frame:
+    """A folder of the walk whose subfolders are still to visit."""
+
+    __slots__ = ("fd", "name", "path", "todo")
+
+    def __init__(self, fd: int, name: str, path: str, todo: list[str]) -> None:
+        self.fd = fd  # -1 while let go (see _MAX_OPEN_DIRS)
+        self.name = name  # relative to the frame below it
+        self.path = path  # for messages and `exclude` only: never handed to the system
+        self.todo = todo
+
+
 class _Walker:
-    """Counts into local variables: this loop is the hot path, run once per file."""
+    """Counts into local variables: the loop in `_count` is the hot path, run once per entry.
+
+    Every directory is opened relative to its parent's fd and every entry is stat'ed relative to
+    its directory's fd, as `du` does, so no path handed to the system grows with the depth.
+    """
 
     def __init__(self, part: _Partial, top: int, excluded: set[str]) -> None:
         self.part = part
         self.top = top
         self.excluded = excluded
+        self.bytes = 0
+        self.files = 0
+        self.newest = 0.0
 
     def names(self, directory: str, names: list[str], recurse: bool) -> None:
         part = self.part
+        link = part.link
+        top = self.top
         nbytes = files = 0
         newest = 0.0
         below: list[str] = []
         try:
-            dir_fd = os.open(directory, _DIR_FLAGS)
+            dir_fd = _open_dir(directory)
         except FileNotFoundError:
             return
         except OSError as exc:
-            part.errors.append((directory, exc.strerror or str(exc)))
+            part.errors.append((directory, _why(exc)))
             return
         try:
             for name in names:
@@ -269,82 +412,153 @@ class _Walker:
                 except FileNotFoundError:
                     continue
                 except OSError as exc:
-                    part.errors.append((os.path.join(directory, name), exc.strerror or str(exc)))
+                    part.errors.append((os.path.join(directory, name), _why(exc)))
                     continue
-                newest = max(newest, st.st_mtime)
+                if st.st_mtime > newest:  # noqa: PLR1730 (hot loop: no call)
+                    newest = st.st_mtime
                 if stat.S_ISDIR(st.st_mode):
                     nbytes += st.st_blocks * BLOCK
                     if recurse:
-                        below.append(os.path.join(directory, name))
+                        below.append(name)
                     continue
                 files += 1
                 if st.st_nlink > 1:
-                    self._multi(st)
+                    nbytes += link(top, st)
                 else:
                     nbytes += st.st_blocks * BLOCK
+            self._add(nbytes, files, newest)
+            for name in below:
+                self.tree(dir_fd, name, os.path.join(directory, name))
         finally:
             os.close(dir_fd)
-        self._add(nbytes, files, newest)
-        for child in below:
-            self.tree(child)
+        self._flush()
 
-    def tree(self, root: str) -> None:
-        """Everything below `root` (whose own entry is already counted), through directory fds."""
-        part, excluded = self.part, self.excluded
-        nbytes = files = 0
-        newest = 0.0
+    def tree(self, parent_fd: int, name: str, path: str) -> None:
+        """Everything below directory `name` of `parent_fd`, whose own entry is already counted."""
+        fd = self._open(parent_fd, name, path)
+        if fd < 0:
+            return
+        todo = self._count(fd, path)
+        if not todo:
+            os.close(fd)
+            return
+        stack = [_Frame(fd, name, path, todo)]
+        open_from = 0  # frames below this index have let their fd go
+        try:
+            while stack:
+                frame = stack[-1]
+                if not frame.todo:
+                    if frame.fd >= 0:
+                        os.close(frame.fd)
+                    stack.pop()
+                    continue
+                child = frame.todo.pop()
+                child_path = f"{frame.path}/{child}"
+                if frame.fd < 0:
+                    try:
+                        open_from = self._reopen(parent_fd, stack)
+                    except OSError as exc:  # moved or removed meanwhile: what is left is lost
+                        self.part.errors.append((frame.path, _why(exc)))
+                        for f in stack:
+                            f.todo = [] if f.fd < 0 else f.todo
+                        continue
+                fd = self._open(frame.fd, child, child_path)
+                if fd < 0:
+                    continue
+                todo = self._count(fd, child_path)
+                if not todo:
+                    os.close(fd)
+                    continue
+                stack.append(_Frame(fd, child, child_path, todo))
+                if len(stack) - open_from > _MAX_OPEN_DIRS:
+                    os.close(stack[open_from].fd)
+                    stack[open_from].fd = -1
+                    open_from += 1
+        finally:
+            for frame in stack:
+                if frame.fd >= 0:
+                    os.close(frame.fd)
+
+    def _reopen(self, parent_fd: int, stack: list[_Frame]) -> int:
+        """Open every frame again from `parent_fd` (all have let go when the top one has); the
+        deepest `_MAX_OPEN_DIRS` keep their fd. Returns the index of the first that holds one."""
+        keep_from = max(0, len(stack) - _MAX_OPEN_DIRS)
+        fd = parent_fd
+        try:
+            for i, frame in enumerate(stack):
+                inner = os.open(frame.name, _DIR_FLAGS, dir_fd=fd)
+                if 0 < i <= keep_from:  # the one before was only a step on the way
+                    os.close(fd)
+                fd = inner
+                if i >= keep_from:
+                    frame.fd = inner
+        except OSError:
+            if fd != parent_fd and all(f.fd != fd for f in stack):
+                os.close(fd)
+            raise
+        return keep_from
+
+    def _open(self, parent_fd: int, name: str, path: str) -> int:
+        try:
+            return os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        except FileNotFoundError:
+            return -1
+        except OSError as exc:
+            self.part.errors.append((path, _why(exc)))
+            return -1
+
+    def _count(self, dir_fd: int, path: str) -> list[str]:
+        """Count the entries of one directory; returns its subdirectories to walk."""
+        part, excluded, top = self.part, self.excluded, self.top
+        link = part.link
         isdir = stat.S_ISDIR
-        stack = [root]
-        while stack:
-            current = stack.pop()
-            try:
-                dir_fd = os.open(current, _DIR_FLAGS)
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                part.errors.append((current, exc.strerror or str(exc)))
-                continue
-            try:
-                # scandir over an fd makes each entry's stat an fstatat() relative to it, like du.
-                with os.scandir(dir_fd) as entries:
-                    for entry in entries:
-                        try:
-                            st = entry.stat(follow_symlinks=False)
-                        except FileNotFoundError:
-                            continue
-                        except OSError as exc:
-                            part.errors.append(
-                                (os.path.join(current, entry.name), exc.strerror or str(exc))
-                            )
-                            continue
-                        newest = max(newest, st.st_mtime)
-                        if isdir(st.st_mode):
-                            child = os.path.join(current, entry.name)
-                            if child not in excluded:
-                                nbytes += st.st_blocks * BLOCK
-                                stack.append(child)
-                            continue
-                        files += 1
-                        if st.st_nlink > 1:
-                            self._multi(st)
-                        else:
+        nbytes = files = 0
+        newest = self.newest
+        subdirs: list[str] = []
+        try:
+            # scandir over an fd makes each entry's stat an fstatat() relative to it, like du.
+            with os.scandir(dir_fd) as entries:
+                for entry in entries:
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue
+                    except OSError as exc:
+                        part.errors.append((f"{path}/{entry.name}", _why(exc)))
+                        continue
+                    if st.st_mtime > newest:  # noqa: PLR1730 (hot loop: no call)
+                        newest = st.st_mtime
+                    if isdir(st.st_mode):
+                        if not excluded or f"{path}/{entry.name}" not in excluded:
                             nbytes += st.st_blocks * BLOCK
-            except OSError as exc:
-                part.errors.append((current, exc.strerror or str(exc)))
-            finally:
-                os.close(dir_fd)
-        self._add(nbytes, files, newest)
+                            subdirs.append(entry.name)
+                        continue
+                    files += 1
+                    if st.st_nlink > 1:
+                        nbytes += link(top, st)
+                    else:
+                        nbytes += st.st_blocks * BLOCK
+        except OSError as exc:
+            part.errors.append((path, _why(exc)))
+        self.bytes += nbytes
+        self.files += files
+        self.newest = newest
+        return subdirs
 
     def _add(self, nbytes: int, files: int, newest: float) -> None:
+        self.bytes += nbytes
+        self.files += files
+        self.newest = max(self.newest, newest)
+
+    def _flush(self) -> None:
         own = self.part.own.get(self.top)
         if own is None:
             own = self.part.own[self.top] = [0, 0, 0.0]
-        own[0] += nbytes
-        own[1] += files
-        own[2] = max(own[2], newest)
-
-    def _multi(self, st: os.stat_result) -> None:
-        self.part.links.append((st.st_dev, st.st_ino, st.st_blocks * BLOCK, st.st_nlink, self.top))
+        own[0] += self.bytes
+        own[1] += self.files
+        own[2] = max(own[2], self.newest)
+        self.bytes = self.files = 0
+        self.newest = 0.0
 
 
 def _run_parallel(units: list[_Unit], excluded: set[str]) -> list[_Partial]:
@@ -380,7 +594,8 @@ def _run_parallel(units: list[_Unit], excluded: set[str]) -> list[_Partial]:
 
 def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
     own: list[list[float]] = [[0, 0, 0.0] for _ in tops]
-    multi: dict[tuple[int, int], tuple[int, int, dict[int, int]]] = {}
+    groups: dict[_Signature, int] = {}
+    pending: dict[int, _Pending] = {}
     errors: list[tuple[str, str]] = []
     for part in partials:
         errors.extend(part.errors)
@@ -388,21 +603,46 @@ def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
             own[top][0] += nbytes
             own[top][1] += files
             own[top][2] = max(own[top][2], newest)
-        for dev, ino, nbytes, nlink, top in part.links:
-            entry = multi.get((dev, ino))
-            if entry is None:
-                multi[(dev, ino)] = (nbytes, nlink, {top: 1})
-            else:
-                entry[2][top] = entry[2].get(top, 0) + 1
-    usage = {top: Usage(int(o[0]), int(o[1]), o[2]) for top, o in zip(tops, own, strict=True)}
+        for sig, nbytes in part.groups.items():
+            groups[sig] = groups.get(sig, 0) + nbytes
+        if not pending:
+            pending = part.pending
+            continue
+        for key, state in part.pending.items():
+            mine = pending.get(key)
+            if mine is None:
+                pending[key] = state
+                continue
+            seen = state[3]
+            for top, count in ((seen, state[2]),) if isinstance(seen, int) else seen.items():
+                mine[2] += count
+                if mine[3] != top:  # not the one top seen so far
+                    _add_top(mine, top, count)
+    # Inodes still pending had links in several processes, or some outside the scanned paths.
+    outside: list[int] = [0] * len(tops)
+    for nbytes, nlink, seen_total, seen in pending.values():
+        if isinstance(seen, int):
+            if seen_total >= nlink:
+                own[seen][0] += nbytes
+            else:  # never freed: a link stays elsewhere
+                outside[seen] += nbytes
+            continue
+        if seen_total >= nlink:
+            sig = _signature([nbytes, nlink, seen_total, seen])
+            groups[sig] = groups.get(sig, 0) + nbytes
+        else:
+            outside[min(seen)] += nbytes
+    usage = {
+        top: Usage(int(o[0]) + extra, int(o[1]), o[2])
+        for top, o, extra in zip(tops, own, outside, strict=True)
+    }
     # Like du with several arguments: a multi-link inode belongs to the first path holding it.
-    for nbytes, _nlink, seen in multi.values():
-        first = min(seen)
-        usage[tops[first]].bytes += nbytes
+    for sig, nbytes in groups.items():
+        usage[tops[sig[1][0][0]]].bytes += nbytes
     return Scan(
         paths=tops,
         usage=usage,
-        _multi=multi,
+        _groups=groups,
         _own_bytes=tuple(int(o[0]) for o in own),
         errors=tuple(errors),
     )
