@@ -47,7 +47,8 @@ class Usage:
 # A signature (nlink, ((top, links seen there), ...)) is shared by many inodes: bytes add up per
 # signature, so `freed` looks at a few groups rather than at every inode.
 _Signature = tuple[int, tuple[tuple[int, int], ...]]
-# An inode whose links are not all seen yet: [bytes, nlink, links seen, top or {top: links seen}]
+# An inode whose links are not all seen yet:
+# [bytes, nlink, links seen, top or {top: links seen}, mtime]
 _Pending = list[Any]
 
 
@@ -62,8 +63,9 @@ class _Partial:
 
     own: dict[int, list[float]] = field(default_factory=dict)  # top -> [bytes, files, newest]
     groups: dict[_Signature, int] = field(default_factory=dict)  # signature -> bytes
-    pending: dict[int, _Pending] = field(default_factory=dict)  # dev << 64 | ino -> state
+    pending: dict[int, dict[int, _Pending]] = field(default_factory=dict)  # dev -> ino -> state
     errors: list[tuple[str, str]] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)  # which batches of units it walked
 
     def record(self, top: int, st: os.stat_result) -> None:
         own = self.own.get(top)
@@ -80,20 +82,26 @@ class _Partial:
 
     def link(self, top: int, st: os.stat_result) -> int:
         """Note one link of a multi-link inode; returns its bytes once they are `top`'s own."""
-        key = st.st_dev << 64 | st.st_ino
-        state = self.pending.get(key)
+        pend = self.pending.get(st.st_dev)
+        if pend is None:
+            pend = self.pending[st.st_dev] = {}
+        state = pend.get(st.st_ino)
         if state is None:
-            self.pending[key] = [st.st_blocks * BLOCK, st.st_nlink, 1, top]
+            pend[st.st_ino] = [st.st_blocks * BLOCK, st.st_nlink, 1, top, st.st_mtime]
             return 0
+        return self.again(pend, st.st_ino, state, top)
+
+    def again(self, pend: dict[int, _Pending], ino: int, state: _Pending, top: int) -> int:
+        """One more link of a pending inode; returns its bytes once they are `top`'s own."""
         state[2] += 1
         if state[3] == top:  # an int equal to top: every link so far is under it
             if state[2] >= state[1]:
-                del self.pending[key]
+                del pend[ino]
                 return int(state[0])
             return 0
         _add_top(state, top, 1)
         if state[2] >= state[1]:
-            del self.pending[key]
+            del pend[ino]
             sig = _signature(state)
             self.groups[sig] = self.groups.get(sig, 0) + state[0]
         return 0
@@ -173,7 +181,7 @@ def scan(
     """
     tops = (*paths, *shallow)
     n_deep = len(paths)
-    excluded = {os.fspath(p) for p in exclude}
+    walk = _Walk(frozenset(os.fspath(p) for p in exclude), _same_ino_devices())
     part = _Partial()
     units: list[_Unit] = []
     by_dir: dict[str, list[tuple[str, int]]] = {}
@@ -183,27 +191,61 @@ def scan(
     for directory, entries in by_dir.items():
         if len(entries) <= _FEW_TOPS:
             for name, i in entries:
-                _list(i, os.path.join(directory, name), units, part, excluded, deep=i < n_deep)
+                _list(i, os.path.join(directory, name), units, part, walk, deep=i < n_deep)
             continue
         # Many paths in one folder (stale files in deps/): workers stat them, in chunks.
         kinds = _kinds(directory)
         plain = [(n, i) for n, i in entries if i >= n_deep or not kinds.get(n, False)]
         for name, i in entries:
             if i < n_deep and kinds.get(name, False):
-                _list(i, os.path.join(directory, name), units, part, excluded, deep=True)
+                _list(i, os.path.join(directory, name), units, part, walk, deep=True)
         for k in range(0, len(plain), _CHUNK):
             chunk = plain[k : k + _CHUNK]
             units.append((directory, [n for n, _ in chunk], [i for _, i in chunk], False))
     if _WORKERS > 1 and _worth_forking(units):
-        partials = _run_parallel(units, excluded)
+        partials = _run_parallel(units, walk)
     else:
-        partials = [_walk_units(units, excluded)]
+        partials = [_walk_units(units, walk)]
     partials.append(part)
     return _merge(tops, partials)
 
 
 # (directory, names in it to stat, the top each name counts for, walk below those that are dirs)
 _Unit = tuple[str, list[str], "int | list[int]", bool]
+
+
+@dataclass(frozen=True)
+class _Walk:
+    excluded: frozenset[str]  # folders left out
+    same_ino: frozenset[int]  # devices whose listings give the inode number stat would
+
+
+# File systems whose directory entries carry the inode number that stat reports (d_ino == st_ino;
+# overlayfs, for one, does not promise it). There, a second link of an inode already stat'ed is
+# known from the listing alone, and needs no stat.
+_SAME_INO_FS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs"})
+
+
+def _same_ino_devices() -> frozenset[int]:
+    """Devices mounted with one of `_SAME_INO_FS`, from /proc/self/mountinfo (none if absent)."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as mounts:
+            lines = mounts.read().splitlines()
+    except OSError:
+        return frozenset()
+    devices = set()
+    for line in lines:
+        fields = line.split()
+        try:
+            fstype = fields[fields.index("-") + 1]
+            major, minor = fields[2].split(":")
+        except (ValueError, IndexError):
+            continue
+        if fstype in _SAME_INO_FS:
+            devices.add(os.makedev(int(major), int(minor)))
+    return frozenset(devices)
+
+
 _CHUNK = 256
 _SUBTREE_CHUNK = 4
 _FEW_TOPS = 8
@@ -289,7 +331,7 @@ def _worth_forking(units: Sequence[_Unit]) -> bool:
 
 
 def _list(
-    top: int, path: str, units: list[_Unit], part: _Partial, excluded: set[str], *, deep: bool
+    top: int, path: str, units: list[_Unit], part: _Partial, walk: _Walk, *, deep: bool
 ) -> None:
     """List the first levels here, so that workers get many small, even pieces of work.
 
@@ -305,7 +347,7 @@ def _list(
         part.errors.append((path, _why(exc)))
         return
     part.record(top, st)
-    if not deep or not stat.S_ISDIR(st.st_mode) or path in excluded:
+    if not deep or not stat.S_ISDIR(st.st_mode) or path in walk.excluded:
         return
     # Breadth first, until there are enough subtrees to share out evenly (or the tree ends).
     frontier: deque[tuple[str, int]] = deque([(path, 1)])
@@ -321,7 +363,7 @@ def _list(
         for name, is_dir in listed:
             if not is_dir:
                 files.append(name)
-            elif os.path.join(directory, name) not in excluded:
+            elif os.path.join(directory, name) not in walk.excluded:
                 subdirs.append(name)
         expand = depth < _MAX_LIST_DEPTH and len(frontier) + len(subdirs) <= _TARGET_SUBTREES
         if expand:
@@ -335,11 +377,12 @@ def _list(
             units.append((directory, files[i : i + _CHUNK], top, False))
 
 
-def _walk_units(units: Sequence[_Unit], excluded: set[str]) -> _Partial:
-    part = _Partial()
+def _walk_units(units: Sequence[_Unit], walk: _Walk, part: _Partial | None = None) -> _Partial:
+    if part is None:
+        part = _Partial()
     for directory, names, tops, recurse in units:
         if isinstance(tops, int):
-            _Walker(part, tops, excluded).names(directory, names, recurse)
+            _Walker(part, tops, walk).names(directory, names, recurse)
         else:  # one top per name: many planned files in one folder
             _stat_each(part, directory, names, tops)
     return part
@@ -369,11 +412,11 @@ class _Frame:
 
     __slots__ = ("fd", "name", "path", "todo")
 
-    def __init__(self, fd: int, name: str, path: str, todo: list[str]) -> None:
+    def __init__(self, fd: int, name: str, path: str, todo: list[tuple[str, int]]) -> None:
         self.fd = fd  # -1 while let go (see _MAX_OPEN_DIRS)
         self.name = name  # relative to the frame below it
         self.path = path  # for messages and `exclude` only: never handed to the system
-        self.todo = todo
+        self.todo = todo  # (name, device) of the subfolders left
 
 
 class _Walker:
@@ -383,10 +426,11 @@ class _Walker:
     its directory's fd, as `du` does, so no path handed to the system grows with the depth.
     """
 
-    def __init__(self, part: _Partial, top: int, excluded: set[str]) -> None:
+    def __init__(self, part: _Partial, top: int, walk: _Walk) -> None:
         self.part = part
         self.top = top
-        self.excluded = excluded
+        self.excluded = walk.excluded
+        self.same_ino = walk.same_ino
         self.bytes = 0
         self.files = 0
         self.newest = 0.0
@@ -397,7 +441,7 @@ class _Walker:
         top = self.top
         nbytes = files = 0
         newest = 0.0
-        below: list[str] = []
+        below: list[tuple[str, int]] = []
         try:
             dir_fd = _open_dir(directory)
         except FileNotFoundError:
@@ -419,7 +463,7 @@ class _Walker:
                 if stat.S_ISDIR(st.st_mode):
                     nbytes += st.st_blocks * BLOCK
                     if recurse:
-                        below.append(name)
+                        below.append((name, st.st_dev))
                     continue
                 files += 1
                 if st.st_nlink > 1:
@@ -427,18 +471,19 @@ class _Walker:
                 else:
                     nbytes += st.st_blocks * BLOCK
             self._add(nbytes, files, newest)
-            for name in below:
-                self.tree(dir_fd, name, os.path.join(directory, name))
+            for name, dev in below:
+                self.tree(dir_fd, name, os.path.join(directory, name), dev)
         finally:
             os.close(dir_fd)
         self._flush()
 
-    def tree(self, parent_fd: int, name: str, path: str) -> None:
-        """Everything below directory `name` of `parent_fd`, whose own entry is already counted."""
+    def tree(self, parent_fd: int, name: str, path: str, dev: int) -> None:
+        """Everything below directory `name` of `parent_fd` (on device `dev`), whose own entry is
+        already counted."""
         fd = self._open(parent_fd, name, path)
         if fd < 0:
             return
-        todo = self._count(fd, path)
+        todo = self._count(fd, path, dev)
         if not todo:
             os.close(fd)
             return
@@ -452,7 +497,7 @@ class _Walker:
                         os.close(frame.fd)
                     stack.pop()
                     continue
-                child = frame.todo.pop()
+                child, dev = frame.todo.pop()
                 child_path = f"{frame.path}/{child}"
                 if frame.fd < 0:
                     try:
@@ -465,7 +510,7 @@ class _Walker:
                 fd = self._open(frame.fd, child, child_path)
                 if fd < 0:
                     continue
-                todo = self._count(fd, child_path)
+                todo = self._count(fd, child_path, dev)
                 if not todo:
                     os.close(fd)
                     continue
@@ -507,18 +552,27 @@ class _Walker:
             self.part.errors.append((path, _why(exc)))
             return -1
 
-    def _count(self, dir_fd: int, path: str) -> list[str]:
+    def _count(self, dir_fd: int, path: str, dev: int) -> list[tuple[str, int]]:
         """Count the entries of one directory; returns its subdirectories to walk."""
         part, excluded, top = self.part, self.excluded, self.top
-        link = part.link
+        link, again = part.link, part.again
         isdir = stat.S_ISDIR
         nbytes = files = 0
         newest = self.newest
-        subdirs: list[str] = []
+        subdirs: list[tuple[str, int]] = []
+        # Inodes of this device with links still to find, when the listing's inode numbers are
+        # stat's: a name whose inode is among them is another link, known without a stat.
+        pend = part.pending.get(dev) if dev in self.same_ino else None
         try:
             # scandir over an fd makes each entry's stat an fstatat() relative to it, like du.
             with os.scandir(dir_fd) as entries:
                 for entry in entries:
+                    if pend and (state := pend.get(ino := entry.inode())) is not None:
+                        files += 1
+                        if state[4] > newest:  # noqa: PLR1730 (hot loop: no call)
+                            newest = state[4]
+                        nbytes += again(pend, ino, state, top)
+                        continue
                     try:
                         st = entry.stat(follow_symlinks=False)
                     except FileNotFoundError:
@@ -531,11 +585,13 @@ class _Walker:
                     if isdir(st.st_mode):
                         if not excluded or f"{path}/{entry.name}" not in excluded:
                             nbytes += st.st_blocks * BLOCK
-                            subdirs.append(entry.name)
+                            subdirs.append((entry.name, st.st_dev))
                         continue
                     files += 1
                     if st.st_nlink > 1:
                         nbytes += link(top, st)
+                        if pend is None and dev in self.same_ino:
+                            pend = part.pending.get(dev)
                     else:
                         nbytes += st.st_blocks * BLOCK
         except OSError as exc:
@@ -561,41 +617,69 @@ class _Walker:
         self.newest = 0.0
 
 
-def _run_parallel(units: list[_Unit], excluded: set[str]) -> list[_Partial]:
-    """Fork workers that each take every n-th unit; they send their partial back over a pipe."""
-    children: list[tuple[int, int, int]] = []
-    for worker in range(1, _WORKERS):
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # worker: no cleanup handlers, no buffered output of the parent
-            os.close(read_fd)
-            code = 0
-            try:
-                data = pickle.dumps(_walk_units(units[worker::_WORKERS], excluded), protocol=5)
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(data)
-            except BaseException:
-                code = 1
-            os._exit(code)
-        os.close(write_fd)
-        children.append((worker, pid, read_fd))
-    partials = [_walk_units(units[0::_WORKERS], excluded)]
-    for worker, pid, read_fd in children:
+# Batch numbers go through a pipe as 4 bytes each: this many fit in the smallest pipe (one page).
+_MAX_BATCHES = 1024
+
+
+def _run_parallel(units: list[_Unit], walk: _Walk) -> list[_Partial]:
+    """Fork workers; each process takes the next batch of units when it is free, from a pipe that
+    holds the batch numbers, so one slowed down by other load takes fewer. Workers send their
+    partial back over a pipe of their own."""
+    n = min(len(units), _MAX_BATCHES)
+    batches = [units[b * len(units) // n : (b + 1) * len(units) // n] for b in range(n)]
+    queue_r, queue_w = os.pipe()
+    try:
+        os.write(queue_w, b"".join(b.to_bytes(4, "little") for b in range(n)))
+    finally:
+        os.close(queue_w)
+    children: list[tuple[int, int]] = []
+    try:
+        for _ in range(1, _WORKERS):
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # worker: no cleanup handlers, no buffered output of the parent
+                os.close(read_fd)
+                code = 0
+                try:
+                    part = _walk_queue(batches, queue_r, walk)
+                    data = pickle.dumps(part, protocol=5)
+                    with os.fdopen(write_fd, "wb") as out:
+                        out.write(data)
+                except BaseException:
+                    code = 1
+                os._exit(code)
+            os.close(write_fd)
+            children.append((pid, read_fd))
+        partials = [_walk_queue(batches, queue_r, walk)]
+    finally:
+        os.close(queue_r)
+    for pid, read_fd in children:
         with os.fdopen(read_fd, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            # The worker died (killed, out of memory): do its share here rather than report less.
-            partials.append(_walk_units(units[worker::_WORKERS], excluded))
-            continue
-        partials.append(pickle.loads(data))
+        if status == 0 and data:
+            partials.append(pickle.loads(data))
+    # A worker that died (killed, out of memory) sent nothing: walk here what nobody reported.
+    done = {b for part in partials for b in part.batches}
+    missed = [u for b, batch in enumerate(batches) if b not in done for u in batch]
+    if missed:
+        partials.append(_walk_units(missed, walk))
     return partials
+
+
+def _walk_queue(batches: list[list[_Unit]], queue_fd: int, walk: _Walk) -> _Partial:
+    part = _Partial()
+    while len(taken := os.read(queue_fd, 4)) == 4:
+        b = int.from_bytes(taken, "little")
+        part.batches.append(b)
+        _walk_units(batches[b], walk, part)
+    return part
 
 
 def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
     own: list[list[float]] = [[0, 0, 0.0] for _ in tops]
     groups: dict[_Signature, int] = {}
-    pending: dict[int, _Pending] = {}
+    pending: dict[int, dict[int, _Pending]] = {}
     errors: list[tuple[str, str]] = []
     for part in partials:
         errors.extend(part.errors)
@@ -605,22 +689,24 @@ def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
             own[top][2] = max(own[top][2], newest)
         for sig, nbytes in part.groups.items():
             groups[sig] = groups.get(sig, 0) + nbytes
-        if not pending:
-            pending = part.pending
-            continue
-        for key, state in part.pending.items():
-            mine = pending.get(key)
-            if mine is None:
-                pending[key] = state
+        for dev, states in part.pending.items():
+            mine_of_dev = pending.get(dev)
+            if mine_of_dev is None:
+                pending[dev] = states
                 continue
-            seen = state[3]
-            for top, count in ((seen, state[2]),) if isinstance(seen, int) else seen.items():
-                mine[2] += count
-                if mine[3] != top:  # not the one top seen so far
-                    _add_top(mine, top, count)
+            for ino, state in states.items():
+                mine = mine_of_dev.get(ino)
+                if mine is None:
+                    mine_of_dev[ino] = state
+                    continue
+                seen = state[3]
+                for top, count in ((seen, state[2]),) if isinstance(seen, int) else seen.items():
+                    mine[2] += count
+                    if mine[3] != top:  # not the one top seen so far
+                        _add_top(mine, top, count)
     # Inodes still pending had links in several processes, or some outside the scanned paths.
     outside: list[int] = [0] * len(tops)
-    for nbytes, nlink, seen_total, seen in pending.values():
+    for nbytes, nlink, seen_total, seen, _ in (s for d in pending.values() for s in d.values()):
         if isinstance(seen, int):
             if seen_total >= nlink:
                 own[seen][0] += nbytes
@@ -628,7 +714,7 @@ def _merge(tops: tuple[Path, ...], partials: list[_Partial]) -> Scan:
                 outside[seen] += nbytes
             continue
         if seen_total >= nlink:
-            sig = _signature([nbytes, nlink, seen_total, seen])
+            sig = _signature([nbytes, nlink, seen_total, seen, 0.0])
             groups[sig] = groups.get(sig, 0) + nbytes
         else:
             outside[min(seen)] += nbytes

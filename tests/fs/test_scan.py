@@ -160,10 +160,15 @@ def brute_freed(tops: list[Path], chosen: set[Path]) -> int:
     return freed
 
 
+@pytest.mark.parametrize("listing_inodes", [True, False])
 @pytest.mark.parametrize("parallel", [False, True])
 def test_links_across_paths_and_workers_free_only_with_all_their_paths(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool, listing_inodes: bool
 ) -> None:
+    if not listing_inodes:  # as on a file system whose listings may not give stat's inode numbers
+        monkeypatch.setattr(scan_mod, "_same_ino_devices", frozenset)
+    elif os.stat(tmp_path).st_dev not in scan_mod._same_ino_devices():
+        pytest.skip("the temporary folder is not on a file system known to list stat's inodes")
     tops = [tmp_path / f"top{i}" for i in range(5)]
     files = []
     for i, top in enumerate(tops):
@@ -191,3 +196,25 @@ def test_links_across_paths_and_workers_free_only_with_all_their_paths(
         assert result.of(tops[i]).bytes == du(*tops[: i + 1]) - du(*tops[:i]) if i else du(tops[0])
     for chosen in ([tops[0]], tops[:2], [tops[1], tops[3]], tops[1:], tops):
         assert result.freed(chosen) == brute_freed(tops, set(chosen)), chosen
+
+
+def test_the_share_of_a_worker_that_dies_is_walked_by_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = make_tree(tmp_path / "t", 2500, size=600)
+    for f in files[::5]:
+        os.link(f, f.with_name(f.name + ".l"))
+    parent = os.getpid()
+    dumps = scan_mod.pickle.dumps
+
+    def dies_in_a_worker(obj: object, protocol: int | None = None) -> bytes:
+        if os.getpid() != parent:
+            raise MemoryError
+        return dumps(obj, protocol=protocol)
+
+    monkeypatch.setattr(scan_mod.pickle, "dumps", dies_in_a_worker)
+    monkeypatch.setattr(scan_mod, "_PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr(scan_mod, "_WORKERS", 2)
+    result = scan([tmp_path / "t"])
+    assert result.of(tmp_path / "t").bytes == du(tmp_path / "t")
+    assert result.freed([tmp_path / "t"]) == du(tmp_path / "t")
