@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -49,19 +50,29 @@ def workspace_at(root: Path) -> Workspace:
     return Workspace(root=root, target_dir=root / "target", build_dir=root / "target")
 
 
-def bench_scan(base: Path, runs: int) -> tuple[list[float], list[float]]:
-    ws = workspace_at(base)
-    guard = Guard.for_workspace(ws)
-    sh("du", "-s", str(base / "target"))  # warm the cache
-    ours, ref = [], []
+def bench_scan(bases: dict[str, Path], runs: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Planning `clean.nuke` against `du -s -B1`, on each tree; rounds interleave every tree, so
+    all of them see the same load."""
+    plans = {}
+    for name, base in bases.items():
+        guard = Guard.for_workspace(workspace_at(base))
+        plans[name] = functools.partial(_plan_nuke, guard)
+        sh("du", "-s", str(base / "target"))  # warm the cache
+    timings: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in bases}
     for i in range(runs):
-        pair = [
-            ("ours", lambda: build_plan("nuke", guard, select_nuke(guard, Settings()))),
-            ("ref", lambda: sh("du", "-s", "-B1", str(base / "target"))),
-        ]
-        for name, fn in pair if i % 2 == 0 else reversed(pair):
-            (ours if name == "ours" else ref).append(timed(fn))
-    return ours, ref
+        for name, base in bases.items():
+            ours, ref = timings[name]
+            pair = [
+                (ours, plans[name]),
+                (ref, functools.partial(sh, "du", "-s", "-B1", str(base / "target"))),
+            ]
+            for into, fn in pair if i % 2 == 0 else reversed(pair):
+                into.append(timed(fn))
+    return timings
+
+
+def _plan_nuke(guard: Guard) -> None:
+    build_plan("nuke", guard, select_nuke(guard, Settings()))
 
 
 def bench_apply(base: Path, scratch: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -107,9 +118,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--no-links", action="store_true", help="skip the variant where every file has two links"
     )
+    parser.add_argument(
+        "--only", nargs="+", choices=["scan", "apply", "list"], default=["scan", "apply", "list"]
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benches" / "out" / "bench_clean.json")
     args = parser.parse_args(argv)
     results: dict[str, dict[str, object]] = {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="perf-tasks-bench-") as tmp:
         scratch = Path(tmp)
         base = scratch / "ws"
@@ -117,15 +132,20 @@ def main(argv: list[str]) -> None:
         (base / "Cargo.toml").write_text('[package]\nname = "bench"\nversion = "0.1.0"\n')
         made = cargo_like.make(base / "target", files=args.files)
         print(f"cargo-like tree: {made} files under target/", flush=True)
-        timings = {
-            "scan": bench_scan(base, args.runs),
-            "apply": bench_apply(base, scratch, args.runs),
-            "invoke --list": bench_list(scratch, max(args.runs, 10)),
-        }
-        if not args.no_links:
-            links = cargo_like.link_all(base / "target")
-            print(f"hard-linked variant: {links} second links made", flush=True)
-            timings["scan, hard-linked"] = bench_scan(base, args.runs)
+        timings: dict[str, tuple[list[float], list[float]]] = {}
+        if "scan" in args.only:
+            bases = {"scan": base}
+            if not args.no_links:
+                linked = scratch / "linked"
+                sh("cp", "-a", str(base), str(linked))
+                links = cargo_like.link_all(linked / "target")
+                print(f"hard-linked copy: {links} second links made", flush=True)
+                bases["scan, hard-linked"] = linked
+            timings.update(bench_scan(bases, args.runs))
+        if "apply" in args.only:
+            timings["apply"] = bench_apply(base, scratch, args.runs)
+        if "list" in args.only:
+            timings["invoke --list"] = bench_list(scratch, max(args.runs, 10))
         for name, (ours, ref) in timings.items():
             ratio = statistics.median(ours) / statistics.median(ref)
             results[name] = {
@@ -150,9 +170,21 @@ def main(argv: list[str]) -> None:
             f"({reference[name]:>11}) {r['ratio']:>6.2f}x {'<=' + str(r['gate']):>6} "
             f"{'ok' if r['pass'] else 'OVER'}"
         )
+    load_after = os.getloadavg()
+    print(f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
-        json.dumps({"files": made, "runs": args.runs, "results": results}, indent=2)
+        json.dumps(
+            {
+                "files": made,
+                "runs": args.runs,
+                "cpus": os.cpu_count(),
+                "load_before": load_before,
+                "load_after": load_after,
+                "results": results,
+            },
+            indent=2,
+        )
     )
 
 

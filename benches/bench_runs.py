@@ -98,6 +98,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "benches" / "out" / "bench_runs.json")
     args = parser.parse_args(argv)
     results = []
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="perf-tasks-bench-") as tmp:
         for count in args.sizes:
             results.append(bench_size(Path(tmp), count, args.runs))
@@ -114,10 +115,18 @@ def main(argv: list[str]) -> None:
         f"per-run cost {first['runs_folders']:,} -> {last['runs_folders']:,}: {growth:.2f}x "
         f"(<= {GATE_LINEAR} for near-linear) {verdict}"
     )
+    load_after = os.getloadavg()
+    print(f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"results": results, "per_run_growth": growth, "gate": GATE_LINEAR}, indent=2)
-    )
+    summary = {
+        "results": results,
+        "per_run_growth": growth,
+        "gate": GATE_LINEAR,
+        "cpus": os.cpu_count(),
+        "load_before": load_before,
+        "load_after": load_after,
+    }
+    args.out.write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":
