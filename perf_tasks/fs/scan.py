@@ -3,11 +3,13 @@
 Sizes are allocated blocks (`st_blocks * 512`), never apparent sizes. A hard-linked inode is counted
 once, for the first scanned path that holds it, like `du a b c`. The scan also remembers how many of
 each inode's links it saw under each path, so that `freed(paths)` counts a file only when every one
-of
-its links is among the paths removed.
+of its links is among the paths removed. An inode whose links all lie under one path is simply that
+path's own; only inodes shared between paths are kept apart, in groups of the same shape.
 
-Symlinks are never followed. The walk runs in two processes when the tree is large: the parent lists
-the first levels, and the workers `lstat` and walk the rest, which is where the time goes.
+Symlinks are never followed. Like `du`, the walk opens each folder relative to its parent's fd and
+stats each entry relative to its folder's, so depth is no limit (PATH_MAX is not). It runs in two
+processes when the tree is large: the parent lists the first levels, and the workers `lstat` and
+walk the rest, which is where the time goes.
 """
 
 from __future__ import annotations
@@ -278,7 +280,7 @@ def _open_dir(path: str) -> int:
             cut = rest.rfind(b"/", 1, _PIECE)
             if cut <= 0:  # one name longer than a piece: the system said it is too long
                 raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), path)
-            head, rest = rest[:cut], rest[cut + 1 :]
+            head, rest = rest[:cut], rest[cut + 1 :].lstrip(b"/")
             # the middle of a path is resolved as the kernel would: links there are followed
             flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
             inner = os.open(head, flags, dir_fd=fd)
@@ -506,6 +508,7 @@ class _Walker:
                         self.part.errors.append((frame.path, _why(exc)))
                         for f in stack:
                             f.todo = [] if f.fd < 0 else f.todo
+                        open_from = next((i for i, f in enumerate(stack) if f.fd >= 0), len(stack))
                         continue
                 fd = self._open(frame.fd, child, child_path)
                 if fd < 0:
