@@ -366,8 +366,9 @@ def partition(folder: Path, items: set[Path]) -> tuple[list[Path], list[Path]]:
     """
     if folder in items:
         return [], []
-    depth = len(folder.parts)
-    inside = [i for i in items if len(i.parts) > depth and i.parts[:depth] == folder.parts]
+    prefix = folder.parts
+    depth = len(prefix)
+    inside = [i for i in items if len(i.parts) > depth and i.parts[:depth] == prefix]
     if not inside:
         return ([folder] if os.path.lexists(folder) else []), []
     # The folders between `folder` and each item: the parents of an item down to `folder` itself.
