@@ -111,14 +111,18 @@ def select_runs(guard: Guard, settings: Settings, *, now: float) -> Selection:
     folder = ws.root / settings.output_path(settings.runs.output)
     sel = Selection(areas=[(label(ws.root, folder), folder)])
     try:
-        children = sorted(folder.iterdir())
+        # One listing: whether an entry is a real folder (not a link to one) comes with it.
+        with os.scandir(folder) as entries:
+            children = sorted(
+                (e.name, e.is_dir(follow_symlinks=False)) for e in entries if e.name != TRASH_DIR
+            )
     except FileNotFoundError:
         return sel
     except OSError as exc:
         sel.skipped.append(Skip(folder, f"cannot list: {exc.strerror}"))
         return sel
-    runs = [c for c in children if c.is_dir() and not c.is_symlink() and c.name != TRASH_DIR]
-    others = [c for c in children if c not in runs and c.name != TRASH_DIR]
+    runs = [folder / name for name, is_dir in children if is_dir]
+    others = [folder / name for name, is_dir in children if not is_dir]
     sel.prescan = scan([*runs, *others], shallow=[folder])
     infos = [
         RunInfo(r, sel.prescan.of(r).newest_mtime, _marker(r, settings.runs.markers)) for r in runs
@@ -393,20 +397,17 @@ def _guarded(
 def _scan_items(items: Sequence[Path], selection: Selection, *, prescan: Scan | None) -> Scan:
     """One scan of the items and of the rest of their folders, so that both add up."""
     item_set = set(items)
-    rest: list[Path] = []
-    shallow: list[Path] = []
+    # dicts as ordered sets: folders may overlap, and membership must not cost a pass over a list
+    rest: dict[Path, None] = {}
+    shallow: dict[Path, None] = {}
     for _, folder in selection.areas:
         r, s = partition(folder, item_set)
-        rest += [p for p in r if p not in rest]
-        shallow += [p for p in s if p not in shallow]
+        rest.update(dict.fromkeys(r))
+        shallow.update(dict.fromkeys(s))
     tops = [*items, *rest]
-    if (
-        prescan is not None
-        and set(tops) <= set(prescan.paths)
-        and set(shallow) <= set(prescan.paths)
-    ):
+    if prescan is not None and prescan.covers([*tops, *shallow]):
         return prescan
-    return scan(tops, shallow=shallow)
+    return scan(tops, shallow=list(shallow))
 
 
 def _repos_inside(repos: Sequence[Path], items: set[Path]) -> list[Path]:
@@ -444,12 +445,20 @@ def partition(folder: Path, items: set[Path]) -> tuple[list[Path], list[Path]]:
     Items plus these add up to `folder` exactly, so one scan gives both the items' sizes and the
     folder's total.
     """
-    inside = [i for i in items if i == folder or folder in i.parents]
     if folder in items:
         return [], []
+    prefix = folder.parts
+    depth = len(prefix)
+    inside = [i for i in items if len(i.parts) > depth and i.parts[:depth] == prefix]
     if not inside:
         return ([folder] if os.path.lexists(folder) else []), []
-    ancestors = {p for i in inside for p in i.parents if p == folder or folder in p.parents}
+    # The folders between `folder` and each item: the parents of an item down to `folder` itself.
+    ancestors: set[Path] = set()
+    for i in inside:
+        for parent in i.parents[: len(i.parts) - depth]:
+            if parent in ancestors:
+                break
+            ancestors.add(parent)
     rest: list[Path] = []
     for directory in sorted(ancestors):
         try:
@@ -464,7 +473,14 @@ def partition(folder: Path, items: set[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _area_bytes(result: Scan, folder: Path) -> int:
-    return sum(result.of(p).bytes for p in result.paths if p == folder or folder in p.parents)
+    """Bytes of the scanned paths inside `folder` (paths are clean and absolute: a prefix test)."""
+    name = os.fspath(folder)
+    below = name.rstrip("/") + "/"
+    return sum(
+        result.of(p).bytes
+        for p in result.paths
+        if (s := os.fspath(p)) == name or s.startswith(below)
+    )
 
 
 def measure_areas(areas: Sequence[Area]) -> tuple[Area, ...]:

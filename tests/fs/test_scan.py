@@ -136,3 +136,85 @@ def test_property_equals_du(
     result = scan(folders)
     assert result.total().bytes == du(*folders)
     assert result.freed(folders) == result.total().bytes
+
+
+def brute_freed(tops: list[Path], chosen: set[Path]) -> int:
+    """Bytes of the inodes under `tops` whose every link is under `chosen`, each counted once."""
+    seen: dict[tuple[int, int], list[Path]] = {}
+    facts: dict[tuple[int, int], tuple[int, int]] = {}
+    for top in tops:
+        paths = [top]
+        for dirpath, dirnames, filenames in os.walk(top):
+            paths += [Path(dirpath, name) for name in [*dirnames, *filenames]]
+        for path in paths:
+            st = os.lstat(path)
+            seen.setdefault((st.st_dev, st.st_ino), []).append(top)
+            # a folder has one name, whatever its link count says
+            nlink = 1 if path.is_dir() and not path.is_symlink() else st.st_nlink
+            facts[(st.st_dev, st.st_ino)] = (st.st_blocks * 512, nlink)
+    freed = 0
+    for key, holders in seen.items():
+        nbytes, nlink = facts[key]
+        if sum(1 for t in holders if t in chosen) >= nlink:
+            freed += nbytes
+    return freed
+
+
+@pytest.mark.parametrize("listing_inodes", [True, False])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_links_across_paths_and_workers_free_only_with_all_their_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool, listing_inodes: bool
+) -> None:
+    if not listing_inodes:  # as on a file system whose listings may not give stat's inode numbers
+        monkeypatch.setattr(scan_mod, "_same_ino_devices", frozenset)
+    elif os.stat(tmp_path).st_dev not in scan_mod._same_ino_devices():
+        pytest.skip("the temporary folder is not on a file system known to list stat's inodes")
+    tops = [tmp_path / f"top{i}" for i in range(5)]
+    files = []
+    for i, top in enumerate(tops):
+        files += make_tree(top, 400 + 50 * i, size=5000)
+    # links inside one path, across two, across three, and one to a file outside every path
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for n, f in enumerate(files[::3]):
+        target_top = tops[(n * 7) % 5]
+        os.link(f, target_top / f"x{n}")
+        if n % 4 == 0:
+            os.link(f, tops[(n * 3 + 1) % 5] / f"y{n}")
+        if n % 11 == 0:
+            os.link(f, outside / f"z{n}")
+    if parallel:
+        monkeypatch.setattr(scan_mod, "_PARALLEL_MIN_UNITS", 1)
+        monkeypatch.setattr(scan_mod, "_WORKERS", 2)
+        monkeypatch.setattr(scan_mod, "_CHUNK", 16)  # the links of one inode land in both workers
+    else:
+        monkeypatch.setattr(scan_mod, "_PARALLEL_MIN_UNITS", 10**9)
+        monkeypatch.setattr(scan_mod, "_PARALLEL_MIN_SUBTREES", 10**9)
+    result = scan(tops)
+    assert result.total().bytes == du(*tops)
+    for i in range(5):  # each path gets what du gives it after the paths before it
+        assert result.of(tops[i]).bytes == du(*tops[: i + 1]) - du(*tops[:i]) if i else du(tops[0])
+    for chosen in ([tops[0]], tops[:2], [tops[1], tops[3]], tops[1:], tops):
+        assert result.freed(chosen) == brute_freed(tops, set(chosen)), chosen
+
+
+def test_the_share_of_a_worker_that_dies_is_walked_by_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = make_tree(tmp_path / "t", 2500, size=600)
+    for f in files[::5]:
+        os.link(f, f.with_name(f.name + ".l"))
+    parent = os.getpid()
+    dumps = scan_mod.pickle.dumps
+
+    def dies_in_a_worker(obj: object, protocol: int | None = None) -> bytes:
+        if os.getpid() != parent:
+            raise MemoryError
+        return dumps(obj, protocol=protocol)
+
+    monkeypatch.setattr(scan_mod.pickle, "dumps", dies_in_a_worker)
+    monkeypatch.setattr(scan_mod, "_PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr(scan_mod, "_WORKERS", 2)
+    result = scan([tmp_path / "t"])
+    assert result.of(tmp_path / "t").bytes == du(tmp_path / "t")
+    assert result.freed([tmp_path / "t"]) == du(tmp_path / "t")
