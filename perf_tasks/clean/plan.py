@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from perf_tasks.cargo.dirs import build_in_progress, profile_dirs
@@ -22,6 +20,8 @@ from perf_tasks.clean import model, quarantine
 from perf_tasks.clean.model import Area, Failure, Item, Plan, Skip
 from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard, Rule
+from perf_tasks.fs.glob import glob_match
+from perf_tasks.fs.partition import partition
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import ArtifactRule, Settings
 
@@ -246,34 +246,6 @@ def match_rule(rules: Sequence[ArtifactRule], rel_path: str) -> ArtifactRule | N
     return None
 
 
-def glob_match(pattern: str, rel_path: str) -> bool:
-    """Shell-style glob over a relative path: `*` stays in one segment, `**` spans any number."""
-    return _glob_regex(pattern).fullmatch(rel_path) is not None
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
-
-
 def _files_with_mtime(folder: Path, repos: list[Path]) -> Iterable[tuple[Path, float]]:
     """Every file below `folder`, with its mtime. A folder holding `.git` is another repository:
     nothing in it is listed, and it is added to `repos`."""
@@ -437,39 +409,6 @@ def _without_busy_profiles(
                 continue
         kept[path] = candidate
     return kept, skipped
-
-
-def partition(folder: Path, items: set[Path]) -> tuple[list[Path], list[Path]]:
-    """The paths of `folder` that are not items, as whole subtrees plus folders counted shallowly.
-
-    Items plus these add up to `folder` exactly, so one scan gives both the items' sizes and the
-    folder's total.
-    """
-    if folder in items:
-        return [], []
-    prefix = folder.parts
-    depth = len(prefix)
-    inside = [i for i in items if len(i.parts) > depth and i.parts[:depth] == prefix]
-    if not inside:
-        return ([folder] if os.path.lexists(folder) else []), []
-    # The folders between `folder` and each item: the parents of an item down to `folder` itself.
-    ancestors: set[Path] = set()
-    for i in inside:
-        for parent in i.parents[: len(i.parts) - depth]:
-            if parent in ancestors:
-                break
-            ancestors.add(parent)
-    rest: list[Path] = []
-    for directory in sorted(ancestors):
-        try:
-            names = os.listdir(directory)
-        except OSError:
-            continue
-        for name in names:
-            child = directory / name
-            if child not in items and child not in ancestors:
-                rest.append(child)
-    return rest, sorted(ancestors)
 
 
 def _area_bytes(result: Scan, folder: Path) -> int:

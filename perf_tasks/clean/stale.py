@@ -24,9 +24,10 @@ from perf_tasks.cargo.keepset import KeepSet
 from perf_tasks.cargo.messages import check_command
 from perf_tasks.cargo.probe import StatusFn
 from perf_tasks.clean import model
-from perf_tasks.clean.plan import Candidate, Selection, label, partition
+from perf_tasks.clean.plan import Candidate, Selection, label
 from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard
+from perf_tasks.fs.partition import partition
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import Settings
 from perf_tasks.units import format_bytes

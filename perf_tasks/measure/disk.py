@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks.cargo.dirs import profile_dirs
-from perf_tasks.clean.plan import partition
+from perf_tasks.fs.partition import partition
 from perf_tasks.fs.scan import scan
 from perf_tasks.paths import relative
 

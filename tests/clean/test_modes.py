@@ -11,8 +11,10 @@ from helpers import age, du, tiny_workspace, write
 
 from perf_tasks import workspace
 from perf_tasks.clean import run
-from perf_tasks.clean.plan import RunInfo, decide_runs, glob_match, match_rule, partition
+from perf_tasks.clean.plan import RunInfo, decide_runs, match_rule
 from perf_tasks.clean.safety import Guard
+from perf_tasks.fs.glob import glob_match
+from perf_tasks.fs.partition import partition
 from perf_tasks.settings import Settings, parse
 
 NOW = 2_000_000_000.0
