@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO))
 from benches import cargo_like
 from perf_tasks.clean import run
 from perf_tasks.clean.apply import apply
-from perf_tasks.clean.plan import build_plan, select_nuke
+from perf_tasks.clean.modes.nuke import select_nuke
+from perf_tasks.clean.plan import build_plan
 from perf_tasks.clean.safety import Guard
 from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace

@@ -8,15 +8,11 @@ from collections.abc import Mapping
 from perf_tasks.clean import cargo_home, stale
 from perf_tasks.clean.apply import Progress, apply
 from perf_tasks.clean.model import Area, Plan, Report
-from perf_tasks.clean.plan import (
-    build_plan,
-    measure_areas,
-    select_artifacts,
-    select_cache,
-    select_nuke,
-    select_runs,
-    select_unfinished,
-)
+from perf_tasks.clean.modes.artifacts import select_artifacts
+from perf_tasks.clean.modes.nuke import select_cache, select_nuke
+from perf_tasks.clean.modes.runs import select_runs
+from perf_tasks.clean.modes.unfinished import select_unfinished
+from perf_tasks.clean.plan import build_plan, measure_areas
 from perf_tasks.clean.safety import Guard
 from perf_tasks.fs.scan import Scan
 from perf_tasks.settings import Settings

@@ -24,10 +24,10 @@ from perf_tasks.cargo.keepset import KeepSet
 from perf_tasks.cargo.messages import check_command
 from perf_tasks.cargo.probe import StatusFn
 from perf_tasks.clean import model
-from perf_tasks.clean.plan import Candidate, Selection, label
 from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard
-from perf_tasks.fs.partition import partition
+from perf_tasks.clean.selection import Candidate, Selection, label
+from perf_tasks.fs.partition import scan_with_rest
 from perf_tasks.fs.scan import Scan, scan
 from perf_tasks.settings import Settings
 from perf_tasks.units import format_bytes
@@ -396,14 +396,7 @@ def select_target(
 
 def _decision_scan(roots: Sequence[Path], items: Sequence[Path], extra: Sequence[Path]) -> Scan:
     """One scan that sizes the swept items, each unused dir and the rest of the cargo dirs."""
-    item_set = set(items) | set(extra)
-    rest: list[Path] = []
-    shallow: list[Path] = []
-    for root in roots:
-        r, s = partition(root, item_set)
-        rest += [p for p in r if p not in rest]
-        shallow += [p for p in s if p not in shallow]
-    return scan([*sorted(item_set), *rest], shallow=shallow)
+    return scan_with_rest(sorted({*items, *extra}), roots)
 
 
 def _total(result: Scan, roots: Sequence[Path]) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks.cargo.dirs import profile_dirs
-from perf_tasks.fs.partition import partition
+from perf_tasks.fs.partition import scan_with_rest
 from perf_tasks.fs.scan import scan
 from perf_tasks.paths import relative
 
@@ -94,19 +94,13 @@ def measure_target(root: Path, cargo_dirs: Sequence[Path]) -> OutputUsage:
     existing = [f for f in folders if f.is_dir()]
     profiles = {p: _profile_label(p, existing) for f in existing for p in profile_dirs(f)}
     items = [p / part for p in profiles for part in PROFILE_PARTS if os.path.lexists(p / part)]
-    deep: list[Path] = list(items)
-    shallow: list[Path] = []
-    for folder in existing:
-        rest, ancestors = partition(folder, set(items))
-        deep += rest
-        shallow += ancestors
-    result = scan(deep, shallow=shallow)
+    result = scan_with_rest(list(items), existing)
 
     sums: dict[str, dict[str, list[int]]] = {
         label: {part: [0, 0] for part in (*PROFILE_PARTS, "other")} for label in profiles.values()
     }
     other = [0, 0]
-    for path in (*deep, *shallow):
+    for path in result.paths:  # the items, the rest beside them, and the folders between
         used = result.of(path)
         owner = next((p for p in profiles if p == path or p in path.parents), None)
         if owner is None:

@@ -11,7 +11,8 @@ from helpers import age, du, tiny_workspace, write
 
 from perf_tasks import workspace
 from perf_tasks.clean import run
-from perf_tasks.clean.plan import RunInfo, decide_runs, match_rule
+from perf_tasks.clean.modes.artifacts import match_rule
+from perf_tasks.clean.modes.runs import RunInfo, decide_runs
 from perf_tasks.clean.safety import Guard
 from perf_tasks.fs.glob import glob_match
 from perf_tasks.fs.partition import partition
