@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from perf_tasks.clean import cargo_home, stale
+from perf_tasks.clean import budget, cargo_home, stale
 from perf_tasks.clean.apply import Progress, apply
 from perf_tasks.clean.model import Area, Plan, Report
 from perf_tasks.clean.modes.artifacts import select_artifacts
@@ -50,7 +50,7 @@ def plan(
         selection.extend(sweep.selection)
         facts["stale"] = sweep.facts
     elif mode == "target":
-        sweep = stale.select_target(
+        sweep = budget.select_target(
             guard, settings, stale_options or stale.Options(), base=selection, force=within_budget
         )
         selection.extend(sweep.selection)
