@@ -108,7 +108,9 @@ def test_a_proven_quarantine_still_goes_through_the_guard(ws: Path) -> None:
     assert not junk.exists() and tracked.exists()
 
 
-@pytest.mark.parametrize("forgery", ["no marker", "other run", "marker is a link", "a file"])
+@pytest.mark.parametrize(
+    "forgery", ["no marker", "other run", "marker is a link", "a file", "another owner"]
+)
 def test_quarantines_we_cannot_prove_are_ours_stay(ws: Path, forgery: str) -> None:
     trash = ws / "target" / TRASH_DIR
     run_dir = trash / "20260101T000000-1-abcdef"
@@ -121,6 +123,14 @@ def test_quarantines_we_cannot_prove_are_ours_stay(ws: Path, forgery: str) -> No
         elif forgery == "marker is a link":
             write(ws / "elsewhere", "perf-tasks quarantine\nrun: 20260101T000000-1-abcdef\n")
             (run_dir / quarantine.MARKER).symlink_to(ws / "elsewhere")
+        elif forgery == "another owner":
+            if os.geteuid() != 0:
+                pytest.skip("giving a folder to another user needs root")
+            write(
+                run_dir / quarantine.MARKER,
+                "perf-tasks quarantine\nrun: 20260101T000000-1-abcdef\n",
+            )
+            os.chown(run_dir, 65534, 65534)
         assert data.exists()
     before = snapshot(trash)
     proc = perf("clean.nuke", "--yes", "--root", str(ws))
