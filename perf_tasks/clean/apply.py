@@ -25,7 +25,7 @@ from pathlib import Path
 from perf_tasks.cargo.dirs import BuildLocks
 from perf_tasks.clean import quarantine
 from perf_tasks.clean.model import TRASH, Failure, Item, Plan, Report, Skip, by_category
-from perf_tasks.clean.safety import Guard
+from perf_tasks.clean.safety import BusyProfiles, Guard
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
@@ -59,25 +59,16 @@ def apply(
     quarantines: dict[Path, Path | Exception] = {}  # home -> this run's quarantine, or why not
     guard.refresh_mounts()
     with BuildLocks() as locks:
-        busy: dict[Path, bool] = {}
+        busy = BusyProfiles(guard, hold=locks)
         for item in plan.items:
             refusal = guard.decide(item.path)
             if refusal is not None:
                 skipped.append(refusal.as_skip())
                 continue
-            profile = guard.profile_of(item.path)
-            if profile is not None and not force:
-                if profile not in busy:
-                    busy[profile] = not locks.try_hold(profile)
-                if busy[profile]:
-                    skipped.append(
-                        Skip(
-                            item.path,
-                            f"a cargo build holds {profile.name}/ right now: run again when it "
-                            "ends, or pass --force",
-                        )
-                    )
-                    continue
+            skip = None if force else busy.skip_for(item.path)
+            if skip is not None:
+                skipped.append(skip)
+                continue
             outcome = _quarantine(item, guard, quarantines, run_id, len(moved))
             if isinstance(outcome, Failure):
                 failures.append(outcome)

@@ -12,10 +12,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from perf_tasks.cargo.dirs import build_in_progress
 from perf_tasks.clean import model
 from perf_tasks.clean.model import Area, Failure, Item, Plan, Skip
-from perf_tasks.clean.safety import Guard
+from perf_tasks.clean.safety import BusyProfiles, Guard
 from perf_tasks.clean.selection import Candidate, Selection
 from perf_tasks.fs.partition import scan_with_rest
 from perf_tasks.fs.scan import Scan, scan
@@ -99,24 +98,15 @@ def _repos_inside(repos: Sequence[Path], items: set[Path]) -> list[Path]:
 def _without_busy_profiles(
     guard: Guard, meta: dict[Path, Candidate]
 ) -> tuple[dict[Path, Candidate], list[Skip]]:
-    busy: dict[Path, bool] = {}
+    busy = BusyProfiles(guard)
     kept: dict[Path, Candidate] = {}
     skipped: list[Skip] = []
     for path, candidate in meta.items():
-        profile = guard.profile_of(path)
-        if profile is not None:
-            if profile not in busy:
-                busy[profile] = build_in_progress(profile)
-            if busy[profile]:
-                skipped.append(
-                    Skip(
-                        path,
-                        f"a cargo build holds {profile.name}/: run again when it ends, "
-                        "or pass --force",
-                    )
-                )
-                continue
-        kept[path] = candidate
+        skip = busy.skip_for(path)
+        if skip is None:
+            kept[path] = candidate
+        else:
+            skipped.append(skip)
     return kept, skipped
 
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perf_tasks import command
-from perf_tasks.cargo.dirs import CACHEDIR_TAG, LOCK_NAMES, has_cachedir_tag, locks_of, profile_dirs
+from perf_tasks.cargo.dirs import (
+    CACHEDIR_TAG,
+    LOCK_NAMES,
+    BuildLocks,
+    build_in_progress,
+    has_cachedir_tag,
+    locks_of,
+    profile_dirs,
+)
 from perf_tasks.clean.model import Skip
 from perf_tasks.clean.quarantine import MARKER, TRASH_DIR
 from perf_tasks.errors import ConfigError, ToolMissing
@@ -271,6 +279,31 @@ class Guard:
             if any((parent / name) in self.keep for name in LOCK_NAMES):
                 return parent
         return None
+
+
+class BusyProfiles:
+    """The one rule for builds in progress: an item inside a profile dir that a cargo build holds
+    waits for it, unless forced. Each profile is asked once; with `hold`, its locks are taken and
+    kept (apply deletes under them), else only probed (the planner)."""
+
+    def __init__(self, guard: Guard, *, hold: BuildLocks | None = None) -> None:
+        self._guard = guard
+        self._hold = hold
+        self._busy: dict[Path, bool] = {}
+
+    def skip_for(self, path: Path) -> Skip | None:
+        """A skip when a cargo build holds the profile dir `path` is in; None when it may go."""
+        profile = self._guard.profile_of(path)
+        if profile is None:
+            return None
+        if profile not in self._busy:
+            held = self._hold.try_hold(profile) if self._hold else not build_in_progress(profile)
+            self._busy[profile] = not held
+        if not self._busy[profile]:
+            return None
+        return Skip(
+            path, f"a cargo build holds {profile.name}/: run again when it ends, or pass --force"
+        )
 
 
 def _ancestors(paths: Iterable[Path]) -> set[Path]:
