@@ -25,8 +25,8 @@ from perf_tasks.verify.record import (
     PASSED,
     SKIPPED,
     TEST,
+    Entry,
     Record,
-    Test,
     make,
 )
 
@@ -52,7 +52,7 @@ def listed(json_text: str) -> dict[tuple[str, str], bool]:
 
 def nextest_tests(
     listing: Mapping[tuple[str, str], bool], cases: Iterable[nextest.Case]
-) -> list[Test]:
+) -> list[Entry]:
     """Each listed test with its outcome: ignored ones from the list, the rest from the JUnit
     report (flaky counts as passed); a test the report does not name was skipped."""
     ran = {(c.binary, c.name): c.status for c in cases}
@@ -67,7 +67,7 @@ def nextest_tests(
             outcome = FAILED
         else:
             outcome = SKIPPED
-        out.append(Test(binary, name, TEST, outcome))
+        out.append(Entry(binary, name, TEST, outcome))
     return out
 
 
@@ -95,7 +95,7 @@ def package_dirs(metadata: Mapping[str, Any], root: Path) -> dict[str, str]:
     return out
 
 
-def doctests(stdout: str, packages: Mapping[str, str]) -> list[Test]:
+def doctests(stdout: str, packages: Mapping[str, str]) -> list[Entry]:
     """The `test <file> - <item> (line N) ... ok` lines of `cargo test --doc --workspace`, each in
     the package whose folder holds its file."""
     out = []
@@ -109,7 +109,7 @@ def doctests(stdout: str, packages: Mapping[str, str]) -> list[Test]:
             (d for d in packages if d == "" or file.is_relative_to(d)), key=len, default=None
         )
         binary = f"{packages[owner]} (doctests)" if owner is not None else "(doctests)"
-        out.append(Test(binary, name, DOCTEST, _DOC_RESULTS[match["result"]]))
+        out.append(Entry(binary, name, DOCTEST, _DOC_RESULTS[match["result"]]))
     return out
 
 
@@ -165,7 +165,7 @@ def collect(inspection: Inspection) -> Record:
     return make(tests, runner=inspection.nextest)
 
 
-def _run_doctests(inspection: Inspection) -> list[Test]:
+def _run_doctests(inspection: Inspection) -> list[Entry]:
     argv = [inspection.cargo, "test", "--doc", "--workspace", "--no-fail-fast"]
     out = command.run(
         argv,

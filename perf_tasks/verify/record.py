@@ -31,7 +31,7 @@ DOCTEST = "doctest"
 
 
 @dataclass(frozen=True, order=True)
-class Test:
+class Entry:
     binary: str  # nextest's binary id ("demo-core::core_api"); "demo-core (doctests)"
     name: str  # "tests::tokenize_empty", "crates/demo-core/src/lib.rs - tokenize"
     kind: str  # TEST or DOCTEST
@@ -50,7 +50,7 @@ class Test:
 
 @dataclass(frozen=True)
 class Record:
-    tests: tuple[Test, ...]  # sorted; one entry per (binary, name, kind, outcome)
+    tests: tuple[Entry, ...]  # sorted; one entry per (binary, name, kind, outcome)
     runner: str  # e.g. "cargo-nextest 0.9.148"
 
     def as_json(self) -> dict[str, Any]:
@@ -70,12 +70,12 @@ class Record:
         return sum(t.count for t in self.tests)
 
 
-def make(tests: Iterable[Test], *, runner: str) -> Record:
+def make(tests: Iterable[Entry], *, runner: str) -> Record:
     """A record whose identical tests (same key and outcome) are merged into one with a count."""
     counts = Counter[tuple[str, str, str, str]]()
     for t in tests:
         counts[(t.binary, t.name, t.kind, t.outcome)] += t.count
-    merged = (Test(b, n, k, o, c) for (b, n, k, o), c in counts.items())
+    merged = (Entry(b, n, k, o, c) for (b, n, k, o), c in counts.items())
     return Record(tests=tuple(sorted(merged)), runner=runner)
 
 
@@ -113,7 +113,7 @@ def from_json(data: Mapping[str, Any], *, source: Path) -> Record:
     out = []
     for i, item in enumerate(tests):
         try:
-            test = Test(
+            test = Entry(
                 binary=_str(item["binary"]),
                 name=_str(item["name"]),
                 kind=_str(item["kind"]),
