@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ DEFAULT_TIMEOUT_S = 120.0
 class Output:
     stdout: str
     stderr: str
+    code: int = 0
 
     @property
     def first_line(self) -> str:
@@ -40,10 +41,12 @@ def run(
     env: Mapping[str, str],
     timeout_s: float = DEFAULT_TIMEOUT_S,
     what: str | None = None,
+    ok_codes: Collection[int] = (0,),
 ) -> Output:
     """Run `argv` to completion; its output, or CommandFailed / ToolMissing.
 
-    `what` names the command in messages (default: the command line).
+    `what` names the command in messages (default: the command line). An exit code in `ok_codes`
+    is an answer, not a failure: a test runner exits non-zero when a test fails.
     """
     shown = what or f"`{shlex.join(argv)}`"
     try:
@@ -69,12 +72,12 @@ def run(
         ) from None
     except subprocess.TimeoutExpired:
         raise CommandFailed(f"{shown} in {cwd} did not finish within {timeout_s:g} s") from None
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         tail = "\n".join(proc.stderr.strip().splitlines()[-TAIL_LINES:])
         raise CommandFailed(
             f"{shown} failed in {cwd} (exit {proc.returncode})" + (f":\n{tail}" if tail else "")
         )
-    return Output(proc.stdout, proc.stderr)
+    return Output(proc.stdout, proc.stderr, proc.returncode)
 
 
 def first_line(

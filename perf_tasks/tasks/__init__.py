@@ -8,12 +8,13 @@ from invoke.collection import Collection
 
 def namespace() -> Collection:
     """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
-    from perf_tasks.tasks import baseline, clean, nextest, profiles
+    from perf_tasks.tasks import baseline, clean, nextest, profiles, verify
 
     ns = Collection()
     ns.add_collection(clean.ns)
     ns.add_collection(baseline.ns)
     ns.add_collection(profiles.ns)
     ns.add_collection(nextest.ns)
+    ns.add_collection(verify.ns)
     ns.configure({"perf": {"root": None}})
     return ns

@@ -36,6 +36,10 @@ Available tasks:
                                root's Cargo.toml; nothing else changes.
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
+  verify.check                 Run every test and doctest again; exit 1 if a
+                               test or an outcome differs from the record.
+  verify.record                Run every test and doctest once; record the list
+                               and each test's outcome.
 
 """
 

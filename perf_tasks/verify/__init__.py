@@ -1,0 +1,1 @@
+"""`verify`: the full list of tests and their outcomes, recorded, then compared with a new run."""
