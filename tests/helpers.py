@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from perf_tasks.cargo.dirs import CACHEDIR_SIGNATURE
@@ -63,3 +65,22 @@ def age(path: Path, days: float) -> None:
         for name in [*dirnames, *filenames]:
             os.utime(os.path.join(dirpath, name), (when, when), follow_symlinks=False)
     os.utime(path, (when, when))
+
+
+def perf(
+    *args: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """The `perf-tasks` program as users run it: a real process, no terminal, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "perf_tasks", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=timeout,
+    )

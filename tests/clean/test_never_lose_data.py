@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, age, git, tiny_workspace, write
+from helpers import REPO_ROOT, age, git, perf, tiny_workspace, write
 
 from perf_tasks import workspace
 from perf_tasks.clean import quarantine
@@ -20,17 +20,6 @@ from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard, Rule
 from perf_tasks.errors import ConfigError
 from perf_tasks.settings import Settings, parse
-
-
-def perf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def snapshot(top: Path) -> dict[str, tuple[str, int, str]]:

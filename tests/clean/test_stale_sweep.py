@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO, cargo, copy_tree
-from helpers import age, du, write
+from helpers import age, du, perf, write
 
 from perf_tasks import settings as settings_mod
 from perf_tasks import workspace
@@ -82,17 +80,6 @@ def sweep(
         within_budget=within_budget,
     )
     return run.execute(plan, scanned, guard, dry_run=dry_run)
-
-
-def perf(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def of(report: Report, *categories: str) -> set[Path]:

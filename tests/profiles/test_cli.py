@@ -4,27 +4,14 @@ that stay untouched whenever a run is refused."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import write
+from helpers import perf, write
 
 MANIFEST = '# the demo\n[workspace]\nmembers = ["crates/a"]  # one\n\n[workspace.package]\nversion = "0.1.0"\n'
 MEMBER = '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n'
-
-
-def perf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -8,21 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO_ROOT, du, tiny_workspace, write
-
-
-def perf(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+from helpers import REPO_ROOT, du, perf, tiny_workspace, write
 
 
 def test_json_mode_puts_only_json_on_stdout(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO_ROOT, age, du, tiny_workspace, write
+from helpers import REPO_ROOT, age, du, perf, tiny_workspace, write
 
 from perf_tasks.units import format_bytes
 
@@ -42,16 +42,6 @@ Available tasks:
                                and each test's outcome.
 
 """
-
-
-def perf(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def test_the_whole_menu_under_invoke_and_perf_tasks() -> None:

@@ -4,28 +4,15 @@ one record, then edits on copies (each copy compiles only what its edit touched)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import copy_tree
+from helpers import perf
 
 pytestmark = pytest.mark.cargo
 
 RECORD = Path("docs") / "performance" / "verify.json"
-
-
-def perf(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def edit(path: Path, old: str, new: str) -> None:
