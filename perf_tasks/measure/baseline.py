@@ -96,12 +96,14 @@ class Recorded:
         return self.record
 
 
-def record(plan: Plan, *, progress: Progress) -> Recorded:
-    """Measure, then write baseline.json and Baseline.md into the plan's record dir."""
+def record(plan: Plan, *, progress: Progress, program: str) -> Recorded:
+    """Measure, then write baseline.json and Baseline.md into the plan's record dir.
+
+    `program` is what the user runs (`invoke`, `perf-tasks`): Baseline.md says how to reproduce."""
     data = record_mod.build(measure(plan, progress=progress))
     written = (plan.record_dir / JSON_FILE, plan.record_dir / MARKDOWN_FILE)
     write_atomic(written[0], record_mod.dumps(data))
-    write_atomic(written[1], report.markdown(data))
+    write_atomic(written[1], report.markdown(data, program=program))
     return Recorded(data, written)
 
 
@@ -131,6 +133,7 @@ def compare(
     *,
     env: Mapping[str, str],
     progress: Progress,
+    program: str,
     requested: Requested = Requested(),
 ) -> Compared:
     """Compare `paths.new` (or a fresh measurement of `root`) with `paths.old` (or the workspace's
@@ -143,11 +146,17 @@ def compare(
     if root is None:
         if paths.old is None or paths.new is None:
             raise ValueError("compare needs a workspace root unless both records are given")
-        return Compared(compare_records(record_mod.load(paths.old), record_mod.load(paths.new)), ())
+        old, new = (
+            record_mod.load(paths.old, program=program),
+            record_mod.load(paths.new, program=program),
+        )
+        return Compared(compare_records(old, new), ())
     config = settings_mod.load(root)
-    reference = record_mod.load(paths.old or root / config.baseline.dir / JSON_FILE)
+    reference = record_mod.load(
+        paths.old or root / config.baseline.dir / JSON_FILE, program=program
+    )
     if paths.new is not None:
-        return Compared(compare_records(reference, record_mod.load(paths.new)), ())
+        return Compared(compare_records(reference, record_mod.load(paths.new, program=program)), ())
     opts = options_like(reference, config, runs=requested.runs, warmup=requested.warmup)
     fresh = record_mod.build(measure(plan(inspect(root, env=env), config, opts), progress=progress))
     if paths.save is not None:

@@ -25,7 +25,7 @@ def tool_config(profile: str) -> str:
     """Our profile: no retries, no fail-fast, JUnit on. A workspace's own profile of the same name
     wins key by key: nextest ranks a repository's config above any tool config."""
     return (
-        "# Written by perf-tasks for `invoke baseline`; passed with --tool-config-file.\n"
+        "# Written by perf-tasks for its baseline; passed with --tool-config-file.\n"
         f"[profile.{profile}]\n"
         "retries = 0\n"
         "fail-fast = false\n"

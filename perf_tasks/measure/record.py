@@ -142,13 +142,16 @@ def dumps(record: Mapping[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
-def load(path: Path) -> Record:
-    """A record from disk, checked to be one we can read, every field it is read with checked."""
+def load(path: Path, *, program: str) -> Record:
+    """A record from disk, checked to be one we can read, every field it is read with checked.
+
+    `program` is what the user runs (`invoke`, `perf-tasks`), for the message when there is none.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"no baseline record at {path}: run `invoke baseline` first, or pass --old PATH"
+            f"no baseline record at {path}: run `{program} baseline` first, or pass --old PATH"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from invoke.collection import Collection
+from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
@@ -63,7 +64,7 @@ def record(  # type: ignore[no-untyped-def]
         if dry_run:
             return view.render_plan(out, plan)
         with view.progress(out, verbose=verbose) as progress:
-            done = baseline.record(plan, progress=progress)
+            done = baseline.record(plan, progress=progress, program=program_of(c))
         view.render_record(out, done.record, written=done.written)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
@@ -93,11 +94,23 @@ def compare(  # type: ignore[no-untyped-def]
         paths = baseline.RecordPaths(old=_path(old), new=_path(new), save=_path(save))
         with view.progress(out, verbose=verbose) as progress:
             done = baseline.compare(
-                where, paths, requested=_requested(runs, warmup), env=os.environ, progress=progress
+                where,
+                paths,
+                requested=_requested(runs, warmup),
+                env=os.environ,
+                progress=progress,
+                program=program_of(c),
             )
         view.render_comparison(out, done.comparison, verbose=verbose, warnings=done.warnings)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
+
+
+def program_of(c: Context) -> str:
+    """The program the user runs: `perf-tasks` under its own script (which sets `perf.program`),
+    `invoke` under invoke. Messages and Baseline.md name it."""
+    perf = c.config.get("perf") or {}
+    return str(perf.get("program") or "invoke")
 
 
 def _requested(

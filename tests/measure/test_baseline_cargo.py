@@ -131,6 +131,24 @@ def test_markdown_has_the_tables_and_the_commands(recorded: Recorded) -> None:
     assert 'hyperfine -N --runs 1 --warmup 0 "cargo nextest run --workspace --profile ci' in text
     assert "du -s -B1 target output/scg cache artifacts" in text
     assert str(recorded.root) not in text  # nothing tied to where the workspace lives
+    # It was recorded with the perf-tasks program: that is the program to run again.
+    assert "perf-tasks baseline --runs 1 --warmup 0 --cold" in text and "invoke" not in text
+
+
+def test_messages_name_the_program_that_runs(demo_built: Path) -> None:
+    own = perf("baseline.compare", "--root", str(demo_built))
+    assert own.returncode == 2
+    assert "run `perf-tasks baseline` first" in own.stderr, own.stderr
+    under_invoke = subprocess.run(
+        [sys.executable, "-m", "invoke", "--search-root", str(REPO_ROOT), "baseline.compare"],
+        env={**os.environ, "PERF_TASKS_ROOT": str(demo_built)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert under_invoke.returncode == 2
+    assert "run `invoke baseline` first" in under_invoke.stderr, under_invoke.stderr
 
 
 def test_compare_flags_an_injected_slowdown_and_keeps_the_reference(recorded: Recorded) -> None:

@@ -161,7 +161,7 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
 
 
 def test_markdown_reads_well_and_says_how_to_reproduce(result: baseline.Result) -> None:
-    text = report.markdown(record.build(result))
+    text = report.markdown(record.build(result), program="invoke")
     assert text.startswith("# Performance baseline: ws\n")
     assert "| warm (nothing to do) | 30.0 ms | 29.0 ms | 31.0 ms | 1.0 ms |" in text
     assert "| tests | 250.0 ms | 240.0 ms | 260.0 ms | 10.0 ms |" in text
