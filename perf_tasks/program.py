@@ -104,6 +104,11 @@ class PerfTasksProgram(Program):
                 f"{exc}\nSee `perf-tasks --list` and `perf-tasks --help TASK`.",
                 code=int(ExitCode.USAGE),
             ) from None
+        except ValueError as exc:  # a number flag given text: invoke's int() said no
+            raise Exit(
+                f"a flag takes a whole number ({exc})\nSee `perf-tasks --help TASK`.",
+                code=int(ExitCode.USAGE),
+            ) from None
 
     def parse_cleanup(self) -> None:
         try:

@@ -151,18 +151,36 @@ def compare(
             record_mod.load(paths.new, program=program),
         )
         return Compared(compare_records(old, new), ())
+    reference, fresh_plan = prepare_compare(
+        root, paths, env=env, program=program, requested=requested
+    )
+    if fresh_plan is None:
+        assert paths.new is not None
+        return Compared(compare_records(reference, record_mod.load(paths.new, program=program)), ())
+    fresh = record_mod.build(measure(fresh_plan, progress=progress))
+    if paths.save is not None:
+        write_atomic(paths.save, record_mod.dumps(fresh))
+    checked = read_record(fresh, source="the fresh measurement")
+    return Compared(compare_records(reference, checked), checked.warnings)
+
+
+def prepare_compare(
+    root: Path,
+    paths: RecordPaths,
+    *,
+    env: Mapping[str, str],
+    program: str,
+    requested: Requested = Requested(),
+) -> tuple[Record, Plan | None]:
+    """The reference, and the plan of the fresh measurement (None when `paths.new` is given)."""
     config = settings_mod.load(root)
     reference = record_mod.load(
         paths.old or root / config.baseline.dir / JSON_FILE, program=program
     )
     if paths.new is not None:
-        return Compared(compare_records(reference, record_mod.load(paths.new, program=program)), ())
+        return reference, None
     opts = options_like(reference, config, runs=requested.runs, warmup=requested.warmup)
-    fresh = record_mod.build(measure(plan(inspect(root, env=env), config, opts), progress=progress))
-    if paths.save is not None:
-        write_atomic(paths.save, record_mod.dumps(fresh))
-    checked = read_record(fresh, source="the fresh measurement")
-    return Compared(compare_records(reference, checked), checked.warnings)
+    return reference, plan(inspect(root, env=env), config, opts)
 
 
 def options_like(
@@ -205,5 +223,6 @@ __all__ = [
     "options",
     "plan",
     "prepare",
+    "prepare_compare",
     "record",
 ]

@@ -127,6 +127,8 @@ class Plan:
         return {
             "dry_run": True,
             "root": str(self.root),
+            "runner": self.runner,
+            "nextest": self.nextest,
             "steps": [
                 {
                     "phase": s.phase.value,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
+from invoke.tasks import Task, task
 
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
 
@@ -36,10 +36,26 @@ COMPARE_HELP = {
     "save": "Also write the fresh record to this path (the reference is never overwritten)",
     "runs": "Timed runs of each command (default: as many as the reference had)",
     "warmup": "Untimed runs before the timed ones (default: as the reference had)",
+    "dry_run": "Show every command the fresh measurement would run; run nothing",
 }
 
 
-@task(default=True, help=RECORD_HELP)
+# Flags that take a whole number. invoke takes a flag's kind from its default, and ours are None
+# (unset: the settings decide), which would make them text (`--runs=STRING`).
+NUMBERS = frozenset({"runs", "warmup", "cold_runs"})
+
+
+class CountingTask(Task):  # type: ignore[type-arg]
+    """A task whose `NUMBERS` flags parse as whole numbers (`--runs=INT`), None when not given."""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
+        if name in NUMBERS:
+            opts["kind"] = int
+        return opts
+
+
+@task(klass=CountingTask, default=True, help=RECORD_HELP)
 def record(  # type: ignore[no-untyped-def]
     c,
     *,
@@ -70,7 +86,7 @@ def record(  # type: ignore[no-untyped-def]
             raise Exit(code=int(done.exit_code))
 
 
-@task(help=COMPARE_HELP)
+@task(klass=CountingTask, help=COMPARE_HELP)
 def compare(  # type: ignore[no-untyped-def]
     c,
     *,
@@ -80,6 +96,7 @@ def compare(  # type: ignore[no-untyped-def]
     runs=None,
     warmup=None,
     save=None,
+    dry_run=False,
     json=False,
     verbose=False,
 ):
@@ -92,6 +109,17 @@ def compare(  # type: ignore[no-untyped-def]
         out = Output(json=json)
         where = None if old and new else root_of(c, root)  # two records need no workspace
         paths = baseline.RecordPaths(old=_path(old), new=_path(new), save=_path(save))
+        if dry_run:
+            fresh = None
+            if where is not None:
+                _, fresh = baseline.prepare_compare(
+                    where,
+                    paths,
+                    env=os.environ,
+                    program=program_of(c),
+                    requested=_requested(runs, warmup),
+                )
+            return view.render_compare_plan(out, fresh, paths)
         with view.progress(out, verbose=verbose) as progress:
             done = baseline.compare(
                 where,
@@ -114,28 +142,12 @@ def program_of(c: Context) -> str:
 
 
 def _requested(
-    runs: object, warmup: object, *, cold: bool = False, cold_runs: object = None
+    runs: int | None, warmup: int | None, *, cold: bool = False, cold_runs: int | None = None
 ) -> Requested:
+    """The counts asked for; `CountingTask` has parsed them as whole numbers (None: not given)."""
     from perf_tasks.measure.baseline import Requested
 
-    return Requested(
-        runs=_count(runs, "--runs"),
-        warmup=_count(warmup, "--warmup"),
-        cold=cold,
-        cold_runs=_count(cold_runs, "--cold-runs"),
-    )
-
-
-def _count(value: object, flag: str) -> int | None:
-    """invoke hands over flags without a typed default as text: '3' -> 3."""
-    from perf_tasks.errors import ConfigError
-
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ConfigError(f"{flag} takes a whole number, got {value!r}") from None
+    return Requested(runs=runs, warmup=warmup, cold=cold, cold_runs=cold_runs)
 
 
 def _path(value: str | None) -> Path | None:

@@ -135,6 +135,27 @@ def test_markdown_has_the_tables_and_the_commands(recorded: Recorded) -> None:
     assert "perf-tasks baseline --runs 1 --warmup 0 --cold" in text and "invoke" not in text
 
 
+def test_number_flags_take_numbers_and_compare_has_a_dry_run(recorded: Recorded) -> None:
+    shown = perf("--help", "baseline")
+    assert "--runs=INT" in shown.stdout and "--warmup=INT" in shown.stdout, shown.stdout
+    assert "--cold-runs=INT" in shown.stdout and shown.stdout.count("STRING") == 2  # -r, --root
+    assert "--runs=INT" in perf("--help", "baseline.compare").stdout
+    bad = perf("baseline", "--root", str(recorded.root), "--runs", "three", "--dry-run")
+    assert bad.returncode == 2 and "whole number" in bad.stderr and "Traceback" not in bad.stderr
+    folder = recorded.root / "docs" / "performance"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    dry = perf("baseline.compare", "--root", str(recorded.root), "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    assert plan["dry_run"] is True
+    timed = [s for s in plan["steps"] if s["timed"]]
+    assert {s["runs"] for s in timed} == {1}  # as the reference had
+    assert any(s["phase"] == "build.cold" for s in timed)
+    text = perf("baseline.compare", "--root", str(recorded.root), "--dry-run", "--runs", "2")
+    assert text.returncode == 0 and "(2 runs)" in text.stdout and "nothing was run" in text.stdout
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
 def test_messages_name_the_program_that_runs(demo_built: Path) -> None:
     own = perf("baseline.compare", "--root", str(demo_built))
     assert own.returncode == 2
@@ -284,11 +305,17 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
     path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
     path = [d for d in path if not Path(d, "cargo-nextest").exists()]
     proc = perf(
-        "baseline", "--root", str(demo_copy), "--runs", "1", env={"PATH": os.pathsep.join(path)}
+        "baseline",
+        "--root",
+        str(demo_copy),
+        "--dry-run",
+        "--json",
+        env={"PATH": os.pathsep.join(path)},
     )
     assert proc.returncode == 0, proc.stderr
-    data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
-    assert data["tests"]["runner"] == "nextest"
+    plan = json.loads(proc.stdout)
+    assert plan["runner"] == "nextest" and plan["nextest"].startswith("cargo-nextest")
+    assert not (demo_copy / "docs" / "performance").exists()  # nothing ran, nothing written
 
 
 def test_a_target_dir_made_by_the_baseline_keeps_cargos_cachedir_tag(tmp_path: Path) -> None:
