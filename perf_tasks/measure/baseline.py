@@ -56,6 +56,7 @@ class Requested:
     warmup: int | None = None
     cold: bool = False
     cold_runs: int | None = None
+    timeout_s: int | None = None
 
 
 def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan:
@@ -67,6 +68,7 @@ def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan
         warmup=requested.warmup,
         cold=requested.cold,
         cold_runs=requested.cold_runs,
+        timeout_s=requested.timeout_s,
     )
     return plan(inspect(root, env=env), config, opts)
 
@@ -179,7 +181,13 @@ def prepare_compare(
     )
     if paths.new is not None:
         return reference, None
-    opts = options_like(reference, config, runs=requested.runs, warmup=requested.warmup)
+    opts = options_like(
+        reference,
+        config,
+        runs=requested.runs,
+        warmup=requested.warmup,
+        timeout_s=requested.timeout_s,
+    )
     return reference, plan(inspect(root, env=env), config, opts)
 
 
@@ -189,8 +197,10 @@ def options_like(
     *,
     runs: int | None = None,
     warmup: int | None = None,
+    timeout_s: int | None = None,
 ) -> Options:
-    """The reference's runs, warmup and cold build, unless `runs` / `warmup` override them."""
+    """The reference's runs, warmup and cold build, unless `runs` / `warmup` override them. The
+    timeout is this machine's choice: `timeout_s`, else the settings."""
     was = reference.settings
     return options(
         config,
@@ -198,6 +208,7 @@ def options_like(
         warmup=was.warmup if warmup is None else warmup,
         cold=was.cold,
         cold_runs=was.cold_runs,
+        timeout_s=timeout_s,
     )
 
 

@@ -123,9 +123,10 @@ def _untimed(
         stream_fd=None if step.lists_tests else stream_fd,
         clock=clock,
         sample=False,
+        timeout_s=plan.options.timeout_s or None,
     )
     if run.exit_code != 0:
-        raise CommandFailed(_failure(step, run, plan.root, streamed=stream_fd is not None))
+        raise CommandFailed(_failure(step, run, plan, streamed=stream_fd is not None))
     return run
 
 
@@ -193,17 +194,20 @@ def _timed(
         on_run=on_run,
         stop_on_failure=is_build,
         clock=clock,
+        timeout_s=plan.options.timeout_s or None,
     )
     streamed = stream_fd is not None
+    if m.runs and m.runs[-1].timed_out:
+        raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
     if is_build:
         if not m.ok:
-            raise CommandFailed(_failure(step, m.runs[-1], plan.root, streamed=streamed))
+            raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
         units = tuple(cargo_mod.count_units(r.stdout) for r in m.runs)
         return Phase(step=step, measurement=m, units=units)
     # Tests: a run whose failures we cannot count did not run its tests at all.
     for run, count in zip(m.runs, counts, strict=True):
         if run.exit_code != 0 and (count is None or count.failed == 0):
-            raise CommandFailed(_failure(step, run, plan.root, streamed=streamed))
+            raise CommandFailed(_failure(step, run, plan, streamed=streamed))
     known = [c for c in counts if c is not None]
     worst = max(reversed(known), key=lambda c: c.failed) if known else None
     durations = nextest.median_durations(cases) if cases else None
@@ -212,13 +216,21 @@ def _timed(
         measurement=m,
         counts=worst,
         counts_varied=len(set(known)) > 1,
+        varied=nextest.varied(cases),
+        timed_out=nextest.timed_out(cases),
         durations=durations,
     )
 
 
-def _failure(step: Step, run: Run, root: Path, *, streamed: bool) -> str:
+def _failure(step: Step, run: Run, plan: Plan, *, streamed: bool) -> str:
+    root = plan.root
     code = run.exit_code
     how = f"exit {code}" if code >= 0 else f"killed by signal {-code}"
+    if run.timed_out:
+        how = (
+            f"still running after {plan.options.timeout_s} s, the timeout (--timeout, "
+            "[baseline] timeout): it was ended with every process it started"
+        )
     head = f"`{shell_line(step.argv, root)}` failed ({how}) in {root}"
     if streamed or not run.tail:
         return head + (" (its output is above)" if streamed else "")

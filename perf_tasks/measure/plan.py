@@ -44,6 +44,7 @@ class Options:
     warmup: int = 0
     cold: bool = False
     cold_runs: int = 1
+    timeout_s: int = 0  # one run of a command, at most; 0: no limit
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class Options:
             "warmup": self.warmup,
             "cold": self.cold,
             "cold_runs": self.cold_runs,
+            "timeout_s": self.timeout_s,
         }
 
 
@@ -61,6 +63,7 @@ def options(
     warmup: int | None = None,
     cold: bool = False,
     cold_runs: int | None = None,
+    timeout_s: int | None = None,
 ) -> Options:
     """Flags over settings; checks that the counts make sense."""
     base = config.baseline
@@ -69,7 +72,10 @@ def options(
         warmup=base.warmup if warmup is None else warmup,
         cold=cold,
         cold_runs=base.cold_runs if cold_runs is None else cold_runs,
+        timeout_s=base.timeout if timeout_s is None else timeout_s,
     )
+    if chosen.timeout_s < 0:
+        raise ConfigError("the timeout cannot be negative (--timeout or [baseline] timeout)")
     if chosen.runs < 1 or chosen.cold_runs < 1:
         raise ConfigError(
             "runs and cold runs must be at least 1 (from --runs/--cold-runs or [baseline])"

@@ -60,6 +60,8 @@ def build(result: Result) -> dict[str, Any]:
         )
         tests_part.update(_counts_json(tests))
         tests_part["durations"] = tests.durations
+        tests_part["timed_out"] = list(tests.timed_out)
+        tests_part["varied"] = list(tests.varied)
         doc = phases.get(PhaseName.TESTS_DOC)
         tests_part["doc"] = None
         if doc is not None:

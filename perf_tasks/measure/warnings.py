@@ -42,10 +42,16 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
         note = None
     if note:
         found.append(note)
-    if phase.counts_varied:
+    if phase.counts_varied or phase.varied:
+        which = f": {', '.join(phase.varied)}" if phase.varied else ""
         found.append(
-            f"{name}: the test counts differ between runs (flaky tests?); the run with "
+            f"{name}: the test outcomes differ between runs (flaky tests{which}); the run with "
             "the most failures is recorded"
+        )
+    if phase.timed_out:
+        found.append(
+            f"{name}: nextest ended {len(phase.timed_out)} test(s) still running past its "
+            f"slow-timeout (terminate-after): {', '.join(phase.timed_out)}"
         )
     if name == PhaseName.TESTS and plan.runner == NEXTEST and phase.durations is None:
         where = relative(plan.junit or Path(), plan.root)

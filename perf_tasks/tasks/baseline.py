@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,8 @@ HELP = {
     "runs": "Timed runs of each command (default 3, or [baseline] runs)",
     "warmup": "Untimed runs before the timed ones (default 0, or [baseline] warmup)",
     "verbose": "Stream the output of cargo and nextest as they run",
+    "timeout": "Seconds one run of a command may take before it and its processes are ended "
+    "(default 3600, or [baseline] timeout; 0: no limit)",
 }
 RECORD_HELP = {
     **HELP,
@@ -42,7 +46,7 @@ COMPARE_HELP = {
 
 # Flags that take a whole number. invoke takes a flag's kind from its default, and ours are None
 # (unset: the settings decide), which would make them text (`--runs=STRING`).
-NUMBERS = frozenset({"runs", "warmup", "cold_runs"})
+NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout"})
 
 
 class CountingTask(Task):  # type: ignore[type-arg]
@@ -64,18 +68,19 @@ def record(  # type: ignore[no-untyped-def]
     warmup=None,
     cold=False,
     cold_runs=None,
+    timeout=None,
     dry_run=False,
     json=False,
     verbose=False,
 ):
     """Record disk, build and test times, CPU and RAM in docs/performance/ (Baseline.md + JSON)."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         from perf_tasks.measure import baseline
         from perf_tasks.ui import baseline as view
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        asked = _requested(runs, warmup, cold=cold, cold_runs=cold_runs)
+        asked = _requested(runs, warmup, cold=cold, cold_runs=cold_runs, timeout=timeout)
         plan = baseline.prepare(root_of(c, root), env=os.environ, requested=asked)
         if dry_run:
             return view.render_plan(out, plan)
@@ -96,12 +101,13 @@ def compare(  # type: ignore[no-untyped-def]
     runs=None,
     warmup=None,
     save=None,
+    timeout=None,
     dry_run=False,
     json=False,
     verbose=False,
 ):
     """Measure afresh (or read --new) and compare with the reference; exit 1 on a regression."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         from perf_tasks.measure import baseline
         from perf_tasks.ui import baseline as view
         from perf_tasks.ui.output import Output
@@ -117,14 +123,14 @@ def compare(  # type: ignore[no-untyped-def]
                     paths,
                     env=os.environ,
                     program=program_of(c),
-                    requested=_requested(runs, warmup),
+                    requested=_requested(runs, warmup, timeout=timeout),
                 )
             return view.render_compare_plan(out, fresh, paths)
         with view.progress(out, verbose=verbose) as progress:
             done = baseline.compare(
                 where,
                 paths,
-                requested=_requested(runs, warmup),
+                requested=_requested(runs, warmup, timeout=timeout),
                 env=os.environ,
                 progress=progress,
                 program=program_of(c),
@@ -132,6 +138,23 @@ def compare(  # type: ignore[no-untyped-def]
         view.render_comparison(out, done.comparison, verbose=verbose, warnings=done.warnings)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
+
+
+@contextmanager
+def _stoppable(*, json: bool) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the run as Ctrl-C does (every process it started is ended, scratch
+    dirs go) and exit 128 + the signal; a run's processes never outlive it."""
+    from perf_tasks.proc import Stopped, stop_on_signals
+
+    try:
+        with stop_on_signals():
+            yield
+    except Stopped as exc:
+        if json:
+            from perf_tasks.ui.output import Output, error_json
+
+            Output(json=True).emit_json(error_json("stopped", f"stopped by {exc}"))
+        raise Exit(f"stopped by {exc}", code=exc.exit_code) from None
 
 
 def program_of(c: Context) -> str:
@@ -142,12 +165,17 @@ def program_of(c: Context) -> str:
 
 
 def _requested(
-    runs: int | None, warmup: int | None, *, cold: bool = False, cold_runs: int | None = None
+    runs: int | None,
+    warmup: int | None,
+    *,
+    cold: bool = False,
+    cold_runs: int | None = None,
+    timeout: int | None = None,
 ) -> Requested:
     """The counts asked for; `CountingTask` has parsed them as whole numbers (None: not given)."""
     from perf_tasks.measure.baseline import Requested
 
-    return Requested(runs=runs, warmup=warmup, cold=cold, cold_runs=cold_runs)
+    return Requested(runs=runs, warmup=warmup, cold=cold, cold_runs=cold_runs, timeout_s=timeout)
 
 
 def _path(value: str | None) -> Path | None:

@@ -88,7 +88,14 @@ def test_median_durations_skip_what_did_not_run() -> None:
 def test_our_tool_config_is_the_profile_the_issue_asks_for() -> None:
     data = tomlkit.parse(nextest.tool_config("ci")).unwrap()
     assert data == {
-        "profile": {"ci": {"retries": 0, "fail-fast": False, "junit": {"path": "junit.xml"}}}
+        "profile": {
+            "ci": {
+                "retries": 0,
+                "fail-fast": False,
+                "slow-timeout": {"period": "60s", "terminate-after": 10},
+                "junit": {"path": "junit.xml"},
+            }
+        }
     }
 
 
