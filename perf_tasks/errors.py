@@ -58,3 +58,9 @@ class Busy(PerfTasksError):
     """Another run of this tool holds the workspace."""
 
     exit_code = ExitCode.INCOMPLETE
+
+
+class WriteFailed(PerfTasksError):
+    """A file could not be written (a full disk, no permission); nothing was half-written."""
+
+    exit_code = ExitCode.INCOMPLETE

@@ -16,7 +16,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
-from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.inspect import inspect
 from perf_tasks.measure import record as record_mod
 from perf_tasks.measure import report
@@ -103,10 +103,15 @@ def record(plan: Plan, *, progress: Progress, program: str) -> Recorded:
 
     `program` is what the user runs (`invoke`, `perf-tasks`): Baseline.md says how to reproduce."""
     data = record_mod.build(measure(plan, progress=progress))
-    written = (plan.record_dir / JSON_FILE, plan.record_dir / MARKDOWN_FILE)
-    write_atomic(written[0], record_mod.dumps(data))
-    write_atomic(written[1], report.markdown(data, program=program))
-    return Recorded(data, written)
+    json_path, markdown_path = plan.record_dir / JSON_FILE, plan.record_dir / MARKDOWN_FILE
+    # One unit: both files new, or both as they were (a full disk changes neither).
+    write_all_atomic(
+        {
+            json_path: record_mod.dumps(data),
+            markdown_path: report.markdown(data, program=program),
+        }
+    )
+    return Recorded(data, (json_path, markdown_path))
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,7 @@ def compare(
         return Compared(compare_records(reference, record_mod.load(paths.new, program=program)), ())
     fresh = record_mod.build(measure(fresh_plan, progress=progress))
     if paths.save is not None:
-        write_atomic(paths.save, record_mod.dumps(fresh))
+        write_all_atomic({paths.save: record_mod.dumps(fresh)})
     checked = read_record(fresh, source="the fresh measurement")
     return Compared(compare_records(reference, checked), checked.warnings)
 
