@@ -25,11 +25,16 @@ SLOW_PERIOD = "60s"
 TERMINATE_AFTER = 10
 
 
-def tool_config(profile: str) -> str:
-    """Our profile: no retries, no fail-fast, hung tests ended, JUnit on. A workspace's own profile
-    of the same name wins key by key: nextest ranks a repository's config above any tool config."""
+def tool_config(profile: str, *, store_dir: str) -> str:
+    """Our profile: no retries, no fail-fast, hung tests ended, JUnit on; and where nextest keeps
+    its store (the JUnit report goes there): `store_dir`, relative to the workspace root or
+    absolute. A workspace's own config wins key by key: nextest ranks a repository's config above
+    any tool config."""
     return (
         "# Written by perf-tasks for its baseline; passed with --tool-config-file.\n"
+        "[store]\n"
+        f"dir = {json.dumps(store_dir)}\n"
+        "\n"
         f"[profile.{profile}]\n"
         "retries = 0\n"
         "fail-fast = false\n"
@@ -96,10 +101,12 @@ def has_profile(config: Mapping[str, Any], profile: str) -> bool:
     return isinstance(profiles, dict) and isinstance(profiles.get(profile), dict)
 
 
-def junit_path(config: Mapping[str, Any], *, profile: str, root: Path, target_dir: Path) -> Path:
-    """Where nextest writes the JUnit report of `profile`: `<store dir>/<profile>/<junit.path>`."""
+def junit_path(config: Mapping[str, Any], *, profile: str, root: Path, store_dir: Path) -> Path:
+    """Where nextest writes the JUnit report of `profile`: `<store dir>/<profile>/<junit.path>`.
+
+    `store_dir` is the one our tool config tells nextest; the workspace's `store.dir` wins over it.
+    """
     store = config.get("store")
-    store_dir = target_dir / "nextest"
     if isinstance(store, dict) and isinstance(store.get("dir"), str):
         store_dir = root / store["dir"]
     name = JUNIT_FILE

@@ -174,6 +174,9 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
     if inspection.nextest is not None:
         runner = NEXTEST
         tool_config = ws.target_dir / TOOL_CONFIG_FILE
+        # nextest keeps its store (and the JUnit report) in <workspace root>/target/nextest unless
+        # told otherwise, whatever CARGO_TARGET_DIR says: our tool config tells it.
+        store_dir = ws.target_dir / "nextest"
         own = nextest.has_profile(inspection.nextest_config, profile)
         source = "workspace" if own else "perf-tasks"
         nextest_args = (
@@ -195,7 +198,7 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         # A workspace without tests has a baseline too: nextest's default is to fail then.
         run_tests: tuple[str, ...] = (cargo, "nextest", "run", *nextest_args, "--no-tests=warn")
         junit: Path | None = nextest.junit_path(
-            inspection.nextest_config, profile=profile, root=root, target_dir=ws.target_dir
+            inspection.nextest_config, profile=profile, root=root, store_dir=store_dir
         )
         if own:
             notes.append(
@@ -205,6 +208,7 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
     else:
         runner = CARGO_TEST
         tool_config = None
+        store_dir = None
         source = None
         junit = None
         prepare_tests = (cargo, "test", "--workspace", "--tests", "--no-run")
@@ -280,7 +284,11 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         profile=profile if runner == NEXTEST else None,
         profile_source=source,
         tool_config=tool_config,
-        tool_config_text=nextest.tool_config(profile),
+        tool_config_text=(
+            nextest.tool_config(profile, store_dir=relative(store_dir, root))
+            if store_dir is not None
+            else ""
+        ),
         junit=junit,
         touch=touch,
         has_doctests=doctests,

@@ -318,6 +318,23 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
     assert not (demo_copy / "docs" / "performance").exists()  # nothing ran, nothing written
 
 
+def test_per_test_durations_with_cargo_target_dir_set(demo_copy: Path, tmp_path: Path) -> None:
+    needs_nextest()
+    target = tmp_path / "elsewhere"
+    proc = perf(
+        "baseline", "--root", str(demo_copy), "--runs", "1", "--json",
+        env={"CARGO_TARGET_DIR": str(target)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["workspace"]["target_dir"] == str(target)
+    durations = record["tests"]["durations"]
+    assert durations and "slow_path_when_asked" in durations["demo-core::core_api"]
+    assert not any("JUnit" in w for w in record["warnings"])
+    assert (target / "nextest" / "ci" / "junit.xml").is_file()  # where we told nextest to write
+    assert not (demo_copy / "target" / "nextest").exists()
+
+
 def test_a_target_dir_made_by_the_baseline_keeps_cargos_cachedir_tag(tmp_path: Path) -> None:
     from conftest import DEMO
 
