@@ -112,6 +112,8 @@ def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
     names = [r.peak_process_name for r in m.runs if r.peak_process_name]
     data["peak_process_name"] = max(set(names), key=names.count) if names else None
     data["ram_samples"] = [r.samples for r in m.runs]
+    data["others_cpu_s"] = [r.others_cpu_s for r in m.runs]
+    data["load_1m"] = [r.load_1m for r in m.runs]
     if phase.units:
         # The run that compiled the most: a warm build that rebuilds even once must show.
         most = max(reversed(phase.units), key=lambda u: u.compiled)

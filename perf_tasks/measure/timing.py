@@ -44,6 +44,10 @@ class Run:
     stdout: str = ""  # kept only when asked for (cargo's JSON messages)
     tail: tuple[str, ...] = ()  # the last lines of its output, for messages
     timed_out: bool = False  # it ran past the timeout and was ended (its tree with it)
+    # CPU seconds the rest of the machine used while it ran (all CPUs, from /proc/stat, minus
+    # this run's tree and our sampler): contention. None where /proc/stat cannot be read.
+    others_cpu_s: float | None = None
+    load_1m: float | None = None  # the 1-minute load average as the run ended
 
     @property
     def cpu_s(self) -> float:
@@ -168,6 +172,7 @@ def run_once(
         else:
             stderr = stream_fd
         keep = proc_mod.own_children()
+        busy_before = machine_busy_s()
         started = clock()
         try:
             proc = subprocess.Popen(
@@ -193,10 +198,15 @@ def run_once(
                 proc.returncode = os.waitstatus_to_exitcode(status)
         finally:
             peaks = sampler.stop() if sampler is not None else None
+        busy_after = machine_busy_s()
         proc_mod.end_adopted(keep=keep)  # what it left running, if anything
         out_text = _read(out_file) if out_file is not None else ""
         err_text = _read(err_file) if err_file is not None else ""
     tail_source = err_text if err_text.strip() or capture_stdout else out_text
+    others = None
+    if busy_before is not None and busy_after is not None:
+        ours = usage.ru_utime + usage.ru_stime + (peaks.cpu_s if peaks else 0.0)
+        others = round(max(0.0, busy_after - busy_before - ours), 3)
     return Run(
         wall_s=wall,
         user_s=usage.ru_utime,
@@ -210,6 +220,8 @@ def run_once(
         stdout=out_text if capture_stdout else "",
         tail=tuple(tail_source.splitlines()[-TAIL_LINES:]),
         timed_out=deadline.fired,
+        others_cpu_s=others,
+        load_1m=_load_1m(),
     )
 
 
@@ -230,6 +242,27 @@ def _reaped(
             proc.returncode = -9
         proc_mod.end_adopted(keep=keep)
         raise
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds every CPU of the machine has spent busy since boot (`/proc/stat`)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 8:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[1:8])
+    steal = int(fields[8]) if len(fields) > 8 else 0
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _load_1m() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _read(f: IO[bytes]) -> str:
