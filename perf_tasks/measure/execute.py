@@ -16,7 +16,7 @@ from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
-from perf_tasks.measure import environment, nextest
+from perf_tasks.measure import environment, nextest, sources
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.plan import NEXTEST, Plan, Step
 from perf_tasks.measure.result import Event, Phase, Result
@@ -64,6 +64,26 @@ def execute(
 
     listing: nextest.Listing | None = None
     phases: dict[PhaseName, Phase] = {}
+    edits: list[tuple[str, tuple[str, ...]]] = []
+    exclude = (*plan.workspace.cargo_dirs, plan.record_dir, *plan.outputs.values())
+
+    def look() -> sources.Fingerprint:
+        return sources.fingerprint(plan.root, env=env, exclude=exclude, hashed=plan.touch)
+
+    seen = look()
+
+    def look_again(phase: str) -> None:
+        nonlocal seen
+        now = look()
+        files = sources.changed(seen, now)
+        seen = now
+        if files:
+            edits.append((phase, files))
+            warnings.append(
+                f"{phase}: the sources changed while it ran: {', '.join(files)}; the figures may "
+                "mix two versions of the code"
+            )
+
     try:
         for step in plan.steps:
             if config_pending and plan.tool_config and _uses(step, plan.tool_config):
@@ -74,6 +94,7 @@ def execute(
                 run = _untimed(step, plan=plan, env=env, stream_fd=stream_fd, clock=clock)
                 if step.lists_tests:
                     listing = nextest.parse_list(run.stdout)
+                look_again(step.phase.value)
                 continue
             phase = _timed(
                 step,
@@ -86,6 +107,7 @@ def execute(
             )
             phases[step.phase] = phase
             warnings += phase_warnings(phase, plan)
+            look_again(step.phase.value)
             if step.phase == PhaseName.BUILD_COLD and plan.scratch is not None:
                 shutil.rmtree(plan.scratch, ignore_errors=True)  # now, not at the end: disk space
     finally:
@@ -104,6 +126,7 @@ def execute(
         phases=phases,
         disk=usage,
         warnings=tuple(warnings),
+        sources_changed=tuple(edits),
     )
 
 

@@ -85,6 +85,9 @@ def build(result: Result) -> dict[str, Any]:
         "tests": tests_part,
         "disk": {name: usage.as_json() for name, usage in result.disk.items()},
         "warnings": list(result.warnings),
+        "sources_changed": [
+            {"phase": phase, "files": list(files)} for phase, files in result.sources_changed
+        ],
     }
 
 

@@ -47,6 +47,7 @@ class Result:
     phases: dict[PhaseName, Phase]
     disk: dict[str, disk_mod.OutputUsage]
     warnings: tuple[str, ...]
+    sources_changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (phase, files edited in it)
 
     @property
     def tests_failed(self) -> int:

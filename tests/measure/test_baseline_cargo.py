@@ -71,6 +71,7 @@ def test_writes_both_files_and_json_mode_prints_only_the_record(recorded: Record
     assert "tests: run 1 of 1" in recorded.proc.stderr  # progress went to stderr, as plain lines
     rec = recorded.record
     assert rec["schema_version"] == 1 and rec["ok"] is True
+    assert rec["sources_changed"] == []  # the touch of build.incremental is no edit
     for key in ("cpu_model", "cpu_cores", "ram_bytes", "rustc", "cargo", "nextest", "load_average"):
         assert rec["environment"][key], key
     assert (

@@ -5,12 +5,13 @@ added to a copy."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from measure.test_baseline_cargo import needs_nextest, perf
+from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
 
 pytestmark = pytest.mark.cargo
 
@@ -43,6 +44,7 @@ fn slow_then_fast() {
 }
 """
 FLAKY = "demo-core::extra alternates"
+JSON_RUNS_3 = ("--runs", "3", "--json")  # with --json, progress goes to stderr as it comes
 
 
 @pytest.fixture
@@ -90,5 +92,33 @@ def test_other_processes_using_the_cpu_during_a_run_are_measured_and_warned_of(
     assert len(record["tests"]["load_1m"]) == 1
     assert any(
         w.startswith("tests: other processes used") and "during run 1" in w
+        for w in record["warnings"]
+    ), record["warnings"]
+
+
+def test_a_source_edited_during_the_run_marks_the_record_and_is_named(demo_copy: Path) -> None:
+    needs_nextest()
+    edited = demo_copy / "crates" / "demo-cli" / "src" / "main.rs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perf_tasks", "baseline", "--root", str(demo_copy), *JSON_RUNS_3],
+        env={**os.environ, "PATH": os.pathsep.join([VENV_BIN, os.environ["PATH"]])},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # progress lines, as they come
+        if line.startswith("build: run 2 of 3"):
+            with edited.open("a") as f:
+                f.write("// edited while the baseline ran\n")
+            break
+    proc.communicate(timeout=300)
+    assert proc.returncode == 0
+    record = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
+    files = [f for change in record["sources_changed"] for f in change["files"]]
+    assert files == ["crates/demo-cli/src/main.rs"], record["sources_changed"]
+    assert any(
+        "the sources changed while it ran: crates/demo-cli/src/main.rs" in w
         for w in record["warnings"]
     ), record["warnings"]
