@@ -157,6 +157,29 @@ def test_number_flags_take_numbers_and_compare_has_a_dry_run(recorded: Recorded)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def test_a_different_build_environment_makes_times_and_target_size_advisory(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    old = recorded.root / "docs" / "performance" / "baseline.json"
+    data = json.loads(old.read_text())
+    data["environment"]["build_env"] = {"RUSTFLAGS": "-C opt-level=3", "CARGO_TARGET_DIR": "t2"}
+    data["build"]["wall_s"]["median"] = data["build"]["wall_s"]["median"] * 3 + 5  # slower
+    data["disk"]["target"]["bytes"] *= 2  # larger
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(data))
+    proc = perf("baseline.compare", "--old", str(old), "--new", str(new), "--json")
+    assert proc.returncode == 0, proc.stdout  # the slower build is not counted against it
+    result = json.loads(proc.stdout)
+    why = " ".join(result["advisory"])
+    assert "RUSTFLAGS: unset -> '-C opt-level=3'" in why and "CARGO_TARGET_DIR" in why
+    rows = {r["metric"]: r for r in result["rows"]}
+    assert (
+        rows["build.wall_s"]["verdict"] == "regression" and rows["build.wall_s"]["counts"] is False
+    )
+    assert rows["disk.target.bytes"]["counts"] is False
+    assert rows["tests.failed"]["counts"] is True  # test counts still count
+
+
 def test_messages_name_the_program_that_runs(demo_built: Path) -> None:
     own = perf("baseline.compare", "--root", str(demo_built))
     assert own.returncode == 2
