@@ -62,3 +62,9 @@ class Busy(PerfTasksError):
 
 class EditRefused(PerfTasksError):
     """A file we were asked to edit cannot be edited without changing more than asked."""
+
+
+class WriteFailed(PerfTasksError):
+    """A file could not be written (a full disk, no permission); nothing was half-written."""
+
+    exit_code = ExitCode.INCOMPLETE

@@ -19,6 +19,8 @@ from perf_tasks import __version__
 from perf_tasks.errors import ExitCode
 from perf_tasks.tasks import namespace
 
+PROGRAM = "perf-tasks"
+
 # The core flags perf-tasks keeps; invoke's parse step reads a few others, which read as unset.
 CORE_FLAGS = frozenset(
     {
@@ -55,7 +57,16 @@ class _CoreArgs:
 
 class OwnConfig(Config):
     """perf-tasks reads only its own settings (`perf-tasks.toml`, `--root`, `PERF_TASKS_ROOT`):
-    no invoke.yaml of the system, the user or the project, and no `INVOKE_*` variables."""
+    no invoke.yaml of the system, the user or the project, and no `INVOKE_*` variables.
+
+    `perf.program` names the program in messages ("run `perf-tasks baseline` first"); under
+    invoke it is unset, and tasks say `invoke`."""
+
+    @staticmethod
+    def global_defaults() -> dict[str, Any]:
+        defaults: dict[str, Any] = Config.global_defaults()
+        defaults["perf"] = {"program": PROGRAM}
+        return defaults
 
     def load_system(self, merge: bool = True) -> None:
         self._nothing(merge)
@@ -93,6 +104,11 @@ class PerfTasksProgram(Program):
                 f"{exc}\nSee `perf-tasks --list` and `perf-tasks --help TASK`.",
                 code=int(ExitCode.USAGE),
             ) from None
+        except ValueError as exc:  # a number flag given text: invoke's int() said no
+            raise Exit(
+                f"a flag takes a whole number ({exc})\nSee `perf-tasks --help TASK`.",
+                code=int(ExitCode.USAGE),
+            ) from None
 
     def parse_cleanup(self) -> None:
         try:
@@ -104,8 +120,8 @@ class PerfTasksProgram(Program):
 def program() -> Program:
     return PerfTasksProgram(
         namespace=namespace(),
-        name="perf-tasks",
-        binary="perf-tasks",
+        name=PROGRAM,
+        binary=PROGRAM,
         version=__version__,
         config_class=OwnConfig,
     )

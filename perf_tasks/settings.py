@@ -111,6 +111,7 @@ class Baseline:
     runs: int = 3
     warmup: int = 0
     cold_runs: int = 1  # the cold build (--cold) is slow: once by default
+    timeout: int = 3600  # seconds one run of a command may take before its tree is ended; 0: none
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""Writing a file so that a reader sees the old text or the new one, never half of either."""
+"""Writing files so that a reader sees the old text or the new one, never half of either, and a
+pair of files (a record and its report) both old or both new."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+from perf_tasks.errors import WriteFailed
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -21,3 +25,66 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_all_atomic(files: Mapping[Path, str]) -> None:
+    """Write several files as one unit: after it, all are new, or (on any error) all are as before.
+
+    Every new text is written and fsynced to a temporary file beside its target first: a full disk
+    fails there, before anything is replaced. Only then are the targets replaced, one rename each;
+    the old files are kept as hard links until the last rename is done, and put back if one fails.
+    Raises `WriteFailed` (one line) when the files cannot be written.
+    """
+    staged: dict[Path, Path] = {}
+    kept: dict[Path, Path] = {}
+    replaced: list[Path] = []
+    try:
+        for path, text in files.items():
+            staged[path] = _staged(path, text)
+        for path in files:
+            if path.exists():
+                kept[path] = _kept(path)
+        for path, tmp in staged.items():
+            tmp.replace(path)
+            replaced.append(path)
+    except BaseException as exc:
+        for path in replaced:  # put the old files back, or remove the new one there was none
+            if path in kept:
+                kept.pop(path).replace(path)
+            else:
+                path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            names = ", ".join(p.name for p in files)
+            where = next(iter(files)).parent if files else Path()
+            raise WriteFailed(
+                f"cannot write {names} in {where}: {exc.strerror or exc}; nothing was changed there"
+            ) from None
+        raise
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        for backup in kept.values():
+            backup.unlink(missing_ok=True)
+
+
+def _staged(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).chmod(0o644)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _kept(path: Path) -> Path:
+    """A hard link to the current `path` (no space needed), to put it back if need be."""
+    backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+    backup.unlink(missing_ok=True)
+    os.link(path, backup)
+    return backup

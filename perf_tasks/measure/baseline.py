@@ -16,7 +16,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
-from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.inspect import inspect
 from perf_tasks.measure import record as record_mod
 from perf_tasks.measure import report
@@ -56,6 +56,7 @@ class Requested:
     warmup: int | None = None
     cold: bool = False
     cold_runs: int | None = None
+    timeout_s: int | None = None
 
 
 def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan:
@@ -67,6 +68,7 @@ def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan
         warmup=requested.warmup,
         cold=requested.cold,
         cold_runs=requested.cold_runs,
+        timeout_s=requested.timeout_s,
     )
     return plan(inspect(root, env=env), config, opts)
 
@@ -96,13 +98,20 @@ class Recorded:
         return self.record
 
 
-def record(plan: Plan, *, progress: Progress) -> Recorded:
-    """Measure, then write baseline.json and Baseline.md into the plan's record dir."""
+def record(plan: Plan, *, progress: Progress, program: str) -> Recorded:
+    """Measure, then write baseline.json and Baseline.md into the plan's record dir.
+
+    `program` is what the user runs (`invoke`, `perf-tasks`): Baseline.md says how to reproduce."""
     data = record_mod.build(measure(plan, progress=progress))
-    written = (plan.record_dir / JSON_FILE, plan.record_dir / MARKDOWN_FILE)
-    write_atomic(written[0], record_mod.dumps(data))
-    write_atomic(written[1], report.markdown(data))
-    return Recorded(data, written)
+    json_path, markdown_path = plan.record_dir / JSON_FILE, plan.record_dir / MARKDOWN_FILE
+    # One unit: both files new, or both as they were (a full disk changes neither).
+    write_all_atomic(
+        {
+            json_path: record_mod.dumps(data),
+            markdown_path: report.markdown(data, program=program),
+        }
+    )
+    return Recorded(data, (json_path, markdown_path))
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,7 @@ def compare(
     *,
     env: Mapping[str, str],
     progress: Progress,
+    program: str,
     requested: Requested = Requested(),
 ) -> Compared:
     """Compare `paths.new` (or a fresh measurement of `root`) with `paths.old` (or the workspace's
@@ -143,17 +153,47 @@ def compare(
     if root is None:
         if paths.old is None or paths.new is None:
             raise ValueError("compare needs a workspace root unless both records are given")
-        return Compared(compare_records(record_mod.load(paths.old), record_mod.load(paths.new)), ())
-    config = settings_mod.load(root)
-    reference = record_mod.load(paths.old or root / config.baseline.dir / JSON_FILE)
-    if paths.new is not None:
-        return Compared(compare_records(reference, record_mod.load(paths.new)), ())
-    opts = options_like(reference, config, runs=requested.runs, warmup=requested.warmup)
-    fresh = record_mod.build(measure(plan(inspect(root, env=env), config, opts), progress=progress))
+        old, new = (
+            record_mod.load(paths.old, program=program),
+            record_mod.load(paths.new, program=program),
+        )
+        return Compared(compare_records(old, new), ())
+    reference, fresh_plan = prepare_compare(
+        root, paths, env=env, program=program, requested=requested
+    )
+    if fresh_plan is None:
+        assert paths.new is not None
+        return Compared(compare_records(reference, record_mod.load(paths.new, program=program)), ())
+    fresh = record_mod.build(measure(fresh_plan, progress=progress))
     if paths.save is not None:
-        write_atomic(paths.save, record_mod.dumps(fresh))
+        write_all_atomic({paths.save: record_mod.dumps(fresh)})
     checked = read_record(fresh, source="the fresh measurement")
     return Compared(compare_records(reference, checked), checked.warnings)
+
+
+def prepare_compare(
+    root: Path,
+    paths: RecordPaths,
+    *,
+    env: Mapping[str, str],
+    program: str,
+    requested: Requested = Requested(),
+) -> tuple[Record, Plan | None]:
+    """The reference, and the plan of the fresh measurement (None when `paths.new` is given)."""
+    config = settings_mod.load(root)
+    reference = record_mod.load(
+        paths.old or root / config.baseline.dir / JSON_FILE, program=program
+    )
+    if paths.new is not None:
+        return reference, None
+    opts = options_like(
+        reference,
+        config,
+        runs=requested.runs,
+        warmup=requested.warmup,
+        timeout_s=requested.timeout_s,
+    )
+    return reference, plan(inspect(root, env=env), config, opts)
 
 
 def options_like(
@@ -162,8 +202,10 @@ def options_like(
     *,
     runs: int | None = None,
     warmup: int | None = None,
+    timeout_s: int | None = None,
 ) -> Options:
-    """The reference's runs, warmup and cold build, unless `runs` / `warmup` override them."""
+    """The reference's runs, warmup and cold build, unless `runs` / `warmup` override them. The
+    timeout is this machine's choice: `timeout_s`, else the settings."""
     was = reference.settings
     return options(
         config,
@@ -171,6 +213,7 @@ def options_like(
         warmup=was.warmup if warmup is None else warmup,
         cold=was.cold,
         cold_runs=was.cold_runs,
+        timeout_s=timeout_s,
     )
 
 
@@ -196,5 +239,6 @@ __all__ = [
     "options",
     "plan",
     "prepare",
+    "prepare_compare",
     "record",
 ]

@@ -13,8 +13,9 @@ the explanation of a wall-time change: they are too sensitive to what else the m
 fail a comparison on their own.
 
 When the two environments differ (CPU, toolchain, test runner), the comparison is advisory: time
-and disk changes are shown but do not fail it; test counts still do. Pure: records in, a
-`Comparison` out.
+and disk changes are shown but do not fail it; test counts still do. When only the build
+environment differs (`RUSTFLAGS`, `CARGO_INCREMENTAL`, `CARGO_TARGET_DIR`, ...), the verdicts it
+affects are advisory: the times, and the target dir's size. Pure: records in, a `Comparison` out.
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
     if old_runner != new_runner:
         advisory.append(f"test runner: {old_runner!r} -> {new_runner!r}")
     strict = not advisory
+    built_differently = build_env_differences(old.environment.build_env, new.environment.build_env)
+    advisory += built_differently
+    build_strict = strict and not built_differently  # what the build environment changes
     rows: list[Row] = []
     notes: list[str] = []
     for name in TIMED:
@@ -145,7 +149,7 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
         if o is not None and n is not None and o.command != n.command:
             notes.append(f"{name}: the command changed: {o.command} -> {n.command}")
         for key, kind, counted in (
-            ("wall_s", TIME, strict),
+            ("wall_s", TIME, build_strict),
             ("cpu_s", TIME, False),
             ("peak_tree_rss_bytes", RAM, False),
             ("peak_process_rss_bytes", RAM, False),
@@ -171,7 +175,7 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
                 f"{disk_name}.bytes",
                 None if o_disk is None else o_disk.bytes,
                 None if n_disk is None else n_disk.bytes,
-                strict,
+                build_strict if disk_name == "target" else strict,
             )
         )
     return Comparison(
@@ -181,6 +185,20 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
         old_label=label(old),
         new_label=label(new),
     )
+
+
+def build_env_differences(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """`build environment: RUSTFLAGS: '-C x' -> unset`, for each variable that differs."""
+    found = []
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            before = repr(old[name]) if name in old else "unset"
+            after = repr(new[name]) if name in new else "unset"
+            found.append(
+                f"build environment: {name}: {before} -> {after} (times and the target dir's "
+                "size are not comparable)"
+            )
+    return found
 
 
 def _compiled(phase: Timed | None) -> int | None:

@@ -29,8 +29,9 @@ _BUILD_ENV = re.compile(
 # The machine counts as busy when its 1-minute load exceeds this share of its cores.
 BUSY_LOAD_PER_CORE = 0.5
 _SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY", re.IGNORECASE)
-# Paths that locate a dir rather than change a build: left out of the record.
-_PATH_ENV = {"CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR"}
+# Paths that locate cargo's dirs: which caches a build finds, and what the target dir's size means.
+# Recorded relative to the workspace root when inside it.
+_PATH_ENV = {"CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "CARGO_BUILD_BUILD_DIR"}
 
 
 def fingerprint(
@@ -59,17 +60,28 @@ def fingerprint(
         "cargo_lock_sha256": _sha256(root / "Cargo.lock"),
         "git": _git(root, env, exclude=exclude_from_dirty),
         "load_average": load,
-        "build_env": build_env(env),
+        "build_env": build_env(env, root=root),
     }
 
 
-def build_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The variables that change what cargo builds; never one that looks like a secret."""
-    return {
-        name: value
-        for name, value in sorted(env.items())
-        if _BUILD_ENV.match(name) and not _SECRET.search(name) and name not in _PATH_ENV
-    }
+def build_env(env: Mapping[str, str], *, root: Path) -> dict[str, str]:
+    """The variables that change what cargo builds, or where it finds its caches; never one that
+    looks like a secret. Cargo's dirs are written relative to `root` when inside it."""
+    found = {}
+    for name, value in sorted(env.items()):
+        if name in _PATH_ENV:
+            found[name] = _path_text(value, root)
+        elif _BUILD_ENV.match(name) and not _SECRET.search(name):
+            found[name] = value
+    return found
+
+
+def _path_text(value: str, root: Path) -> str:
+    path = Path(value) if Path(value).is_absolute() else root / value
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
-from perf_tasks.measure import environment, nextest
+from perf_tasks.measure import environment, nextest, sources
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.plan import NEXTEST, Plan, Step
 from perf_tasks.measure.result import Event, Phase, Result
@@ -64,6 +64,26 @@ def execute(
 
     listing: nextest.Listing | None = None
     phases: dict[PhaseName, Phase] = {}
+    edits: list[tuple[str, tuple[str, ...]]] = []
+    exclude = (*plan.workspace.cargo_dirs, plan.record_dir, *plan.outputs.values())
+
+    def look() -> sources.Fingerprint:
+        return sources.fingerprint(plan.root, env=env, exclude=exclude, hashed=plan.touch)
+
+    seen = look()
+
+    def look_again(phase: str) -> None:
+        nonlocal seen
+        now = look()
+        files = sources.changed(seen, now)
+        seen = now
+        if files:
+            edits.append((phase, files))
+            warnings.append(
+                f"{phase}: the sources changed while it ran: {', '.join(files)}; the figures may "
+                "mix two versions of the code"
+            )
+
     try:
         for step in plan.steps:
             if config_pending and plan.tool_config and _uses(step, plan.tool_config):
@@ -74,6 +94,7 @@ def execute(
                 run = _untimed(step, plan=plan, env=env, stream_fd=stream_fd, clock=clock)
                 if step.lists_tests:
                     listing = nextest.parse_list(run.stdout)
+                look_again(step.phase.value)
                 continue
             phase = _timed(
                 step,
@@ -86,6 +107,7 @@ def execute(
             )
             phases[step.phase] = phase
             warnings += phase_warnings(phase, plan)
+            look_again(step.phase.value)
             if step.phase == PhaseName.BUILD_COLD and plan.scratch is not None:
                 shutil.rmtree(plan.scratch, ignore_errors=True)  # now, not at the end: disk space
     finally:
@@ -104,6 +126,7 @@ def execute(
         phases=phases,
         disk=usage,
         warnings=tuple(warnings),
+        sources_changed=tuple(edits),
     )
 
 
@@ -123,9 +146,10 @@ def _untimed(
         stream_fd=None if step.lists_tests else stream_fd,
         clock=clock,
         sample=False,
+        timeout_s=plan.options.timeout_s or None,
     )
     if run.exit_code != 0:
-        raise CommandFailed(_failure(step, run, plan.root, streamed=stream_fd is not None))
+        raise CommandFailed(_failure(step, run, plan, streamed=stream_fd is not None))
     return run
 
 
@@ -193,17 +217,20 @@ def _timed(
         on_run=on_run,
         stop_on_failure=is_build,
         clock=clock,
+        timeout_s=plan.options.timeout_s or None,
     )
     streamed = stream_fd is not None
+    if m.runs and m.runs[-1].timed_out:
+        raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
     if is_build:
         if not m.ok:
-            raise CommandFailed(_failure(step, m.runs[-1], plan.root, streamed=streamed))
+            raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
         units = tuple(cargo_mod.count_units(r.stdout) for r in m.runs)
         return Phase(step=step, measurement=m, units=units)
     # Tests: a run whose failures we cannot count did not run its tests at all.
     for run, count in zip(m.runs, counts, strict=True):
         if run.exit_code != 0 and (count is None or count.failed == 0):
-            raise CommandFailed(_failure(step, run, plan.root, streamed=streamed))
+            raise CommandFailed(_failure(step, run, plan, streamed=streamed))
     known = [c for c in counts if c is not None]
     worst = max(reversed(known), key=lambda c: c.failed) if known else None
     durations = nextest.median_durations(cases) if cases else None
@@ -212,13 +239,21 @@ def _timed(
         measurement=m,
         counts=worst,
         counts_varied=len(set(known)) > 1,
+        varied=nextest.varied(cases),
+        timed_out=nextest.timed_out(cases),
         durations=durations,
     )
 
 
-def _failure(step: Step, run: Run, root: Path, *, streamed: bool) -> str:
+def _failure(step: Step, run: Run, plan: Plan, *, streamed: bool) -> str:
+    root = plan.root
     code = run.exit_code
     how = f"exit {code}" if code >= 0 else f"killed by signal {-code}"
+    if run.timed_out:
+        how = (
+            f"still running after {plan.options.timeout_s} s, the timeout (--timeout, "
+            "[baseline] timeout): it was ended with every process it started"
+        )
     head = f"`{shell_line(step.argv, root)}` failed ({how}) in {root}"
     if streamed or not run.tail:
         return head + (" (its output is above)" if streamed else "")

@@ -19,16 +19,26 @@ from perf_tasks.errors import ConfigError
 
 TOOL_NAME = "perf-tasks"
 JUNIT_FILE = "junit.xml"
+# A test still running after SLOW_PERIOD is reported slow, and ended after TERMINATE_AFTER periods
+# (10 minutes): a hung test fails the run instead of hanging it. A workspace's profile may say else.
+SLOW_PERIOD = "60s"
+TERMINATE_AFTER = 10
 
 
-def tool_config(profile: str) -> str:
-    """Our profile: no retries, no fail-fast, JUnit on. A workspace's own profile of the same name
-    wins key by key: nextest ranks a repository's config above any tool config."""
+def tool_config(profile: str, *, store_dir: str) -> str:
+    """Our profile: no retries, no fail-fast, hung tests ended, JUnit on; and where nextest keeps
+    its store (the JUnit report goes there): `store_dir`, relative to the workspace root or
+    absolute. A workspace's own config wins key by key: nextest ranks a repository's config above
+    any tool config."""
     return (
-        "# Written by perf-tasks for `invoke baseline`; passed with --tool-config-file.\n"
+        "# Written by perf-tasks for its baseline; passed with --tool-config-file.\n"
+        "[store]\n"
+        f"dir = {json.dumps(store_dir)}\n"
+        "\n"
         f"[profile.{profile}]\n"
         "retries = 0\n"
         "fail-fast = false\n"
+        f'slow-timeout = {{ period = "{SLOW_PERIOD}", terminate-after = {TERMINATE_AFTER} }}\n'
         "\n"
         f"[profile.{profile}.junit]\n"
         f'path = "{JUNIT_FILE}"\n'
@@ -59,6 +69,11 @@ class Case:
     name: str
     time_s: float
     status: str  # "passed", "failed", "skipped", "flaky"
+    timed_out: bool = False  # failed because nextest ended it (slow-timeout, terminate-after)
+
+    @property
+    def id(self) -> str:
+        return f"{self.binary} {self.name}"
 
 
 def version(cargo: str, *, cwd: Path, env: Mapping[str, str]) -> str | None:
@@ -86,10 +101,12 @@ def has_profile(config: Mapping[str, Any], profile: str) -> bool:
     return isinstance(profiles, dict) and isinstance(profiles.get(profile), dict)
 
 
-def junit_path(config: Mapping[str, Any], *, profile: str, root: Path, target_dir: Path) -> Path:
-    """Where nextest writes the JUnit report of `profile`: `<store dir>/<profile>/<junit.path>`."""
+def junit_path(config: Mapping[str, Any], *, profile: str, root: Path, store_dir: Path) -> Path:
+    """Where nextest writes the JUnit report of `profile`: `<store dir>/<profile>/<junit.path>`.
+
+    `store_dir` is the one our tool config tells nextest; the workspace's `store.dir` wins over it.
+    """
     store = config.get("store")
-    store_dir = target_dir / "nextest"
     if isinstance(store, dict) and isinstance(store.get("dir"), str):
         store_dir = root / store["dir"]
     name = JUNIT_FILE
@@ -111,6 +128,10 @@ def parse_junit(xml_text: str) -> tuple[Case, ...]:
     cases = []
     for case in root.iter("testcase"):
         children = {child.tag for child in case}
+        timed_out = any(
+            child.tag in ("failure", "error") and "timeout" in (child.get("type") or "")
+            for child in case
+        )
         if children & {"failure", "error"}:
             status = "failed"
         elif "skipped" in children:
@@ -129,6 +150,7 @@ def parse_junit(xml_text: str) -> tuple[Case, ...]:
                 name=case.get("name") or "",
                 time_s=time_s,
                 status=status,
+                timed_out=timed_out,
             )
         )
     return tuple(cases)
@@ -189,6 +211,22 @@ def parse_cargo_test(stdout: str) -> Counts | None:
     if not found:
         return None
     return Counts(passed=passed, failed=failed, skipped=filtered, ignored=ignored)
+
+
+def timed_out(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:
+    """`binary name` of every test nextest ended for running too long, in any run."""
+    return tuple(sorted({c.id for cases in runs for c in cases if c.timed_out}))
+
+
+def varied(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:
+    """`binary name` of every test whose outcome was not the same in every run (a flaky test)."""
+    seen: dict[str, set[str]] = {}
+    runs = [list(cases) for cases in runs]
+    for cases in runs:
+        for c in cases:
+            seen.setdefault(c.id, set()).add(c.status)
+    everywhere = set.intersection(*({c.id for c in cases} for cases in runs)) if runs else set()
+    return tuple(sorted(t for t, s in seen.items() if len(s) > 1 or t not in everywhere))
 
 
 def median_durations(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, float]]:

@@ -44,6 +44,7 @@ class Options:
     warmup: int = 0
     cold: bool = False
     cold_runs: int = 1
+    timeout_s: int = 0  # one run of a command, at most; 0: no limit
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class Options:
             "warmup": self.warmup,
             "cold": self.cold,
             "cold_runs": self.cold_runs,
+            "timeout_s": self.timeout_s,
         }
 
 
@@ -61,6 +63,7 @@ def options(
     warmup: int | None = None,
     cold: bool = False,
     cold_runs: int | None = None,
+    timeout_s: int | None = None,
 ) -> Options:
     """Flags over settings; checks that the counts make sense."""
     base = config.baseline
@@ -69,7 +72,10 @@ def options(
         warmup=base.warmup if warmup is None else warmup,
         cold=cold,
         cold_runs=base.cold_runs if cold_runs is None else cold_runs,
+        timeout_s=base.timeout if timeout_s is None else timeout_s,
     )
+    if chosen.timeout_s < 0:
+        raise ConfigError("the timeout cannot be negative (--timeout or [baseline] timeout)")
     if chosen.runs < 1 or chosen.cold_runs < 1:
         raise ConfigError(
             "runs and cold runs must be at least 1 (from --runs/--cold-runs or [baseline])"
@@ -127,6 +133,8 @@ class Plan:
         return {
             "dry_run": True,
             "root": str(self.root),
+            "runner": self.runner,
+            "nextest": self.nextest,
             "steps": [
                 {
                     "phase": s.phase.value,
@@ -166,6 +174,9 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
     if inspection.nextest is not None:
         runner = NEXTEST
         tool_config = ws.target_dir / TOOL_CONFIG_FILE
+        # nextest keeps its store (and the JUnit report) in <workspace root>/target/nextest unless
+        # told otherwise, whatever CARGO_TARGET_DIR says: our tool config tells it.
+        store_dir = ws.target_dir / "nextest"
         own = nextest.has_profile(inspection.nextest_config, profile)
         source = "workspace" if own else "perf-tasks"
         nextest_args = (
@@ -184,19 +195,32 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
             "--message-format",
             "json",
         )
-        # A workspace without tests has a baseline too: nextest's default is to fail then.
-        run_tests: tuple[str, ...] = (cargo, "nextest", "run", *nextest_args, "--no-tests=warn")
+        # A workspace without tests has a baseline too: nextest's default is to fail then. The
+        # command line outranks the workspace's own profile (nextest ranks a repository's config
+        # above ours): retries would pass flaky tests, fail-fast would cut the run short.
+        run_tests: tuple[str, ...] = (
+            cargo,
+            "nextest",
+            "run",
+            *nextest_args,
+            "--no-tests=warn",
+            "--retries",
+            "0",
+            "--no-fail-fast",
+        )
         junit: Path | None = nextest.junit_path(
-            inspection.nextest_config, profile=profile, root=root, target_dir=ws.target_dir
+            inspection.nextest_config, profile=profile, root=root, store_dir=store_dir
         )
         if own:
             notes.append(
                 f"nextest profile `{profile}` comes from .config/nextest.toml; ours only fills "
-                "in what it leaves unset (JUnit)"
+                "in what it leaves unset (JUnit), and the command line sets --retries 0 "
+                "--no-fail-fast"
             )
     else:
         runner = CARGO_TEST
         tool_config = None
+        store_dir = None
         source = None
         junit = None
         prepare_tests = (cargo, "test", "--workspace", "--tests", "--no-run")
@@ -272,7 +296,11 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         profile=profile if runner == NEXTEST else None,
         profile_source=source,
         tool_config=tool_config,
-        tool_config_text=nextest.tool_config(profile),
+        tool_config_text=(
+            nextest.tool_config(profile, store_dir=relative(store_dir, root))
+            if store_dir is not None
+            else ""
+        ),
         junit=junit,
         touch=touch,
         has_doctests=doctests,

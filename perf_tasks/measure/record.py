@@ -60,6 +60,8 @@ def build(result: Result) -> dict[str, Any]:
         )
         tests_part.update(_counts_json(tests))
         tests_part["durations"] = tests.durations
+        tests_part["timed_out"] = list(tests.timed_out)
+        tests_part["varied"] = list(tests.varied)
         doc = phases.get(PhaseName.TESTS_DOC)
         tests_part["doc"] = None
         if doc is not None:
@@ -83,6 +85,9 @@ def build(result: Result) -> dict[str, Any]:
         "tests": tests_part,
         "disk": {name: usage.as_json() for name, usage in result.disk.items()},
         "warnings": list(result.warnings),
+        "sources_changed": [
+            {"phase": phase, "files": list(files)} for phase, files in result.sources_changed
+        ],
     }
 
 
@@ -110,6 +115,8 @@ def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
     names = [r.peak_process_name for r in m.runs if r.peak_process_name]
     data["peak_process_name"] = max(set(names), key=names.count) if names else None
     data["ram_samples"] = [r.samples for r in m.runs]
+    data["others_cpu_s"] = [r.others_cpu_s for r in m.runs]
+    data["load_1m"] = [r.load_1m for r in m.runs]
     if phase.units:
         # The run that compiled the most: a warm build that rebuilds even once must show.
         most = max(reversed(phase.units), key=lambda u: u.compiled)
@@ -142,13 +149,16 @@ def dumps(record: Mapping[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
-def load(path: Path) -> Record:
-    """A record from disk, checked to be one we can read, every field it is read with checked."""
+def load(path: Path, *, program: str) -> Record:
+    """A record from disk, checked to be one we can read, every field it is read with checked.
+
+    `program` is what the user runs (`invoke`, `perf-tasks`), for the message when there is none.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"no baseline record at {path}: run `invoke baseline` first, or pass --old PATH"
+            f"no baseline record at {path}: run `{program} baseline` first, or pass --old PATH"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None

@@ -18,8 +18,10 @@ from perf_tasks.units import format_bytes, format_seconds
 SLOWEST = 10
 
 
-def markdown(data: Record | Mapping[str, Any]) -> str:
-    """Baseline.md: the tables a person reads, the environment, and how to reproduce each figure."""
+def markdown(data: Record | Mapping[str, Any], *, program: str) -> str:
+    """Baseline.md: the tables a person reads, the environment, and how to reproduce each figure.
+
+    `program` is what the user ran (`invoke`, `perf-tasks`): the reproduce lines use it."""
     record = as_record(data, source="the record")
     env = record.environment
     settings = record.settings
@@ -27,7 +29,7 @@ def markdown(data: Record | Mapping[str, Any]) -> str:
         f"# Performance baseline: {record.workspace_name or 'workspace'}",
         "",
         f"Recorded {record.started_at} by perf-tasks {record.tool_version} "
-        f"(`invoke baseline`){_git_text(env)}. Every timed command ran "
+        f"(`{program} baseline`){_git_text(env)}. Every timed command ran "
         f"{settings.runs} time(s) after {settings.warmup} warmup run(s); times are "
         "wall-clock medians, CPU is user + system time of the whole process tree, RAM is sampled "
         "(the peak sum over the process tree, and the largest single process). The "
@@ -50,7 +52,7 @@ def markdown(data: Record | Mapping[str, Any]) -> str:
     lines += _disk_tables(record.disk)
     lines += ["", "## Environment", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {text} |" for key, text in _environment_rows(env)]
-    lines += ["", "## Reproduce", "", *_reproduce(record), ""]
+    lines += ["", "## Reproduce", "", *_reproduce(record, program), ""]
     return "\n".join(lines)
 
 
@@ -164,18 +166,17 @@ def _environment_rows(env: Environment) -> list[tuple[str, str]]:
     return rows
 
 
-def _reproduce(record: Record) -> list[str]:
+def _reproduce(record: Record, program: str) -> list[str]:
     settings = record.settings
     runs = 3 if settings.runs is None else settings.runs
     warmup = 0 if settings.warmup is None else settings.warmup
     flags = f"--runs {runs} --warmup {warmup}" + (" --cold" if settings.cold else "")
     hyperfine = f"hyperfine -N --runs {runs} --warmup {warmup}"
     lines = [
-        "From the workspace root. The whole record (the `perf-tasks` program takes the same "
-        "arguments):",
+        "From the workspace root. The whole record:",
         "",
         "```sh",
-        f"invoke baseline {flags}",
+        f"{program} baseline {flags}",
         "```",
         "",
         "Each figure alone:",

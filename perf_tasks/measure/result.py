@@ -33,6 +33,8 @@ class Phase:
     units: tuple[cargo_mod.Units, ...] = ()  # builds, per run
     counts: nextest.Counts | None = None  # tests: the run with the most failures
     counts_varied: bool = False
+    varied: tuple[str, ...] = ()  # tests: `binary name` of each test whose outcome varied
+    timed_out: tuple[str, ...] = ()  # tests: `binary name` of each test nextest ended as hung
     durations: dict[str, dict[str, float]] | None = None  # binary -> test -> median seconds
 
 
@@ -45,6 +47,7 @@ class Result:
     phases: dict[PhaseName, Phase]
     disk: dict[str, disk_mod.OutputUsage]
     warnings: tuple[str, ...]
+    sources_changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (phase, files edited in it)
 
     @property
     def tests_failed(self) -> int:

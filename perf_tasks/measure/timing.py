@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from perf_tasks import proc as proc_mod
 from perf_tasks.errors import ToolMissing
 from perf_tasks.measure.sampler import Sampler
 from perf_tasks.measure.stats import Stats, summarize
@@ -42,6 +43,11 @@ class Run:
     sampler_cpu_s: float
     stdout: str = ""  # kept only when asked for (cargo's JSON messages)
     tail: tuple[str, ...] = ()  # the last lines of its output, for messages
+    timed_out: bool = False  # it ran past the timeout and was ended (its tree with it)
+    # CPU seconds the rest of the machine used while it ran (all CPUs, from /proc/stat, minus
+    # this run's tree and our sampler): contention. None where /proc/stat cannot be read.
+    others_cpu_s: float | None = None
+    load_1m: float | None = None  # the 1-minute load average as the run ended
 
     @property
     def cpu_s(self) -> float:
@@ -92,12 +98,14 @@ def measure(
     stop_on_failure: bool = False,
     extra_env: Mapping[str, str] | None = None,
     clock: Clock = time.perf_counter,
+    timeout_s: float | None = None,
 ) -> Measurement:
     """Run `argv` `warmup` times untimed, then `runs` times timed.
 
     `before` runs before every run (warmups included), outside the clock: it touches a file or
     wipes a scratch dir. `after` sees each timed run. With `stop_on_failure`, a run that exits
-    non-zero ends the measurement there.
+    non-zero ends the measurement there. A run that passes `timeout_s` is ended, and so is the
+    measurement.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
@@ -116,7 +124,11 @@ def measure(
             capture_stdout=capture_stdout and not is_warmup,
             stream_fd=stream_fd,
             clock=clock,
+            timeout_s=timeout_s,
         )
+        if run.timed_out:
+            done.append(run)
+            break
         if is_warmup:
             if stop_on_failure and run.exit_code != 0:
                 done.append(run)
@@ -139,8 +151,12 @@ def run_once(
     stream_fd: int | None = None,
     clock: Clock = time.perf_counter,
     sample: bool = True,
+    timeout_s: float | None = None,
 ) -> Run:
-    """One run: spawn, sample, `wait4`. Output goes to temporary files (or to `stream_fd`)."""
+    """One run: spawn, sample, `wait4`. Output goes to temporary files (or to `stream_fd`).
+
+    Past `timeout_s`, or on any exception while we wait (Ctrl-C, `proc.Stopped`), the command's
+    whole tree is ended (`proc.end_tree`); no process of it outlives the run."""
     with contextlib.ExitStack() as stack:
         out_file = err_file = None
         stdout: int | IO[bytes]
@@ -155,6 +171,8 @@ def run_once(
             stderr = err_file
         else:
             stderr = stream_fd
+        keep = proc_mod.own_children()
+        busy_before = machine_busy_s()
         started = clock()
         try:
             proc = subprocess.Popen(
@@ -170,16 +188,25 @@ def run_once(
         sampler = Sampler(proc.pid) if sample else None
         if sampler is not None:
             sampler.start()
+        deadline = proc_mod.Deadline(proc.pid, timeout_s, keep=keep)
         try:
-            with _reaped(proc):
-                _, status, usage = os.wait4(proc.pid, 0)
+            with _reaped(proc, deadline, keep):
+                proc_mod.wait_unreaped(proc.pid)
                 wall = clock() - started
+                deadline.settle()
+                _, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = os.waitstatus_to_exitcode(status)
         finally:
             peaks = sampler.stop() if sampler is not None else None
+        busy_after = machine_busy_s()
+        proc_mod.end_adopted(keep=keep)  # what it left running, if anything
         out_text = _read(out_file) if out_file is not None else ""
         err_text = _read(err_file) if err_file is not None else ""
     tail_source = err_text if err_text.strip() or capture_stdout else out_text
+    others = None
+    if busy_before is not None and busy_after is not None:
+        ours = usage.ru_utime + usage.ru_stime + (peaks.cpu_s if peaks else 0.0)
+        others = round(max(0.0, busy_after - busy_before - ours), 3)
     return Run(
         wall_s=wall,
         user_s=usage.ru_utime,
@@ -192,22 +219,50 @@ def run_once(
         sampler_cpu_s=peaks.cpu_s if peaks else 0.0,
         stdout=out_text if capture_stdout else "",
         tail=tuple(tail_source.splitlines()[-TAIL_LINES:]),
+        timed_out=deadline.fired,
+        others_cpu_s=others,
+        load_1m=_load_1m(),
     )
 
 
 @contextlib.contextmanager
-def _reaped(proc: subprocess.Popen[bytes]) -> Iterator[None]:
-    """On Ctrl-C or any error while we wait, the child does not outlive us."""
+def _reaped(
+    proc: subprocess.Popen[bytes], deadline: proc_mod.Deadline, keep: frozenset[int]
+) -> Iterator[None]:
+    """On Ctrl-C, a stop signal or any error while we wait, the child's tree does not outlive us:
+    it gets SIGTERM and a grace period (nextest stops its tests), then SIGKILL."""
     try:
         yield
     except BaseException:
+        deadline.settle()
         if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+            proc_mod.end_tree(proc.pid, keep=keep)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(proc.pid, 0)
             proc.returncode = -9
+        proc_mod.end_adopted(keep=keep)
         raise
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds every CPU of the machine has spent busy since boot (`/proc/stat`)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 8:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[1:8])
+    steal = int(fields[8]) if len(fields) > 8 else 0
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _load_1m() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _read(f: IO[bytes]) -> str:

@@ -13,6 +13,7 @@ from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.plan import NEXTEST, Plan
 from perf_tasks.measure.result import Phase
 from perf_tasks.measure.stats import first_run_slow, outliers
+from perf_tasks.measure.timing import Run
 from perf_tasks.paths import relative
 
 
@@ -21,18 +22,22 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
     found = []
     wall = phase.measurement.stats("wall_s")
     if wall is not None:
+        runs = phase.measurement.runs
         for i in outliers(wall):
             if i == 0 and first_run_slow(wall):
                 continue
-            found.append(
-                f"{name}: run {i + 1} took {wall.samples[i]:.3f} s, far from the median "
-                f"{wall.median:.3f} s: the machine may have been busy"
-            )
+            found.append(_outlier_text(name, i, wall.samples[i], wall.median, runs[i]))
         if first_run_slow(wall):
             hint = " (try --warmup 1)" if phase.step.warmup == 0 else ""
             found.append(
                 f"{name}: the first run took {wall.samples[0]:.3f} s against a median of "
                 f"{wall.median:.3f} s: caches were cold{hint}"
+            )
+    for i, run in enumerate(phase.measurement.runs):
+        if _contended(run):
+            found.append(
+                f"{name}: other processes used {run.others_cpu_s:.1f} s of CPU during run {i + 1} "
+                f"({run.wall_s:.1f} s long): the machine was busy, its figures may be noisy"
             )
     if name == PhaseName.BUILD:
         note = cargo_mod.units_warning(name, phase.units)
@@ -42,10 +47,16 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
         note = None
     if note:
         found.append(note)
-    if phase.counts_varied:
+    if phase.counts_varied or phase.varied:
+        which = f": {', '.join(phase.varied)}" if phase.varied else ""
         found.append(
-            f"{name}: the test counts differ between runs (flaky tests?); the run with "
+            f"{name}: the test outcomes differ between runs (flaky tests{which}); the run with "
             "the most failures is recorded"
+        )
+    if phase.timed_out:
+        found.append(
+            f"{name}: nextest ended {len(phase.timed_out)} test(s) still running past its "
+            f"slow-timeout (terminate-after): {', '.join(phase.timed_out)}"
         )
     if name == PhaseName.TESTS and plan.runner == NEXTEST and phase.durations is None:
         where = relative(plan.junit or Path(), plan.root)
@@ -53,6 +64,35 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
             f"tests: nextest wrote no JUnit report at {where}: per-test durations are not recorded"
         )
     return found
+
+
+# A run shared the machine when the other processes used more than this share of one CPU over it.
+CONTENDED_SHARE = 0.5
+
+
+def _contended(run: Run) -> bool:
+    return run.others_cpu_s is not None and run.others_cpu_s > CONTENDED_SHARE * max(
+        run.wall_s, 0.2
+    )
+
+
+def _outlier_text(name: str, i: int, took: float, median: float, run: Run) -> str:
+    """Which way a run is off, and what the machine was doing meanwhile."""
+    head = f"{name}: run {i + 1} took {took:.3f} s"
+    if took < median:
+        return (
+            f"{head}, far below the median {median:.3f} s: faster than the others (did it do "
+            "less work, or the others wait on something?), not a sign of a busy machine"
+        )
+    if _contended(run):
+        why = (
+            f"other processes used {run.others_cpu_s:.1f} s of CPU meanwhile: the machine was busy"
+        )
+    elif run.others_cpu_s is not None:
+        why = "the rest of the machine was quiet meanwhile: the command itself took longer"
+    else:
+        why = "the machine may have been busy"
+    return f"{head}, far above the median {median:.3f} s: {why}"
 
 
 def busy_warning(env_info: Mapping[str, Any]) -> str | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from invoke.collection import Collection
+from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
+from invoke.tasks import Task, task
 
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
 
@@ -21,6 +24,8 @@ HELP = {
     "runs": "Timed runs of each command (default 3, or [baseline] runs)",
     "warmup": "Untimed runs before the timed ones (default 0, or [baseline] warmup)",
     "verbose": "Stream the output of cargo and nextest as they run",
+    "timeout": "Seconds one run of a command may take before it and its processes are ended "
+    "(default 3600, or [baseline] timeout; 0: no limit)",
 }
 RECORD_HELP = {
     **HELP,
@@ -35,10 +40,26 @@ COMPARE_HELP = {
     "save": "Also write the fresh record to this path (the reference is never overwritten)",
     "runs": "Timed runs of each command (default: as many as the reference had)",
     "warmup": "Untimed runs before the timed ones (default: as the reference had)",
+    "dry_run": "Show every command the fresh measurement would run; run nothing",
 }
 
 
-@task(default=True, help=RECORD_HELP)
+# Flags that take a whole number. invoke takes a flag's kind from its default, and ours are None
+# (unset: the settings decide), which would make them text (`--runs=STRING`).
+NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout"})
+
+
+class CountingTask(Task):  # type: ignore[type-arg]
+    """A task whose `NUMBERS` flags parse as whole numbers (`--runs=INT`), None when not given."""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
+        if name in NUMBERS:
+            opts["kind"] = int
+        return opts
+
+
+@task(klass=CountingTask, default=True, help=RECORD_HELP)
 def record(  # type: ignore[no-untyped-def]
     c,
     *,
@@ -47,29 +68,30 @@ def record(  # type: ignore[no-untyped-def]
     warmup=None,
     cold=False,
     cold_runs=None,
+    timeout=None,
     dry_run=False,
     json=False,
     verbose=False,
 ):
     """Record disk, build and test times, CPU and RAM in docs/performance/ (Baseline.md + JSON)."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         from perf_tasks.measure import baseline
         from perf_tasks.ui import baseline as view
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        asked = _requested(runs, warmup, cold=cold, cold_runs=cold_runs)
+        asked = _requested(runs, warmup, cold=cold, cold_runs=cold_runs, timeout=timeout)
         plan = baseline.prepare(root_of(c, root), env=os.environ, requested=asked)
         if dry_run:
             return view.render_plan(out, plan)
         with view.progress(out, verbose=verbose) as progress:
-            done = baseline.record(plan, progress=progress)
+            done = baseline.record(plan, progress=progress, program=program_of(c))
         view.render_record(out, done.record, written=done.written)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
 
 
-@task(help=COMPARE_HELP)
+@task(klass=CountingTask, help=COMPARE_HELP)
 def compare(  # type: ignore[no-untyped-def]
     c,
     *,
@@ -79,11 +101,13 @@ def compare(  # type: ignore[no-untyped-def]
     runs=None,
     warmup=None,
     save=None,
+    timeout=None,
+    dry_run=False,
     json=False,
     verbose=False,
 ):
     """Measure afresh (or read --new) and compare with the reference; exit 1 on a regression."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         from perf_tasks.measure import baseline
         from perf_tasks.ui import baseline as view
         from perf_tasks.ui.output import Output
@@ -91,38 +115,67 @@ def compare(  # type: ignore[no-untyped-def]
         out = Output(json=json)
         where = None if old and new else root_of(c, root)  # two records need no workspace
         paths = baseline.RecordPaths(old=_path(old), new=_path(new), save=_path(save))
+        if dry_run:
+            fresh = None
+            if where is not None:
+                _, fresh = baseline.prepare_compare(
+                    where,
+                    paths,
+                    env=os.environ,
+                    program=program_of(c),
+                    requested=_requested(runs, warmup, timeout=timeout),
+                )
+            return view.render_compare_plan(out, fresh, paths)
         with view.progress(out, verbose=verbose) as progress:
             done = baseline.compare(
-                where, paths, requested=_requested(runs, warmup), env=os.environ, progress=progress
+                where,
+                paths,
+                requested=_requested(runs, warmup, timeout=timeout),
+                env=os.environ,
+                progress=progress,
+                program=program_of(c),
             )
         view.render_comparison(out, done.comparison, verbose=verbose, warnings=done.warnings)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
 
 
+@contextmanager
+def _stoppable(*, json: bool) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the run as Ctrl-C does (every process it started is ended, scratch
+    dirs go) and exit 128 + the signal; a run's processes never outlive it."""
+    from perf_tasks.proc import Stopped, stop_on_signals
+
+    try:
+        with stop_on_signals():
+            yield
+    except Stopped as exc:
+        if json:
+            from perf_tasks.ui.output import Output, error_json
+
+            Output(json=True).emit_json(error_json("stopped", f"stopped by {exc}"))
+        raise Exit(f"stopped by {exc}", code=exc.exit_code) from None
+
+
+def program_of(c: Context) -> str:
+    """The program the user runs: `perf-tasks` under its own script (which sets `perf.program`),
+    `invoke` under invoke. Messages and Baseline.md name it."""
+    perf = c.config.get("perf") or {}
+    return str(perf.get("program") or "invoke")
+
+
 def _requested(
-    runs: object, warmup: object, *, cold: bool = False, cold_runs: object = None
+    runs: int | None,
+    warmup: int | None,
+    *,
+    cold: bool = False,
+    cold_runs: int | None = None,
+    timeout: int | None = None,
 ) -> Requested:
+    """The counts asked for; `CountingTask` has parsed them as whole numbers (None: not given)."""
     from perf_tasks.measure.baseline import Requested
 
-    return Requested(
-        runs=_count(runs, "--runs"),
-        warmup=_count(warmup, "--warmup"),
-        cold=cold,
-        cold_runs=_count(cold_runs, "--cold-runs"),
-    )
-
-
-def _count(value: object, flag: str) -> int | None:
-    """invoke hands over flags without a typed default as text: '3' -> 3."""
-    from perf_tasks.errors import ConfigError
-
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ConfigError(f"{flag} takes a whole number, got {value!r}") from None
+    return Requested(runs=runs, warmup=warmup, cold=cold, cold_runs=cold_runs, timeout_s=timeout)
 
 
 def _path(value: str | None) -> Path | None:

@@ -121,9 +121,11 @@ def collect(inspection: Inspection) -> Record:
             "(pip install 'perf-tasks[nextest]' or cargo install cargo-nextest)"
         )
     root, env, cargo = inspection.root, inspection.env, inspection.cargo
+    # Told to nextest, not guessed: the JUnit report is found where nextest was asked to write it.
+    store_dir = inspection.workspace.target_dir / "nextest"
     with tempfile.TemporaryDirectory(prefix="perf-tasks-verify-") as tmp:
         config = Path(tmp) / "nextest.toml"
-        config.write_text(nextest.tool_config(PROFILE), encoding="utf-8")
+        config.write_text(nextest.tool_config(PROFILE, store_dir=str(store_dir)), encoding="utf-8")
         common = (
             "--workspace",
             "--profile",
@@ -143,7 +145,7 @@ def collect(inspection: Inspection) -> Record:
             inspection.nextest_config,
             profile=PROFILE,
             root=root,
-            target_dir=inspection.workspace.target_dir,
+            store_dir=store_dir,
         )
         junit.unlink(missing_ok=True)
         command.run(

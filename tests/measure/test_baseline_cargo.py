@@ -71,6 +71,7 @@ def test_writes_both_files_and_json_mode_prints_only_the_record(recorded: Record
     assert "tests: run 1 of 1" in recorded.proc.stderr  # progress went to stderr, as plain lines
     rec = recorded.record
     assert rec["schema_version"] == 1 and rec["ok"] is True
+    assert rec["sources_changed"] == []  # the touch of build.incremental is no edit
     for key in ("cpu_model", "cpu_cores", "ram_bytes", "rustc", "cargo", "nextest", "load_average"):
         assert rec["environment"][key], key
     assert (
@@ -131,6 +132,68 @@ def test_markdown_has_the_tables_and_the_commands(recorded: Recorded) -> None:
     assert 'hyperfine -N --runs 1 --warmup 0 "cargo nextest run --workspace --profile ci' in text
     assert "du -s -B1 target output/scg cache artifacts" in text
     assert str(recorded.root) not in text  # nothing tied to where the workspace lives
+    # It was recorded with the perf-tasks program: that is the program to run again.
+    assert "perf-tasks baseline --runs 1 --warmup 0 --cold" in text and "invoke" not in text
+
+
+def test_number_flags_take_numbers_and_compare_has_a_dry_run(recorded: Recorded) -> None:
+    shown = perf("--help", "baseline")
+    assert "--runs=INT" in shown.stdout and "--warmup=INT" in shown.stdout, shown.stdout
+    assert "--cold-runs=INT" in shown.stdout and shown.stdout.count("STRING") == 2  # -r, --root
+    assert "--runs=INT" in perf("--help", "baseline.compare").stdout
+    bad = perf("baseline", "--root", str(recorded.root), "--runs", "three", "--dry-run")
+    assert bad.returncode == 2 and "whole number" in bad.stderr and "Traceback" not in bad.stderr
+    folder = recorded.root / "docs" / "performance"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    dry = perf("baseline.compare", "--root", str(recorded.root), "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    assert plan["dry_run"] is True
+    timed = [s for s in plan["steps"] if s["timed"]]
+    assert {s["runs"] for s in timed} == {1}  # as the reference had
+    assert any(s["phase"] == "build.cold" for s in timed)
+    text = perf("baseline.compare", "--root", str(recorded.root), "--dry-run", "--runs", "2")
+    assert text.returncode == 0 and "(2 runs)" in text.stdout and "nothing was run" in text.stdout
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_different_build_environment_makes_times_and_target_size_advisory(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    old = recorded.root / "docs" / "performance" / "baseline.json"
+    data = json.loads(old.read_text())
+    data["environment"]["build_env"] = {"RUSTFLAGS": "-C opt-level=3", "CARGO_TARGET_DIR": "t2"}
+    data["build"]["wall_s"]["median"] = data["build"]["wall_s"]["median"] * 3 + 5  # slower
+    data["disk"]["target"]["bytes"] *= 2  # larger
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(data))
+    proc = perf("baseline.compare", "--old", str(old), "--new", str(new), "--json")
+    assert proc.returncode == 0, proc.stdout  # the slower build is not counted against it
+    result = json.loads(proc.stdout)
+    why = " ".join(result["advisory"])
+    assert "RUSTFLAGS: unset -> '-C opt-level=3'" in why and "CARGO_TARGET_DIR" in why
+    rows = {r["metric"]: r for r in result["rows"]}
+    assert (
+        rows["build.wall_s"]["verdict"] == "regression" and rows["build.wall_s"]["counts"] is False
+    )
+    assert rows["disk.target.bytes"]["counts"] is False
+    assert rows["tests.failed"]["counts"] is True  # test counts still count
+
+
+def test_messages_name_the_program_that_runs(demo_built: Path) -> None:
+    own = perf("baseline.compare", "--root", str(demo_built))
+    assert own.returncode == 2
+    assert "run `perf-tasks baseline` first" in own.stderr, own.stderr
+    under_invoke = subprocess.run(
+        [sys.executable, "-m", "invoke", "--search-root", str(REPO_ROOT), "baseline.compare"],
+        env={**os.environ, "PERF_TASKS_ROOT": str(demo_built)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert under_invoke.returncode == 2
+    assert "run `invoke baseline` first" in under_invoke.stderr, under_invoke.stderr
 
 
 def test_compare_flags_an_injected_slowdown_and_keeps_the_reference(recorded: Recorded) -> None:
@@ -266,11 +329,34 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
     path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
     path = [d for d in path if not Path(d, "cargo-nextest").exists()]
     proc = perf(
-        "baseline", "--root", str(demo_copy), "--runs", "1", env={"PATH": os.pathsep.join(path)}
+        "baseline",
+        "--root",
+        str(demo_copy),
+        "--dry-run",
+        "--json",
+        env={"PATH": os.pathsep.join(path)},
     )
     assert proc.returncode == 0, proc.stderr
-    data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
-    assert data["tests"]["runner"] == "nextest"
+    plan = json.loads(proc.stdout)
+    assert plan["runner"] == "nextest" and plan["nextest"].startswith("cargo-nextest")
+    assert not (demo_copy / "docs" / "performance").exists()  # nothing ran, nothing written
+
+
+def test_per_test_durations_with_cargo_target_dir_set(demo_copy: Path, tmp_path: Path) -> None:
+    needs_nextest()
+    target = tmp_path / "elsewhere"
+    proc = perf(
+        "baseline", "--root", str(demo_copy), "--runs", "1", "--json",
+        env={"CARGO_TARGET_DIR": str(target)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["workspace"]["target_dir"] == str(target)
+    durations = record["tests"]["durations"]
+    assert durations and "slow_path_when_asked" in durations["demo-core::core_api"]
+    assert not any("JUnit" in w for w in record["warnings"])
+    assert (target / "nextest" / "ci" / "junit.xml").is_file()  # where we told nextest to write
+    assert not (demo_copy / "target" / "nextest").exists()
 
 
 def test_a_target_dir_made_by_the_baseline_keeps_cargos_cachedir_tag(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
     assert data["tests"]["tool_config"]["path"] == "target/perf-tasks/nextest.toml"
     assert data["tests"]["command"] == (
         "cargo nextest run --workspace --profile ci --tool-config-file "
-        "perf-tasks:$PWD/target/perf-tasks/nextest.toml --no-tests=warn"
+        "perf-tasks:$PWD/target/perf-tasks/nextest.toml --no-tests=warn --retries 0 --no-fail-fast"
     )
     assert data["tests"]["doc"]["passed"] == 5
     assert data["workspace"] == {
@@ -161,7 +161,7 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
 
 
 def test_markdown_reads_well_and_says_how_to_reproduce(result: baseline.Result) -> None:
-    text = report.markdown(record.build(result))
+    text = report.markdown(record.build(result), program="invoke")
     assert text.startswith("# Performance baseline: ws\n")
     assert "| warm (nothing to do) | 30.0 ms | 29.0 ms | 31.0 ms | 1.0 ms |" in text
     assert "| tests | 250.0 ms | 240.0 ms | 260.0 ms | 10.0 ms |" in text

@@ -86,22 +86,31 @@ def test_median_durations_skip_what_did_not_run() -> None:
 
 
 def test_our_tool_config_is_the_profile_the_issue_asks_for() -> None:
-    data = tomlkit.parse(nextest.tool_config("ci")).unwrap()
+    data = tomlkit.parse(nextest.tool_config("ci", store_dir="target/nextest")).unwrap()
     assert data == {
-        "profile": {"ci": {"retries": 0, "fail-fast": False, "junit": {"path": "junit.xml"}}}
+        "store": {"dir": "target/nextest"},
+        "profile": {
+            "ci": {
+                "retries": 0,
+                "fail-fast": False,
+                "slow-timeout": {"period": "60s", "terminate-after": 10},
+                "junit": {"path": "junit.xml"},
+            }
+        },
     }
 
 
 def test_junit_path_follows_the_workspace_config(tmp_path: Path) -> None:
     target = tmp_path / "target"
-    assert nextest.junit_path({}, profile="ci", root=tmp_path, target_dir=target) == (
+    store = target / "nextest"
+    assert nextest.junit_path({}, profile="ci", root=tmp_path, store_dir=store) == (
         target / "nextest" / "ci" / "junit.xml"
     )
     config = {
         "store": {"dir": "build/nx"},
         "profile": {"ci": {"junit": {"path": "out/report.xml"}}},
     }
-    assert nextest.junit_path(config, profile="ci", root=tmp_path, target_dir=target) == (
+    assert nextest.junit_path(config, profile="ci", root=tmp_path, store_dir=store) == (
         tmp_path / "build" / "nx" / "ci" / "out" / "report.xml"
     )
 

@@ -64,7 +64,16 @@ def test_nextest_plan_prepares_first_and_times_each_phase(tmp_path: Path) -> Non
     assert incremental is not None and incremental.before == "touch src/lib.rs"
     tests = plan.step("tests")
     assert tests is not None
-    assert tests.argv == (CARGO, "nextest", "run", *nextest_args, "--no-tests=warn")
+    assert tests.argv == (
+        CARGO,
+        "nextest",
+        "run",
+        *nextest_args,
+        "--no-tests=warn",
+        "--retries",
+        "0",
+        "--no-fail-fast",
+    )
     assert plan.runner == baseline.NEXTEST and plan.profile_source == "perf-tasks"
     assert plan.junit == tmp_path / "target" / "nextest" / "ci" / "junit.xml"
     assert plan.step("build.cold") is None

@@ -35,19 +35,19 @@ def test_a_root_that_needs_quoting_stays_literal() -> None:
 
 def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="run `invoke baseline` first"):
-        record.load(tmp_path / "missing.json")
+        record.load(tmp_path / "missing.json", program="invoke")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(ConfigError, match="is not JSON"):
-        record.load(bad)
+        record.load(bad, program="invoke")
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"schema_version": 1, "kind": "something else"}))
     with pytest.raises(ConfigError, match="not a perf-tasks baseline record"):
-        record.load(other)
+        record.load(other, program="invoke")
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps({"schema_version": 99, "kind": record.KIND}))
     with pytest.raises(ConfigError, match="upgrade perf-tasks"):
-        record.load(newer)
+        record.load(newer, program="invoke")
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"schema_version": 1, "kind": record.KIND}))
-    assert record.load(good).schema_version == 1
+    assert record.load(good, program="invoke").schema_version == 1

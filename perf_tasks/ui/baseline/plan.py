@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
 from perf_tasks.measure.plan import Plan
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.ui.output import Output, show_path
 
+if TYPE_CHECKING:
+    from perf_tasks.measure.baseline import RecordPaths
 
-def render_plan(out: Output, plan: Plan) -> None:
+
+def render_plan(out: Output, plan: Plan, *, writes: bool = True) -> None:
+    """The commands of `plan`, in order; `writes`: it would write the record (not for compare)."""
     if out.json:
         out.emit_json(plan.as_json())
         return
@@ -24,7 +29,22 @@ def render_plan(out: Output, plan: Plan) -> None:
     out.line(f"  disk: {names}")
     for note in plan.notes:
         out.line(f"note: {note}")
-    out.line(f"dry run: nothing was run; it would write {show_path(plan.record_dir, plan.root)}/")
+    if writes:
+        where = show_path(plan.record_dir, plan.root)
+        out.line(f"dry run: nothing was run; it would write {where}/")
+    else:
+        out.line("dry run: nothing was run; it would compare the fresh record with the reference")
+
+
+def render_compare_plan(out: Output, plan: Plan | None, paths: RecordPaths) -> None:
+    """`baseline.compare --dry-run`: the fresh measurement's commands, or that none would run."""
+    if plan is not None:
+        render_plan(out, plan, writes=False)
+        return
+    if out.json:
+        out.emit_json({"dry_run": True, "old": str(paths.old), "new": str(paths.new), "steps": []})
+        return
+    out.line(f"dry run: would compare {paths.old} with {paths.new}; nothing would be measured")
 
 
 def _runs_text(runs: int, warmup: int) -> str:
