@@ -1,0 +1,84 @@
+"""The engine's order, its sequential pairs and its verdicts, with arms that replay numbers."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+from perf_tasks.ab import engine, stats
+from perf_tasks.ab.engine import Design, Sample
+from perf_tasks.ab.stats import Threshold
+
+
+class Replay:
+    """An arm whose runs return the next values of a sequence; it notes when it ran."""
+
+    def __init__(self, label: str, values: Iterator[float], log: list[str], **extra: object):
+        self.label = label
+        self.values = values
+        self.log = log
+        self.prepared = False
+        self.extra = extra
+
+    def prepare(self) -> None:
+        self.prepared = True
+
+    def run(self) -> Sample:
+        self.log.append(self.label)
+        return Sample(
+            values={"build.cpu_s": next(self.values), "shown": 1.0},
+            test_times=dict(self.extra.get("times", {})),  # type: ignore[call-overload]
+            per_test=True,
+        )
+
+
+def test_the_order_is_balanced_never_strict() -> None:
+    assert engine.order(4) == "ABBAABBA"
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", itertools.repeat(10.0), log)
+    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}))
+    assert a.prepared and b.prepared
+    assert "".join(log) == "ABBAABBAABBA" == outcome.order
+    assert outcome.pairs == 6
+    assert outcome.regressions == ()
+    assert outcome.metric("shown") is not None and outcome.metric("shown").verdict == engine.SHOWN
+
+
+def test_pairs_are_added_while_the_interval_straddles_the_threshold() -> None:
+    log: list[str] = []
+    # B is 2..10% slower: the interval straddles 1.05 with 6 pairs, and stays so up to the cap.
+    noisy = itertools.cycle([10.2, 11.0, 10.3, 10.9, 10.4, 10.8, 10.5])
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", noisy, log)
+    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}, max_pairs=10))
+    assert outcome.pairs == 10
+    assert outcome.metric("build.cpu_s").verdict == stats.SAME
+
+
+def test_a_clear_result_stops_at_the_minimum() -> None:
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", itertools.repeat(12.0), log)
+    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}))
+    assert outcome.pairs == 6
+    assert outcome.regressions == ("build.cpu_s",)
+    assert int(outcome.exit_code) == 1
+    assert outcome.as_json()["metrics"][0]["ratio"]["low"] == 1.2
+
+
+def test_a_slower_test_is_a_named_regression() -> None:
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log, times={"demo-core adds": 0.004})
+    b = Replay("B", itertools.repeat(10.0), log, times={"demo-core adds": 1.004})
+    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}))
+    assert outcome.regressions == ("test:demo-core adds",)
+    (change,) = outcome.tests
+    assert (change.before_max_s, change.after_min_s) == (0.004, 1.004)
+
+
+def test_without_per_test_times_it_says_so() -> None:
+    a = [Sample({"tests.wall_s": 1.0})] * 6
+    outcome = engine.judge(a, a, Design({}))
+    assert not outcome.per_test
+    assert any("per-test" in n for n in outcome.notes)
