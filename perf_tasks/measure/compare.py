@@ -1,16 +1,22 @@
 """Compare two baseline records, metric by metric, and say which changes are outside the noise.
 
-A change is outside the noise when it is larger than its band:
+Records may come from different times, so the bands are wide and each kind of figure has its own
+(docs/usage/compare.md):
 
-- times (wall, CPU): max(5% of the old median, 3 x the larger MAD of the two records);
-- sampled RAM peaks: the same band as times, and at least 1 MiB;
+- CPU time (user + sys of the whole tree): the main signal, as it moves least when the machine
+  is busy. Band: max(20% of the old median, 3 x the larger MAD, 50 ms).
+- wall time: band max(15% of the old median, 3 x the larger MAD, 50 ms), and the two runs' spreads
+  must not overlap (the fastest new run slower than the slowest old one). It does not count when
+  the new measurement had more of the machine taken by other processes (0.25 cores or more) than
+  the old one: it is then shown as "worse", with a note.
+- sampled RAM peaks: max(5%, 3 x the larger MAD, 1 MiB); shown, never counted.
 - disk bytes: max(1% of the old value, 1 MiB);
 - test counts (and the units a warm build compiles): any change.
 
-What can fail the comparison (exit 1) is a regression outside the noise in a wall time, a disk
-size, a test count or the warm build's units. CPU time and RAM are shown with the same bands, as
-the explanation of a wall-time change: they are too sensitive to what else the machine runs to
-fail a comparison on their own.
+What can fail the comparison (exit 1) is a regression outside the noise in a CPU or wall time, a
+disk size, a test count or the warm build's units. A suspected time regression is confirmed by a
+same-time A/B against the record's revision when git has it (`ab/confirm.py`); this module only
+compares two records.
 
 When the two environments differ (CPU, toolchain, test runner), the comparison is advisory: time
 and disk changes are shown but do not fail it; test counts still do. When only the build
@@ -31,8 +37,12 @@ from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import Record, Stats, Timed
 
 MIB = 2**20
-TIME_RELATIVE = 0.05
+WALL_RELATIVE = 0.15
+CPU_RELATIVE = 0.20
+RAM_RELATIVE = 0.05
+TIME_FLOOR_S = 0.050
 MAD_FACTOR = 3.0
+BUSIER_CORES = 0.25  # more of the machine taken by others than this: wall times do not count
 BYTES_RELATIVE = 0.01
 BYTES_ABSOLUTE = MIB
 
@@ -99,20 +109,38 @@ class Row:
 
 
 @dataclass(frozen=True)
+class TestRow:
+    """A test slower by the per-test rule (`slower_test`), from the records' per-test times."""
+
+    id: str  # nextest's `<binary-id> <test-name>`
+    old_s: float  # its slowest old run (its median when the record has no range)
+    new_s: float  # its fastest new run (likewise)
+    counts: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "old_s": self.old_s, "new_s": self.new_s, "counts": self.counts}
+
+
+@dataclass(frozen=True)
 class Comparison:
     rows: tuple[Row, ...]
     advisory: tuple[str, ...]  # why the comparison is only advisory; empty when it is strict
     notes: tuple[str, ...]
     old_label: str
     new_label: str
+    tests: tuple[TestRow, ...] = ()
 
     @property
     def regressions(self) -> tuple[Row, ...]:
         return tuple(r for r in self.rows if r.verdict == REGRESSION and r.counts)
 
     @property
+    def slower_tests(self) -> tuple[TestRow, ...]:
+        return tuple(t for t in self.tests if t.counts)
+
+    @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.INCOMPLETE if self.regressions else ExitCode.OK
+        return ExitCode.INCOMPLETE if self.regressions or self.slower_tests else ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -122,8 +150,10 @@ class Comparison:
             "new": self.new_label,
             "advisory": list(self.advisory),
             "notes": list(self.notes),
-            "regressions": [r.metric for r in self.regressions],
+            "regressions": [r.metric for r in self.regressions]
+            + [f"test:{t.id}" for t in self.slower_tests],
             "rows": [r.as_json() for r in self.rows],
+            "tests": [t.as_json() for t in self.tests],
         }
 
 
@@ -148,9 +178,15 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
             continue
         if o is not None and n is not None and o.command != n.command:
             notes.append(f"{name}: the command changed: {o.command} -> {n.command}")
+        busier = _busier(o, n)
+        if busier:
+            notes.append(
+                f"{name}: other processes took {busier} more of the machine during the new "
+                "measurement: its wall time does not count (its CPU time does)"
+            )
         for key, kind, counted in (
-            ("wall_s", TIME, build_strict),
-            ("cpu_s", TIME, False),
+            ("wall_s", TIME, build_strict and not busier),
+            ("cpu_s", TIME, build_strict),
             ("peak_tree_rss_bytes", RAM, False),
             ("peak_process_rss_bytes", RAM, False),
         ):
@@ -178,13 +214,50 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
                 build_strict if disk_name == "target" else strict,
             )
         )
+    tests = slower_tests(old, new, counted=strict)
+    if tests and not (old.tests and old.tests.ranges):
+        notes.append(
+            "per-test times: the old record has only each test's median (no per-run range), so "
+            "the per-test rule compares medians"
+        )
     return Comparison(
         rows=tuple(r for r in rows if r.old is not None or r.new is not None),
         advisory=tuple(advisory),
         notes=tuple(notes),
         old_label=label(old),
         new_label=label(new),
+        tests=tuple(tests),
     )
+
+
+# The per-test rule (the same as the A/B engine's, `ab/stats.py`): the fastest new run slower than
+# the slowest old run x 1.5 and + 100 ms. Both floors: thousands of tiny tests would otherwise
+# flag some by chance.
+TEST_FACTOR = 1.5
+TEST_FLOOR_S = 0.100
+
+
+def slower_test(before_max_s: float, after_min_s: float) -> bool:
+    return after_min_s > before_max_s * TEST_FACTOR and after_min_s > before_max_s + TEST_FLOOR_S
+
+
+def slower_tests(old: Record, new: Record, *, counted: bool) -> list[TestRow]:
+    """Tests both records timed whose new times are slower by the per-test rule."""
+    if old.tests is None or new.tests is None:
+        return []
+    found = []
+    for binary, tests in sorted(new.tests.durations.items()):
+        for name, new_median in sorted(tests.items()):
+            old_median = old.tests.durations.get(binary, {}).get(name)
+            if old_median is None:
+                continue
+            old_range = old.tests.ranges.get(binary, {}).get(name)
+            new_range = new.tests.ranges.get(binary, {}).get(name)
+            slowest_old = old_range[1] if old_range else old_median
+            fastest_new = new_range[0] if new_range else new_median
+            if slower_test(slowest_old, fastest_new):
+                found.append(TestRow(f"{binary} {name}", slowest_old, fastest_new, counted))
+    return found
 
 
 def build_env_differences(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
@@ -209,8 +282,30 @@ def _count(phase: Timed | None, key: str) -> int | None:
     return None if phase is None or phase.counts is None else phase.counts.get(key)
 
 
-def time_threshold(old: Stats, new: Stats) -> float:
-    return max(TIME_RELATIVE * abs(old.median), MAD_FACTOR * max(old.mad, new.mad))
+def _busier(old: Timed | None, new: Timed | None) -> str | None:
+    """ "0.8 cores" when other processes kept that much more of the machine busy during the new
+    measurement than during the old one (BUSIER_CORES or more); None otherwise or when unknown."""
+    if old is None or new is None or new.contention is None:
+        return None
+    more = new.contention - (old.contention or 0.0)
+    return f"{more:.2f} cores" if more >= BUSIER_CORES else None
+
+
+def time_threshold(old: Stats, new: Stats, key: str = "wall_s") -> float:
+    """The band of a wall or CPU time (`key`), or of a RAM peak (any other key)."""
+    spread = MAD_FACTOR * max(old.mad, new.mad)
+    if key == "cpu_s":
+        return max(CPU_RELATIVE * abs(old.median), spread, TIME_FLOOR_S)
+    if key == "wall_s":
+        return max(WALL_RELATIVE * abs(old.median), spread, TIME_FLOOR_S)
+    return max(RAM_RELATIVE * abs(old.median), spread)
+
+
+def _overlap(old: Stats, new: Stats) -> bool:
+    """The runs' ranges overlap: the fastest new run is no slower than the slowest old one."""
+    if old.max is None or new.min is None:
+        return False
+    return new.min <= old.max
 
 
 def bytes_threshold(old: float) -> float:
@@ -230,11 +325,14 @@ def _stat_row(
         o = None if old is None else old.median
         n = None if new is None else new.median
         return _one_sided(group, key, kind, o, n)
-    threshold = time_threshold(old, new)
+    threshold = time_threshold(old, new, key)
     if kind == RAM:
         threshold = max(threshold, BYTES_ABSOLUTE)
     o, n = old.median, new.median
-    return Row(group, key, kind, o, n, threshold, _verdict(n - o, threshold, -1), counted)
+    verdict = _verdict(n - o, threshold, -1)
+    if key == "wall_s" and verdict == REGRESSION and _overlap(old, new):
+        verdict = SAME  # within the spread of the runs: noise, however the medians fell
+    return Row(group, key, kind, o, n, threshold, verdict, counted)
 
 
 def _bytes_row(key: str, old: float | None, new: float | None, counted: bool) -> Row:

@@ -153,6 +153,34 @@ class Plan:
         }
 
 
+def nextest_commands(
+    cargo: str, profile: str, tool_config: Path
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """nextest's commands, with our tool config: build the tests, list them, run them."""
+    args = (
+        "--workspace",
+        "--profile",
+        profile,
+        "--tool-config-file",
+        f"{nextest.TOOL_NAME}:{tool_config}",
+    )
+    prepare = (cargo, "nextest", "run", *args, "--no-run")
+    listing = (cargo, "nextest", "list", *args, "--message-format", "json")
+    # A workspace without tests has a baseline too: nextest's default is to fail then. The
+    # command line outranks the workspace's own profile (nextest ranks a repository's config
+    # above ours): retries would pass flaky tests, fail-fast would cut the run short.
+    run = (cargo, "nextest", "run", *args, "--no-tests=warn", "--retries", "0", "--no-fail-fast")
+    return prepare, listing, run
+
+
+def cargo_test_commands(cargo: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Without nextest: build the tests, run them."""
+    return (
+        (cargo, "test", "--workspace", "--tests", "--no-run"),
+        (cargo, "test", "--workspace", "--tests", "--no-fail-fast"),
+    )
+
+
 def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
     """Every command the baseline runs, in order. Pure."""
     ws = inspection.workspace
@@ -179,35 +207,7 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         store_dir = ws.target_dir / "nextest"
         own = nextest.has_profile(inspection.nextest_config, profile)
         source = "workspace" if own else "perf-tasks"
-        nextest_args = (
-            "--workspace",
-            "--profile",
-            profile,
-            "--tool-config-file",
-            f"{nextest.TOOL_NAME}:{tool_config}",
-        )
-        prepare_tests: tuple[str, ...] = (cargo, "nextest", "run", *nextest_args, "--no-run")
-        list_tests: tuple[str, ...] | None = (
-            cargo,
-            "nextest",
-            "list",
-            *nextest_args,
-            "--message-format",
-            "json",
-        )
-        # A workspace without tests has a baseline too: nextest's default is to fail then. The
-        # command line outranks the workspace's own profile (nextest ranks a repository's config
-        # above ours): retries would pass flaky tests, fail-fast would cut the run short.
-        run_tests: tuple[str, ...] = (
-            cargo,
-            "nextest",
-            "run",
-            *nextest_args,
-            "--no-tests=warn",
-            "--retries",
-            "0",
-            "--no-fail-fast",
-        )
+        prepare_tests, list_tests, run_tests = nextest_commands(cargo, profile, tool_config)
         junit: Path | None = nextest.junit_path(
             inspection.nextest_config, profile=profile, root=root, store_dir=store_dir
         )
@@ -223,9 +223,8 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         store_dir = None
         source = None
         junit = None
-        prepare_tests = (cargo, "test", "--workspace", "--tests", "--no-run")
+        prepare_tests, run_tests = cargo_test_commands(cargo)
         list_tests = None
-        run_tests = (cargo, "test", "--workspace", "--tests", "--no-fail-fast")
         notes.append(
             "cargo-nextest is not installed: the tests run with `cargo test` instead, and "
             "per-test durations are not recorded (install it: cargo install cargo-nextest)"

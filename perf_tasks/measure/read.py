@@ -194,7 +194,18 @@ def _timed(node: _Node, value: object) -> Timed | None:
             fresh=units_node.integer(units, "fresh", maximum=MAX_COUNT),
         ),
         counts=counts,
+        others_cpu_s=_per_run(node, table, "others_cpu_s"),
     )
+
+
+def _per_run(node: _Node, table: Mapping[str, Any], key: str) -> tuple[float | None, ...]:
+    """A list with one number (or null) per run."""
+    value = table.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise node.fail(key, "a list of numbers", value)
+    return tuple(node.number({key: v}, key, maximum=MAX_SECONDS) for v in value)
 
 
 def _build(node: _Node, value: object) -> Build | None:
@@ -227,6 +238,7 @@ def _tests(node: _Node, value: object) -> Tests | None:
         profile_source=node.text(table, "profile_source"),
         doc=_timed(node.child("doc"), table.get("doc")),
         durations=_durations(node.child("durations"), table.get("durations")),
+        ranges=_ranges(node.child("durations_range"), table.get("durations_range")),
         tool_config=None
         if config is None
         else ToolConfig(
@@ -244,6 +256,21 @@ def _durations(node: _Node, value: object) -> dict[str, dict[str, float]]:
             name: binary_node.number({name: t}, name, maximum=MAX_SECONDS) or 0.0
             for name, t in binary_node.table(tests).items()
         }
+    return found
+
+
+def _ranges(node: _Node, value: object) -> dict[str, dict[str, tuple[float, float]]]:
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    for binary, tests in (node.optional_table(value) or {}).items():
+        binary_node = node.child(binary)
+        found[binary] = {}
+        for name, pair in binary_node.table(tests).items():
+            ok = isinstance(pair, list) and len(pair) == 2
+            low = binary_node.number({name: pair[0]}, name, maximum=MAX_SECONDS) if ok else None
+            high = binary_node.number({name: pair[1]}, name, maximum=MAX_SECONDS) if ok else None
+            if low is None or high is None or low > high:
+                raise binary_node.fail(name, "[fastest, slowest] in seconds", pair)
+            found[binary][name] = (low, high)
     return found
 
 

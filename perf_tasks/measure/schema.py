@@ -55,6 +55,18 @@ class Timed:
     peak_process_name: str | None = None
     units: Units | None = None  # builds
     counts: Counts | None = None  # tests
+    # CPU seconds the rest of the machine used during each run (None where unknown)
+    others_cpu_s: tuple[float | None, ...] = ()
+
+    @property
+    def contention(self) -> float | None:
+        """How many cores the rest of the machine kept busy while this phase ran, in the median
+        run; None when it was not measured."""
+        known = sorted(x for x in self.others_cpu_s if x is not None)
+        if not known or self.wall_s is None or self.wall_s.median <= 0:
+            return None
+        n = len(known)
+        return (known[(n - 1) // 2] + known[n // 2]) / 2 / self.wall_s.median
 
     def stats(self, key: str) -> Stats | None:
         value: Stats | None = getattr(self, key)
@@ -77,6 +89,8 @@ class Tests:
     profile_source: str | None = None  # "workspace" or "perf-tasks"
     doc: Timed | None = None
     durations: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # binary -> test
+    # binary -> test -> (fastest, slowest) run; empty in records written before it existed
+    ranges: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
     tool_config: ToolConfig | None = None
 
 

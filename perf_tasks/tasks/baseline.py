@@ -41,12 +41,16 @@ COMPARE_HELP = {
     "runs": "Timed runs of each command (default: as many as the reference had)",
     "warmup": "Untimed runs before the timed ones (default: as the reference had)",
     "dry_run": "Show every command the fresh measurement would run; run nothing",
+    "against": "Measure the work tree against this git revision (HEAD, origin/main, a commit), "
+    "now, in interleaved pairs, built in a scratch worktree; instead of a record",
+    "max_pairs": "With --against: the most pairs to run while a metric is undecided (default 12, "
+    "at least 6)",
 }
 
 
 # Flags that take a whole number. invoke takes a flag's kind from its default, and ours are None
 # (unset: the settings decide), which would make them text (`--runs=STRING`).
-NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout"})
+NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout", "max_pairs"})
 
 
 class CountingTask(Task):  # type: ignore[type-arg]
@@ -102,12 +106,26 @@ def compare(  # type: ignore[no-untyped-def]
     warmup=None,
     save=None,
     timeout=None,
+    against=None,
+    max_pairs=None,
     dry_run=False,
     json=False,
     verbose=False,
 ):
-    """Measure afresh (or read --new) and compare with the reference; exit 1 on a regression."""
+    """Measure afresh (or read --new) and compare with the reference or --against a revision;
+    exit 1 on a regression."""
     with task_edge(json=json), _stoppable(json=json):
+        if against is not None:
+            return _against(
+                c,
+                root=root,
+                ref=against,
+                max_pairs=max_pairs,
+                timeout=timeout,
+                clashes={"--old": old, "--new": new, "--save": save, "--runs": runs},
+                dry_run=dry_run,
+                json=json,
+            )
         from perf_tasks.measure import baseline
         from perf_tasks.ui import baseline as view
         from perf_tasks.ui.output import Output
@@ -138,6 +156,47 @@ def compare(  # type: ignore[no-untyped-def]
         view.render_comparison(out, done.comparison, verbose=verbose, warnings=done.warnings)
         if done.exit_code:
             raise Exit(code=int(done.exit_code))
+
+
+def _against(  # type: ignore[no-untyped-def]
+    c,
+    *,
+    root: str | None,
+    ref: str,
+    max_pairs: int | None,
+    timeout: int | None,
+    clashes: dict[str, object],
+    dry_run: bool,
+    json: bool,
+):
+    from perf_tasks.ab import against as ab
+    from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
+    from perf_tasks.ab.stats import MIN_PAIRS
+    from perf_tasks.errors import UsageError
+    from perf_tasks.ui.baseline import ab as view
+    from perf_tasks.ui.output import Output
+
+    given = [flag for flag, value in clashes.items() if value is not None]
+    if given:
+        raise UsageError(
+            f"--against measures both sides afresh; leave out {', '.join(given)}, or compare "
+            "records without --against"
+        )
+    pairs = DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
+    if pairs < MIN_PAIRS:
+        raise UsageError(
+            f"--max-pairs {pairs} is too few: a 95% interval needs at least {MIN_PAIRS}"
+        )
+    out = Output(json=json)
+    request = ab.Request(ref=ref, max_pairs=pairs, timeout_s=timeout)
+    where = root_of(c, root)
+    if dry_run:
+        return view.render_ab_plan(out, ab.plan_against(where, request, env=os.environ))
+    with view.ab_progress(out) as report:
+        outcome = ab.compare_against(where, request, env=os.environ, on_progress=report)
+    view.render_outcome(out, outcome)
+    if outcome.exit_code:
+        raise Exit(code=int(outcome.exit_code))
 
 
 @contextmanager

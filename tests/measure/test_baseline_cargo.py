@@ -163,7 +163,8 @@ def test_a_different_build_environment_makes_times_and_target_size_advisory(
     old = recorded.root / "docs" / "performance" / "baseline.json"
     data = json.loads(old.read_text())
     data["environment"]["build_env"] = {"RUSTFLAGS": "-C opt-level=3", "CARGO_TARGET_DIR": "t2"}
-    data["build"]["wall_s"]["median"] = data["build"]["wall_s"]["median"] * 3 + 5  # slower
+    for key in ("median", "min", "max"):  # slower, every run
+        data["build"]["wall_s"][key] = data["build"]["wall_s"][key] * 3 + 5
     data["disk"]["target"]["bytes"] *= 2  # larger
     new = tmp_path / "new.json"
     new.write_text(json.dumps(data))
@@ -211,7 +212,8 @@ def test_compare_flags_an_injected_slowdown_and_keeps_the_reference(recorded: Re
     )
     assert proc.returncode == 1, proc.stderr
     result = json.loads(proc.stdout)
-    assert "tests.wall_s" in result["regressions"]
+    # The slow test is named, however busy the machine was (its wall time may then not count).
+    assert "test:demo-core::core_api slow_path_when_asked" in result["regressions"]
     row = next(r for r in result["rows"] if r["metric"] == "tests.wall_s")
     assert row["new"] - row["old"] >= 1.0 and row["verdict"] == "regression"
     assert reference.read_bytes() == before  # the reference is never overwritten

@@ -75,24 +75,63 @@ def test_identical_records_are_quiet() -> None:
     assert not c.advisory
 
 
-def test_time_must_pass_five_percent_and_three_mads() -> None:
-    # 10.0 s with MAD 0.1: the band is max(0.5 s, 0.3 s) = 0.5 s.
-    within = cmp.compare(record(), record(build__wall_s=stat(10.45, 0.1)))
+def test_wall_time_must_pass_fifteen_percent_and_three_mads() -> None:
+    # 10.0 s with MAD 0.1: the band is max(1.5 s, 0.3 s, 50 ms) = 1.5 s.
+    within = cmp.compare(record(), record(build__wall_s=stat(11.4, 0.1)))
     assert row(within, "build.wall_s").verdict == cmp.SAME
-    beyond = cmp.compare(record(), record(build__wall_s=stat(10.6, 0.1)))
+    beyond = cmp.compare(record(), record(build__wall_s=stat(11.6, 0.1)))
     r = row(beyond, "build.wall_s")
-    assert r.verdict == cmp.REGRESSION and r.counts and r.threshold == 0.5
+    assert r.verdict == cmp.REGRESSION and r.counts and r.threshold == 1.5
     assert beyond.exit_code == ExitCode.INCOMPLETE
     assert [x.metric for x in beyond.regressions] == ["build.wall_s"]
 
 
 def test_a_noisy_record_widens_the_band() -> None:
-    # New MAD 0.4 s: band 1.2 s, so +1.0 s (+10%) is noise; +1.3 s is not.
-    noisy = cmp.compare(record(), record(build__wall_s=stat(11.0, 0.4)))
+    # New MAD 0.6 s: band 1.8 s, so +1.7 s is noise; +1.9 s is not.
+    noisy = cmp.compare(record(), record(build__wall_s=stat(11.7, 0.6)))
     assert row(noisy, "build.wall_s").verdict == cmp.SAME
-    assert row(noisy, "build.wall_s").threshold == 1.2000000000000002
-    worse = cmp.compare(record(), record(build__wall_s=stat(11.3, 0.4)))
+    assert row(noisy, "build.wall_s").threshold == 1.7999999999999998
+    worse = cmp.compare(record(), record(build__wall_s=stat(11.9, 0.6)))
     assert row(worse, "build.wall_s").verdict == cmp.REGRESSION
+
+
+def test_wall_time_within_the_spread_of_the_runs_is_noise() -> None:
+    slower = {"median": 12.0, "min": 9.8, "max": 12.5, "mad": 0.1, "samples": [9.8, 12, 12.5]}
+    old = {"median": 10.0, "min": 9.9, "max": 10.2, "mad": 0.1, "samples": [9.9, 10, 10.2]}
+    c = cmp.compare(record(build__wall_s=old), record(build__wall_s=slower))
+    assert row(c, "build.wall_s").verdict == cmp.SAME  # one new run was as fast as the old ones
+
+
+def test_a_busier_machine_keeps_wall_time_from_counting_but_not_cpu() -> None:
+    # Other processes kept 1.5 cores busy during the new tests (6 CPU s over a 4 s run).
+    busy = record(
+        tests__wall_s=stat(7.0, 0.05), tests__others_cpu_s=[9.0, 10.5, 12.0], tests__cpu_s=stat(3)
+    )
+    c = cmp.compare(record(tests__others_cpu_s=[0.1, 0.1, 0.1], tests__cpu_s=stat(3)), busy)
+    wall = row(c, "tests.wall_s")
+    assert wall.verdict == cmp.REGRESSION and not wall.counts
+    assert any("1.48 cores" in n and "does not count" in n for n in c.notes), c.notes
+    assert c.exit_code == ExitCode.OK
+    burning = copy.deepcopy(busy)
+    burning["tests"]["cpu_s"] = stat(4.0)  # +33% CPU: the code does more, busy or not
+    assert [r.metric for r in cmp.compare(record(tests__cpu_s=stat(3)), burning).regressions] == [
+        "tests.cpu_s"
+    ]
+
+
+def test_the_per_test_rule_names_a_test_from_the_records() -> None:
+    old = record(
+        tests__durations={"core": {"fast": 0.004, "big": 2.0}},
+        tests__durations_range={"core": {"fast": [0.003, 0.006], "big": [1.9, 2.1]}},
+    )
+    new = record(
+        tests__durations={"core": {"fast": 1.01, "big": 2.3}},
+        tests__durations_range={"core": {"fast": [1.005, 1.02], "big": [2.2, 2.4]}},
+    )
+    c = cmp.compare(old, new)
+    assert [(t.id, t.old_s, t.new_s) for t in c.slower_tests] == [("core fast", 0.006, 1.005)]
+    assert c.exit_code == ExitCode.INCOMPLETE
+    assert c.as_json()["regressions"] == ["test:core fast"]
 
 
 def test_faster_is_an_improvement_and_never_fails() -> None:
@@ -136,15 +175,17 @@ def test_test_counts_always_count_with_direction() -> None:
     assert row(more, "tests.passed").verdict == cmp.IMPROVEMENT and more.exit_code == ExitCode.OK
 
 
-def test_cpu_and_ram_explain_but_do_not_fail() -> None:
+def test_cpu_counts_and_ram_explains() -> None:
     c = cmp.compare(
         record(),
         record(build__cpu_s=stat(30.0, 0.1), build__peak_tree_rss_bytes=stat(2000 * MIB, 5 * MIB)),
     )
-    assert row(c, "build.cpu_s").verdict == cmp.REGRESSION and not row(c, "build.cpu_s").counts
+    assert row(c, "build.cpu_s").verdict == cmp.REGRESSION and row(c, "build.cpu_s").counts
+    within = cmp.compare(record(), record(build__cpu_s=stat(21.5, 0.1)))  # +19%: band 20%
+    assert row(within, "build.cpu_s").verdict == cmp.SAME
     ram = row(c, "build.peak_tree_rss_bytes")
     assert ram.verdict == cmp.REGRESSION and not ram.counts
-    assert c.exit_code == ExitCode.OK
+    assert [r.metric for r in c.regressions] == ["build.cpu_s"]
 
 
 def test_ram_band_is_at_least_one_mib() -> None:

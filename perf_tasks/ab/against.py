@@ -1,0 +1,142 @@
+"""`baseline.compare --against REF`: the work tree (B) against a git revision (A), now, here.
+
+The revision is checked out in the workspace's scratch worktree (`worktree.Scratch`), never in
+the work tree; both arms build in their own warm target dirs. The whole comparison holds the
+workspace's run lock, so that no cleaning run deletes what it builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from perf_tasks import settings as settings_mod
+from perf_tasks.ab import engine, worktree
+from perf_tasks.ab import workspace as arms
+from perf_tasks.ab.engine import Design, Outcome
+from perf_tasks.ab.stats import MIN_PAIRS, Threshold
+from perf_tasks.inspect import inspect
+from perf_tasks.measure.environment import build_env
+from perf_tasks.runlock import run_lock
+
+
+@dataclass(frozen=True)
+class Request:
+    ref: str
+    max_pairs: int = engine.DEFAULT_MAX_PAIRS
+    timeout_s: float | None = None
+    only: tuple[str, ...] = ()  # metrics that decide; empty: all of them
+
+
+# (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
+OnProgress = Callable[[str, int, int], None]
+
+
+def compare_against(
+    root: Path,
+    request: Request,
+    *,
+    env: Mapping[str, str],
+    on_progress: OnProgress | None = None,
+) -> Outcome:
+    config = settings_mod.load(root)
+    inspection = inspect(root, env=env)
+    tool_env = inspection.env
+    revision = worktree.resolve(root, request.ref, env=tool_env)
+    commands = arms.commands(inspection, config)
+    timeout = request.timeout_s if request.timeout_s is not None else config.baseline.timeout
+    report = on_progress or (lambda what, i, n: None)
+
+    def on_step(label: str, what: str) -> None:
+        report(f"{label}: {what}", 0, 0)
+
+    with run_lock(root):
+        scratch = worktree.Scratch.of(root, tool_env)
+        report(f"A: checking out {revision.label} in {scratch.tree('a')}", 0, 0)
+        a_root = scratch.checkout(revision, "a")
+        a = arms.WorkspaceArm(
+            f"A {revision.label}",
+            a_root,
+            scratch.target("a"),
+            commands=commands,
+            env=tool_env,
+            timeout_s=timeout,
+            on_step=on_step,
+        )
+        b = arms.WorkspaceArm(
+            "B work tree",
+            root,
+            scratch.target("b"),
+            commands=commands,
+            env=tool_env,
+            timeout_s=timeout,
+            on_step=on_step,
+        )
+        outcome = engine.compare(
+            a,
+            b,
+            Design(thresholds(request.only), max_pairs=request.max_pairs),
+            on_run=report,
+        )
+    notes = [
+        f"rebuilt crate: {commands.crate} (cargo clean -p before each timed build)",
+        arms.controlled_note(env),
+    ]
+    recorded = build_env(env, root=root)
+    if recorded:
+        notes.append(
+            "build environment, the same on both arms: "
+            + ", ".join(f"{k}={v!r}" for k, v in sorted(recorded.items()))
+        )
+    return replace(outcome, notes=(*outcome.notes, *notes))
+
+
+@dataclass(frozen=True)
+class AgainstPlan:
+    """What `--against` would do, for the dry run."""
+
+    root: Path
+    revision: worktree.Revision
+    scratch: Path
+    commands: arms.Commands
+    request: Request
+
+    def as_json(self) -> dict[str, object]:
+        c = self.commands
+        steps = [c.clean, c.build, c.prepare_tests, c.run_tests] + ([c.doc] if c.doc else [])
+        return {
+            "dry_run": True,
+            "root": str(self.root),
+            "a": {"ref": self.revision.ref, "commit": self.revision.commit},
+            "scratch": str(self.scratch),
+            "each_run": [" ".join(step) for step in steps],
+            "timed": [arms.BUILD, arms.TESTS] + ([arms.DOC] if c.doc else []),
+            "min_pairs": MIN_PAIRS,
+            "max_pairs": self.request.max_pairs,
+            "thresholds": {
+                m: {"delta": t.delta, "floor": t.floor}
+                for m, t in thresholds(self.request.only).items()
+            },
+        }
+
+
+def plan_against(root: Path, request: Request, *, env: Mapping[str, str]) -> AgainstPlan:
+    """Resolve the revision and the commands; run nothing, write nothing."""
+    config = settings_mod.load(root)
+    inspection = inspect(root, env=env)
+    revision = worktree.resolve(root, request.ref, env=inspection.env)
+    return AgainstPlan(
+        root=root,
+        revision=revision,
+        scratch=worktree.scratch_dir(root, inspection.env),
+        commands=arms.commands(inspection, config),
+        request=request,
+    )
+
+
+def thresholds(only: tuple[str, ...] = ()) -> dict[str, Threshold]:
+    """The deciding metrics: all, or those of `only` (the others are then only shown)."""
+    if not only:
+        return dict(arms.THRESHOLDS)
+    return {m: t for m, t in arms.THRESHOLDS.items() if m in only}

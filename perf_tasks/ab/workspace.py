@@ -1,0 +1,264 @@
+"""The arms of a Rust workspace: the work tree as it is (B) against a git revision (A).
+
+Both arms run the same commands with the same environment, each in its own tree and its own warm
+target dir (`worktree.Scratch`). One run of an arm is:
+
+1. `cargo clean -p <crate>` in the arm's target dir, untimed: the crate the baseline's
+   `build.incremental` touches (the member most others depend on), so no file's time changes;
+2. `cargo build` (the baseline's build command), timed: `build.rebuild`, that crate and what
+   depends on it compiled again;
+3. build the test binaries again, untimed;
+4. the tests, timed (`tests`), with each test's time and outcome from nextest's JUnit report;
+5. the doctests, timed (`tests.doc`), when the workspace has any.
+
+Hermetic: what the user's environment says about compiling is recorded and controlled the same
+way on both arms. `RUSTC_WRAPPER` and `RUSTC_WORKSPACE_WRAPPER` are left out (a compile cache would
+time cache lookups, and warm one arm with the other's work), `CARGO_INCREMENTAL=0` (a rebuild then
+compiles the crate, so a change in its compile time shows in full), and `CARGO_TARGET_DIR` and
+`CARGO_BUILD_BUILD_DIR` name the arm's own dir. `RUSTFLAGS` and the rest pass to both unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perf_tasks import settings as settings_mod
+from perf_tasks.ab.engine import Sample
+from perf_tasks.ab.stats import Threshold
+from perf_tasks.errors import CommandFailed, ConfigError
+from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.inspect import Inspection
+from perf_tasks.measure import cargo as cargo_mod
+from perf_tasks.measure import nextest
+from perf_tasks.measure.plan import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
+from perf_tasks.measure.shell import shell_line
+from perf_tasks.measure.timing import Run, run_once
+from perf_tasks.settings import Settings
+
+BUILD = "build.rebuild"
+TESTS = "tests"
+DOC = "tests.doc"
+
+# When a change counts (docs/usage/compare.md): CPU time is the steadier signal of compiling,
+# wall time what people wait for. The floors keep a few milliseconds from ever failing anything.
+THRESHOLDS: dict[str, Threshold] = {
+    f"{BUILD}.cpu_s": Threshold(delta=0.05, floor=0.10),
+    f"{BUILD}.wall_s": Threshold(delta=0.10, floor=0.20),
+    f"{TESTS}.cpu_s": Threshold(delta=0.10, floor=0.10),
+    f"{TESTS}.wall_s": Threshold(delta=0.10, floor=0.20),
+    f"{DOC}.cpu_s": Threshold(delta=0.05, floor=0.10),
+    f"{DOC}.wall_s": Threshold(delta=0.10, floor=0.20),
+}
+
+LEFT_OUT = ("RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER")
+CONTROLLED = (
+    "CARGO_INCREMENTAL",
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET_DIR",
+    "CARGO_BUILD_BUILD_DIR",
+)
+
+
+@dataclass(frozen=True)
+class Commands:
+    """What every run of either arm runs, from the arm's root."""
+
+    build: tuple[str, ...]
+    prepare_tests: tuple[str, ...]
+    run_tests: tuple[str, ...]
+    doc: tuple[str, ...] | None
+    clean: tuple[str, ...]  # what makes the next build compile the crate again
+    crate: str  # its package id, `name@version`
+    runner: str  # "nextest" or "cargo-test"
+    profile: str | None  # nextest's
+    tool_config: Path  # relative to the target dir
+
+
+def commands(inspection: Inspection, config: Settings) -> Commands:
+    """The commands, from the work tree's inspection and settings. Pure."""
+    base = config.baseline
+    build = (inspection.cargo, *base.build)
+    if base.touch:
+        rel = settings_mod.check_relative(base.touch, what="baseline.touch", source=config.source)
+        touch = inspection.root / rel
+    else:
+        touch = cargo_mod.touch_candidate(inspection.metadata)
+    crate = package_of(inspection.metadata, touch)
+    clean = (inspection.cargo, "clean", "--quiet", "--package", crate)
+    doc = (inspection.cargo, "test", "--doc", "--workspace")
+    has_doc = cargo_mod.has_doctests(inspection.metadata)
+    profile: str | None = None
+    runner = "cargo-test"
+    if inspection.nextest is not None:
+        # The tool config's path is filled in per arm: `{target}` is the arm's target dir.
+        profile, runner = base.test_profile, "nextest"
+        prepare, _, run = nextest_commands(
+            inspection.cargo, profile, Path("{target}") / TOOL_CONFIG_FILE
+        )
+    else:
+        prepare, run = cargo_test_commands(inspection.cargo)
+    return Commands(
+        build=build,
+        prepare_tests=prepare,
+        run_tests=run,
+        doc=doc if has_doc else None,
+        clean=clean,
+        crate=crate,
+        runner=runner,
+        profile=profile,
+        tool_config=TOOL_CONFIG_FILE,
+    )
+
+
+def package_of(metadata: Mapping[str, Any], path: Path) -> str:
+    """`name@version` of the workspace member whose folder holds `path`, the deepest one."""
+    best: tuple[int, str] | None = None
+    for package in cargo_mod.member_packages(metadata):
+        folder = Path(package["manifest_path"]).parent
+        if folder in path.parents:
+            depth = len(folder.parts)
+            if best is None or depth > best[0]:
+                best = (depth, f"{package['name']}@{package['version']}")
+    if best is None:
+        raise ConfigError(
+            f"{path} is in no workspace member: set [baseline] touch to a file of a member"
+        )
+    return best[1]
+
+
+def arm_env(env: Mapping[str, str], target: Path) -> dict[str, str]:
+    """The environment of an arm: the user's, controlled as the module says."""
+    out = {k: v for k, v in env.items() if k not in LEFT_OUT and k not in CONTROLLED}
+    out["CARGO_INCREMENTAL"] = "0"
+    out["CARGO_TARGET_DIR"] = str(target)
+    out["CARGO_BUILD_BUILD_DIR"] = str(target)
+    return out
+
+
+def controlled_note(env: Mapping[str, str]) -> str:
+    """What the user's environment said, and what both arms ran with instead."""
+    said = [f"{k}={env[k]!r}" for k in (*LEFT_OUT, *CONTROLLED) if env.get(k)]
+    base = "both arms ran with CARGO_INCREMENTAL=0, their own target dirs and no rustc wrapper"
+    return base + (f" (your environment has {', '.join(said)})" if said else "")
+
+
+# (arm label, what it is doing) -> None: progress on untimed work.
+OnStep = Callable[[str, str], None]
+
+
+class WorkspaceArm:
+    """One arm: a workspace root (the work tree, or a revision's checkout) and its target dir."""
+
+    def __init__(
+        self,
+        label: str,
+        root: Path,
+        target: Path,
+        *,
+        commands: Commands,
+        env: Mapping[str, str],
+        timeout_s: float | None = None,
+        on_step: OnStep | None = None,
+    ) -> None:
+        self.label = label
+        self.root = root
+        self.target = target
+        self.env = arm_env(env, target)
+        self.timeout_s = timeout_s or None
+        self.on_step = on_step
+        tool_config = str(target / commands.tool_config)
+        self.commands = Commands(
+            build=commands.build,
+            prepare_tests=_fill(commands.prepare_tests, tool_config),
+            run_tests=_fill(commands.run_tests, tool_config),
+            doc=commands.doc,
+            clean=commands.clean,
+            crate=commands.crate,
+            runner=commands.runner,
+            profile=commands.profile,
+            tool_config=commands.tool_config,
+        )
+        self.junit: Path | None = None
+        if commands.profile is not None:
+            self.junit = nextest.junit_path(
+                nextest.workspace_config(root),
+                profile=commands.profile,
+                root=root,
+                store_dir=target / "nextest",
+            )
+
+    def prepare(self) -> None:
+        """Build everything once, write our nextest config, and do one whole run, untimed: the
+        first run after a checkout pays for caches the others would not."""
+        self._step("build (untimed, first time may compile everything)", self.commands.build)
+        if self.commands.profile is not None:
+            write_atomic(
+                self.target / self.commands.tool_config,
+                nextest.tool_config(self.commands.profile, store_dir=str(self.target / "nextest")),
+            )
+        self._step("build the tests (untimed)", self.commands.prepare_tests)
+        self.run()
+
+    def run(self) -> Sample:
+        cmds = self.commands
+        self._step("", cmds.clean)
+        values: dict[str, float] = {}
+        build = self._timed(cmds.build)
+        if build.exit_code != 0:
+            raise self._failed("the build", cmds.build, build)
+        values.update(_figures(BUILD, build))
+        self._step("", cmds.prepare_tests)
+        if self.junit is not None:
+            self.junit.unlink(missing_ok=True)
+        tests = self._timed(cmds.run_tests)
+        values.update(_figures(TESTS, tests))
+        times: dict[str, float] = {}
+        outcomes: dict[str, str] = {}
+        per_test = False
+        if self.junit is not None and self.junit.is_file():
+            per_test = True
+            for case in nextest.parse_junit(self.junit.read_text(encoding="utf-8")):
+                outcomes[case.id] = case.status
+                if case.status != "skipped":
+                    times[case.id] = case.time_s
+        elif tests.exit_code != 0:
+            raise self._failed("the tests", cmds.run_tests, tests)
+        if cmds.doc is not None:
+            doc = self._timed(cmds.doc)
+            values.update(_figures(DOC, doc))
+            outcomes["doctests"] = "passed" if doc.exit_code == 0 else "failed"
+        return Sample(values=values, test_times=times, test_outcomes=outcomes, per_test=per_test)
+
+    def _timed(self, argv: tuple[str, ...]) -> Run:
+        run = run_once(argv, cwd=self.root, env=self.env, timeout_s=self.timeout_s)
+        if run.timed_out:
+            raise CommandFailed(
+                f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
+                f"({self.timeout_s:g} s) and was ended"
+            )
+        return run
+
+    def _step(self, what: str, argv: tuple[str, ...]) -> None:
+        if what and self.on_step is not None:
+            self.on_step(self.label, what)
+        run = run_once(argv, cwd=self.root, env=self.env, timeout_s=self.timeout_s, sample=False)
+        if run.exit_code != 0 or run.timed_out:
+            raise self._failed(what or "building the tests", argv, run)
+
+    def _failed(self, what: str, argv: tuple[str, ...], run: Run) -> CommandFailed:
+        tail = "\n".join(run.tail[-10:])
+        return CommandFailed(
+            f"{self.label}: {what} failed (`{shell_line(argv, self.root)}`, exit {run.exit_code})"
+            + (f":\n{tail}" if tail else "")
+        )
+
+
+def _figures(phase: str, run: Run) -> dict[str, float]:
+    return {f"{phase}.wall_s": run.wall_s, f"{phase}.cpu_s": run.cpu_s}
+
+
+def _fill(argv: tuple[str, ...], tool_config: str) -> tuple[str, ...]:
+    return tuple(a.replace("{target}/" + str(TOOL_CONFIG_FILE), tool_config) for a in argv)

@@ -1,0 +1,134 @@
+"""A same-time A/B comparison on a terminal: per metric, the ratio B/A with its interval."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from perf_tasks.ab import stats
+from perf_tasks.ab.against import AgainstPlan
+from perf_tasks.ab.engine import SHOWN, MetricResult, Outcome
+from perf_tasks.measure.report import secs
+from perf_tasks.ui.output import Output
+
+VERDICTS = {
+    stats.REGRESSION: "REGRESSION",
+    stats.IMPROVEMENT: "better",
+    stats.SAME: "same",
+    SHOWN: "",
+}
+TEST_CHANGES = {
+    stats.REGRESSION: "slower",
+    stats.APPEARED: "appeared",
+    stats.DISAPPEARED: "disappeared",
+    stats.OUTCOME: "outcome changed",
+}
+
+
+@contextmanager
+def ab_progress(out: Output) -> Iterator[Callable[[str, int, int], None]]:
+    """One line per step or run, on stderr-like human output (never in --json's stdout)."""
+    started = time.monotonic()
+
+    def report(what: str, pair: int, planned: int) -> None:
+        at = f"{time.monotonic() - started:5.0f} s"
+        if planned:
+            out.line(f"[{at}] pair {pair} of {planned}: {what}", style="dim")
+        else:
+            out.line(f"[{at}] {what}", style="dim")
+
+    yield report
+
+
+def render_ab_plan(out: Output, plan: AgainstPlan) -> None:
+    data = plan.as_json()
+    if out.json:
+        out.emit_json(data)
+        return
+    out.line(f"A: {plan.revision.label}, checked out in {plan.scratch}/tree-a")
+    out.line(f"B: the work tree at {plan.root}")
+    out.line(
+        f"pairs: {data['min_pairs']} in the order ABBAAB..., up to {data['max_pairs']} while a "
+        "metric is undecided; each run of either arm, in its own target dir:"
+    )
+    for step in data["each_run"]:  # type: ignore[attr-defined]
+        out.line(f"  {step}")
+    out.line("nothing was run (--dry-run)")
+
+
+def render_outcome(out: Output, outcome: Outcome) -> None:
+    if out.json:
+        out.emit_json(outcome.as_json())
+        out.line(outcome_line(outcome), style="bold")
+        return
+    from rich.table import Table
+
+    out.line(f"A (before): {outcome.a_label}")
+    out.line(f"B (after):  {outcome.b_label}")
+    out.line(f"{outcome.pairs} pairs, order {outcome.order}")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("metric", no_wrap=True)
+    for column in ("A median", "B median", "B/A", "95% interval", "threshold"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    for m in outcome.metrics:
+        table.add_row(
+            m.metric,
+            secs(_median(m.a)),
+            secs(_median(m.b)),
+            f"{m.interval.median:.3f}",
+            _interval(m),
+            "" if m.threshold is None else f">{1 + m.threshold.delta:.2f}",
+            VERDICTS.get(m.verdict, m.verdict),
+            style="red" if m.verdict == stats.REGRESSION and m.decides else None,
+        )
+    out.console.print(table)
+    if outcome.tests:
+        tests = Table(show_edge=False, pad_edge=False, title="tests that changed")
+        tests.add_column("test (binary-id test-name)")
+        tests.add_column("change", no_wrap=True)
+        tests.add_column("before", justify="right", no_wrap=True)
+        tests.add_column("after", justify="right", no_wrap=True)
+        for t in outcome.tests:
+            before = secs(t.before_max_s) + " (slowest)" if t.before_max_s is not None else ""
+            after = secs(t.after_min_s) + " (fastest)" if t.after_min_s is not None else ""
+            if t.change == stats.OUTCOME:
+                before, after = t.before or "", t.after or ""
+            tests.add_row(
+                t.id,
+                TEST_CHANGES.get(t.change, t.change),
+                before,
+                after,
+                style="red" if t.change == stats.REGRESSION else None,
+            )
+        out.console.print(tests)
+    for note in outcome.notes:
+        out.line(f"note: {note}")
+    out.line(outcome_line(outcome), style="bold")
+
+
+def outcome_line(outcome: Outcome) -> str:
+    regressions = outcome.regressions
+    if regressions:
+        return f"{len(regressions)} regression(s), confirmed by the interval: " + ", ".join(
+            regressions
+        )
+    better = [m.metric for m in outcome.metrics if m.verdict == stats.IMPROVEMENT and m.decides]
+    if better:
+        return "no regression; better: " + ", ".join(better)
+    return f"no regression ({outcome.pairs} pairs)"
+
+
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+
+
+def _interval(m: MetricResult) -> str:
+    low, high = m.interval.low, m.interval.high
+    if not math.isfinite(high):
+        return "too few pairs"
+    return f"[{low:.3f}, {high:.3f}]"
