@@ -118,6 +118,7 @@ def record(plan: Plan, *, progress: Progress, program: str) -> Recorded:
 class Compared:
     comparison: Comparison
     warnings: tuple[str, ...]  # those of a fresh measurement (outliers, a busy machine)
+    reference: Record | None = None  # the old record, when the new one was measured here
 
     @property
     def exit_code(self) -> ExitCode:
@@ -168,7 +169,7 @@ def compare(
     if paths.save is not None:
         write_all_atomic({paths.save: record_mod.dumps(fresh)})
     checked = read_record(fresh, source="the fresh measurement")
-    return Compared(compare_records(reference, checked), checked.warnings)
+    return Compared(compare_records(reference, checked), checked.warnings, reference)
 
 
 def prepare_compare(

@@ -129,6 +129,7 @@ class Comparison:
     old_label: str
     new_label: str
     tests: tuple[TestRow, ...] = ()
+    confirmation: Mapping[str, Any] | None = None  # the same-time A/B that confirmed, as JSON
 
     @property
     def regressions(self) -> tuple[Row, ...]:
@@ -154,6 +155,7 @@ class Comparison:
             + [f"test:{t.id}" for t in self.slower_tests],
             "rows": [r.as_json() for r in self.rows],
             "tests": [t.as_json() for t in self.tests],
+            "confirmation": self.confirmation,
         }
 
 

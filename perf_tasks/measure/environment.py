@@ -174,7 +174,8 @@ def _git(root: Path, env: Mapping[str, str], *, exclude: str | None) -> dict[str
     head = git("rev-parse", "HEAD")
     if head is None:
         return None
-    pathspec = ["--", "."]
+    # Our run lock is ours, not a change to the code.
+    pathspec = ["--", ".", ":(exclude,top).perf-tasks.lock", ":(exclude).perf-tasks.lock"]
     if exclude:
         pathspec.append(f":(exclude){exclude}")
     status = git("status", "--porcelain", "--untracked-files=normal", *pathspec)

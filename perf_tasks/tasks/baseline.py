@@ -16,7 +16,10 @@ from invoke.tasks import Task, task
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
 
 if TYPE_CHECKING:  # annotations only: loading the tasks stays light
-    from perf_tasks.measure.baseline import Requested
+    from perf_tasks.ab.engine import Outcome
+    from perf_tasks.measure.baseline import Compared, Requested
+    from perf_tasks.measure.compare import Comparison
+    from perf_tasks.ui.output import Output
 
 HELP = {
     "root": ROOT_HELP,
@@ -43,8 +46,10 @@ COMPARE_HELP = {
     "dry_run": "Show every command the fresh measurement would run; run nothing",
     "against": "Measure the work tree against this git revision (HEAD, origin/main, a commit), "
     "now, in interleaved pairs, built in a scratch worktree; instead of a record",
-    "max_pairs": "With --against: the most pairs to run while a metric is undecided (default 12, "
-    "at least 6)",
+    "no_confirm": "Do not confirm a suspected time regression by a same-time A/B against the "
+    "record's revision; the record comparison decides alone",
+    "max_pairs": "With --against (or a confirmation): the most pairs to run while a metric is "
+    "undecided (default 12, at least 6)",
 }
 
 
@@ -108,6 +113,7 @@ def compare(  # type: ignore[no-untyped-def]
     timeout=None,
     against=None,
     max_pairs=None,
+    no_confirm=False,
     dry_run=False,
     json=False,
     verbose=False,
@@ -153,9 +159,45 @@ def compare(  # type: ignore[no-untyped-def]
                 progress=progress,
                 program=program_of(c),
             )
-        view.render_comparison(out, done.comparison, verbose=verbose, warnings=done.warnings)
-        if done.exit_code:
-            raise Exit(code=int(done.exit_code))
+        comparison, outcome = done.comparison, None
+        if done.reference is not None and not no_confirm and where is not None:
+            comparison, outcome = _confirmed(out, where, done, max_pairs, timeout)
+        if outcome is not None and not json:
+            from perf_tasks.ui.baseline import ab as ab_view
+
+            out.line("same-time A/B, to confirm:", style="bold")
+            ab_view.render_outcome(out, outcome)
+            out.line()
+        view.render_comparison(out, comparison, verbose=verbose, warnings=done.warnings)
+        if comparison.exit_code:
+            raise Exit(code=int(comparison.exit_code))
+
+
+def _confirmed(
+    out: Output, where: Path, done: Compared, max_pairs: int | None, timeout: int | None
+) -> tuple[Comparison, Outcome | None]:
+    """The comparison after confirming its time regressions, and the A/B that did (or None)."""
+    from dataclasses import replace
+
+    from perf_tasks.ab.confirm import confirm
+    from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
+    from perf_tasks.ui.baseline import ab as ab_view
+
+    assert done.reference is not None  # the caller checked
+    with ab_view.ab_progress(out) as report:
+        confirmed = confirm(
+            where,
+            done.comparison,
+            done.reference,
+            env=os.environ,
+            max_pairs=DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs,
+            timeout_s=timeout,
+            on_progress=report,
+        )
+    if confirmed.outcome is None:
+        return confirmed.comparison, None
+    attached = replace(confirmed.comparison, confirmation=confirmed.outcome.as_json())
+    return attached, confirmed.outcome
 
 
 def _against(  # type: ignore[no-untyped-def]

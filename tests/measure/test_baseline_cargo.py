@@ -208,6 +208,9 @@ def test_compare_flags_an_injected_slowdown_and_keeps_the_reference(recorded: Re
         "--json",
         "--save",
         str(saved),
+        # The slowdown comes from the environment, which a same-time A/B gives both arms: it
+        # would rightly not confirm it. This checks the record comparison alone.
+        "--no-confirm",
         env={"DEMO_SLOW_MS": "1500"},
     )
     assert proc.returncode == 1, proc.stderr

@@ -65,6 +65,13 @@ def render_comparison(
                 style="red" if row.verdict == cmp.REGRESSION and row.counts else None,
             )
         out.console.print(table)
+        for test in comparison.tests:
+            verdict = "REGRESSION" if test.counts else "slower, not counted"
+            out.line(
+                f"test {test.id}: {secs(test.old_s)} -> {secs(test.new_s)} "
+                f"(slowest old run -> fastest new run): {verdict}",
+                style="red" if test.counts else None,
+            )
     out.line(comparison_line(comparison), style="bold")
 
 
@@ -74,9 +81,11 @@ def _band(row: cmp.Row) -> str:
 
 def comparison_line(comparison: cmp.Comparison) -> str:
     regressions = comparison.regressions
-    if regressions:
-        names = ", ".join(f"{r.metric} ({_change(r)})" for r in regressions)
-        return f"{len(regressions)} regression(s) outside the noise: {names}"
+    tests = comparison.slower_tests
+    if regressions or tests:
+        names = [f"{r.metric} ({_change(r)})" for r in regressions]
+        names += [f"test {t.id} ({secs(t.old_s)} -> {secs(t.new_s)})" for t in tests]
+        return f"{len(names)} regression(s) outside the noise: {', '.join(names)}"
     advisory = [r for r in comparison.rows if r.verdict == cmp.REGRESSION]
     if advisory:
         return (
