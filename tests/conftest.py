@@ -16,8 +16,10 @@ DEMO = REPO / "examples" / "demo-workspace"
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No outside setting may steer a test: cargo's target dir, our root."""
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No outside setting may steer a test: cargo's target dir, our root; and our A/B scratch
+    worktrees stay in the test's own folder."""
+    monkeypatch.setenv("PERF_TASKS_SCRATCH", str(tmp_path / "ab-scratch"))
     for name in (
         "CARGO_TARGET_DIR",
         "CARGO_BUILD_TARGET_DIR",

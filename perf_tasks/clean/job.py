@@ -143,7 +143,30 @@ class Job:
         )
         if self.request.mode == "cache":
             report = dataclasses.replace(report, extra=run.cache_extras(self.env, now=now))
+        if self.request.mode in ("nuke", "routine"):
+            nuke = self.request.mode == "nuke"
+            facts = scratch_facts(
+                self.guard.workspace.root, self.env, remove=nuke and not self.request.dry_run
+            )
+            if facts is not None and nuke and self.request.dry_run:
+                facts["would_remove"] = True
+            if facts is not None:
+                report = dataclasses.replace(report, extra={**report.extra, "scratch": facts})
         return report
+
+
+def scratch_facts(root: Path, env: Mapping[str, str], *, remove: bool) -> dict[str, object] | None:
+    """The workspace's A/B scratch folder (`ab/worktree.py`, outside the root): its size, and
+    whether it was removed (`clean.nuke` removes it; the routine clean only reports it). None
+    when there is none."""
+    from perf_tasks.ab.worktree import Scratch
+
+    scratch = Scratch.of(root, env)
+    if not scratch.dir.is_dir():
+        return None
+    size = scratch.size_bytes()
+    removed = scratch.remove() if remove else False
+    return {"path": str(scratch.dir), "bytes": size, "removed": removed}
 
 
 def with_budget(config: Settings, budget: str | None) -> Settings:

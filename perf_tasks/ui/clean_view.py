@@ -100,7 +100,21 @@ def render(out: Output, report: Report, *, verbose: bool = False) -> None:
     extra = report.extra.get("cargo_home")
     if isinstance(extra, dict):
         _cargo_home(out, extra)
+    scratch = report.extra.get("scratch")
+    if isinstance(scratch, dict):
+        _scratch(out, scratch, dry_run=report.dry_run)
     _closing(out, report)
+
+
+def _scratch(out: Output, facts: dict[str, object], *, dry_run: bool) -> None:
+    size = format_bytes(int(facts.get("bytes") or 0))  # type: ignore[call-overload]
+    where = shown(facts.get("path"))
+    if facts.get("removed"):
+        out.line(f"removed the A/B scratch worktrees at {where} ({size})")
+    elif dry_run and facts.get("would_remove"):
+        out.line(f"would remove the A/B scratch worktrees at {where} ({size})")
+    else:
+        out.line(f"note: the A/B scratch worktrees at {where} hold {size}; clean.nuke removes them")
 
 
 def _table(out: Output, report: Report) -> None:

@@ -1,0 +1,120 @@
+"""`baseline.compare --against REF` on a real crate: quiet on unchanged code, names a slower test,
+and leaves the work tree exactly as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import git, perf
+
+pytestmark = pytest.mark.cargo
+
+LIB = """//! A small crate for the A/B tests.
+
+/// Adds.
+///
+/// ```
+/// assert_eq!(abtiny::add(2, 2), 4);
+/// ```
+pub fn add(a: u64, b: u64) -> u64 {
+    a + b
+}
+"""
+TESTS = """#[test]
+fn adds() {
+    assert_eq!(abtiny::add(1, 2), 3);
+}
+
+#[test]
+fn adds_zero() {
+    assert_eq!(abtiny::add(0, 0), 0);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def crate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ab") / "abtiny"
+    (root / "src").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "Cargo.toml").write_text(
+        '[package]\nname = "abtiny"\nversion = "0.1.0"\nedition = "2021"\n'
+    )
+    (root / "src" / "lib.rs").write_text(LIB)
+    (root / "tests" / "api.rs").write_text(TESTS)
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "base", cwd=root)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the work tree (outside .git and target/) with its size and mtime."""
+    found = {}
+    for base, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", "target")]
+        for name in files:
+            st = os.stat(os.path.join(base, name))
+            found[os.path.relpath(os.path.join(base, name), root)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def against(root: Path, scratch: Path) -> tuple[int, dict]:
+    proc = perf(
+        "baseline.compare",
+        "--root",
+        str(root),
+        "--against",
+        "HEAD",
+        "--max-pairs",
+        "6",
+        "--json",
+        env={"PERF_TASKS_SCRATCH": str(scratch)},
+        timeout=600,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_unchanged_code_is_no_regression_and_the_work_tree_is_untouched(
+    crate: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    scratch = tmp_path_factory.mktemp("scratch")
+    before = snapshot(crate)
+    code, result = against(crate, scratch)
+    assert code == 0, result["regressions"]
+    assert result["order"] == "ABBAABBAABBA" and result["pairs"] == 6
+    metrics = {m["metric"] for m in result["metrics"]}
+    assert {"build.rebuild.cpu_s", "tests.wall_s", "tests.doc.cpu_s"} <= metrics
+    assert result["per_test"] is True and result["tests"] == []
+    after = snapshot(crate)
+    after.pop(".perf-tasks.lock", None)
+    if "Cargo.lock" not in before:
+        after.pop("Cargo.lock")  # cargo writes one where there is none, as any build does
+    assert after == before  # not a byte, not an mtime: the A/B rebuilds with cargo clean -p
+    assert not (crate / "target").exists()  # both arms build in their own target dirs
+
+
+def test_a_test_made_slower_is_named_with_its_times(
+    crate: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    scratch = tmp_path_factory.mktemp("scratch")
+    api = crate / "tests" / "api.rs"
+    api.write_text(
+        TESTS.replace(
+            "fn adds_zero() {\n",
+            "fn adds_zero() {\n    std::thread::sleep(std::time::Duration::from_millis(1000));\n",
+        )
+    )
+    try:
+        code, result = against(crate, scratch)
+    finally:
+        git("checkout", "--", ".", cwd=crate)
+    assert code == 1
+    assert "test:abtiny::api adds_zero" in result["regressions"], result["regressions"]
+    (slow,) = [t for t in result["tests"] if t["id"] == "abtiny::api adds_zero"]
+    assert slow["change"] == "regression"
+    assert slow["after_min_s"] >= 1.0 and slow["before_max_s"] < 0.5
