@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import git, perf
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 LIB = """//! A small crate for the A/B tests.
 
