@@ -7,7 +7,6 @@ and 1.2 (GitHub's parser), else quoted; a string of several lines is a literal b
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -130,18 +129,17 @@ def _flow(items: Sequence[Any]) -> str | None:
         if not isinstance(item, (str, int)) or isinstance(item, bool):
             return None
         text = _scalar(item)
-        if isinstance(item, str) and (text != item or re.search(r"[,\[\]{}]", item)):
+        if isinstance(item, str) and (text != item or not _FLOW_ITEM.fullmatch(item)):
             return None
         texts.append(text)
     flow = "[" + ", ".join(texts) + "]"
     return flow if len(flow) <= 60 else None
 
 
+_FLOW_ITEM = re.compile(r"[A-Za-z0-9_./-]+")  # a branch name, a word: nothing flow style reads
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-# Words YAML 1.1 reads as booleans or null (1.2 only true/false/null, in three spellings).
-_SPECIAL = {
-    *("y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ""),
-}
+# Words YAML 1.1 reads as booleans, null, a merge key or a value key (1.2 fewer of them).
+_SPECIAL = {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "", "=", "<<"}
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 
 
@@ -164,7 +162,26 @@ def _scalar(value: Any) -> str:
         return value
     if value.isprintable() and "'" not in value:
         return f"'{value}'"
-    return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
+    return _double_quoted(value)
+
+
+def _double_quoted(text: str) -> str:
+    """YAML's double-quoted style: what is not printable is escaped (astral characters as one
+    `\\U` escape, not a JSON surrogate pair)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _plain(text: str) -> bool:
@@ -185,21 +202,20 @@ def _plain(text: str) -> bool:
 def _block(text: str) -> bool:
     """Whether `text` is written as a literal block: several lines, each printable, and a first
     line that does not start with a space (the block's indentation is read from it)."""
-    if "\n" not in text:
+    if "\n" not in text or text.endswith("\n\n"):  # no `|+`: a blank line after it would count
         return False
     lines = text.split("\n")
     first = next((line for line in lines if line), "")
     return (
-        not first.startswith(" ")
+        bool(first)
+        and not first.startswith(" ")
         and all(line.isprintable() for line in lines)
         and all(line == line.rstrip() for line in lines)
     )
 
 
 def _block_indicator(text: str) -> str:
-    if not text.endswith("\n"):
-        return "|-"
-    return "|+" if text.endswith("\n\n") else "|"
+    return "|" if text.endswith("\n") else "|-"
 
 
 def _block_lines(text: str, indent: int) -> list[str]:
