@@ -1,7 +1,9 @@
 """The workflows ci.init writes, as GitHub's linters see them: actionlint (syntax, expressions,
-shellcheck when installed) and zizmor (security: pins, injection, permissions, credentials).
+and the run scripts through shellcheck) and zizmor (security: pins, injection, permissions,
+credentials).
 
-Both come with the test dependency group. A missing one skips locally, and fails in CI (`CI` set).
+All three come with the test dependency group. A missing one skips locally, and fails in CI (`CI`
+set).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def workflows(
 
 
 def test_actionlint_accepts_them(workflows: list[Path]) -> None:
+    tool("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
     proc = subprocess.run(
         [tool("actionlint"), *map(str, workflows)], capture_output=True, text=True, check=False
     )
