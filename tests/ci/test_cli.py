@@ -194,3 +194,12 @@ def test_a_bad_install_flag_and_a_root_without_cargo_toml(ws: Path, tmp_path: Pa
     assert "--install = 'a ${{ b }}' is not a pip requirement" in line
     line = one_line_error(perf("ci.init", "--root", str(tmp_path)))
     assert line == f"error: no Cargo.toml in {tmp_path}: point --root at the workspace's root"
+
+
+def test_the_junit_upload_follows_nextests_config(ws: Path) -> None:
+    write(
+        ws / ".config" / "nextest.toml",
+        '[store]\ndir = "out/nextest"\n[profile.ci]\n[profile.ci.junit]\npath = "reports/j.xml"\n',
+    )
+    report = json.loads(init(ws, "--dry-run", "--json").stdout)
+    assert "          path: out/nextest/ci/reports/j.xml\n" in report["files"][0]["text"]
