@@ -64,6 +64,10 @@ class EditRefused(PerfTasksError):
     """A file we were asked to edit cannot be edited without changing more than asked."""
 
 
+class FileExists(PerfTasksError):
+    """A file we would create is already there, and replacing it was not asked for (--force)."""
+
+
 class WriteFailed(PerfTasksError):
     """A file could not be written (a full disk, no permission); nothing was half-written."""
 

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from perf_tasks.cargo.messages import check_command
+from perf_tasks.ci import workflows
 from perf_tasks.errors import ConfigError
 from perf_tasks.units import parse_size
 
@@ -115,6 +116,19 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class Ci:
+    """`ci.init` (docs/usage/ci.md): what the workflows install, run and keep."""
+
+    install: str = ""  # pip requirement of perf-tasks; "" = this version, "perf-tasks==X.Y.Z"
+    nextest: str = workflows.NEXTEST_SPEC  # pip requirement of cargo-nextest
+    python: str = "3.12"
+    branches: list[str] = field(default_factory=lambda: ["main"])  # pushes here run ci.yml
+    cron: str = "17 4 * * *"  # monitoring.yml's schedule (UTC)
+    monitor_dir: str = "docs/performance/monitor"  # history.jsonl, trend.svg, report.md
+    rust_paths: list[str] = field(default_factory=lambda: list(workflows.DEFAULT_RUST_PATHS))
+
+
+@dataclass(frozen=True)
 class Settings:
     outputs: Outputs = field(default_factory=Outputs)
     runs: Runs = field(default_factory=Runs)
@@ -123,6 +137,7 @@ class Settings:
     budgets: Budgets = field(default_factory=Budgets)
     stale: Stale = field(default_factory=Stale)
     baseline: Baseline = field(default_factory=Baseline)
+    ci: Ci = field(default_factory=Ci)
     # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # where these came from, for messages
@@ -227,6 +242,9 @@ def _check_consistency(settings: Settings) -> None:
         )
     for i, argv in enumerate(settings.stale.commands):
         check_command(argv, where=f"{settings.source}: stale.commands[{i}]")
+    from perf_tasks.ci.options import check_settings
+
+    check_settings(settings.ci, source=settings.source)
 
 
 def check_relative(value: str, *, what: str, source: str) -> PurePosixPath:
@@ -265,6 +283,7 @@ _SECTION_TYPES: dict[str, type] = {
     "budgets": Budgets,
     "stale": Stale,
     "baseline": Baseline,
+    "ci": Ci,
 }
 
 

@@ -18,6 +18,8 @@ Available tasks:
                                the reference; exit 1 on a regression.
   baseline.record (baseline)   Record disk, build and test times, CPU and RAM
                                in docs/performance/ (Baseline.md + JSON).
+  ci.init                      Write GitHub workflows: ci.yml (path-filtered,
+                               cached) and monitoring.yml.
   clean.artifacts              Apply artifact retention under artifacts/
                                (benchmarks 7 d, test reports 7 d, data 14 d).
   clean.cache                  Remove incremental caches, nextest's store and

@@ -1,0 +1,1 @@
+"""GitHub Actions workflows for a Rust workspace: `ci.init` (docs/usage/ci.md)."""

@@ -1,0 +1,133 @@
+"""`ci.init`: plan the two workflow files of a workspace, then write them (or refuse).
+
+Planning reads what is there and renders what would be written; it writes nothing. Writing replaces
+an existing file only when asked (`force`), and writes the files as one unit, atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from perf_tasks.ci import options as ci_options
+from perf_tasks.ci import workflows
+from perf_tasks.ci.workflows import Options
+from perf_tasks.errors import FileExists, WorkspaceError
+
+
+@dataclass(frozen=True)
+class File:
+    path: Path
+    shown: str  # relative to the root: ".github/workflows/ci.yml"
+    old: str | None  # None: there is no such file
+    new: str
+
+    @property
+    def exists(self) -> bool:
+        return self.old is not None
+
+    @property
+    def changes(self) -> bool:
+        return self.old != self.new
+
+    @property
+    def action(self) -> str:
+        if not self.exists:
+            return "create"
+        return "replace" if self.changes else "unchanged"
+
+    def diff(self) -> str:
+        """The unified diff from the file there to the new text ("" when none is there)."""
+        if self.old is None:
+            return ""
+        import difflib
+
+        lines = difflib.unified_diff(
+            self.old.splitlines(keepends=True),
+            self.new.splitlines(keepends=True),
+            fromfile=f"a/{self.shown}",
+            tofile=f"b/{self.shown}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Plan:
+    root: Path
+    options: Options
+    files: tuple[File, ...]
+    notes: tuple[str, ...]  # what the user should do for the workflows to work
+
+    @property
+    def blocked(self) -> tuple[File, ...]:
+        """Files there whose text would change: replaced only with `force`."""
+        return tuple(f for f in self.files if f.exists and f.changes)
+
+
+def plan(root: Path, *, install: str | None = None) -> Plan:
+    """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
+    from perf_tasks import settings as settings_mod
+    from perf_tasks.edit.file import read
+
+    if not (root / "Cargo.toml").is_file():
+        raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
+    settings = settings_mod.load(root)
+    opts = ci_options.options(root, settings, install=install)
+    files = []
+    for shown, text in workflows.render(opts).items():
+        path = root / shown
+        old, exists = read(path, shown=shown)
+        files.append(File(path, shown, old if exists else None, text))
+    return Plan(
+        root,
+        opts,
+        tuple(files),
+        notes(root, opts, install_set=bool(install or settings.ci.install)),
+    )
+
+
+def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:
+    """What the workflows need from the workspace that it does not have yet."""
+    from perf_tasks.measure.nextest import has_profile, workspace_config
+
+    out = []
+    if not install_set:
+        out.append(
+            f"CI installs perf-tasks as {opts.install!r} from the package index: if perf-tasks is "
+            "not published there, set [ci] install (or --install) to a pinned git revision or a "
+            "wheel (docs/usage/ci.md)"
+        )
+    if not has_profile(workspace_config(root), opts.nextest_profile):
+        out.append(
+            f".config/nextest.toml has no [profile.{opts.nextest_profile}]: run `perf-tasks "
+            "nextest.init` so that `cargo nextest run --profile ci` finds it and writes JUnit"
+        )
+    if not (root / "Cargo.lock").is_file():
+        out.append(
+            "no Cargo.lock: the cache key hashes **/Cargo.lock; commit one so that the key "
+            "follows the dependencies"
+        )
+    if not (root / ".git").exists():
+        out.append(
+            "the root is not a git repository's top: GitHub reads workflows only from "
+            ".github/workflows at the top of the repository"
+        )
+    return tuple(out)
+
+
+def write(plan: Plan, *, force: bool) -> tuple[File, ...]:
+    """Write the files whose text changes, all or none; the files written. Without `force`, a file
+    there whose text would change stops it before anything is written."""
+    blocked = plan.blocked
+    if blocked and not force:
+        names = " and ".join(f.shown for f in blocked)
+        verb = "exists" if len(blocked) == 1 else "exist"
+        raise FileExists(
+            f"{names} {verb}: pass --force to replace (--dry-run shows the diff); "
+            "nothing was written"
+        )
+    from perf_tasks.fs.atomic import write_all_atomic
+
+    todo = tuple(f for f in plan.files if f.changes)
+    write_all_atomic({f.path: f.new for f in todo})
+    return todo

