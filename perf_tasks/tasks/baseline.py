@@ -118,8 +118,7 @@ def compare(  # type: ignore[no-untyped-def]
     json=False,
     verbose=False,
 ):
-    """Measure afresh (or read --new) and compare with the reference or --against a revision;
-    exit 1 on a regression."""
+    """Compare with the record or --against a revision; exit 1 on a regression."""
     with task_edge(json=json), _stoppable(json=json):
         if against is not None:
             return _against(

@@ -14,8 +14,8 @@ from perf_tasks.units import format_bytes
 MENU = """\
 Available tasks:
 
-  baseline.compare             Measure afresh (or read --new) and compare with
-                               the reference; exit 1 on a regression.
+  baseline.compare             Compare with the record or --against a revision;
+                               exit 1 on a regression.
   baseline.record (baseline)   Record disk, build and test times, CPU and RAM
                                in docs/performance/ (Baseline.md + JSON).
   ci.init                      Write GitHub workflows: ci.yml (path-filtered,
