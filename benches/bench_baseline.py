@@ -134,7 +134,9 @@ def true_slowdown(
 
 
 def compare_once(root: Path, env: dict[str, str]) -> dict[str, Any]:
-    proc = perf("baseline.compare", "--root", str(root), "--json", env=env)
+    # The slowdown is injected through the environment, which a same-time A/B gives both arms:
+    # this measures the record comparison alone.
+    proc = perf("baseline.compare", "--root", str(root), "--json", "--no-confirm", env=env)
     if proc.returncode not in (0, 1):
         raise RuntimeError(proc.stderr)
     data = json.loads(proc.stdout)

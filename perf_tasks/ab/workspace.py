@@ -224,8 +224,8 @@ class WorkspaceArm:
                 outcomes[case.id] = case.status
                 if case.status != "skipped":
                     times[case.id] = case.time_s
-        elif tests.exit_code != 0:
-            raise self._failed("the tests", cmds.run_tests, tests)
+        else:  # cargo test: no per-test times, one outcome for the whole run
+            outcomes["tests"] = "passed" if tests.exit_code == 0 else "failed"
         if cmds.doc is not None:
             doc = self._timed(cmds.doc)
             values.update(_figures(DOC, doc))

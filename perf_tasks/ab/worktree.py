@@ -112,7 +112,8 @@ class Scratch:
         top = toplevel(self.root, env=self.env)
         self._claim()
         tree = self.tree(slot)
-        git = ["git", "-c", "advice.detachedHead=false"]
+        # No hooks: a post-checkout hook of the repository is not ours to run in a scratch tree.
+        git = ["git", "-c", "advice.detachedHead=false", "-c", "core.hooksPath=/dev/null"]
         if self._registered(top, tree):
             command.run(
                 [*git, "checkout", "--detach", "--force", revision.commit],
