@@ -59,6 +59,7 @@ def compare_against(
             f"A {revision.label}",
             a_root,
             scratch.target("a"),
+            scratch.target("a-build"),
             commands=commands,
             env=tool_env,
             timeout_s=timeout,
@@ -68,6 +69,7 @@ def compare_against(
             "B work tree",
             root,
             scratch.target("b"),
+            scratch.target("b-build"),
             commands=commands,
             env=tool_env,
             timeout_s=timeout,
@@ -104,7 +106,7 @@ class AgainstPlan:
 
     def as_json(self) -> dict[str, object]:
         c = self.commands
-        steps = [c.clean, c.build, c.prepare_tests, c.run_tests] + ([c.doc] if c.doc else [])
+        steps = [c.clean, c.build, c.run_tests] + ([c.doc] if c.doc else [])
         return {
             "dry_run": True,
             "root": str(self.root),

@@ -3,13 +3,15 @@
 Both arms run the same commands with the same environment, each in its own tree and its own warm
 target dir (`worktree.Scratch`). One run of an arm is:
 
-1. `cargo clean -p <crate>` in the arm's target dir, untimed: the crate the baseline's
+1. `cargo clean -p <crate>` in the arm's build target dir, untimed: the crate the baseline's
    `build.incremental` touches (the member most others depend on), so no file's time changes;
-2. `cargo build` (the baseline's build command), timed: `build.rebuild`, that crate and what
+2. `cargo build` (the baseline's build command) there, timed: `build.rebuild`, that crate and what
    depends on it compiled again;
-3. build the test binaries again, untimed;
-4. the tests, timed (`tests`), with each test's time and outcome from nextest's JUnit report;
-5. the doctests, timed (`tests.doc`), when the workspace has any.
+3. the tests, timed (`tests`), with each test's time and outcome from nextest's JUnit report;
+4. the doctests, timed (`tests.doc`), when the workspace has any.
+
+The tests run from a second target dir that nothing cleans: their binaries, built once in
+`prepare`, stay fresh, so no run pays to rebuild them.
 
 Hermetic: what the user's environment says about compiling is recorded and controlled the same
 way on both arms. `RUSTC_WRAPPER` and `RUSTC_WORKSPACE_WRAPPER` are left out (a compile cache would
@@ -157,6 +159,7 @@ class WorkspaceArm:
         label: str,
         root: Path,
         target: Path,
+        build_target: Path,
         *,
         commands: Commands,
         env: Mapping[str, str],
@@ -167,6 +170,7 @@ class WorkspaceArm:
         self.root = root
         self.target = target
         self.env = arm_env(env, target)
+        self.build_env = arm_env(env, build_target)
         self.timeout_s = timeout_s or None
         self.on_step = on_step
         tool_config = str(target / commands.tool_config)
@@ -194,6 +198,7 @@ class WorkspaceArm:
         """Build everything once, write our nextest config, and do one whole run, untimed: the
         first run after a checkout pays for caches the others would not."""
         self._step("build (untimed, first time may compile everything)", self.commands.build)
+        self._step("build again for the timed rebuilds (untimed)", self.commands.build, build=True)
         if self.commands.profile is not None:
             write_atomic(
                 self.target / self.commands.tool_config,
@@ -204,13 +209,12 @@ class WorkspaceArm:
 
     def run(self) -> Sample:
         cmds = self.commands
-        self._step("", cmds.clean)
+        self._step("", cmds.clean, build=True)
         values: dict[str, float] = {}
-        build = self._timed(cmds.build)
+        build = self._timed(cmds.build, build=True)
         if build.exit_code != 0:
             raise self._failed("the build", cmds.build, build)
         values.update(_figures(BUILD, build))
-        self._step("", cmds.prepare_tests)
         if self.junit is not None:
             self.junit.unlink(missing_ok=True)
         tests = self._timed(cmds.run_tests)
@@ -232,8 +236,9 @@ class WorkspaceArm:
             outcomes["doctests"] = "passed" if doc.exit_code == 0 else "failed"
         return Sample(values=values, test_times=times, test_outcomes=outcomes, per_test=per_test)
 
-    def _timed(self, argv: tuple[str, ...]) -> Run:
-        run = run_once(argv, cwd=self.root, env=self.env, timeout_s=self.timeout_s)
+    def _timed(self, argv: tuple[str, ...], *, build: bool = False) -> Run:
+        env = self.build_env if build else self.env
+        run = run_once(argv, cwd=self.root, env=env, timeout_s=self.timeout_s)
         if run.timed_out:
             raise CommandFailed(
                 f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
@@ -241,12 +246,13 @@ class WorkspaceArm:
             )
         return run
 
-    def _step(self, what: str, argv: tuple[str, ...]) -> None:
+    def _step(self, what: str, argv: tuple[str, ...], *, build: bool = False) -> None:
         if what and self.on_step is not None:
             self.on_step(self.label, what)
-        run = run_once(argv, cwd=self.root, env=self.env, timeout_s=self.timeout_s, sample=False)
+        env = self.build_env if build else self.env
+        run = run_once(argv, cwd=self.root, env=env, timeout_s=self.timeout_s, sample=False)
         if run.exit_code != 0 or run.timed_out:
-            raise self._failed(what or "building the tests", argv, run)
+            raise self._failed(what or shell_line(argv, self.root), argv, run)
 
     def _failed(self, what: str, argv: tuple[str, ...], run: Run) -> CommandFailed:
         tail = "\n".join(run.tail[-10:])
