@@ -217,6 +217,11 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
             )
         )
     tests = slower_tests(old, new, counted=strict)
+    if "cargo-test" in (old_runner, new_runner):
+        notes.append(
+            "cargo test gives no per-test times, so no test is compared on its own; with "
+            "cargo-nextest installed, each test is"
+        )
     if tests and not (old.tests and old.tests.ranges):
         notes.append(
             "per-test times: the old record has only each test's median (no per-run range), so "
