@@ -242,6 +242,7 @@ def _timed(
         varied=nextest.varied(cases),
         timed_out=nextest.timed_out(cases),
         durations=durations,
+        durations_range=nextest.duration_ranges(cases) if cases else None,
     )
 
 

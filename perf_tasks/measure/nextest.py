@@ -243,3 +243,19 @@ def median_durations(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, floa
     for (binary, name), values in sorted(times.items()):
         out.setdefault(binary, {})[name] = round(statistics.median(values), 3)
     return out
+
+
+def duration_ranges(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, list[float]]]:
+    """binary -> test -> [fastest, slowest] of its times over the runs that ran it (seconds, to
+    the ms): what the per-test gate rule needs (a test's fastest new run against its slowest old
+    one)."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for cases in runs:
+        for case in cases:
+            if case.status == "skipped":
+                continue
+            times.setdefault((case.binary, case.name), []).append(case.time_s)
+    out: dict[str, dict[str, list[float]]] = {}
+    for (binary, name), values in sorted(times.items()):
+        out.setdefault(binary, {})[name] = [round(min(values), 3), round(max(values), 3)]
+    return out

@@ -78,6 +78,8 @@ class Tests:
     doc: Timed | None = None
     durations: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # binary -> test
     tool_config: ToolConfig | None = None
+    # binary -> test -> (fastest, slowest) over the runs; empty in records made before it existed
+    durations_range: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
