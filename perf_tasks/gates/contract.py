@@ -89,7 +89,7 @@ class Contract:
 
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
-_SEPARATOR = re.compile(r"^:?-{3,}:?$")
+_SEPARATOR = re.compile(r"^:?-+:?$")
 _RELATIVE = re.compile(r"^\+?(\d+(?:\.\d+)?)\s*%$")
 _EACH_BOUND = re.compile(r"^\+?(\d+(?:\.\d+)?)\s*%\s+and\s+\+?(.+)$")
 _OPERATORS = ("≤", "<=")

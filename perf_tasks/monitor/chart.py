@@ -32,6 +32,10 @@ def _order(metric: str) -> tuple[int, str]:
     return (PHASE_ORDER.index(head) if head in PHASE_ORDER else len(PHASE_ORDER), metric)
 
 
+def _head(metric: str) -> str:
+    return metric if metric.startswith(("disk.", "test:")) else metric.rsplit(".", 1)[0]
+
+
 def series(entries: Sequence[Entry], unit: str) -> list[str]:
     """The metrics of one panel, in phase order: those any entry has a value for."""
     names = {m for e in entries for m in e.values if _unit(m) == unit}
@@ -69,8 +73,10 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
             factor, unit_name = _scale(unit, largest)
             off_chart: list[str] = []
             colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-            for i, metric in enumerate(metrics):
-                colour = colours[i % len(colours)]
+            # One colour per phase (wall solid, CPU dotted); a bound takes its metric's colour.
+            heads = list(dict.fromkeys(_head(m) for m in metrics))
+            for metric in metrics:
+                colour = colours[heads.index(_head(metric)) % len(colours)]
                 points = [(e.at, e.values[metric] / factor) for e in entries if metric in e.values]
                 style = ":" if metric.endswith("cpu_s") else "-"
                 ax.plot(

@@ -48,6 +48,9 @@ def gates_table(out: Output, report: GateReport) -> None:
             style=_STYLE.get(row.verdict),
         )
     out.console.print(table)
+    for row in report.rows:  # each slower test on a line of its own: names are long
+        for slower in row.slower:
+            out.line(shown(f"{row.gate.metric}: test slowed {slower}"), style="red")
     n = len(report.breaches)
     if n:
         names = ", ".join(r.gate.metric for r in report.breaches)
