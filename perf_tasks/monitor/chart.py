@@ -57,6 +57,7 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
         import matplotlib
 
         matplotlib.use("Agg")
+        matplotlib.rcParams["svg.hashsalt"] = "perf-tasks"  # stable ids: same history, same SVG
         import matplotlib.dates as mdates
         import matplotlib.pyplot as plt
     except ImportError:
