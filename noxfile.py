@@ -23,7 +23,7 @@ def group(name: str) -> list[str]:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite."""
-    session.install("-e", ".[nextest]", *group("test"))
+    session.install("-e", ".[nextest,chart]", *group("test"))
     session.run("pytest", "--durations=10", *(session.posargs or ["tests/"]))
 
 
@@ -38,7 +38,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on perf_tasks/."""
-    session.install("-e", ".", *group("typecheck"))
+    session.install("-e", ".[chart]", *group("typecheck"))
     session.run("mypy", *session.posargs)
 
 
