@@ -6,9 +6,10 @@ Each time bound leaves headroom over the measured spread (docs/usage/gates.md):
 
 with K = 5 and, measured on a shared 2-core machine with one core kept busy by another process:
 
-- CPU time (`*.cpu_s`): floor 50%, slack 0.25 s. CPU time changes least under contention (the
-  busiest run we saw cost +33% of CPU);
-- wall time (`tests.wall_s`): floor 200%, slack 0.5 s. A busy core nearly tripled it (x2.86);
+- CPU time (`*.cpu_s`): floor 50%, slack 0.25 s. CPU time changes least under contention (it
+  moved by at most a third);
+- wall time (`tests.wall_s`): floor 300%, slack 1 s. On a shared machine it moved up to x4.5
+  between rounds (benches/gates_busy);
 - the target dir (`disk.target.bytes`): the `clean.target` budget ([budgets] target). Sizes are
   exact; the budget is the team's rule.
 
@@ -36,7 +37,7 @@ class Headroom:
 
 
 CPU = Headroom(floor=0.5, slack=0.25)
-WALL = Headroom(floor=2.0, slack=0.5)
+WALL = Headroom(floor=3.0, slack=1.0)
 
 # What the starter gates, in order: the metrics that hold on a busy machine first.
 TIME_METRICS = (
@@ -109,7 +110,7 @@ def starter(record: Record, *, budget: int, source: str) -> str:
             "(docs/usage/gates.md). Absolute bounds describe the machine they were measured on.",
             "",
             "Bounds leave headroom over the measured spread: max(median * 1.5, median + 0.25 s,",
-            "max + 5 * MAD) for CPU time, max(median * 3, median + 0.5 s, max + 5 * MAD) for wall",
+            "max + 5 * MAD) for CPU time, max(median * 4, median + 1 s, max + 5 * MAD) for wall",
             "time, rounded up to two significant digits.",
             "",
             "## Gates",
