@@ -62,11 +62,12 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
 
 @pytest.mark.cargo
 def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Path) -> None:
-    base = perf("baseline", "--root", str(demo_copy), "--runs", "2")
+    base = perf("baseline", "--root", str(demo_copy), "--runs", "1")
     assert base.returncode == 0, base.stderr
     record = demo_copy / "docs" / "performance" / "baseline.json"
     write_contract(demo_copy, "tests.each | ≤ +50% and +100 ms | no test got slower")
-    quiet = perf("gate", "--root", str(demo_copy), "--base", str(record), "--runs", "2")
+    gate = ["gate", "--root", str(demo_copy), "--base", str(record), "--runs", "1"]
+    quiet = perf(*gate)
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
     source = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
     text = source.read_text()
@@ -75,17 +76,17 @@ def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Pa
     source.write_text(
         text.replace(anchor, anchor + "    std::thread::sleep(Duration::from_secs(1));\n")
     )
-    slow = perf("gate", "--root", str(demo_copy), "--base", str(record), "--runs", "2", "--json")
+    slow = perf(*gate, "--save", str(demo_copy / "slow.json"))
     assert slow.returncode == 1, slow.stdout + slow.stderr
-    (row,) = json.loads(slow.stdout)["gates"]
+    flat = " ".join(slow.stdout.split())
+    assert f"tests.each: test slowed {TEST} " in flat, slow.stdout
+    assert "gate: 1 of 1 gates breached: tests.each" in flat
+    again = perf(*gate, "--record", str(demo_copy / "slow.json"), "--json")
+    assert again.returncode == 1
+    (row,) = json.loads(again.stdout)["gates"]
     assert row["verdict"] == "breach"
     assert [s["test"] for s in row["slower"]] == [TEST]
     assert row["slower"][0]["after_s"] >= 1.0
-    table = perf("gate", "--root", str(demo_copy), "--base", str(record), "--runs", "1")
-    assert table.returncode == 1
-    flat = " ".join(table.stdout.split())
-    assert "checksum_detects_a_single_byte_change" in flat, table.stdout
-    assert "gate: 1 of 1 gates breached: tests.each" in flat
 
 
 @pytest.mark.cargo
