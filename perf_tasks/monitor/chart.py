@@ -105,7 +105,9 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
                     label=f"bound of {metric}",
                 )
             ax.set_ylabel(unit_name)
-            ax.set_ylim(bottom=0)
+            drawn = [line.get_ydata() for line in ax.get_lines()]
+            top = max((float(max(y)) for y in drawn if len(y)), default=1.0)
+            ax.set_ylim(0, top * 1.1 or 1.0)  # from zero, with room above the highest point
             heading = "times (median of the runs; dotted: CPU)" if unit == "seconds" else "disk"
             if off_chart:
                 heading += " — bounds above the panel: " + ", ".join(off_chart)
@@ -113,10 +115,18 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
             ax.grid(True, alpha=0.3)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         bottom = axes[-1, 0]
-        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
-        bottom.xaxis.set_major_locator(locator)
-        formatter = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
-        bottom.xaxis.set_major_formatter(formatter)
+        days = (entries[-1].at - entries[0].at).days if entries else 0
+        if days >= 2:  # daily entries: a tick per day (or per few days), dated
+            every = mdates.DayLocator(interval=max(1, days // 10))  # type: ignore[no-untyped-call]
+            bottom.xaxis.set_major_locator(every)
+            dated = mdates.DateFormatter("%Y-%m-%d")  # type: ignore[no-untyped-call]
+            bottom.xaxis.set_major_formatter(dated)
+            fig.autofmt_xdate()
+        else:
+            locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+            bottom.xaxis.set_major_locator(locator)
+            formatter = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+            bottom.xaxis.set_major_formatter(formatter)
         bottom.set_xlabel("date (UTC)")
         fig.suptitle(title, fontsize=12)
         fig.tight_layout()
