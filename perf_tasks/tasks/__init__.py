@@ -8,7 +8,9 @@ from invoke.collection import Collection
 
 def namespace() -> Collection:
     """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
-    from perf_tasks.tasks import baseline, clean, gate, monitor, nextest, profiles, verify
+    from perf_tasks.tasks import baseline, clean, nextest, profiles, verify
+    from perf_tasks.tasks import gate as gates
+    from perf_tasks.tasks import monitor as monitoring
 
     ns = Collection()
     ns.add_collection(clean.ns)
@@ -16,8 +18,8 @@ def namespace() -> Collection:
     ns.add_collection(profiles.ns)
     ns.add_collection(nextest.ns)
     ns.add_collection(verify.ns)
-    ns.add_collection(gate.gate_ns)
-    ns.add_collection(gate.contract_ns)
-    ns.add_collection(monitor.ns)
+    ns.add_collection(gates.gate_ns)
+    ns.add_collection(gates.contract_ns)
+    ns.add_collection(monitoring.ns)
     ns.configure({"perf": {"root": None}})
     return ns
