@@ -45,14 +45,20 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
     init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
     assert init.returncode == 0, init.stderr
     text = (demo_copy / CONTRACT).read_text()
-    for metric in ("build.incremental.cpu_s", "tests.cpu_s", "tests.wall_s", "disk.target.bytes"):
+    for metric in (
+        "build.incremental.cpu_s",
+        "tests.cpu_s",
+        "tests.doc.cpu_s",
+        "disk.target.bytes",
+    ):
         assert f"| `{metric}`" in text
+    assert "tests.wall_s`" not in text  # a busy machine moves it too much for an absolute bound
     assert "| `disk.target.bytes`       | ≤ 5 GB " in text
     assert str(demo_copy) not in text  # a project file: no local path
     gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
     assert gate.returncode == 0, gate.stdout + gate.stderr
     report = json.loads(gate.stdout)
-    assert report["ok"] is True and len(report["gates"]) == 5
+    assert report["ok"] is True and len(report["gates"]) == 4
     again = perf("contract.init", "--root", str(demo_copy), "--record", "nowhere.json")
     assert again.returncode == 2
     assert again.stderr.strip() == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perf_tasks.gates.contract import parse
-from perf_tasks.gates.starter import CPU, WALL, bound_for, round_up, starter
+from perf_tasks.gates.starter import CPU, bound_for, round_up, starter
 from perf_tasks.measure.read import read_record
 
 
@@ -13,8 +13,6 @@ def test_the_formula_takes_the_largest_of_its_three_terms() -> None:
     assert bound_for(2.0, 2.1, 0.01, CPU) == pytest.approx(3.0)  # median x 1.5
     assert bound_for(0.2, 0.21, 0.0, CPU) == pytest.approx(0.45)  # median + 0.25 s
     assert bound_for(2.0, 2.9, 0.1, CPU) == pytest.approx(3.4)  # max + 5 x MAD
-    assert bound_for(0.15, 0.16, 0.0, WALL) == pytest.approx(1.15)  # median + 1 s
-    assert bound_for(1.0, 1.1, 0.0, WALL) == pytest.approx(4.0)  # median x 4
 
 
 def test_round_up_to_two_significant_digits() -> None:
@@ -44,6 +42,5 @@ def test_the_starter_parses_back_and_names_its_source() -> None:
         "build.incremental.cpu_s": "≤ 450 ms",
         "tests.cpu_s": "≤ 1.8 s",
         "tests.doc.cpu_s": "≤ 750 ms",
-        "tests.wall_s": "≤ 1.2 s",
         "disk.target.bytes": "≤ 5 GB",
     }
