@@ -23,7 +23,7 @@ def group(name: str) -> list[str]:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite."""
-    session.install("-e", ".[nextest]", *group("test"))
+    session.install("-e", ".[nextest,chart]", *group("test"))
     args = session.posargs or ["tests/"]
     if not session.posargs and session.python != PYTHONS[-1]:
         # The same-time A/B tests measure real builds for half a minute each: their Python code
@@ -43,7 +43,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on perf_tasks/."""
-    session.install("-e", ".", *group("typecheck"))
+    session.install("-e", ".[chart]", *group("typecheck"))
     session.run("mypy", *session.posargs)
 
 

@@ -128,6 +128,23 @@ class Ci:
     rust_paths: list[str] = field(default_factory=lambda: list(workflows.DEFAULT_RUST_PATHS))
 
 
+class Gates:
+    """`invoke gate` (docs/usage/gates.md): where the contract is, relative to the root."""
+
+    contract: str = "benches/PERFORMANCE_CONTRACT.md"
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """`invoke monitor` (docs/usage/monitor.md): the daily job's history, chart and report."""
+
+    dir: str = "docs/performance/monitor"  # history.jsonl, the chart and report.md
+    keep_entries: int = 90  # the history keeps at most this many entries, the newest
+    keep_days: float = 90  # and none older than this, counted from the newest entry
+    chart: str = "trend.svg"  # the chart's file name in `dir`: .svg or .png
+    clean_over_budget: bool = False  # run clean.target when the target dir is over its budget
+
+
 @dataclass(frozen=True)
 class Settings:
     outputs: Outputs = field(default_factory=Outputs)
@@ -138,6 +155,8 @@ class Settings:
     stale: Stale = field(default_factory=Stale)
     baseline: Baseline = field(default_factory=Baseline)
     ci: Ci = field(default_factory=Ci)
+    gates: Gates = field(default_factory=Gates)
+    monitor: Monitor = field(default_factory=Monitor)
     # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # where these came from, for messages
@@ -240,6 +259,15 @@ def _check_consistency(settings: Settings) -> None:
         check_relative(
             getattr(settings.outputs, f.name), what=f"outputs.{f.name}", source=settings.source
         )
+    check_relative(settings.gates.contract, what="gates.contract", source=settings.source)
+    check_relative(settings.monitor.dir, what="monitor.dir", source=settings.source)
+    if not settings.monitor.chart.endswith((".svg", ".png")) or "/" in settings.monitor.chart:
+        raise ConfigError(
+            f"{settings.source}: monitor.chart = {settings.monitor.chart!r}: name a file in "
+            "monitor.dir ending in .svg or .png, such as 'trend.svg'"
+        )
+    if settings.monitor.keep_entries < 1:
+        raise ConfigError(f"{settings.source}: monitor.keep_entries must be at least 1")
     for i, argv in enumerate(settings.stale.commands):
         check_command(argv, where=f"{settings.source}: stale.commands[{i}]")
     from perf_tasks.ci.options import check_settings
@@ -284,6 +312,8 @@ _SECTION_TYPES: dict[str, type] = {
     "stale": Stale,
     "baseline": Baseline,
     "ci": Ci,
+    "gates": Gates,
+    "monitor": Monitor,
 }
 
 

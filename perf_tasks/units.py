@@ -81,3 +81,16 @@ def format_seconds(s: float) -> str:
     if s < 100:
         return f"{s:.3f} s"
     return f"{int(s // 60)} min {s % 60:.1f} s"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|h)\s*$")
+_SECONDS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_seconds(text: str) -> float:
+    """`"120 s"` -> 120.0; `"200 ms"` -> 0.2; `"2 min"` -> 120.0. A unit is required (a bare
+    number could be either). Raises ValueError."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"expected a duration such as '120 s' or '200 ms', got {_shown(text)}")
+    return float(Decimal(match.group(1)) * Decimal(str(_SECONDS[match.group(2)])))

@@ -103,6 +103,8 @@ class Outcome:
     tests: tuple[TestChange, ...]
     per_test: bool  # whether per-test times were compared
     notes: tuple[str, ...] = ()
+    # every test timed on both arms: id -> (its slowest run in A, its fastest run in B)
+    test_extremes: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def pairs(self) -> int:
@@ -207,12 +209,11 @@ def judge(
         )
         metrics.append(MetricResult(name, xs, ys, interval, verdict, threshold))
     per_test = all(s.per_test for s in (*a, *b))
+    before, after = (_times(a), _times(b)) if per_test else ({}, {})
     changes = stats.test_changes(
-        _times(a) if per_test else {},
-        _times(b) if per_test else {},
-        before_outcomes=_outcomes(a),
-        after_outcomes=_outcomes(b),
+        before, after, before_outcomes=_outcomes(a), after_outcomes=_outcomes(b)
     )
+    extremes = {t: (max(before[t]), min(after[t])) for t in before if after.get(t) and before[t]}
     notes = []
     if not per_test:
         notes.append(
@@ -227,6 +228,7 @@ def judge(
         tests=tuple(changes),
         per_test=per_test,
         notes=tuple(notes),
+        test_extremes=extremes,
     )
 
 

@@ -222,7 +222,7 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
             "cargo test gives no per-test times, so no test is compared on its own; with "
             "cargo-nextest installed, each test is"
         )
-    if tests and not (old.tests and old.tests.ranges):
+    if tests and not (old.tests and old.tests.durations_range):
         notes.append(
             "per-test times: the old record has only each test's median (no per-run range), so "
             "the per-test rule compares medians"
@@ -258,8 +258,8 @@ def slower_tests(old: Record, new: Record, *, counted: bool) -> list[TestRow]:
             old_median = old.tests.durations.get(binary, {}).get(name)
             if old_median is None:
                 continue
-            old_range = old.tests.ranges.get(binary, {}).get(name)
-            new_range = new.tests.ranges.get(binary, {}).get(name)
+            old_range = old.tests.durations_range.get(binary, {}).get(name)
+            new_range = new.tests.durations_range.get(binary, {}).get(name)
             slowest_old = old_range[1] if old_range else old_median
             fastest_new = new_range[0] if new_range else new_median
             if slower_test(slowest_old, fastest_new):

@@ -242,7 +242,7 @@ def _timed(
         varied=nextest.varied(cases),
         timed_out=nextest.timed_out(cases),
         durations=durations,
-        ranges=nextest.duration_ranges(cases) if cases else None,
+        durations_range=nextest.duration_ranges(cases) if cases else None,
     )
 
 

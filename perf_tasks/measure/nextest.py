@@ -229,20 +229,6 @@ def varied(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:
     return tuple(sorted(t for t, s in seen.items() if len(s) > 1 or t not in everywhere))
 
 
-def duration_ranges(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, list[float]]]:
-    """binary -> test -> [fastest, slowest] of its times over the runs that ran it (to the ms):
-    what the per-test rule compares."""
-    times: dict[tuple[str, str], list[float]] = {}
-    for cases in runs:
-        for case in cases:
-            if case.status != "skipped":
-                times.setdefault((case.binary, case.name), []).append(case.time_s)
-    out: dict[str, dict[str, list[float]]] = {}
-    for (binary, name), values in sorted(times.items()):
-        out.setdefault(binary, {})[name] = [round(min(values), 3), round(max(values), 3)]
-    return out
-
-
 def median_durations(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, float]]:
     """binary -> test -> the median of its times over the runs that ran it (seconds, to the ms)."""
     import statistics
@@ -256,4 +242,20 @@ def median_durations(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, floa
     out: dict[str, dict[str, float]] = {}
     for (binary, name), values in sorted(times.items()):
         out.setdefault(binary, {})[name] = round(statistics.median(values), 3)
+    return out
+
+
+def duration_ranges(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, list[float]]]:
+    """binary -> test -> [fastest, slowest] of its times over the runs that ran it (seconds, to
+    the ms): what the per-test gate rule needs (a test's fastest new run against its slowest old
+    one)."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for cases in runs:
+        for case in cases:
+            if case.status == "skipped":
+                continue
+            times.setdefault((case.binary, case.name), []).append(case.time_s)
+    out: dict[str, dict[str, list[float]]] = {}
+    for (binary, name), values in sorted(times.items()):
+        out.setdefault(binary, {})[name] = [round(min(values), 3), round(max(values), 3)]
     return out

@@ -238,7 +238,7 @@ def _tests(node: _Node, value: object) -> Tests | None:
         profile_source=node.text(table, "profile_source"),
         doc=_timed(node.child("doc"), table.get("doc")),
         durations=_durations(node.child("durations"), table.get("durations")),
-        ranges=_ranges(node.child("durations_range"), table.get("durations_range")),
+        durations_range=_ranges(node.child("durations_range"), table.get("durations_range")),
         tool_config=None
         if config is None
         else ToolConfig(
@@ -260,16 +260,21 @@ def _durations(node: _Node, value: object) -> dict[str, dict[str, float]]:
 
 
 def _ranges(node: _Node, value: object) -> dict[str, dict[str, tuple[float, float]]]:
+    """`durations_range`: binary -> test -> [fastest, slowest] seconds (absent in older records)."""
     found: dict[str, dict[str, tuple[float, float]]] = {}
     for binary, tests in (node.optional_table(value) or {}).items():
         binary_node = node.child(binary)
         found[binary] = {}
         for name, pair in binary_node.table(tests).items():
-            ok = isinstance(pair, list) and len(pair) == 2
-            low = binary_node.number({name: pair[0]}, name, maximum=MAX_SECONDS) if ok else None
-            high = binary_node.number({name: pair[1]}, name, maximum=MAX_SECONDS) if ok else None
-            if low is None or high is None or low > high:
-                raise binary_node.fail(name, "[fastest, slowest] in seconds", pair)
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise binary_node.fail(name, "a list of 2 numbers of seconds [min, max]", pair)
+            test_node = binary_node.child(name)
+            low, high = (
+                test_node.number({str(i): t}, str(i), maximum=MAX_SECONDS) or 0.0
+                for i, t in enumerate(pair)
+            )
+            if low > high:
+                raise binary_node.fail(name, "[min, max] with min <= max", pair)
             found[binary][name] = (low, high)
     return found
 

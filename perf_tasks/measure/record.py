@@ -60,7 +60,7 @@ def build(result: Result) -> dict[str, Any]:
         )
         tests_part.update(_counts_json(tests))
         tests_part["durations"] = tests.durations
-        tests_part["durations_range"] = tests.ranges
+        tests_part["durations_range"] = tests.durations_range
         tests_part["timed_out"] = list(tests.timed_out)
         tests_part["varied"] = list(tests.varied)
         doc = phases.get(PhaseName.TESTS_DOC)

@@ -36,7 +36,7 @@ class Phase:
     varied: tuple[str, ...] = ()  # tests: `binary name` of each test whose outcome varied
     timed_out: tuple[str, ...] = ()  # tests: `binary name` of each test nextest ended as hung
     durations: dict[str, dict[str, float]] | None = None  # binary -> test -> median seconds
-    ranges: dict[str, dict[str, list[float]]] | None = None  # binary -> test -> [min, max]
+    durations_range: dict[str, dict[str, list[float]]] | None = None  # -> [min, max] seconds
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,9 @@ class Tests:
     profile_source: str | None = None  # "workspace" or "perf-tasks"
     doc: Timed | None = None
     durations: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # binary -> test
-    # binary -> test -> (fastest, slowest) run; empty in records written before it existed
-    ranges: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
     tool_config: ToolConfig | None = None
+    # binary -> test -> (fastest, slowest) over the runs; empty in records made before it existed
+    durations_range: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def test_median_durations_skip_what_did_not_run() -> None:
         (run("core", "a", 0.020, "failed"), run("cli", "c", 1.0, "passed")),
     ]
     assert nextest.median_durations(runs) == {"cli": {"c": 1.0}, "core": {"a": 0.02}}
+    assert nextest.duration_ranges(runs) == {"cli": {"c": [1.0, 1.0]}, "core": {"a": [0.01, 0.03]}}
 
 
 def test_our_tool_config_is_the_profile_the_issue_asks_for() -> None:

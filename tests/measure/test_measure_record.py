@@ -51,3 +51,22 @@ def test_load_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"schema_version": 1, "kind": record.KIND}))
     assert record.load(good, program="invoke").schema_version == 1
+
+
+def test_durations_range_is_read_and_checked_and_optional() -> None:
+    from perf_tasks.measure.read import read_record
+
+    base = {"schema_version": 1, "tests": {"command": "x", "durations": {"b": {"t": 0.2}}}}
+    old = read_record(base, source="old.json")
+    assert old.tests is not None and old.tests.durations_range == {}
+    new = read_record(
+        {**base, "tests": {**base["tests"], "durations_range": {"b": {"t": [0.1, 0.3]}}}},
+        source="new.json",
+    )
+    assert new.tests is not None and new.tests.durations_range == {"b": {"t": (0.1, 0.3)}}
+    for bad in ([0.3, 0.1], [0.1], "fast"):
+        with pytest.raises(ConfigError, match=r"^bad\.json: tests\.durations_range\.b\.t must be"):
+            read_record(
+                {**base, "tests": {**base["tests"], "durations_range": {"b": {"t": bad}}}},
+                source="bad.json",
+            )

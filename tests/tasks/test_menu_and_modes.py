@@ -32,6 +32,13 @@ Available tasks:
                                the newest 10 and any under 14 days old).
   clean.target                 Bring the target dir under its budget: stale
                                units, then unused profiles, largest first.
+  contract.init                Write a starter contract from a fresh
+                               measurement (or --record); never over one
+                               (--force).
+  gate.check (gate)            Check a fresh measurement (or --record) against
+                               the contract's gates; exit 1 on a breach.
+  monitor.run (monitor)        Daily: measure, check gates and the disk budget,
+                               append the history, draw, report.
   nextest.init                 Create or merge .config/nextest.toml's ci
                                profile: no fail-fast, retries, timeouts, JUnit.
   profiles.apply               Add or update [profile.*] in the workspace

@@ -1,0 +1,1 @@
+"""The performance contract and its gates (docs/usage/gates.md)."""

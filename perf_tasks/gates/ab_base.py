@@ -1,0 +1,135 @@
+"""The base of `gate --against REF`: the same-time A/B measurement of a git revision.
+
+The engine lives in `perf_tasks/ab/`. This module is the one place the gates meet it: `against`
+runs it (`ab.against.compare_against`) and turns its outcome into the shape gate evaluation
+(`gates/check.py`) reads, given as read-only Protocols; tests build A/B results from the frozen
+dataclasses below.
+
+Names: the A/B times one build, `build.rebuild` (a crate compiled again), so a relative gate on
+any build phase (`build.cpu_s`, `build.incremental.wall_s`, `build.cold.cpu_s`) is judged on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from perf_tasks.ab.engine import Outcome
+
+
+class IntervalLike(Protocol):
+    """A distribution-free confidence interval of the median of pairwise ratios B/A."""
+
+    @property
+    def median(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def pairs(self) -> int: ...
+
+
+class MetricVerdictLike(Protocol):
+    @property
+    def metric(self) -> str: ...  # a record path: "tests.wall_s", "build.incremental.cpu_s"
+    @property
+    def a(self) -> Sequence[float]: ...  # samples of the base revision
+    @property
+    def b(self) -> Sequence[float]: ...  # samples of the work tree
+    @property
+    def ratio(self) -> IntervalLike: ...
+
+
+class TestVerdictLike(Protocol):
+    @property
+    def id(self) -> str: ...  # "<binary-id> <test-name>"
+    @property
+    def before_max_s(self) -> float | None: ...
+    @property
+    def after_min_s(self) -> float | None: ...
+
+
+class ABResultLike(Protocol):
+    @property
+    def metrics(self) -> Sequence[MetricVerdictLike]: ...
+    @property
+    def tests(self) -> Sequence[TestVerdictLike]: ...
+    @property
+    def label(self) -> str: ...  # "main @ abc1234 vs the work tree", for tables
+
+
+@dataclass(frozen=True)
+class Interval:
+    median: float
+    low: float
+    high: float
+    confidence: float
+    pairs: int
+
+
+@dataclass(frozen=True)
+class MetricVerdict:
+    metric: str
+    a: tuple[float, ...]
+    b: tuple[float, ...]
+    ratio: Interval
+    delta: float
+    verdict: str
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    id: str
+    before_max_s: float | None
+    after_min_s: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class ABResult:
+    metrics: tuple[MetricVerdict, ...]
+    tests: tuple[TestVerdict, ...]
+    label: str
+
+
+BUILD_PHASES = ("build", "build.incremental", "build.cold")
+
+
+def against(root: Path, ref: str, *, env: Mapping[str, str], runs: int | None) -> ABResultLike:
+    """Measure `ref` and the work tree of `root` at the same time, pair by pair (perf_tasks/ab/).
+    `runs` is not used: the engine decides how many pairs it needs."""
+    from perf_tasks.ab.against import Request, compare_against
+
+    return from_outcome(compare_against(root, Request(ref=ref), env=env))
+
+
+def from_outcome(outcome: Outcome) -> ABResult:
+    """The engine's outcome in the gates' shape: every metric (build phases aliased to
+    `build.rebuild`), and every test timed on both arms."""
+    metrics: list[MetricVerdict] = []
+    for m in outcome.metrics:
+        i = m.interval
+        verdict = MetricVerdict(
+            metric=m.metric,
+            a=m.a,
+            b=m.b,
+            ratio=Interval(i.median, i.low, i.high, i.confidence, i.pairs),
+            delta=0.0 if m.threshold is None else m.threshold.delta,
+            verdict=m.verdict,
+        )
+        metrics.append(verdict)
+        phase, _, stat = m.metric.rpartition(".")
+        if phase == "build.rebuild":
+            metrics += [replace(verdict, metric=f"{alias}.{stat}") for alias in BUILD_PHASES]
+    slower = {t.id for t in outcome.tests if t.change == "regression"}
+    tests = tuple(
+        TestVerdict(test, before, after, "regression" if test in slower else "same")
+        for test, (before, after) in sorted(outcome.test_extremes.items())
+    )
+    return ABResult(tuple(metrics), tests, f"{outcome.a_label} vs the work tree")

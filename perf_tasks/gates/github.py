@@ -1,0 +1,77 @@
+"""A gate report for GitHub Actions: the Markdown table for `$GITHUB_STEP_SUMMARY`, and `::error`
+annotations for breaches (at most `cap`, then one line saying how many more). Pure text."""
+
+from __future__ import annotations
+
+from perf_tasks.gates.check import BREACH, GateReport
+
+ANNOTATION_CAP = 10
+_VERDICT = {"pass": "✅ pass", "breach": "❌ breach", "skipped": "⏭ skipped"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(report: GateReport) -> str:
+    """Every gate: metric, value, bound, verdict, evidence."""
+    lines = [
+        "| metric | value | bound | verdict | evidence |",
+        "|---|---|---|---|---|",
+    ]
+    for row in report.rows:
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    f"`{row.gate.metric}`",
+                    row.shown,
+                    row.gate.bound.text,
+                    _VERDICT.get(row.verdict, row.verdict),
+                    row.evidence,
+                )
+            )
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def step_summary(report: GateReport) -> str:
+    """The section appended to `$GITHUB_STEP_SUMMARY`."""
+    n = len(report.breaches)
+    total = len(report.rows)
+    head = f"{n} of {total} gates breached" if n else f"all {total} gates hold"
+    base = f"; base: {report.base}" if report.base else ""
+    notes = "".join(f"\n> {note}\n" for note in report.notes)
+    return (
+        f"### Performance gates: {head}\n\n"
+        f"Contract `{report.contract}`; measured {report.measured}{base}.\n{notes}\n"
+        + markdown_table(report)
+        + "\n"
+    )
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error_lines(report: GateReport, *, cap: int = ANNOTATION_CAP) -> list[str]:
+    """`::error file=…,line=…,title=…::…` per breach, pointing at the contract's row."""
+    breaches = [r for r in report.rows if r.verdict == BREACH]
+    lines = [
+        f"::error file={_property(report.contract)},line={r.gate.line},"
+        f"title={_property('gate breached: ' + r.gate.metric)}::"
+        + _data(f"{r.gate.metric} = {r.shown} breaches {r.gate.bound.text}: {r.evidence}")
+        for r in breaches[:cap]
+    ]
+    if len(breaches) > cap:
+        lines.append(
+            f"::error title=gates breached::{len(breaches) - cap} more gates breached "
+            f"({len(breaches)} in all): see the job summary"
+        )
+    return lines

@@ -1,0 +1,192 @@
+"""What `gate` and `contract.init` do, step by step: find and read the contract, get the measured
+record (fresh, or `--record FILE`), get the base (`--base FILE`, `--against REF`), evaluate.
+Nothing here prints; fresh measurements report through the baseline's `Progress`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perf_tasks import settings as settings_mod
+from perf_tasks.errors import ExitCode, UsageError
+from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.gates import ab_base
+from perf_tasks.gates.check import Base, GateReport, evaluate
+from perf_tasks.gates.contract import Contract, ContractError, parse
+from perf_tasks.gates.starter import starter
+from perf_tasks.measure.schema import Record
+from perf_tasks.paths import relative
+
+
+def contract_path(root: Path, config: settings_mod.Settings, flag: Path | None) -> Path:
+    """`--contract FILE`, else `[gates] contract` under the root."""
+    return flag if flag is not None else root / config.gates.contract
+
+
+def load_contract(path: Path, root: Path, *, program: str) -> Contract:
+    shown = relative(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(
+            f"no contract at {shown}: write one with `{program} contract.init`, or pass "
+            "--contract FILE ([gates] contract in perf-tasks.toml)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractError(f"cannot read the contract {shown}: {exc}") from None
+    return parse(text, source=shown)
+
+
+def read_record(path: Path, *, program: str, what: str) -> Record:
+    from perf_tasks.measure import record as record_mod
+
+    if not path.is_file():
+        raise UsageError(
+            f"no record at {path} ({what}): pass a baseline.json written by `{program} baseline`"
+        )
+    return record_mod.load(path, program=program)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The record a gate checks: its JSON (written where asked) and its typed form."""
+
+    data: Mapping[str, Any] | None  # None when read from a file
+    record: Record
+    source: str  # "a fresh measurement", or the file
+
+
+def measure_fresh(
+    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any
+) -> Measured:
+    """A fresh baseline record of `root` (nothing written; the reference record stays as it is)."""
+    from perf_tasks.measure import baseline
+    from perf_tasks.measure import record as record_mod
+    from perf_tasks.measure.read import read_record as read_json
+
+    plan = baseline.prepare(root, env=env, requested=baseline.Requested(runs=runs))
+    data = record_mod.build(baseline.measure(plan, progress=progress))
+    return Measured(data, read_json(data, source="the fresh measurement"), "a fresh measurement")
+
+
+def measured_from(
+    root: Path,
+    record_flag: Path | None,
+    *,
+    env: Mapping[str, str],
+    runs: int | None,
+    progress: Any,
+    program: str,
+) -> Measured:
+    if record_flag is not None:
+        record = read_record(record_flag, program=program, what="--record")
+        return Measured(None, record, str(record_flag))
+    return measure_fresh(root, env=env, runs=runs, progress=progress)
+
+
+@dataclass(frozen=True)
+class Checked:
+    report: GateReport
+    measured: Measured
+    saved: Path | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.report.exit_code
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.report.as_json(), "saved": None if self.saved is None else str(self.saved)}
+
+
+def base_of(
+    root: Path,
+    *,
+    base: Path | None,
+    against: str | None,
+    env: Mapping[str, str],
+    runs: int | None,
+    program: str,
+) -> Base | None:
+    if base is not None and against is not None:
+        raise UsageError("--base and --against both name a base: pass one")
+    if base is not None:
+        return read_record(base, program=program, what="--base")
+    if against is not None:
+        return ab_base.against(root, against, env=env, runs=runs)
+    return None
+
+
+def check(
+    root: Path,
+    *,
+    contract: Path | None,
+    record: Path | None,
+    base: Path | None,
+    against: str | None,
+    save: Path | None,
+    env: Mapping[str, str],
+    runs: int | None,
+    progress: Any,
+    program: str,
+) -> Checked:
+    """Read the contract first (a typo fails in a second, before any measurement), then the base,
+    then measure (or read `record`) and evaluate."""
+    config = settings_mod.load(root)
+    gates = load_contract(contract_path(root, config, contract), root, program=program)
+    if base is None and against is None:
+        relative_rows = [g for g in gates.gates if g.bound.is_relative]
+        if relative_rows:
+            g = relative_rows[0]
+            raise gates.fail(
+                g,
+                f"{g.metric} {g.bound.text} is relative: it needs a base, --base FILE (a record "
+                "of this machine) or --against REF (a git revision)",
+            )
+    the_base = base_of(root, base=base, against=against, env=env, runs=runs, program=program)
+    measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
+    if save is not None and measured.data is not None:
+        from perf_tasks.measure import record as record_mod
+
+        write_atomic(save, record_mod.dumps(dict(measured.data)))
+    report = evaluate(gates, measured.record, the_base)
+    return Checked(report, measured, save if measured.data is not None else None)
+
+
+@dataclass(frozen=True)
+class Initialized:
+    path: Path
+    text: str
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"written": str(self.path), "source": self.source, "contract": self.text}
+
+
+def init(
+    root: Path,
+    *,
+    contract: Path | None,
+    record: Path | None,
+    force: bool,
+    env: Mapping[str, str],
+    runs: int | None,
+    progress: Any,
+    program: str,
+) -> Initialized:
+    """Write a starter contract from a fresh measurement (or `record`); never over an existing
+    contract without `force`. The check comes before the measurement."""
+    config = settings_mod.load(root)
+    path = contract_path(root, config, contract)
+    if path.exists() and not force:
+        raise UsageError(
+            f"{relative(path, root)} already exists: edit it, or pass --force to replace it"
+        )
+    measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
+    # The contract is a project file: it names the record by its file name, never a local path.
+    source = measured.source if record is None else f"the record {record.name}"
+    text = starter(measured.record, budget=config.budgets.target, source=source)
+    parse(text, source=relative(path, root))  # what we write must read back
+    write_atomic(path, text)
+    return Initialized(path, text, measured.source)

@@ -1,0 +1,1 @@
+"""The daily monitor: history, chart, report (docs/usage/monitor.md)."""

@@ -1,0 +1,77 @@
+"""How the gates look: `gate`'s table of every gate, `contract.init`'s one line, `monitor`'s
+summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from perf_tasks.ui.output import Output, shown
+
+if TYPE_CHECKING:
+    from perf_tasks.gates.check import GateReport
+    from perf_tasks.gates.job import Initialized
+    from perf_tasks.monitor.run import Monitored
+
+_STYLE = {"pass": "green", "breach": "bold red", "skipped": "yellow"}
+
+
+def render_gates(out: Output, report: GateReport, *, extra: dict[str, Any] | None = None) -> None:
+    """Every gate: metric, value, bound, verdict, evidence; then one closing line."""
+    if out.json:
+        out.emit_json({**report.as_json(), **(extra or {})})
+        return
+    gates_table(out, report)
+
+
+def gates_table(out: Output, report: GateReport) -> None:
+    from rich.table import Table
+
+    out.line(shown(f"contract: {report.contract}"))
+    out.line(shown(f"measured: {report.measured}"))
+    if report.base:
+        out.line(shown(f"base: {report.base}"))
+    for note in report.notes:
+        out.line(shown(f"note: {note}"))
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("metric", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("bound", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("evidence", overflow="fold")
+    for row in report.rows:
+        table.add_row(
+            shown(row.gate.metric),
+            row.shown,
+            row.gate.bound.text,
+            row.verdict,
+            shown(row.evidence),
+            style=_STYLE.get(row.verdict),
+        )
+    out.console.print(table)
+    for row in report.rows:  # each slower test on a line of its own: names are long
+        for slower in row.slower:
+            out.line(shown(f"{row.gate.metric}: test slowed {slower}"), style="red")
+    n = len(report.breaches)
+    if n:
+        names = ", ".join(r.gate.metric for r in report.breaches)
+        out.line(shown(f"gate: {n} of {len(report.rows)} gates breached: {names}"), style="red")
+    else:
+        out.line(f"gate: all {len(report.rows)} gates hold")
+
+
+def render_init(out: Output, done: Initialized, *, where: str) -> None:
+    if out.json:
+        out.emit_json(done.as_json())
+        return
+    for line in done.text.rstrip().splitlines():
+        out.line(shown(line))
+    out.line(shown(f"contract.init: wrote {where} from {done.source}"))
+
+
+def render_monitor(out: Output, done: Monitored) -> None:
+    if out.json:
+        out.emit_json(done.as_json())
+        return
+    gates_table(out, done.gates)
+    for line in done.lines():
+        out.line(shown(line))

@@ -1,0 +1,170 @@
+"""`contract.init`, `gate` as users run them: real files, and real cargo on the demo workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import du, perf
+
+TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
+CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
+
+
+def write_contract(ws: Path, *rows: str) -> Path:
+    path = ws / CONTRACT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = "\n".join(f"| {row} |" for row in rows)
+    path.write_text(f"# Contract\n\nWords.\n\n| metric | bound | note |\n|---|---|---|\n{table}\n")
+    return path
+
+
+def small_record(path: Path, **tests: Any) -> Path:
+    """A record file as `baseline` writes them, cut to what the gates read."""
+    data = {
+        "schema_version": 1,
+        "kind": "perf-tasks.baseline",
+        "started_at": "2026-11-30T01:00:00Z",
+        "tests": {
+            "runs": 3,
+            "wall_s": {"median": 2.0, "min": 1.9, "max": 2.1, "mad": 0.05},
+            "durations": {"b": {"t": 0.5}},
+            **tests,
+        },
+        "disk": {"target": {"bytes": 10**6}},
+    }
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.cargo
+def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
+    init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
+    assert init.returncode == 0, init.stderr
+    text = (demo_copy / CONTRACT).read_text()
+    for metric in (
+        "build.incremental.cpu_s",
+        "tests.cpu_s",
+        "tests.doc.cpu_s",
+        "disk.target.bytes",
+    ):
+        assert f"| `{metric}`" in text
+    assert "tests.wall_s`" not in text  # a busy machine moves it too much for an absolute bound
+    assert "| `disk.target.bytes`       | ≤ 5 GB " in text
+    assert str(demo_copy) not in text  # a project file: no local path
+    gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    report = json.loads(gate.stdout)
+    assert report["ok"] is True and len(report["gates"]) == 4
+    again = perf("contract.init", "--root", str(demo_copy), "--record", "nowhere.json")
+    assert again.returncode == 2
+    assert again.stderr.strip() == (
+        f"error: {CONTRACT} already exists: edit it, or pass --force to replace it"
+    )
+
+
+@pytest.mark.cargo
+def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Path) -> None:
+    base = perf("baseline", "--root", str(demo_copy), "--runs", "1")
+    assert base.returncode == 0, base.stderr
+    record = demo_copy / "docs" / "performance" / "baseline.json"
+    write_contract(demo_copy, "tests.each | ≤ +50% and +100 ms | no test got slower")
+    gate = ["gate", "--root", str(demo_copy), "--base", str(record), "--runs", "1"]
+    quiet = perf(*gate)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    source = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
+    text = source.read_text()
+    anchor = "fn checksum_detects_a_single_byte_change() {\n"
+    assert anchor in text
+    source.write_text(
+        text.replace(anchor, anchor + "    std::thread::sleep(Duration::from_secs(1));\n")
+    )
+    slow = perf(*gate, "--save", str(demo_copy / "slow.json"))
+    assert slow.returncode == 1, slow.stdout + slow.stderr
+    flat = " ".join(slow.stdout.split())
+    assert f"tests.each: test slowed {TEST} " in flat, slow.stdout
+    assert "gate: 1 of 1 gates breached: tests.each" in flat
+    again = perf(*gate, "--record", str(demo_copy / "slow.json"), "--json")
+    assert again.returncode == 1
+    (row,) = json.loads(again.stdout)["gates"]
+    assert row["verdict"] == "breach"
+    assert [s["test"] for s in row["slower"]] == [TEST]
+    assert row["slower"][0]["after_s"] >= 1.0
+
+
+@pytest.mark.cargo
+def test_a_target_dir_over_its_bound_fails_the_gate(demo_copy: Path) -> None:
+    write_contract(demo_copy, "disk.target.bytes | ≤ 5 GB | the budget")
+    within = perf("gate", "--root", str(demo_copy), "--runs", "1", "--json")
+    assert within.returncode == 0, within.stdout + within.stderr
+    size = json.loads(within.stdout)["gates"][0]["value"]
+    assert size == du(demo_copy / "target")
+    bound_mb = int(size + 10**7) // 10**6  # 10 MB over what the target dir holds
+    write_contract(demo_copy, f"disk.target.bytes | ≤ {bound_mb} MB | the budget")
+    (demo_copy / "target" / "ballast.bin").write_bytes(os.urandom(20 * 10**6))
+    over = perf("gate", "--root", str(demo_copy), "--runs", "1", "--json")
+    assert over.returncode == 1, over.stdout + over.stderr
+    (row,) = json.loads(over.stdout)["gates"]
+    assert (row["metric"], row["verdict"]) == ("disk.target.bytes", "breach")
+    assert row["value"] > bound_mb * 10**6
+
+
+def test_contract_and_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    record = small_record(tmp_path / "r.json")
+    root = ["--root", str(tmp_path)]
+    missing = perf("gate", *root, "--record", str(record))
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2,
+        f"error: no contract at {CONTRACT}: write one with `perf-tasks contract.init`, or pass "
+        "--contract FILE ([gates] contract in perf-tasks.toml)",
+    )
+    write_contract(tmp_path, "tests.wal_s | ≤ 1 s |")
+    typo = perf("gate", *root, "--record", str(record))
+    assert typo.returncode == 2
+    assert typo.stderr.startswith(f"error: {CONTRACT}:7: unknown metric 'tests.wal_s'")
+    assert len(typo.stderr.strip().splitlines()) == 1
+    write_contract(tmp_path, "build.incremental.cpu_s | ≤ 1 s |")
+    absent = perf("gate", *root, "--record", str(record), "--json")
+    assert absent.returncode == 2
+    assert json.loads(absent.stdout)["error"]["message"].startswith(
+        f"{CONTRACT}:7: build.incremental.cpu_s is not in the measured record"
+    )
+    write_contract(tmp_path, "tests.wall_s | ≤ +10% |")
+    no_base = perf("gate", *root, "--record", str(record))
+    assert no_base.returncode == 2 and "is relative: it needs a base" in no_base.stderr
+    against = perf("gate", *root, "--record", str(record), "--against", "main")
+    assert against.returncode == 2
+    assert against.stderr.startswith("error: --against main: comparing with a git revision is not")
+    both = perf("gate", *root, "--base", str(record), "--against", "main")
+    assert (both.returncode, both.stderr.strip()) == (
+        2,
+        "error: --base and --against both name a base: pass one",
+    )
+
+
+def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) -> None:
+    base = small_record(tmp_path / "base.json")
+    slow = small_record(
+        tmp_path / "slow.json", wall_s={"median": 3.0, "min": 2.9, "max": 3.1, "mad": 0.05}
+    )
+    write_contract(tmp_path, "tests.wall_s | ≤ +10% | suite", "disk.target.bytes | ≤ 5 GB |")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    env = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"}
+    args = ["gate", "--root", str(tmp_path), "--base", str(base)]
+    ok = perf(*args, "--record", str(base), env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "::error" not in ok.stdout
+    failed = perf(*args, "--record", str(slow), env=env)
+    assert failed.returncode == 1
+    assert (
+        f"::error file={CONTRACT},line=7,title=gate breached%3A tests.wall_s::tests.wall_s = "
+        "3.000 s breaches ≤ +10%25: 3.000 s vs base 2.000 s: +50.0%25 (noise ±150.0 ms)"
+    ) in failed.stdout  # GitHub's escapes: % is %25
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
+    assert "### Performance gates: 1 of 2 gates breached" in text
+    assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text

@@ -1,0 +1,193 @@
+"""`monitor`, the daily job, as users run it: records on several days (fixed times), the bounded
+history, the chart, the report; and the pure history rules."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import perf
+
+from perf_tasks.monitor import history
+from perf_tasks.monitor.report import largest_changes
+
+OUT = Path("docs") / "performance" / "monitor"
+DAY0 = datetime(2026, 11, 1, 3, 0, tzinfo=timezone.utc)
+
+
+def stat(median: float) -> dict[str, Any]:
+    return {"median": median, "min": median * 0.9, "max": median * 1.1, "mad": median * 0.01}
+
+
+def day_record(path: Path, day: int, *, target: int = 80_000_000) -> Path:
+    """A record as `baseline` writes them, cut to what the monitor reads; slower each day."""
+    data = {
+        "schema_version": 1,
+        "kind": "perf-tasks.baseline",
+        "started_at": history.iso(DAY0 + timedelta(days=day)),
+        "environment": {"git": {"commit": f"{day:02d}" * 20, "dirty": False}},
+        "build": {
+            "runs": 3,
+            "wall_s": stat(0.02),
+            "cpu_s": stat(0.02),
+            "incremental": {"runs": 3, "wall_s": stat(0.2), "cpu_s": stat(0.2 + 0.01 * day)},
+        },
+        "tests": {
+            "runs": 3,
+            "wall_s": stat(0.15 + 0.02 * day),
+            "cpu_s": stat(0.2),
+            "durations": {"demo-core::core_api": {"slow": 0.005 * (day + 1)}},
+        },
+        "disk": {"target": {"bytes": target + day * 10**6}, "cache": {"bytes": 0, "exists": False}},
+    }
+    path.write_text(json.dumps(data))
+    return path
+
+
+def contract(root: Path, *rows: str) -> None:
+    path = root / "benches" / "PERFORMANCE_CONTRACT.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = "\n".join(f"| {r} |" for r in rows)
+    path.write_text(f"# Contract\n\n| metric | bound | note |\n|---|---|---|\n{table}\n")
+
+
+ROWS = (
+    "tests.wall_s | ≤ 240 ms | suite",
+    "build.incremental.cpu_s | ≤ 400 ms | build",
+    "disk.target.bytes | ≤ 5 GB | budget",
+    "test:demo-core::core_api slow | ≤ 200 ms | one test",
+    "tests.each | ≤ +50% and +100 ms | relative: skipped without a base",
+)
+
+
+def test_monitor_over_several_days_draws_the_chart_and_reports(tmp_path: Path) -> None:
+    contract(tmp_path, *ROWS)
+    (tmp_path / "perf-tasks.toml").write_text("[monitor]\nkeep_entries = 3\n")
+    results = []
+    for day in range(1, 6):
+        record = day_record(tmp_path / f"r{day}.json", day)
+        results.append(perf("monitor", "--root", str(tmp_path), "--record", str(record), "--json"))
+    assert [r.returncode for r in results] == [0, 0, 0, 0, 1], results[-1].stderr
+    last = json.loads(results[-1].stdout)
+    assert last["gates"]["breaches"] == ["tests.wall_s"]  # 0.25 s on day 5, over 0.24 s
+    assert last["entries"] == 3  # keep_entries
+    lines = (tmp_path / OUT / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["at"][:10] for line in lines] == [
+        "2026-11-04",
+        "2026-11-05",
+        "2026-11-06",
+    ]
+    entry = json.loads(lines[-1])
+    assert entry["values"]["tests.wall_s"] == pytest.approx(0.25)
+    assert entry["values"]["test:demo-core::core_api slow"] == pytest.approx(0.03)
+    assert entry["bounds"]["tests.wall_s"] == pytest.approx(0.24)
+    assert entry["breaches"] == ["tests.wall_s"]
+    svg = (tmp_path / OUT / "trend.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg
+    for label in ("date (UTC)", "milliseconds", "MB", "bound of tests.wall_s", "tests.cpu_s"):
+        assert label in svg, label
+    report = (tmp_path / OUT / "report.md").read_text()
+    assert "![trend of the monitored figures](trend.svg)" in report
+    assert "Gates: **1 of 5 breached.**" in report
+    assert "- `tests.wall_s` = 250.0 ms breaches ≤ 240 ms (contract line 5)" in report
+    assert "| `test:demo-core::core_api slow` | 20.0 ms | 25.0 ms | 30.0 ms | +50.0% |" in report
+    assert "relative gates not checked, the monitor has no base" in report
+
+
+def test_the_same_history_draws_the_same_chart(tmp_path: Path) -> None:
+    contract(tmp_path, *ROWS[:3])
+    for day in range(3):
+        record = day_record(tmp_path / f"r{day}.json", day)
+        assert perf("monitor", "--root", str(tmp_path), "--record", str(record)).returncode == 0
+    first = (tmp_path / OUT / "trend.svg").read_bytes()
+    again = perf("monitor", "--root", str(tmp_path), "--record", str(tmp_path / "r2.json"))
+    assert again.returncode == 0
+    assert (tmp_path / OUT / "trend.svg").read_bytes() == first
+
+
+def test_without_matplotlib_the_monitor_works_and_says_how_to_get_the_chart(tmp_path: Path) -> None:
+    blocker = tmp_path / "no-matplotlib" / "matplotlib"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('not installed')\n")
+    root = tmp_path / "ws"
+    root.mkdir()
+    contract(root, *ROWS[:3])
+    record = day_record(tmp_path / "r.json", 0)
+    env = {"PYTHONPATH": os.pathsep.join([str(blocker.parent), os.environ.get("PYTHONPATH", "")])}
+    done = perf("monitor", "--root", str(root), "--record", str(record), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "chart: no trend chart: pip install 'perf-tasks[chart]' (matplotlib)" in done.stdout
+    assert not (root / OUT / "trend.svg").exists()
+    report = (root / OUT / "report.md").read_text()
+    assert "No chart: no trend chart: pip install 'perf-tasks[chart]'" in report
+
+
+def test_over_budget_is_reported_and_cleaned_only_when_asked(demo_copy: Path) -> None:
+    (demo_copy / "perf-tasks.toml").write_text('[budgets]\ntarget = "1 MB"\n')
+    (demo_copy / "target" / "debug" / "ballast.bin").parent.mkdir(exist_ok=True)
+    (demo_copy / "target" / "release").mkdir()
+    (demo_copy / "target" / "release" / ".cargo-lock").write_bytes(b"")
+    (demo_copy / "target" / "release" / "big.bin").write_bytes(os.urandom(3 * 10**6))
+    record = day_record(demo_copy / "r.json", 0, target=90_000_000)
+    args = ["monitor", "--root", str(demo_copy), "--record", str(record), "--json"]
+    reported = perf(*args)
+    assert reported.returncode == 1
+    budget = json.loads(reported.stdout)["budget"]
+    assert (budget["over"], budget["cleaned"]) == (True, None)
+    assert (demo_copy / "target" / "release" / "big.bin").exists()
+    report = (demo_copy / OUT / "report.md").read_text()
+    assert "clean.target did not run ([monitor] clean_over_budget = false)" in report
+    (demo_copy / "perf-tasks.toml").write_text(
+        '[budgets]\ntarget = "1 MB"\n[monitor]\nclean_over_budget = true\n'
+    )
+    cleaned = perf(*args)
+    budget = json.loads(cleaned.stdout)["budget"]
+    assert budget["cleaned"].startswith("clean.target ran and freed"), cleaned.stderr
+    assert not (demo_copy / "target" / "release" / "big.bin").exists()  # no command uses release/
+
+
+def test_history_keeps_the_newest_entries_within_the_days() -> None:
+    entries = [history.Entry(at=DAY0 + timedelta(days=d), values={"x": d}) for d in range(10)]
+    new = history.Entry(at=DAY0 + timedelta(days=10), values={"x": 10})
+    assert [e.values["x"] for e in history.append(entries, new, keep_entries=3, keep_days=99)] == [
+        8,
+        9,
+        10,
+    ]
+    assert [e.values["x"] for e in history.append(entries, new, keep_entries=99, keep_days=2)] == [
+        8,
+        9,
+        10,
+    ]
+    same_time = history.Entry(at=DAY0, values={"x": -1})
+    kept = history.append(entries[:2], same_time, keep_entries=9, keep_days=99)
+    assert [e.values["x"] for e in kept] == [-1, 1]
+    assert [c.metric for c in largest_changes([*entries, new])] == ["x"]
+
+
+def test_a_broken_history_line_is_named(tmp_path: Path) -> None:
+    from perf_tasks.errors import ConfigError
+
+    path = tmp_path / "history.jsonl"
+    path.write_text('{"at": "2026-11-01T00:00:00Z"}\nnot json\n')
+    with pytest.raises(ConfigError, match=r"history\.jsonl:2: not a JSON line"):
+        history.read(path)
+    assert history.read(tmp_path / "absent.jsonl") == []
+
+
+def test_now_stamps_the_entry(tmp_path: Path) -> None:
+    record = day_record(tmp_path / "r.json", 0)
+    done = perf(
+        "monitor", "--root", str(tmp_path), "--record", str(record), "--now", "2027-01-02T03:04:05Z"
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = (tmp_path / OUT / "history.jsonl").read_text().splitlines()
+    assert json.loads(line)["at"] == "2027-01-02T03:04:05Z"
+    assert "no contract at benches/PERFORMANCE_CONTRACT.md" in done.stdout
+    bad = perf("monitor", "--root", str(tmp_path), "--record", str(record), "--now", "yesterday")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().startswith("error: --now: 'yesterday' is not a time")
