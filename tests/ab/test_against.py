@@ -118,3 +118,46 @@ def test_a_test_made_slower_is_named_with_its_times(
     (slow,) = [t for t in result["tests"] if t["id"] == "abtiny::api adds_zero"]
     assert slow["change"] == "regression"
     assert slow["after_min_s"] >= 1.0 and slow["before_max_s"] < 0.5
+
+
+def test_the_gate_against_a_revision_fails_on_a_slower_test_and_names_it(
+    crate: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    scratch = tmp_path_factory.mktemp("scratch")
+    contract = tmp_path_factory.mktemp("contract") / "CONTRACT.md"
+    contract.write_text(
+        "# Gates\n\n"
+        "| metric | bound | note |\n"
+        "|---|---|---|\n"
+        "| tests.each | ≤ +50% and +100 ms | no test got slower |\n"
+        "| build.incremental.cpu_s | ≤ +50% | judged on build.rebuild |\n"
+    )
+    api = crate / "tests" / "api.rs"
+    api.write_text(
+        TESTS.replace(
+            "fn adds() {\n",
+            "fn adds() {\n    std::thread::sleep(std::time::Duration::from_millis(700));\n",
+        )
+    )
+    try:
+        proc = perf(
+            "gate",
+            "--root",
+            str(crate),
+            "--contract",
+            str(contract),
+            "--against",
+            "HEAD",
+            "--runs",
+            "1",
+            "--json",
+            env={"PERF_TASKS_SCRATCH": str(scratch)},
+            timeout=600,
+        )
+    finally:
+        git("checkout", "--", ".", cwd=crate)
+    assert proc.returncode == 1, proc.stderr
+    assert "abtiny::api adds" in proc.stdout
+    rows = {g["metric"]: g for g in json.loads(proc.stdout)["gates"]}
+    assert rows["tests.each"]["verdict"] == "breach"
+    assert rows["build.incremental.cpu_s"]["verdict"] == "pass"
