@@ -230,7 +230,8 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
     if unit == BYTES and now.stats is None:
         band = bytes_threshold(then.value)
     else:
-        band = time_threshold(then.stats or Stats(then.value), now.stats or Stats(now.value))
+        stat = gate.metric.rpartition(".")[2]  # wall_s, cpu_s or a RAM peak: each its own band
+        band = time_threshold(then.stats or Stats(then.value), now.stats or Stats(now.value), stat)
         if unit == BYTES:
             band = max(band, 2.0**20)
     change = now.value - then.value

@@ -88,7 +88,7 @@ def test_a_relative_bound_against_a_record_needs_the_change_outside_the_noise_an
     assert evaluate(c, record(wall=1.08), quiet).rows[0].verdict == PASS  # outside noise, in bound
     row = evaluate(c, record(wall=1.2), quiet).rows[0]
     assert row.verdict == BREACH
-    assert row.evidence == "1.200 s vs base 1.000 s: +20.0% (noise ±50.0 ms)"
+    assert row.evidence == "1.200 s vs base 1.000 s: +20.0% (noise ±150.0 ms)"
 
 
 def test_a_relative_bound_against_an_ab_result_needs_a_confirmed_ratio() -> None:

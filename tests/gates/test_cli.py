@@ -137,7 +137,7 @@ def test_contract_and_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
     assert no_base.returncode == 2 and "is relative: it needs a base" in no_base.stderr
     against = perf("gate", *root, "--record", str(record), "--against", "main")
     assert against.returncode == 2 and len(against.stderr.strip().splitlines()) == 1
-    assert "is not in a git repository: comparing against a revision needs git" in against.stderr
+    assert against.stderr.startswith("error: ")  # no workspace here: said before any git
     both = perf("gate", *root, "--base", str(record), "--against", "main")
     assert (both.returncode, both.stderr.strip()) == (
         2,
@@ -162,7 +162,7 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert failed.returncode == 1
     assert (
         f"::error file={CONTRACT},line=7,title=gate breached%3A tests.wall_s::tests.wall_s = "
-        "3.000 s breaches ≤ +10%25: 3.000 s vs base 2.000 s: +50.0%25 (noise ±150.0 ms)"
+        "3.000 s breaches ≤ +10%25: 3.000 s vs base 2.000 s: +50.0%25 (noise ±300.0 ms)"
     ) in failed.stdout  # GitHub's escapes: % is %25
     text = summary.read_text()
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
