@@ -8,7 +8,7 @@ from invoke.collection import Collection
 
 def namespace() -> Collection:
     """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
-    from perf_tasks.tasks import baseline, clean, nextest, profiles, verify
+    from perf_tasks.tasks import baseline, clean, nextest, profiles, tests, verify
 
     ns = Collection()
     ns.add_collection(clean.ns)
@@ -16,5 +16,6 @@ def namespace() -> Collection:
     ns.add_collection(profiles.ns)
     ns.add_collection(nextest.ns)
     ns.add_collection(verify.ns)
+    ns.add_collection(tests.ns)
     ns.configure({"perf": {"root": None}})
     return ns

@@ -35,7 +35,7 @@ def render_recorded(out: Output, record: Record, *, path: str, full: Path) -> No
     out.line(shown(f"recorded {_totals(record)} in {path}"))
 
 
-def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -64,7 +64,7 @@ def render_check(out: Output, comparison: Comparison, *, path: str) -> None:
     for d in comparison.differences:
         test = f"{d.binary} {d.name}" + (f" (x{d.count})" if d.count > 1 else "")
         rows.append([d.change, test, d.before or "-", d.after or "-"])
-    for line in _table(rows):
+    for line in text_table(rows):
         out.line(shown(line))
     n = sum(d.count for d in comparison.differences)
     out.line(shown(f"{n} test(s) {differ}"))
