@@ -55,8 +55,7 @@ def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
 
 @task(help=CHECK_HELP)
 def check(c, root=None, record=None, before=None, after=None, json=False):  # type: ignore[no-untyped-def]
-    """Run every test and doctest again; exit 1 if a test or an outcome differs from the record
-    (or between --before and --after)."""
+    """Run every test and doctest again; exit 1 if a test or an outcome differs from the record."""
     with task_edge(json=json):
         import os
 

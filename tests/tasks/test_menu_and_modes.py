@@ -15,7 +15,7 @@ MENU = """\
 Available tasks:
 
   baseline.compare             Measure afresh (or read --new) and compare with
-                               the reference; exit 1 on a regression.
+                               the reference or --against a revision;
   baseline.record (baseline)   Record disk, build and test times, CPU and RAM
                                in docs/performance/ (Baseline.md + JSON).
   clean.artifacts              Apply artifact retention under artifacts/
@@ -36,6 +36,8 @@ Available tasks:
                                root's Cargo.toml; nothing else changes.
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
+  tests.runners                Time cargo test and nextest in pairs; recommend
+                               one, or show the tests they differ on.
   verify.check                 Run every test and doctest again; exit 1 if a
                                test or an outcome differs from the record.
   verify.record                Run every test and doctest once; record the list
