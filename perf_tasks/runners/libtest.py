@@ -6,7 +6,8 @@ each result belongs to the binary last announced. nextest's list (`cargo nextest
 --message-format json`) names every binary by its path: `demo-core` for a library's unit tests,
 `demo-core::core_api` for the integration test `core_api`, `demo-cli::bin/demo-cli` for a binary.
 Both runners build the same test binaries into the same target dir, so a binary's file name (with
-cargo's hash) is the bridge between the two.
+cargo's hash) is the bridge between the two. libtest adds ` - should panic` to the name of a
+`#[should_panic]` test; nextest does not: it is dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import PurePath
 from perf_tasks.verify.record import FAILED, IGNORED, PASSED
 
 _RUNNING = re.compile(r"^\s*Running (?:unittests )?(?P<source>.+?) \((?P<path>[^()]+)\)\s*$")
-_RESULT = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<result>ok|FAILED|ignored)\b")
+_RESULT = re.compile(
+    r"^test (?P<name>.+?)(?: - should panic)? \.\.\. (?P<result>ok|FAILED|ignored)\b"
+)
 _RESULTS = {"ok": PASSED, "FAILED": FAILED, "ignored": IGNORED}
 
 

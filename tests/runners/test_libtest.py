@@ -24,8 +24,9 @@ test checksum_flag_matches_library ... FAILED
 
      Running unittests src/lib.rs (/scratch/target/debug/deps/demo_core-74e704ff859c3820)
 
-running 1 test
+running 2 tests
 test tests::adler32_of_empty_input_is_one ... ok
+test tests::index_out_of_range - should panic ... ok
 
      Running tests/core_api.rs (target/debug/deps/core_api-0f0f11d51e01ee68)
 
@@ -54,6 +55,8 @@ def test_results_are_named_by_nextest_binary_ids() -> None:
         "demo-cli::cli prints_report_for_stdin": "passed",
         "demo-cli::cli checksum_flag_matches_library": "failed",
         "demo-core tests::adler32_of_empty_input_is_one": "passed",
+        # libtest's " - should panic" is not part of the name nextest gives it
+        "demo-core tests::index_out_of_range": "passed",
         # not in the list: its file name without cargo's hash
         "core_api checksum_of_large_input_matches_reference": "ignored",
         "core_api checksum_detects_a_single_byte_change": "passed",
