@@ -104,3 +104,26 @@ def test_a_test_that_fails_under_one_runner_only_is_shown_not_recommended(
         "no recommendation: 1 test(s) differ between the runners",
     ]
     assert not any(line.startswith("recommended") for line in lines)
+
+
+def test_a_build_that_fails_is_an_error_without_a_traceback(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    lib = demo_copy / "crates" / "demo-core" / "src" / "lib.rs"
+    lib.write_text('compile_error!("broken on purpose");\n' + lib.read_text())
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: `cargo nextest list --workspace --tests ")
+    assert "broken on purpose" in proc.stderr
+
+
+def test_too_few_pairs_is_bad_usage(demo_copy: Path) -> None:
+    proc = perf("tests.runners", "--root", str(demo_copy), "--max-pairs", "4")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: --max-pairs 4 is too few: a 95% interval needs at least 6"
