@@ -170,6 +170,10 @@ class Scratch:
         }
         return tree.is_dir() and str(tree) in paths
 
+    def claim(self) -> None:
+        """Make the folder ours (or check that it is), for a target dir used without a tree."""
+        self._claim()
+
     def _claim(self) -> None:
         """Make the folder ours, or check that it is: a folder of another workspace (a hash
         collision, a copied cache) is never used."""

@@ -8,7 +8,7 @@ from invoke.collection import Collection
 
 def namespace() -> Collection:
     """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
-    from perf_tasks.tasks import baseline, ci, clean, nextest, profiles, verify
+    from perf_tasks.tasks import baseline, ci, clean, nextest, profiles, tests, verify
     from perf_tasks.tasks import gate as gates
     from perf_tasks.tasks import monitor as monitoring
 
@@ -22,5 +22,6 @@ def namespace() -> Collection:
     ns.add_collection(gates.gate_ns)
     ns.add_collection(gates.contract_ns)
     ns.add_collection(monitoring.ns)
+    ns.add_collection(tests.ns)
     ns.configure({"perf": {"root": None}})
     return ns

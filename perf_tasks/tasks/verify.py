@@ -20,6 +20,8 @@ CHECK_HELP = {
     "root": ROOT_HELP,
     "json": JSON_HELP,
     "record": "The record to compare with (default: <root>/docs/performance/verify.json)",
+    "before": "Instead of a record: run the tests of this git revision, in a scratch worktree",
+    "after": "With --before: the revision to compare it with (default: the work tree as it is)",
 }
 
 
@@ -52,25 +54,42 @@ def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
 
 
 @task(help=CHECK_HELP)
-def check(c, root=None, record=None, json=False):  # type: ignore[no-untyped-def]
+def check(c, root=None, record=None, before=None, after=None, json=False):  # type: ignore[no-untyped-def]
     """Run every test and doctest again; exit 1 if a test or an outcome differs from the record."""
     with task_edge(json=json):
         import os
 
-        from perf_tasks.errors import ExitCode
+        from perf_tasks.errors import ExitCode, UsageError
         from perf_tasks.inspect import inspect
         from perf_tasks.paths import relative
         from perf_tasks.ui.output import Output
-        from perf_tasks.ui.verify_view import render_check
+        from perf_tasks.ui.verify_view import render_check, render_step
         from perf_tasks.verify import collect
         from perf_tasks.verify import record as record_mod
 
         output = Output(json=json)
-        base, path = _record_path(c, root, record)
-        before = record_mod.read(path)  # bad input fails before anything runs
-        after = collect.collect(inspect(base, env=os.environ))
-        comparison = record_mod.compare(before, after, record=path)
-        render_check(output, comparison, path=relative(path, base))
+        if before is not None or after is not None:
+            if before is None:
+                raise UsageError("--after needs --before: the revision to compare it with")
+            if record is not None:
+                raise UsageError("--before/--after run both sides now; leave out --record")
+            from perf_tasks.verify.revisions import check_revisions
+
+            base = root_of(c, root)
+            comparison = check_revisions(
+                base,
+                before,
+                after,
+                env=os.environ,
+                on_step=lambda what: render_step(output, what),
+            )
+            render_check(output, comparison, path="")
+        else:
+            base, path = _record_path(c, root, record)
+            old = record_mod.read(path)  # bad input fails before anything runs
+            new = collect.collect(inspect(base, env=os.environ))
+            comparison = record_mod.compare(old, new, record=path)
+            render_check(output, comparison, path=relative(path, base))
     if not comparison.same:
         raise Exit(code=int(ExitCode.INCOMPLETE))
 

@@ -35,7 +35,7 @@ def render_recorded(out: Output, record: Record, *, path: str, full: Path) -> No
     out.line(shown(f"recorded {_totals(record)} in {path}"))
 
 
-def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -43,18 +43,33 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_check(out: Output, comparison: Comparison, *, path: str) -> None:
-    """Quiet when nothing changed (one line); otherwise one row per difference."""
+    """Quiet when nothing changed (one line); otherwise one row per difference. `path` names the
+    record; with --before/--after the comparison's sides are named instead."""
     if out.json:
         out.emit_json(comparison.as_json())
         return
+    if comparison.sides is not None:
+        before, after = comparison.sides
+        same = f"same tests, same outcomes in {before} and {after}"
+        differ = f"differ between {before} and {after}"
+        head = ["change", "test", "before", "after"]
+    else:
+        same = f"same tests, same outcomes as {path}"
+        differ = f"differ from {path}"
+        head = ["change", "test", "before", "now"]
     if comparison.same:
-        out.line(shown(f"same tests, same outcomes as {path}: {_totals(comparison.after)}"))
+        out.line(shown(f"{same}: {_totals(comparison.after)}"))
         return
-    rows = [["change", "test", "before", "now"]]
+    rows = [head]
     for d in comparison.differences:
         test = f"{d.binary} {d.name}" + (f" (x{d.count})" if d.count > 1 else "")
         rows.append([d.change, test, d.before or "-", d.after or "-"])
-    for line in _table(rows):
+    for line in text_table(rows):
         out.line(shown(line))
     n = sum(d.count for d in comparison.differences)
-    out.line(shown(f"{n} test(s) differ from {path}"))
+    out.line(shown(f"{n} test(s) {differ}"))
+
+
+def render_step(out: Output, what: str) -> None:
+    """Progress of --before/--after, on stderr when --json owns stdout."""
+    out.line(shown(what), style="dim")

@@ -165,23 +165,29 @@ class Difference:
 
 @dataclass(frozen=True)
 class Comparison:
-    record: Path
+    record: Path | None  # the record compared with; None when both sides ran now
     before: Record
     after: Record
     differences: tuple[Difference, ...]
+    sides: tuple[str, str] | None = None  # with --before/--after: what ran on each side
 
     @property
     def same(self) -> bool:
         return not self.differences
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "ok": self.same,
-            "record": str(self.record),
-            "tests": {"recorded": self.before.total, "now": self.after.total},
-            "differences": [d.as_json() for d in self.differences],
+            "record": None if self.record is None else str(self.record),
         }
+        if self.sides is not None:
+            data["before"], data["after"] = self.sides
+            data["tests"] = {"before": self.before.total, "after": self.after.total}
+        else:
+            data["tests"] = {"recorded": self.before.total, "now": self.after.total}
+        data["differences"] = [d.as_json() for d in self.differences]
+        return data
 
 
 def _outcomes(record: Record) -> dict[tuple[str, str], Counter[str]]:
@@ -195,7 +201,13 @@ def _change(after: str) -> str:
     return {IGNORED: BECAME_IGNORED, SKIPPED: BECAME_SKIPPED}.get(after, CHANGED)
 
 
-def compare(before: Record, after: Record, *, record: Path) -> Comparison:
+def compare(
+    before: Record,
+    after: Record,
+    *,
+    record: Path | None,
+    sides: tuple[str, str] | None = None,
+) -> Comparison:
     """Same tests, same outcomes, or the differences. Tests that share a key (doctests without
     their line) are matched by count: one outcome lost and another gained is a change."""
     old, new = _outcomes(before), _outcomes(after)
@@ -214,4 +226,6 @@ def compare(before: Record, after: Record, *, record: Path) -> Comparison:
             pairs[(APPEARED, None, new_outcome)] += 1
         for (change, was, now), n in pairs.items():
             diffs.append(Difference(key[0], key[1], change, was, now, n))
-    return Comparison(record=record, before=before, after=after, differences=tuple(diffs))
+    return Comparison(
+        record=record, before=before, after=after, differences=tuple(diffs), sides=sides
+    )

@@ -1,0 +1,285 @@
+"""`tests.runners`: which test runner is faster on this workspace, measured, and whether both see
+the same tests with the same outcomes.
+
+A is `cargo test`, B is `cargo nextest run`, both over the same test binaries (`--workspace
+--tests`) in one scratch target dir, run in interleaved pairs by the same-time A/B engine. The
+doctests run once, before the pairs: only `cargo test --doc` runs them, the same command whichever
+runner one picks, so they add the same time to both and would only hide the difference.
+
+The recommendation comes from the wall-time ratio nextest / cargo test and its 95% interval: a
+runner is recommended only when the whole interval is past the threshold on its side (below
+1 / (1 + delta): nextest; above 1 + delta: cargo test) and the median difference is above the
+floor. Never when the runners disagree on a test's outcome: the differences are shown instead.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from perf_tasks.ab import engine, stats, worktree
+from perf_tasks.ab.engine import Design, Outcome
+from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
+from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
+from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.inspect import Inspection, inspect
+from perf_tasks.measure import cargo as cargo_mod
+from perf_tasks.measure import nextest
+from perf_tasks.measure.shell import shell_line
+from perf_tasks.measure.timing import run_once
+from perf_tasks.runlock import run_lock
+from perf_tasks.runners import arms
+from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL, Commands
+from perf_tasks.verify import collect
+from perf_tasks.verify.record import OUTCOMES, Entry
+
+SLOT = "runners"  # the scratch target dir: target-runners/
+# A runner wins only by more than 10% of wall time, and by more than 50 ms.
+THRESHOLD = Threshold(delta=0.10, floor=0.05)
+NO_CLEAR_WINNER = "no clear winner"
+OUTCOMES_DIFFER = "outcomes differ"
+
+
+@dataclass(frozen=True)
+class Request:
+    max_pairs: int = engine.DEFAULT_MAX_PAIRS
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What would run, for the dry run and the real one."""
+
+    root: Path
+    target: Path
+    commands: Commands
+    request: Request
+    nextest: str  # its version
+
+    def as_json(self) -> dict[str, Any]:
+        c = self.commands
+        return {
+            "dry_run": True,
+            "root": str(self.root),
+            "target_dir": str(self.target),
+            "before_the_pairs": [
+                command_line(step)
+                for step in (c.nextest_list, c.cargo_build, c.nextest_build, c.doc)
+                if step is not None
+            ],
+            "a": {"runner": CARGO_TEST, "each_run": command_line(c.cargo_run)},
+            "b": {"runner": NEXTEST, "each_run": command_line(c.nextest_run)},
+            "min_pairs": MIN_PAIRS,
+            "max_pairs": self.request.max_pairs,
+            "threshold": {"metric": WALL, "delta": THRESHOLD.delta, "floor": THRESHOLD.floor},
+        }
+
+
+def plan(root: Path, request: Request, *, env: Mapping[str, str]) -> tuple[Plan, Inspection]:
+    """Resolve the commands; run nothing, write nothing. Needs cargo-nextest."""
+    inspection = inspect(root, env=env)
+    if inspection.nextest is None:
+        raise ToolMissing(
+            "cargo-nextest is not installed: tests.runners compares it with cargo test "
+            "(pip install 'perf-tasks[nextest]' or cargo install cargo-nextest)"
+        )
+    target = worktree.Scratch.of(root, inspection.env).target(SLOT)
+    cmds = arms.commands(
+        inspection.cargo, target, has_doc=cargo_mod.has_doctests(inspection.metadata)
+    )
+    return Plan(root, target, cmds, request, inspection.nextest), inspection
+
+
+@dataclass(frozen=True)
+class Doctests:
+    """The doctests, run once (`cargo test --doc`), the same under both runners."""
+
+    tests: tuple[Entry, ...]
+    wall_s: float
+    cpu_s: float
+
+    def totals(self) -> dict[str, int]:
+        counts = Counter(t.outcome for t in self.tests)
+        return {o: counts[o] for o in OUTCOMES}
+
+
+@dataclass(frozen=True)
+class Report:
+    plan: Plan
+    outcome: Outcome
+    totals: Mapping[str, Mapping[str, int]]  # runner -> outcome -> tests, in the last run
+    doctests: Doctests | None
+    recommended: str | None  # CARGO_TEST, NEXTEST, or None
+    verdict: str  # the recommended runner, NO_CLEAR_WINNER or OUTCOMES_DIFFER
+
+    @property
+    def differences(self) -> tuple[TestChange, ...]:
+        return self.outcome.tests
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def as_json(self) -> dict[str, Any]:
+        wall, cpu = self.outcome.metric(WALL), self.outcome.metric(CPU)
+        return {
+            "schema_version": 1,
+            "kind": "perf-tasks.tests-runners",
+            "ok": self.ok,
+            "root": str(self.plan.root),
+            "recommended": self.recommended,
+            "verdict": self.verdict,
+            "runners": {
+                CARGO_TEST: _runner_json(self.outcome.a_label, wall, cpu, "a", self.totals),
+                NEXTEST: _runner_json(self.outcome.b_label, wall, cpu, "b", self.totals),
+            },
+            "doctests": None
+            if self.doctests is None
+            else {
+                "totals": self.doctests.totals(),
+                "wall_s": round(self.doctests.wall_s, 6),
+                "cpu_s": round(self.doctests.cpu_s, 6),
+            },
+            "differences": [
+                {"id": t.id, "change": _change(t), "cargo_test": t.before, "nextest": t.after}
+                for t in self.differences
+            ],
+            "comparison": self.outcome.as_json(),
+        }
+
+
+def _runner_json(
+    label: str,
+    wall: engine.MetricResult | None,
+    cpu: engine.MetricResult | None,
+    side: str,
+    totals: Mapping[str, Mapping[str, int]],
+) -> dict[str, Any]:
+    def median(m: engine.MetricResult | None) -> float | None:
+        if m is None:
+            return None
+        values = sorted(m.a if side == "a" else m.b)
+        n = len(values)
+        return round((values[(n - 1) // 2] + values[n // 2]) / 2, 6)
+
+    return {"wall_s": median(wall), "cpu_s": median(cpu), "totals": dict(totals.get(label, {}))}
+
+
+def _change(t: TestChange) -> str:
+    """A difference in the runners' words: a test only one of them ran, or another outcome."""
+    if t.change == stats.DISAPPEARED:
+        return "only under cargo test"
+    if t.change == stats.APPEARED:
+        return "only under nextest"
+    return "different outcome"
+
+
+def shared_note(env: Mapping[str, str]) -> str:
+    """What both runners ran with, and what the user's environment said instead."""
+    said = [f"{k}={env[k]!r}" for k in (*LEFT_OUT, *CONTROLLED) if env.get(k)]
+    base = "both runners ran with CARGO_INCREMENTAL=0, one scratch target dir and no rustc wrapper"
+    return base + (f" (your environment has {', '.join(said)})" if said else "")
+
+
+def command_line(argv: tuple[str, ...]) -> str:
+    """A command as typed: `cargo` by name, every word quoted as the shell needs."""
+    return shlex.join(["cargo" if Path(argv[0]).name == "cargo" else argv[0], *argv[1:]])
+
+
+def recommend(outcome: Outcome) -> tuple[str | None, str]:
+    """The runner to use, from the wall-time verdict of nextest (B) against cargo test (A); none
+    when the interval is inside the noise, or when the runners disagree on a test. Pure."""
+    if outcome.tests:
+        return None, OUTCOMES_DIFFER
+    wall = outcome.metric(WALL)
+    if wall is not None and wall.verdict == stats.IMPROVEMENT:
+        return NEXTEST, NEXTEST
+    if wall is not None and wall.verdict == stats.REGRESSION:
+        return CARGO_TEST, CARGO_TEST
+    return None, NO_CLEAR_WINNER
+
+
+# (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
+OnProgress = Callable[[str, int, int], None]
+
+
+def compare_runners(
+    root: Path,
+    request: Request,
+    *,
+    env: Mapping[str, str],
+    on_progress: OnProgress | None = None,
+) -> Report:
+    """Build once, run the doctests once, then cargo test and nextest in pairs; recommend."""
+    the_plan, inspection = plan(root, request, env=env)
+    report = on_progress or (lambda what, i, n: None)
+    cmds, target = the_plan.commands, the_plan.target
+    run_env = arm_env(inspection.env, target)
+    timeout = request.timeout_s
+
+    def on_step(label: str, what: str) -> None:
+        report(f"{label}: {what}", 0, 0)
+
+    with run_lock(root):
+        worktree.Scratch.of(root, inspection.env).claim()
+        arms.write_tool_config(target)
+        report("build and list the tests (untimed)", 0, 0)
+        listed = run_once(
+            cmds.nextest_list,
+            cwd=root,
+            env=run_env,
+            timeout_s=timeout,
+            sample=False,
+            capture_stdout=True,
+        )
+        if listed.exit_code != 0 or listed.timed_out:
+            tail = "\n".join(listed.tail[-10:])
+            raise CommandFailed(
+                f"`{shell_line(cmds.nextest_list, root)}` failed (exit {listed.exit_code})"
+                + (f":\n{tail}" if tail else "")
+            )
+        listing = arms.parse_listing(listed.stdout)
+        doctests = None
+        if cmds.doc is not None:
+            report("the doctests, once (the same under both runners)", 0, 0)
+            doctests = _doctests(inspection, cmds.doc, run_env, timeout)
+        a = arms.CargoTestArm(
+            root, target, cmds, listing, env=run_env, timeout_s=timeout, on_step=on_step
+        )
+        b = arms.NextestArm(
+            root, target, cmds, listing, env=run_env, timeout_s=timeout, on_step=on_step
+        )
+        outcome = engine.compare(
+            a, b, Design({WALL: THRESHOLD}, max_pairs=request.max_pairs), on_run=report
+        )
+    outcome = replace(outcome, notes=(shared_note(env),))
+    recommended, verdict = recommend(outcome)
+    return Report(
+        plan=the_plan,
+        outcome=outcome,
+        totals={CARGO_TEST: a.totals, NEXTEST: b.totals},
+        doctests=doctests,
+        recommended=recommended,
+        verdict=verdict,
+    )
+
+
+def _doctests(
+    inspection: Inspection,
+    argv: tuple[str, ...],
+    env: Mapping[str, str],
+    timeout_s: float | None,
+) -> Doctests:
+    run = run_once(argv, cwd=inspection.root, env=env, timeout_s=timeout_s, capture_stdout=True)
+    if run.timed_out or (run.exit_code != 0 and nextest.parse_cargo_test(run.stdout) is None):
+        tail = "\n".join(run.tail[-10:])
+        raise CommandFailed(
+            f"`{shell_line(argv, inspection.root)}` failed (exit {run.exit_code})"
+            + (f":\n{tail}" if tail else "")
+        )
+    tests = collect.doctests(run.stdout, collect.package_dirs(inspection.metadata, inspection.root))
+    return Doctests(tests=tuple(tests), wall_s=run.wall_s, cpu_s=run.cpu_s)

@@ -1,0 +1,129 @@
+"""`tests.runners` through the real CLI on copies of the built demo workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import perf
+
+pytestmark = pytest.mark.cargo
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for base, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", "target")]
+        for name in files:
+            st = os.stat(os.path.join(base, name))
+            found[os.path.relpath(os.path.join(base, name), root)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def test_dry_run_shows_the_commands_and_builds_nothing(demo_copy: Path, tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        "--dry-run",
+        "--json",
+        env={"PERF_TASKS_SCRATCH": str(scratch)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["dry_run"] is True
+    assert data["a"]["each_run"] == "cargo test --workspace --tests --no-fail-fast"
+    assert data["b"]["each_run"].startswith("cargo nextest run --workspace --tests --profile ")
+    assert "cargo test --doc --workspace --no-fail-fast" in data["before_the_pairs"]
+    assert data["max_pairs"] == 12 and data["threshold"]["delta"] == 0.1
+    assert not scratch.exists()  # nothing built, nothing claimed
+
+
+def test_same_outcomes_under_both_runners_and_a_recommendation(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    before = snapshot(demo_copy)
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        "--max-pairs",
+        "6",
+        "--json",
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["ok"] is True and data["differences"] == []
+    same = {"passed": 13, "failed": 0, "ignored": 1, "skipped": 0}
+    assert data["runners"]["cargo test"]["totals"] == same
+    assert data["runners"]["nextest"]["totals"] == same
+    assert data["doctests"]["totals"] == {"passed": 5, "failed": 0, "ignored": 0, "skipped": 0}
+    assert data["comparison"]["order"] == "ABBAABBAABBA"
+    # The verdict follows the interval of nextest / cargo test: a runner only outside the noise.
+    (wall,) = [m for m in data["comparison"]["metrics"] if m["metric"] == "wall_s"]
+    low, high = wall["ratio"]["low"], wall["ratio"]["high"]
+    if low > 1.1:
+        assert data["recommended"] == "cargo test"
+    elif high < 1 / 1.1:
+        assert data["recommended"] == "nextest"
+    else:
+        assert data["recommended"] is None and data["verdict"] == "no clear winner"
+    # On 14 tiny tests nextest's process per test costs more than it saves (measured: 3-5x).
+    assert data["recommended"] == "cargo test", wall
+    after = snapshot(demo_copy)
+    after.pop(".perf-tasks.lock", None)
+    assert after == before
+
+
+def test_a_test_that_fails_under_one_runner_only_is_shown_not_recommended(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    api = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
+    api.write_text(
+        api.read_text()
+        + "\n#[test]\nfn assumes_cargo_test() {\n"
+        + '    assert!(std::env::var_os("NEXTEST").is_none(), "run under nextest");\n}\n'
+    )
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        "--max-pairs",
+        "6",
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[-3:] == [
+        "test (binary-id test-name)              difference         cargo test  nextest",
+        "demo-core::core_api assumes_cargo_test  different outcome  passed      failed",
+        "no recommendation: 1 test(s) differ between the runners",
+    ]
+    assert not any(line.startswith("recommended") for line in lines)
+
+
+def test_a_build_that_fails_is_an_error_without_a_traceback(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    lib = demo_copy / "crates" / "demo-core" / "src" / "lib.rs"
+    lib.write_text('compile_error!("broken on purpose");\n' + lib.read_text())
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: `cargo nextest list --workspace --tests ")
+    assert "broken on purpose" in proc.stderr
+
+
+def test_too_few_pairs_is_bad_usage(demo_copy: Path) -> None:
+    proc = perf("tests.runners", "--root", str(demo_copy), "--max-pairs", "4")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: --max-pairs 4 is too few: a 95% interval needs at least 6"
