@@ -55,26 +55,22 @@ def compare_against(
         scratch = worktree.Scratch.of(root, tool_env)
         report(f"A: checking out {revision.label} in {scratch.tree('a')}", 0, 0)
         a_root = scratch.checkout(revision, "a")
-        a = arms.WorkspaceArm(
-            f"A {revision.label}",
-            a_root,
-            scratch.target("a"),
-            scratch.target("a-build"),
-            commands=commands,
-            env=tool_env,
-            timeout_s=timeout,
-            on_step=on_step,
-        )
-        b = arms.WorkspaceArm(
-            "B work tree",
-            root,
-            scratch.target("b"),
-            scratch.target("b-build"),
-            commands=commands,
-            env=tool_env,
-            timeout_s=timeout,
-            on_step=on_step,
-        )
+
+        def arm(label: str, arm_root: Path, slot: str) -> arms.WorkspaceArm:
+            target, build_target = scratch.target(slot), scratch.target(f"{slot}-build")
+            return arms.WorkspaceArm(
+                label,
+                arm_root,
+                target,
+                build_target,
+                commands=commands,
+                env=tool_env,
+                timeout_s=timeout,
+                on_step=on_step,
+            )
+
+        a = arm(f"A {revision.label}", a_root, "a")
+        b = arm("B work tree", root, "b")
         outcome = engine.compare(
             a,
             b,

@@ -41,16 +41,18 @@ def _comment(text: str) -> str:
     return f"# {text}".rstrip()
 
 
+def _unwrap(value: Any, pad: str) -> tuple[list[str], str, Any]:
+    """A `Commented` value's lines above it, its end-of-line comment, and the value itself."""
+    if not isinstance(value, Commented):
+        return [], "", value
+    out = [""] if value.blank else []
+    out.extend(pad + _comment(line) for line in value.above.splitlines())
+    return out, value.after, value.value
+
+
 def _entry(key: str, value: Any, indent: int) -> list[str]:
     pad = " " * indent
-    out: list[str] = []
-    after = ""
-    if isinstance(value, Commented):
-        if value.blank:
-            out.append("")
-        out.extend(pad + _comment(line) for line in value.above.splitlines())
-        after = value.after
-        value = value.value
+    out, after, value = _unwrap(value, pad)
     head = f"{pad}{_key(key)}:"
     if isinstance(value, Mapping):
         if after:
@@ -79,14 +81,7 @@ def _entry(key: str, value: Any, indent: int) -> list[str]:
 
 def _item(value: Any, indent: int) -> list[str]:
     pad = " " * indent
-    out: list[str] = []
-    after = ""
-    if isinstance(value, Commented):
-        if value.blank:
-            out.append("")
-        out.extend(pad + _comment(line) for line in value.above.splitlines())
-        after = value.after
-        value = value.value
+    out, after, value = _unwrap(value, pad)
     if isinstance(value, Mapping) and value:
         if after:
             raise ValueError("an end-of-line comment on a mapping item")
