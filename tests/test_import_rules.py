@@ -1,10 +1,12 @@
 """The layout's import rules (docs/architecture.md), checked on every module, imports inside
-functions included: `cargo/`, `fs/` and `measure/` never import `clean/`; only `tasks/`, `ui/` and
-the program import invoke or rich."""
+functions and relative imports included: only `tasks/` and `ui/` import `clean/` (so `cargo/`,
+`fs/` and `measure/` never do); only `tasks/`, `ui/` and the program import invoke or rich; and no
+two modules import each other, however indirectly."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,25 +16,93 @@ PACKAGE = REPO_ROOT / "perf_tasks"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
-def imports_of(path: Path) -> set[str]:
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = (package.name, *path.relative_to(package).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, package: Path = PACKAGE) -> set[str]:
+    """Every module name `path` imports, anywhere in it but under `if TYPE_CHECKING:`."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    here = module_name(path, package).split(".")
+    if path.name != "__init__.py":
+        here = here[:-1]  # the package a relative import starts from
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _run_time_nodes(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
+
+
+def _run_time_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node, but the body of `if TYPE_CHECKING:` (annotations only, never imported)."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and ast.unparse(child.test).endswith("TYPE_CHECKING"):
+            for rest in child.orelse:
+                yield from _run_time_nodes(rest)
+            continue
+        yield from _run_time_nodes(child)
 
 
 def where(path: Path) -> str:
     return path.relative_to(PACKAGE).as_posix()
 
 
+def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The groups of modules that import each other (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                top = stack.pop()
+                group.add(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                found.append(group)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    paths = sorted(package.rglob("*.py"))
+    names = {module_name(p, package) for p in paths}
+    return {
+        module_name(p, package): (imports_of(p, package) & names) - {module_name(p, package)}
+        for p in paths
+    }
+
+
+# Known and lazy on both sides: settings validates [ci] with ci.options, which reads
+# settings.check_relative. Any other cycle fails.
+KNOWN_CYCLES = [{"perf_tasks.settings", "perf_tasks.ci.options"}]
+
+
 @pytest.mark.parametrize("path", MODULES, ids=where)
-def test_lower_layers_never_import_clean(path: Path) -> None:
-    if not where(path).startswith(("cargo/", "fs/", "measure/")):
+def test_only_tasks_and_ui_import_clean(path: Path) -> None:
+    if where(path).startswith(("clean/", "tasks/", "ui/")):
         return
     bad = sorted(m for m in imports_of(path) if m.startswith("perf_tasks.clean"))
     assert not bad, f"{where(path)} imports {bad}"
@@ -46,7 +116,32 @@ def test_only_the_edge_imports_invoke_or_rich(path: Path) -> None:
     assert not bad, f"{where(path)} imports {bad}"
 
 
-def test_the_rules_see_imports_inside_functions(tmp_path: Path) -> None:
-    module = tmp_path / "m.py"
-    module.write_text("def f():\n    from perf_tasks.clean import plan\n    import rich\n")
-    assert {"perf_tasks.clean", "perf_tasks.clean.plan", "rich"} <= imports_of(module)
+def test_no_modules_import_each_other() -> None:
+    assert cycles(import_graph()) == KNOWN_CYCLES
+
+
+def test_the_rules_see_imports_inside_functions_and_relative_ones(tmp_path: Path) -> None:
+    package = tmp_path / "perf_tasks"
+    module = package / "measure" / "m.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from ..clean import plan\n"
+        "from . import record\n"
+        "if TYPE_CHECKING:\n    from perf_tasks.gates import check\n"
+        "def f():\n    from perf_tasks.clean.safety import Guard\n    import rich\n"
+    )
+    found = imports_of(module, package)
+    assert {
+        "perf_tasks.clean",
+        "perf_tasks.clean.plan",
+        "perf_tasks.measure.record",
+        "perf_tasks.clean.safety",
+        "rich",
+    } <= found
+    assert not any(m.startswith("perf_tasks.gates") for m in found), "annotations only"
+
+
+def test_a_cycle_through_a_third_module_is_found() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [{"a", "b", "c"}]

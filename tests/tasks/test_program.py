@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -32,18 +33,24 @@ def test_help_offers_no_invoke_configuration_flag() -> None:
 
 
 def test_no_invoke_configuration_is_read(tmp_path: Path) -> None:
+    # Run from the workspace with no --root and no --dry-run: were a configuration read, its
+    # perf.root would point the run elsewhere and its run.dry would refuse the (real) run.
     root = tiny_workspace(tmp_path / "ws")
-    write(root / "output" / "scg" / "run" / "log")
+    kept = write(root / "output" / "scg" / "run" / "log")  # one fresh run: clean.runs keeps it
     home = tmp_path / "home"
-    # A user config and variables that would point the run elsewhere and turn on invoke's --dry.
-    write(home / ".invoke.yaml", f"perf:\n  root: {tmp_path / 'elsewhere'}\nrun:\n  dry: true\n")
+    elsewhere = tmp_path / "elsewhere"
+    config = f"perf:\n  root: {elsewhere}\nrun:\n  dry: true\n"
+    write(home / ".invoke.yaml", config)
+    write(root / "invoke.yaml", config)
     env = {
         "HOME": str(home),
         "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
         "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
         "INVOKE_RUN_DRY": "1",
-        "INVOKE_PERF_ROOT": str(tmp_path / "elsewhere"),
+        "INVOKE_PERF_ROOT": str(elsewhere),
     }
-    proc = perf("clean.runs", "--dry-run", "--json", "--root", str(root), env=env)
+    proc = perf("clean.runs", "--json", cwd=root, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert f'"root": "{root}"' in proc.stdout
+    report = json.loads(proc.stdout)
+    assert report["root"] == str(root) and report["dry_run"] is False
+    assert kept.exists()
