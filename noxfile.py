@@ -22,13 +22,21 @@ def group(name: str) -> list[str]:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite."""
+    """The test suite on one Python, without the tests that measure real builds (see integration)."""
     session.install("-e", ".[nextest,chart]", *group("test"))
-    args = session.posargs or ["tests/"]
-    if not session.posargs and session.python != PYTHONS[-1]:
-        # The same-time A/B tests measure real builds for half a minute each: their Python code
-        # is version-neutral, so the newest Python runs them and the others skip them.
-        args = [*args, "-m", "not slow"]
+    args = session.posargs or ["tests/", "-m", "not slow"]
+    session.run("pytest", "--durations=10", *args)
+
+
+@nox.session(python=PYTHONS[-1])
+def integration(session: nox.Session) -> None:
+    """The tests that build and measure real cargo workspaces (marker `slow`), on the newest Python.
+
+    They take seconds each (builds, timed runs, signals, same-time A/B pairs). The Python code they
+    drive is the same on every version, and the fast tests cover it on each, so they run once.
+    """
+    session.install("-e", ".[nextest,chart]", *group("test"))
+    args = session.posargs or ["tests/", "-m", "slow"]
     session.run("pytest", "--durations=10", *args)
 
 

@@ -39,6 +39,15 @@ def test_the_test_matrix_comes_from_nox_not_a_second_list() -> None:
     assert 'nox -s "tests-$PYTHON"' in run_lines(jobs["tests"])
 
 
+def test_the_integration_session_runs_on_the_python_nox_names() -> None:
+    jobs = load()["jobs"]
+    assert "nox --list --json -s integration" in run_lines(jobs["sessions"])
+    job = jobs["integration"]
+    setup = next(s for s in job["steps"] if "setup-python" in s.get("uses", ""))
+    assert setup["with"]["python-version"] == "${{ needs.sessions.outputs.integration }}"
+    assert "nox -s integration" in run_lines(job)
+
+
 def test_lint_and_typecheck_run_as_nox_sessions() -> None:
     checks = load()["jobs"]["checks"]
     assert checks["strategy"]["matrix"]["session"] == ["lint", "typecheck"]
@@ -47,7 +56,7 @@ def test_lint_and_typecheck_run_as_nox_sessions() -> None:
 
 def test_pip_is_cached_and_actions_are_pinned_to_a_commit() -> None:
     jobs = load()["jobs"]
-    for name in ("tests", "checks"):
+    for name in ("tests", "integration", "checks"):
         setup = next(s for s in jobs[name]["steps"] if "setup-python" in s.get("uses", ""))
         assert setup["with"]["cache"] == "pip"
     for job in jobs.values():

@@ -25,7 +25,7 @@ from perf_tasks.clean import model, run, stale
 from perf_tasks.clean.model import Report
 from perf_tasks.clean.safety import Guard
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 COMMANDS = (("build", "--workspace"), ("test", "--workspace", "--no-run"))
 VARIANT = {"RUSTFLAGS": "--cfg perf_tasks_variant"}  # what a toolchain or flags change does

@@ -41,6 +41,7 @@ def small_record(path: Path, **tests: Any) -> Path:
 
 
 @pytest.mark.cargo
+@pytest.mark.slow
 def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
     init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
     assert init.returncode == 0, init.stderr
@@ -67,6 +68,7 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
 
 
 @pytest.mark.cargo
+@pytest.mark.slow
 def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Path) -> None:
     base = perf("baseline", "--root", str(demo_copy), "--runs", "1")
     assert base.returncode == 0, base.stderr
@@ -96,6 +98,7 @@ def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Pa
 
 
 @pytest.mark.cargo
+@pytest.mark.slow
 def test_a_target_dir_over_its_bound_fails_the_gate(demo_copy: Path) -> None:
     write_contract(demo_copy, "disk.target.bytes | ≤ 5 GB | the budget")
     within = perf("gate", "--root", str(demo_copy), "--runs", "1", "--json")

@@ -19,7 +19,7 @@ import pytest
 from conftest import copy_tree
 from helpers import REPO_ROOT, du, write
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 VENV_BIN = str(Path(sys.executable).parent)  # where the [nextest] extra puts cargo-nextest
 

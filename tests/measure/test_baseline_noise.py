@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 EXTRA_RS = """
 use std::{env, fs, path::Path, thread, time::Duration};

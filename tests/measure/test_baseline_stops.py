@@ -22,7 +22,7 @@ import pytest
 from measure.processes import processes_under, wait_none_under
 from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 HANG = {"DEMO_SLOW_MS": str(10**9)}  # days: the test never ends by itself
 HUNG_TEST = "demo-core::core_api slow_path_when_asked"

@@ -126,6 +126,8 @@ def test_without_matplotlib_the_monitor_works_and_says_how_to_get_the_chart(tmp_
     assert "No chart: no trend chart: pip install 'perf-tasks[chart]'" in report
 
 
+@pytest.mark.cargo
+@pytest.mark.slow
 def test_over_budget_is_reported_and_cleaned_only_when_asked(demo_copy: Path) -> None:
     (demo_copy / "perf-tasks.toml").write_text('[budgets]\ntarget = "1 MB"\n')
     (demo_copy / "target" / "debug" / "ballast.bin").parent.mkdir(exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import perf
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:

@@ -10,7 +10,7 @@ import pytest
 from conftest import copy_tree
 from helpers import perf
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 RECORD = Path("docs") / "performance" / "verify.json"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import git, perf
 
-pytestmark = pytest.mark.cargo
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 LIB = """//! A tiny crate whose tests change between two commits.
 
