@@ -106,7 +106,7 @@ def starter(record: Record, *, budget: int, source: str) -> str:
         [
             "# Performance contract",
             "",
-            f"Written by `contract.init` from {source} ({label(record)}). `invoke gate` checks",
+            f"Written by `contract.init` from {source} ({label(record)}). The `gate` task checks",
             "a fresh measurement against the gates table below; edit it freely",
             "(docs/usage/gates.md). Absolute bounds describe the machine they were measured on.",
             "",
@@ -122,7 +122,7 @@ def starter(record: Record, *, budget: int, source: str) -> str:
             "A relative row such as `| tests.each | "
             + EACH_EXAMPLE
             + " | no test got slower |` needs a",
-            "base: `invoke gate --base FILE` (a record of this machine) or `--against REF` (CI).",
+            "base: `gate --base FILE` (a record of this machine) or `--against REF` (CI).",
             "",
         ]
     )

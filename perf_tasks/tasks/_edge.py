@@ -51,7 +51,8 @@ def root_of(c: Context, flag: str | None) -> Path:
 
 
 ROOT_HELP = (
-    "Workspace root (default: $PERF_TASKS_ROOT, invoke config perf.root, or the current dir)"
+    "Workspace root (default: $PERF_TASKS_ROOT, else under invoke its perf.root setting, else the "
+    "current dir)"
 )
 JSON_HELP = "Print only JSON on stdout (everything else goes to stderr)"
 DRY_RUN_HELP = "Build the full plan and show it; delete nothing"

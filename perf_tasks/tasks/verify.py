@@ -10,6 +10,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
+from perf_tasks.tasks.baseline import program_of
 
 RECORD_HELP = {
     "root": ROOT_HELP,
@@ -86,7 +87,8 @@ def check(c, root=None, record=None, before=None, after=None, json=False):  # ty
             render_check(output, comparison, path="")
         else:
             base, path = _record_path(c, root, record)
-            old = record_mod.read(path)  # bad input fails before anything runs
+            # bad input fails before anything runs
+            old = record_mod.read(path, program=program_of(c))
             new = collect.collect(inspect(base, env=os.environ))
             comparison = record_mod.compare(old, new, record=path)
             render_check(output, comparison, path=relative(path, base))

@@ -83,12 +83,15 @@ def write(path: Path, record: Record) -> None:
     write_atomic(path, json.dumps(record.as_json(), indent=2) + "\n")
 
 
-def read(path: Path) -> Record:
-    """The record at `path`, or one-line ConfigError: missing, not JSON, not ours, other schema."""
+def read(path: Path, *, program: str = "perf-tasks") -> Record:
+    """The record at `path`, or one-line ConfigError: missing, not JSON, not ours, other schema.
+
+    `program` is what the user runs (`perf-tasks` or `invoke`), named in the advice."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no verify record there: run `invoke verify.record`") from None
+        advice = f"run `{program} verify.record`"
+        raise ConfigError(f"{path}: no verify record there: {advice}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the verify record: {exc}") from None
     try:
@@ -101,7 +104,7 @@ def read(path: Path) -> Record:
     if version != SCHEMA_VERSION:
         raise ConfigError(
             f"{path}: verify record of schema version {version!r}, this perf-tasks reads "
-            f"{SCHEMA_VERSION}: record it again with `invoke verify.record`"
+            f"{SCHEMA_VERSION}: record it again with `{program} verify.record`"
         )
     return from_json(data, source=path)
 

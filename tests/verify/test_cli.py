@@ -115,7 +115,7 @@ def test_check_stays_quiet_when_a_comment_moves_a_doctest(ws: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        (None, "no verify record there"),
+        (None, "no verify record there: run `perf-tasks verify.record`"),
         ("not json", "not a verify record (not JSON"),
         ('{"schema_version": 1, "ok": true}', 'not a verify record (no "schema"'),
         ('{"schema": "perf-tasks/verify", "schema_version": 99, "tests": []}', "schema version 99"),
