@@ -46,8 +46,8 @@ COMPARE_HELP = {
     "dry_run": "Show every command the fresh measurement would run; run nothing",
     "against": "Measure the work tree against this git revision (HEAD, origin/main, a commit), "
     "now, in interleaved pairs, built in a scratch worktree; instead of a record",
-    "no_confirm": "Do not confirm a suspected time regression by a same-time A/B against the "
-    "record's revision; the record comparison decides alone",
+    "confirm": "Confirm a suspected time regression by a same-time A/B against the record's "
+    "revision before failing (default); --no-confirm lets the record comparison decide alone",
     "max_pairs": "With --against (or a confirmation): the most pairs to run while a metric is "
     "undecided (default 12, at least 6)",
 }
@@ -113,7 +113,7 @@ def compare(  # type: ignore[no-untyped-def]
     timeout=None,
     against=None,
     max_pairs=None,
-    no_confirm=False,
+    confirm=True,
     dry_run=False,
     json=False,
     verbose=False,
@@ -159,7 +159,7 @@ def compare(  # type: ignore[no-untyped-def]
                 program=program_of(c),
             )
         comparison, outcome = done.comparison, None
-        if done.reference is not None and not no_confirm and where is not None:
+        if done.reference is not None and confirm and where is not None:
             comparison, outcome = _confirmed(out, where, done, max_pairs, timeout)
         if outcome is not None and not json:
             from perf_tasks.ui.baseline import ab as ab_view
