@@ -124,6 +124,21 @@ def test_each_source_sets_what_rustc_gets(ws: Path) -> None:
     assert dev.values["opt-level"].source == "--config"
 
 
+def test_a_profile_only_the_environment_defines(ws: Path) -> None:
+    """`CARGO_PROFILE_QUICK_BUILD_INHERITS=dev` alone is enough for `cargo build --profile
+    quick-build`: profiles.show lists it too."""
+    env = {
+        **base_env(ws),
+        "CARGO_PROFILE_QUICK_BUILD_INHERITS": "dev",
+        "CARGO_PROFILE_QUICK_BUILD_OPT_LEVEL": "2",
+    }
+    quick = check(ws, env, name="quick-build")
+    assert quick.chain == ("quick-build", "dev")
+    assert quick.values["opt-level"] == resolve.Value(
+        2, "CARGO_PROFILE_QUICK_BUILD_OPT_LEVEL", "quick-build"
+    )
+
+
 def test_the_team_profile_ci_as_cargo_builds_it(ws: Path) -> None:
     env = base_env(ws)
     root = ws.parent / "ci-demo"
