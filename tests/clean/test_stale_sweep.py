@@ -313,6 +313,25 @@ def test_a_feature_change_then_build_only_frees_the_old_units(tmp_path: Path) ->
     assert compiled_units(ws, *tests) == compiled_units(never_cleaned, *tests)
 
 
+def test_a_workspace_whose_path_has_spaces_sweeps_from_the_plan(
+    demo_built: Path, tmp_path: Path
+) -> None:
+    """cargo's log line ends with the path: a folder named `my ws` is read whole."""
+    (tmp_path / "my projects").mkdir()
+    ws = copy_tree(demo_built, tmp_path / "my projects" / "ws")
+    build(ws)  # a copy at a new path may rebuild: settle it first
+    lib = ws / "crates" / "demo-core" / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\n// edited\n")
+    cargo("build", "--workspace", "--quiet", cwd=ws)
+    never_cleaned = copy_tree(ws, tmp_path / "my projects" / "never-cleaned")
+
+    proc = perf("clean", "--root", str(ws))
+    assert proc.returncode == 0, proc.stderr
+    assert "from cargo's plan, without compiling" in proc.stdout, proc.stdout
+    for args in COMMANDS:
+        assert compiled_units(ws, *args) == compiled_units(never_cleaned, *args), args
+
+
 GARBLERS = {
     "removed": "/fingerprint at: /d",
     "garbled": "s/fingerprint at: /fingerprint @ /",
