@@ -54,7 +54,8 @@ BUSY = "busy"
 
 # cargo logs "fingerprint at: <path>" for every unit it plans, before it compiles any.
 FINGERPRINT_LOG = "cargo::core::compiler::fingerprint=debug"
-_FINGERPRINT_AT = re.compile(r"fingerprint at: (?P<path>/\S+)")
+# The path ends the line, and may hold spaces (a workspace in "~/my projects/").
+_FINGERPRINT_AT = re.compile(r"fingerprint at: (?P<path>/.*?)\s*$")
 _TARGET = re.compile(r'\btarget="(?P<target>[^"]+)"')
 _JOIN_TIMEOUT_S = 5.0
 _TAIL_LINES = 6

@@ -41,7 +41,9 @@ def parse_text(text: str, *, what: str) -> dict[str, Any]:
     try:
         return _loads(text)
     except ValueError as exc:
-        raise EditRefused(f"{what} is not valid TOML ({exc}): fix it first") from None
+        # tomlkit names the end of the file as the character '\x00' (an array left open)
+        why = str(exc).replace("Unexpected character: '\\x00'", "Unexpected end of file")
+        raise EditRefused(f"{what} is not valid TOML ({why}): fix it first") from None
 
 
 def _loads(text: str) -> dict[str, Any]:

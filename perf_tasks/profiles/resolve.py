@@ -13,6 +13,7 @@ Pure but for reading files: the environment and the `--config` values are passed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,7 @@ def layers(
     names = set(model.BUILT_IN).union(*(layer.profiles for layer in out))
     extra = _config_args(config_args, cwd or root)
     names.update(*(layer.profiles for layer in extra))
+    names.update(_env_only_names(env, names))
     out += _env_layers(env, names)
     out += extra
     if "CARGO_INCREMENTAL" in env:
@@ -147,6 +149,19 @@ def _shown(path: Path, root: Path, env: Mapping[str, str]) -> str:
 
 def env_name(profile: str, key: str) -> str:
     return f"CARGO_PROFILE_{profile}_{key}".upper().replace("-", "_")
+
+
+def _env_only_names(env: Mapping[str, str], names: set[str]) -> list[str]:
+    """Custom profiles that only the environment defines (`CARGO_PROFILE_QUICK_INHERITS=dev`):
+    cargo builds with `--profile quick` then. The variable cannot tell `-` from `_`; shown
+    with `-`, which cargo maps to the same variables."""
+    known = {env_name(name, "inherits") for name in names}
+    found = []
+    for var in sorted(env):
+        match = re.fullmatch(r"CARGO_PROFILE_([A-Z0-9_]+)_INHERITS", var)
+        if match is not None and var not in known:
+            found.append(match[1].lower().replace("_", "-"))
+    return found
 
 
 def _env_layers(env: Mapping[str, str], names: set[str]) -> list[Layer]:

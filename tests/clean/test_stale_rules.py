@@ -305,6 +305,22 @@ def test_a_plan_that_lacks_a_reported_unit_is_not_trusted(tmp_path: Path) -> Non
     assert "cargo logged no plan" in keepset.build([empty], ws).untrusted
 
 
+@pytest.mark.parametrize("root", ["/tmp/ws", "/tmp/my ws", "/srv/a  b/c\tx"])
+def test_a_planned_unit_is_read_to_the_end_of_its_line(root: str) -> None:
+    """The path ends the line: a folder with spaces in its name is read whole."""
+    from perf_tasks.cargo.probe import PlannedUnit, _planned_unit
+
+    path = f"{root}/target/debug/.fingerprint/toml-{H1}/lib-toml"
+    line = (
+        "   0.021129634s DEBUG prepare_target{force=false package_id=toml v0.5.11 "
+        f'({root}) target="toml"}}: cargo::core::compiler::fingerprint: fingerprint at: {path}'
+    )
+    assert _planned_unit(line) == PlannedUnit(Path(path), "toml")
+    assert _planned_unit(line + " \r") == PlannedUnit(Path(path), "toml")
+    assert _planned_unit(f"\x1b[2m{line}\x1b[0m") == PlannedUnit(Path(path), "toml")
+    assert _planned_unit("fingerprint at: target/debug/x") is None  # not absolute: not cargo's
+
+
 def test_unfinished_sessions_and_crates_nobody_builds_go() -> None:
     live = _session("foo-1aaa", "foo", 100.0)
     working = _session("foo-1aaa", "foo", 100.0, finished=False)

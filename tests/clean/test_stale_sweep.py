@@ -284,6 +284,54 @@ def test_a_flags_change_then_build_only_frees_the_old_units(
         assert compiled_units(demo_copy, *args, env=VARIANT) == before, args
 
 
+def test_a_feature_change_then_build_only_frees_the_old_units(tmp_path: Path) -> None:
+    """The day turns a feature on in the manifest and runs `cargo build` only: the tests' units of
+    the old feature set are stale, the new ones are not built yet; cron's clean needs no --build."""
+    ws = feature_crate(tmp_path / "feat")
+    build(ws)
+    profile = ws / "target" / "debug"
+    old = frozenset(units(profile).values())
+    manifest = ws / "Cargo.toml"
+    manifest.write_text(
+        manifest.read_text().replace("extra = []", 'default = ["extra"]\nextra = []')
+    )
+    cargo("build", "--workspace", "--quiet", cwd=ws)  # a normal day
+    after_day = frozenset(units(profile).values())
+    never_cleaned = copy_tree(ws, tmp_path / "never-cleaned")
+
+    proc = perf("clean", "--root", str(ws))
+    assert proc.returncode == 0, proc.stderr
+    assert "from cargo's plan, without compiling" in proc.stdout
+    left = frozenset(units(profile).values())
+    assert after_day - old, "the feature change made new units"
+    gone = after_day - left
+    assert gone and gone <= old, "only units of the old feature set went"
+    assert (profile / "extra-tool").exists(), "the day's build made it: it is live"
+    assert compiled_units(ws, "build", "--workspace") == []
+    assert compiled_units(never_cleaned, "build", "--workspace") == []
+    tests = ("test", "--workspace", "--no-run")
+    assert compiled_units(ws, *tests) == compiled_units(never_cleaned, *tests)
+
+
+def test_a_workspace_whose_path_has_spaces_sweeps_from_the_plan(
+    demo_built: Path, tmp_path: Path
+) -> None:
+    """cargo's log line ends with the path: a folder named `my ws` is read whole."""
+    (tmp_path / "my projects").mkdir()
+    ws = copy_tree(demo_built, tmp_path / "my projects" / "ws")
+    build(ws)  # a copy at a new path may rebuild: settle it first
+    lib = ws / "crates" / "demo-core" / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\n// edited\n")
+    cargo("build", "--workspace", "--quiet", cwd=ws)
+    never_cleaned = copy_tree(ws, tmp_path / "my projects" / "never-cleaned")
+
+    proc = perf("clean", "--root", str(ws))
+    assert proc.returncode == 0, proc.stderr
+    assert "from cargo's plan, without compiling" in proc.stdout, proc.stdout
+    for args in COMMANDS:
+        assert compiled_units(ws, *args) == compiled_units(never_cleaned, *args), args
+
+
 GARBLERS = {
     "removed": "/fingerprint at: /d",
     "garbled": "s/fingerprint at: /fingerprint @ /",

@@ -120,6 +120,8 @@ def test_dotted_or_inline_profile_tables_are_refused(text: str) -> None:
 def test_a_manifest_that_does_not_parse_is_refused() -> None:
     with pytest.raises(EditRefused, match="not valid TOML"):
         apply("[package\nname = 'x'\n", ONE)
+    with pytest.raises(EditRefused, match=r"not valid TOML \(Unexpected end of file at line 2"):
+        apply("[workspace]\nmembers = [\n", ONE)
 
 
 # -- generated manifests -------------------------------------------------------------------------

@@ -40,11 +40,18 @@ def expected_flags(profile: resolve.Profile) -> dict[str, str | None]:
     values = {k: v.value for k, v in profile.values.items()}
     opt = values["opt-level"]
     debug = normal("debug", values["debug"])
+    assertions, overflow = values["debug-assertions"], values["overflow-checks"]
+    units = profile.values["codegen-units"]
     return {
         "opt-level": None if opt == 0 else str(opt),
         "debuginfo": None if debug == 0 else str(debug),
         "strip": None if values["strip"] == "none" else str(values["strip"]),
         "incremental": "on" if values["incremental"] else None,
+        # rustc's own default is on without optimisation: cargo passes it only when it differs
+        "debug-assertions": None if assertions == (opt == 0) else ("on" if assertions else "off"),
+        # ... and overflow checks follow debug assertions unless told otherwise
+        "overflow-checks": None if overflow == assertions else ("on" if overflow else "off"),
+        "codegen-units": None if units.source == resolve.DEFAULT else str(units.value),
     }
 
 
@@ -55,6 +62,9 @@ def found_flags(flags: set[str]) -> dict[str, str | None]:
         "debuginfo": by_key.get("debuginfo"),
         "strip": by_key.get("strip"),
         "incremental": "on" if "incremental" in by_key else None,
+        "debug-assertions": by_key.get("debug-assertions"),
+        "overflow-checks": by_key.get("overflow-checks"),
+        "codegen-units": by_key.get("codegen-units"),
     }
 
 
@@ -119,9 +129,29 @@ def test_each_source_sets_what_rustc_gets(ws: Path) -> None:
     assert dev.values["opt-level"].source == "CARGO_PROFILE_DEV_OPT_LEVEL"
     assert dev.values["incremental"].source == "CARGO_INCREMENTAL"
 
-    # --config beats the environment.
+    # --config beats the environment; a --config file is read as cargo reads it.
     dev = check(ws, env_more, config=("profile.dev.opt-level=3",))
     assert dev.values["opt-level"].source == "--config"
+    write(ws / "more.toml", "[profile.dev]\ncodegen-units = 4\ndebug-assertions = false\n")
+    env_more["CARGO_PROFILE_DEV_OVERFLOW_CHECKS"] = "true"
+    dev = check(ws, env_more, config=("more.toml", "profile.dev.opt-level=2"))
+    assert dev.values["codegen-units"] == resolve.Value(4, "--config", "dev")
+    assert dev.values["debug-assertions"].value is False
+
+
+def test_a_profile_only_the_environment_defines(ws: Path) -> None:
+    """`CARGO_PROFILE_QUICK_BUILD_INHERITS=dev` alone is enough for `cargo build --profile
+    quick-build`: profiles.show lists it too."""
+    env = {
+        **base_env(ws),
+        "CARGO_PROFILE_QUICK_BUILD_INHERITS": "dev",
+        "CARGO_PROFILE_QUICK_BUILD_OPT_LEVEL": "2",
+    }
+    quick = check(ws, env, name="quick-build")
+    assert quick.chain == ("quick-build", "dev")
+    assert quick.values["opt-level"] == resolve.Value(
+        2, "CARGO_PROFILE_QUICK_BUILD_OPT_LEVEL", "quick-build"
+    )
 
 
 def test_the_team_profile_ci_as_cargo_builds_it(ws: Path) -> None:
