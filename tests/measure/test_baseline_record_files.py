@@ -17,6 +17,7 @@ from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
 
 pytestmark = [
     pytest.mark.cargo,
+    pytest.mark.slow,
     pytest.mark.skipif(
         os.geteuid() != 0 or shutil.which("unshare") is None,
         reason="mounting a tmpfs needs root and unshare (a private mount namespace)",

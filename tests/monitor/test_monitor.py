@@ -64,6 +64,7 @@ ROWS = (
 )
 
 
+@pytest.mark.slow
 def test_monitor_over_several_days_draws_the_chart_and_reports(tmp_path: Path) -> None:
     contract(tmp_path, *ROWS)
     (tmp_path / "perf-tasks.toml").write_text("[monitor]\nkeep_entries = 3\n")
@@ -98,6 +99,7 @@ def test_monitor_over_several_days_draws_the_chart_and_reports(tmp_path: Path) -
     assert "relative gates not checked, the monitor has no base" in report
 
 
+@pytest.mark.slow
 def test_the_same_history_draws_the_same_chart(tmp_path: Path) -> None:
     contract(tmp_path, *ROWS[:3])
     for day in range(3):

@@ -9,8 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import cargo
 from helpers import du, perf
+
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 COMMANDS = (("build", "--workspace", "--quiet"), ("test", "--workspace", "--no-run", "--quiet"))
 
