@@ -137,10 +137,11 @@ def select_target(
     for u in sorted(unused, key=lambda u: -gains[u.path]):
         if not force and (projected <= budget or gains[u.path] <= 0):
             break
+        why = "over budget" if projected > budget else "--force"
         gain = pre.freed([*inside, *chosen, u.path]) - pre.freed([*inside, *chosen])
         chosen.append(u.path)
         projected -= gain
-        sel.candidates.append(Candidate(u.path, u.category, f"{u.reason} (over budget)"))
+        sel.candidates.append(Candidate(u.path, u.category, f"{u.reason} ({why})"))
         picked.append(f"{label(ws.root, u.path)} ({format_bytes(gain)})")
     if picked:
         sel.notes.append(

@@ -499,7 +499,11 @@ def test_target_force_removes_every_unused_dir_whatever_the_budget(demo_copy: Pa
     cargo("build", "--workspace", "--release", "--quiet", cwd=demo_copy)
     doc = write(demo_copy / "target" / "doc" / "demo_core" / "index.html", b"d" * 50_000)
     target = demo_copy / "target"
-    proc = perf("clean.target", "--force", "--root", str(demo_copy))  # far within 5 GB
+    dry = perf("clean.target", "--force", "--dry-run", "--json", "--root", str(demo_copy))
+    reasons = [item["reason"] for item in json.loads(dry.stdout)["items"]]
+    assert any(r.endswith("(--force)") for r in reasons), reasons
+    assert not any("over budget" in r for r in reasons), reasons  # far within 5 GB
+    proc = perf("clean.target", "--force", "--root", str(demo_copy))
     assert proc.returncode == 0, proc.stderr
     assert not doc.exists() and not (target / "release" / "deps").exists()
     assert (target / "release" / ".cargo-lock").exists(), "cargo's lock stays"
