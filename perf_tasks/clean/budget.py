@@ -32,15 +32,18 @@ class Unused:
     reason: str
 
 
-def unused_outputs(ws: Workspace, used: frozenset[Path] | None) -> list[Unused]:
-    """Whole dirs of the target and build dirs that the configured commands do not use.
+def unused_outputs(
+    ws: Workspace, used: frozenset[Path] | None, areas: Sequence[Path] | None = None
+) -> list[Unused]:
+    """Whole dirs of the target and build dirs (or of `areas`, some of them) that the configured
+    commands do not use.
 
     Profile and triple dirs are judged only against a keep-set (`used` = the profile dirs the
     commands touch); generated docs, `tmp/`, `package/` and nextest's store need none. Folders we
     do not know are left alone.
     """
     found: list[Unused] = []
-    for root in ws.cargo_areas:
+    for root in ws.cargo_areas if areas is None else areas:
         for child in dirs_of(root):
             if locks_of(child):
                 if used is not None and child not in used:
@@ -124,7 +127,17 @@ def select_target(
         + ("; --force cleans every unused dir anyway" if force else ""),
     )
     used = sweep.keepset.profiles if sweep.keepset is not None else None
-    unused = unused_outputs(ws, used)
+    # A cargo dir outside the root may be shared with other workspaces, whose commands may use
+    # what ours do not: as the stale sweep, leave its whole dirs alone unless told (--shared).
+    shared = settings.stale.shared if options.shared is None else options.shared
+    outside = [r for r in roots if not r.is_relative_to(ws.root)]
+    mine = [r for r in roots if shared or r not in outside]
+    if not shared and outside:
+        sel.notes.append(
+            f"whole dirs of {', '.join(label(ws.root, r) for r in outside)} (outside the "
+            "workspace root, maybe shared) are left alone: pass --shared to judge them too"
+        )
+    unused = unused_outputs(ws, used, mine)
     if used is None:
         sel.notes.append("whole profiles are judged only against a keep-set: none removed")
     swept = [c.path for c in (*base.candidates, *sel.candidates) if os.path.lexists(c.path)]

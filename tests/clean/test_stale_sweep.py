@@ -473,6 +473,32 @@ def test_a_shared_target_dir_is_swept_only_with_shared(
     assert compiling(a, env) == []
 
 
+def test_whole_dirs_of_a_shared_target_dir_go_only_with_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another workspace builds release/ into the shared dir; ours never does. Without --shared,
+    # clean.target --force must not judge that dir's profiles by our commands alone.
+    shared_dir = tmp_path / "shared-target"
+    monkeypatch.setenv("CARGO_TARGET_DIR", str(shared_dir))
+    env = {"CARGO_TARGET_DIR": str(shared_dir)}
+    a = tiny_crate(tmp_path / "a", "alpha")
+    b = tiny_crate(tmp_path / "b", "beta")
+    build(a, env)
+    cargo("build", "--release", "--quiet", cwd=b, env=env)
+    release = shared_dir / "release"
+    assert release.is_dir()
+
+    proc = perf("clean.target", "--force", "--json", "--root", str(a))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert release.is_dir() and not report["items"], report["items"]
+    assert any("left alone: pass --shared" in n for n in report["notes"]), report["notes"]
+
+    proc = perf("clean.target", "--force", "--shared", "--json", "--root", str(a))
+    assert proc.returncode == 0, proc.stderr
+    assert not (release / "deps").exists()
+
+
 # -------------------------------------------------------------------------------- budget
 
 
