@@ -271,6 +271,36 @@ def test_an_output_that_is_a_mount_point_stays(ws: Path) -> None:
     assert proc.stdout.strip().splitlines()[-1] == "data"
 
 
+@needs_mounts
+@pytest.mark.parametrize("mounted", ["trash folder", "run folder"])
+def test_a_quarantine_bind_mounted_from_elsewhere_is_left_alone(
+    ws: Path, tmp_path: Path, mounted: str
+) -> None:
+    # A bind mount of a folder on the same file system has the same st_dev: only the mount table
+    # tells it apart. The folder elsewhere even holds our marker, naming the run.
+    run_id = "20260101T000000-1-abcdef"
+    elsewhere = tmp_path / "elsewhere"
+    run_dir = elsewhere / run_id if mounted == "trash folder" else elsewhere
+    write(run_dir / quarantine.MARKER, f"perf-tasks quarantine\nrun: {run_id}\n")
+    write(run_dir / "000000" / "data", "outside data")
+    trash = ws / "target" / TRASH_DIR
+    point = trash if mounted == "trash folder" else trash / run_id
+    point.mkdir(parents=True)
+    before = snapshot(elsewhere)
+    proc = in_mount_namespace(
+        f"""mount --bind '{elsewhere}' '{point}'
+        set +e
+        "$PY" -m perf_tasks clean.nuke --yes --root '{ws}'
+        echo "rc=$?"
+        """
+    )
+    assert "a mount point, not a quarantine this tool made" in proc.stdout, proc.stdout
+    assert snapshot(elsewhere) == before
+    # Nothing is moved into a mounted trash folder: those items fail (exit 1) and stay in place.
+    rc = "rc=1" if mounted == "trash folder" else "rc=0"
+    assert rc in proc.stdout, proc.stdout + proc.stderr
+
+
 # ------------------------------------------------------------------- 4. commands, allowlisted
 
 
