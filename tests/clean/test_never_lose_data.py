@@ -193,6 +193,26 @@ def test_an_output_that_holds_the_root_git_or_sources_is_refused(
     assert snapshot(ws) == before
 
 
+@pytest.mark.parametrize("value", ["Cargo.toml", "./perf-tasks.toml", "notes.txt", "link"])
+@pytest.mark.parametrize("task", ["clean.nuke", "clean"])
+def test_an_output_that_names_a_file_is_refused(tmp_path: Path, value: str, task: str) -> None:
+    # No git here: nothing is tracked, so only the output check stands between nuke and the file.
+    root = tmp_path / "ws"
+    write(root / "Cargo.toml", '[workspace]\nmembers = ["crates/a"]\nresolver = "2"\n')
+    write(root / "crates" / "a" / "Cargo.toml", '[package]\nname = "a"\nversion = "0.1.0"\n')
+    write(root / "crates" / "a" / "src" / "lib.rs", "")
+    write(root / "notes.txt", "my notes")
+    (root / "link").symlink_to("notes.txt")
+    write(root / "perf-tasks.toml", f'[outputs]\ncache = "{value}"\nartifacts = "{value}"\n')
+    age(root, 30)
+    before = snapshot(root)
+    proc = perf(task, "--yes" if task == "clean.nuke" else "--verbose", "--root", str(root))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is a file, not a folder" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(root) == before
+
+
 def test_an_output_holding_a_member_crate_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write(root / "Cargo.toml", '[workspace]\nmembers = ["crates/a"]\nresolver = "2"\n')
