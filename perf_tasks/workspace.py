@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,8 @@ def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
     sources = tuple(
         Path(t["src_path"]) for p in packages for t in p.get("targets") or () if "src_path" in t
     )
+    for what, path in (("target dir", target), ("build dir", build)):
+        refuse_cargo_dir_of_the_workspace(path, what=what, members=(*manifests, *sources))
     return Workspace(root, target, build, manifests, sources)
 
 
@@ -135,6 +137,25 @@ def refuse_dangerous_cargo_dir(path: Path, *, what: str, root: Path, home: Path)
         why = "the workspace root" if path == root else f"a folder that holds the workspace {root}"
     elif home.is_relative_to(path) and home != Path(home.anchor):
         why = "your home directory" if path == home else f"a folder that holds your home {home}"
+    else:
+        return
+    raise UnsafePathError(
+        f"cargo's {what} is {path}, {why}: refusing to work there; point CARGO_TARGET_DIR "
+        "(or build.target-dir / build.build-dir) at a folder of its own"
+    )
+
+
+def refuse_cargo_dir_of_the_workspace(path: Path, *, what: str, members: Sequence[Path]) -> None:
+    """Before anything scans it: a cargo dir inside `.git`, holding `.git`, or holding a member's
+    manifest or sources. cargo writes its CACHEDIR.TAG into whatever dir it is pointed at, so the
+    tag alone does not make such a place cargo's."""
+    held = next((m for m in members if m.is_relative_to(path)), None)
+    if ".git" in path.parts:
+        why = "inside a .git folder"
+    elif os.path.lexists(path / ".git"):
+        why = "a repository (it holds .git)"
+    elif held is not None:
+        why = f"a folder that holds {held}, a manifest or source of the workspace"
     else:
         return
     raise UnsafePathError(

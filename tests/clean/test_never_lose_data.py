@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, age, git, perf, tiny_workspace, write
+from helpers import REPO_ROOT, TAG, age, git, perf, tiny_workspace, write
 
 from perf_tasks import workspace
 from perf_tasks.clean import quarantine
@@ -209,6 +209,28 @@ def test_an_output_that_names_a_file_is_refused(tmp_path: Path, value: str, task
     proc = perf(task, "--yes" if task == "clean.nuke" else "--verbose", "--root", str(root))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "is a file, not a folder" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("target", [".git", ".git/target", "src", "vendored-repo"])
+def test_a_target_dir_in_git_or_the_sources_is_refused_though_cargo_tagged_it(
+    tmp_path: Path, target: str
+) -> None:
+    # `CARGO_TARGET_DIR=src cargo build` writes cargo's CACHEDIR.TAG there: the tag alone does
+    # not make a folder cargo's. No git in the workspace, so nothing in src/ is tracked.
+    root = tiny_workspace(tmp_path / "ws")
+    write(root / ".git" / "HEAD", "ref: refs/heads/main\n")
+    write(root / ".git" / "objects" / "ab" / "cdef", "a commit")
+    write(root / "src" / "draft.rs", "// not committed yet")
+    write(root / "vendored-repo" / ".git", "gitdir: elsewhere")
+    write(root / "vendored-repo" / "code.rs", "// another repository's work")
+    write(root / target / "CACHEDIR.TAG", TAG)
+    before = snapshot(root)
+    env = {"CARGO_TARGET_DIR": str(root / target)}
+    proc = perf("clean.nuke", "--yes", "--root", str(root), env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "refusing to work there" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert snapshot(root) == before
 
