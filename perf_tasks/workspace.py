@@ -75,11 +75,24 @@ def resolve_root(
             )
         chosen = str(value)
         break
-    root = (cwd / Path(chosen).expanduser()).resolve()
-    if not root.is_dir():
+    given = cwd / Path(chosen).expanduser()
+    try:
+        root = given.resolve()
+        is_dir = root.is_dir()
+    except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop (RuntimeError)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symlink loop"
+        raise WorkspaceError(
+            f"workspace root {_short(given)} cannot be used ({why}): pass --root PATH"
+        ) from None
+    if not is_dir:
         raise WorkspaceError(f"workspace root {root} is not a directory: pass --root PATH")
     refuse_dangerous_root(root, home=Path(env.get("HOME", "~")).expanduser())
     return root
+
+
+def _short(path: Path, limit: int = 200) -> str:
+    text = str(path)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def refuse_dangerous_root(root: Path, *, home: Path) -> None:

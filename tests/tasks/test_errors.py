@@ -256,6 +256,22 @@ def test_an_empty_root_is_exit_2_and_touches_nothing(
     assert (other / "target" / "debug" / "deps").exists()
 
 
+@pytest.mark.parametrize("kind", ["symlink loop", "name too long"])
+@pytest.mark.parametrize("via", ["--root", "PERF_TASKS_ROOT"])
+def test_a_root_that_cannot_be_resolved_is_one_line_exit_2(
+    tmp_path: Path, kind: str, via: str
+) -> None:
+    if kind == "symlink loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        root = str(tmp_path / "a" / "ws")
+    else:
+        root = str(tmp_path / ("n" * 5000))  # past NAME_MAX and PATH_MAX
+    args, env = (["--root", root], {}) if via == "--root" else ([], {"PERF_TASKS_ROOT": root})
+    line = one_line(perf("clean.runs", "--dry-run", *args, cwd=tmp_path, env=env), 2)
+    assert "cannot be used" in line and len(line) < 400
+
+
 # ---------------------------------------------------------------------------- cargo's dirs
 
 
