@@ -5,6 +5,7 @@ The target and build dirs come from `cargo metadata --no-deps`; we never assume 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -90,6 +91,21 @@ def resolve_root(
     return root
 
 
+def _resolved(path: Path, *, what: str) -> Path:
+    """`path` with its links resolved; one line (exit 2) for a symlink loop or a name too long."""
+    try:
+        resolved = path.resolve()
+        with contextlib.suppress(FileNotFoundError):  # cargo makes it on its first build
+            os.stat(resolved)
+        return resolved
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, before Python 3.13
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symlink loop"
+        raise UnsafePathError(
+            f"cargo's {what} {_short(path)} cannot be used ({why}): point CARGO_TARGET_DIR "
+            "(or build.target-dir / build.build-dir) at a folder of its own"
+        ) from None
+
+
 def _short(path: Path, limit: int = 200) -> str:
     text = str(path)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
@@ -123,8 +139,8 @@ def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
         if environ.get(name) == "":
             raise ConfigError(f"${name} is set but empty: unset it, or set it to a folder")
     metadata = cargo_metadata(root, env=env)
-    target = Path(str(metadata["target_directory"])).resolve()
-    build = Path(str(metadata.get("build_directory") or target)).resolve()
+    target = _resolved(Path(str(metadata["target_directory"])), what="target dir")
+    build = _resolved(Path(str(metadata.get("build_directory") or target)), what="build dir")
     home = Path(environ.get("HOME", "~")).expanduser()
     for what, path in (("target dir", target), ("build dir", build)):
         refuse_dangerous_cargo_dir(path, what=what, root=root, home=home)
