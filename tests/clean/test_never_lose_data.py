@@ -314,6 +314,33 @@ def test_an_output_that_is_a_mount_point_stays(ws: Path) -> None:
 
 
 @needs_mounts
+def test_a_mount_inside_the_ab_scratch_folder_stays(ws: Path, tmp_path: Path) -> None:
+    # clean.nuke removes the A/B scratch folder (outside the root) with `rm -rf --one-file-system`,
+    # which does not stop at a bind mount from the same file system.
+    from perf_tasks.ab.worktree import Scratch
+
+    env = {"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")}
+    scratch = Scratch.of(ws, {**os.environ, **env})
+    scratch.claim()
+    point = scratch.dir / "target-a" / "mnt"
+    point.mkdir(parents=True)
+    elsewhere = tmp_path / "outside"
+    before = snapshot(elsewhere)
+    proc = in_mount_namespace(
+        f"""mount --bind '{elsewhere}' '{point}'
+        set +e
+        PERF_TASKS_SCRATCH='{tmp_path / "scratch"}' "$PY" -m perf_tasks clean.nuke --yes \\
+            --root '{ws}'
+        echo "rc=$?"
+        """
+    )
+    assert snapshot(elsewhere) == before, proc.stdout + proc.stderr
+    assert "rc=1" in proc.stdout, proc.stdout + proc.stderr
+    assert "holds a mount point" in proc.stdout
+    assert scratch.dir.is_dir()
+
+
+@needs_mounts
 @pytest.mark.parametrize("mounted", ["trash folder", "run folder"])
 def test_a_quarantine_bind_mounted_from_elsewhere_is_left_alone(
     ws: Path, tmp_path: Path, mounted: str
