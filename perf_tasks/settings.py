@@ -8,6 +8,7 @@ strictly: an unknown key or a wrong type is one `ConfigError` naming the file an
 from __future__ import annotations
 
 import dataclasses
+import os
 import posixpath
 import types
 import typing
@@ -176,14 +177,27 @@ _SIZE_FIELDS = {("budgets", "target")}
 def load(root: Path) -> Settings:
     """Settings of the workspace at `root`: `perf-tasks.toml`, its pyproject table, or defaults."""
     toml_path = root / SETTINGS_FILE
-    if toml_path.is_file():
+    if _present(toml_path):
         return parse(_read_toml(toml_path), source=str(toml_path))
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if _present(pyproject):
         table = _pyproject_table(_read_toml(pyproject), source=str(pyproject))
         if table is not None:
             return parse(table, source=f"{pyproject} [tool.perf-tasks]")
     return Settings()
+
+
+def _present(path: Path) -> bool:
+    """Is there a settings file at `path`? Something there that is not a readable regular file (a
+    folder, a pipe, a broken or looping link) is a ConfigError, never a reason to use defaults."""
+    if path.is_file():
+        return True
+    if not os.path.lexists(path):
+        return False
+    raise ConfigError(
+        f"{path} is not a regular file (a folder, a pipe, or a link to nothing): make it a TOML "
+        "file, or remove it to use the defaults"
+    )
 
 
 def _pyproject_table(data: dict[str, Any], *, source: str) -> dict[str, Any] | None:

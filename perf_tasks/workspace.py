@@ -5,10 +5,11 @@ The target and build dirs come from `cargo metadata --no-deps`; we never assume 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,39 @@ def resolve_root(
             )
         chosen = str(value)
         break
-    root = (cwd / Path(chosen).expanduser()).resolve()
-    if not root.is_dir():
+    given = cwd / Path(chosen).expanduser()
+    try:
+        root = given.resolve()
+        is_dir = root.is_dir()
+    except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop (RuntimeError)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symlink loop"
+        raise WorkspaceError(
+            f"workspace root {_short(given)} cannot be used ({why}): pass --root PATH"
+        ) from None
+    if not is_dir:
         raise WorkspaceError(f"workspace root {root} is not a directory: pass --root PATH")
     refuse_dangerous_root(root, home=Path(env.get("HOME", "~")).expanduser())
     return root
+
+
+def _resolved(path: Path, *, what: str) -> Path:
+    """`path` with its links resolved; one line (exit 2) for a symlink loop or a name too long."""
+    try:
+        resolved = path.resolve()
+        with contextlib.suppress(FileNotFoundError):  # cargo makes it on its first build
+            os.stat(resolved)
+        return resolved
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, before Python 3.13
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symlink loop"
+        raise UnsafePathError(
+            f"cargo's {what} {_short(path)} cannot be used ({why}): point CARGO_TARGET_DIR "
+            "(or build.target-dir / build.build-dir) at a folder of its own"
+        ) from None
+
+
+def _short(path: Path, limit: int = 200) -> str:
+    text = str(path)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def refuse_dangerous_root(root: Path, *, home: Path) -> None:
@@ -110,8 +139,8 @@ def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
         if environ.get(name) == "":
             raise ConfigError(f"${name} is set but empty: unset it, or set it to a folder")
     metadata = cargo_metadata(root, env=env)
-    target = Path(str(metadata["target_directory"])).resolve()
-    build = Path(str(metadata.get("build_directory") or target)).resolve()
+    target = _resolved(Path(str(metadata["target_directory"])), what="target dir")
+    build = _resolved(Path(str(metadata.get("build_directory") or target)), what="build dir")
     home = Path(environ.get("HOME", "~")).expanduser()
     for what, path in (("target dir", target), ("build dir", build)):
         refuse_dangerous_cargo_dir(path, what=what, root=root, home=home)
@@ -120,6 +149,8 @@ def load(root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
     sources = tuple(
         Path(t["src_path"]) for p in packages for t in p.get("targets") or () if "src_path" in t
     )
+    for what, path in (("target dir", target), ("build dir", build)):
+        refuse_cargo_dir_of_the_workspace(path, what=what, members=(*manifests, *sources))
     return Workspace(root, target, build, manifests, sources)
 
 
@@ -135,6 +166,25 @@ def refuse_dangerous_cargo_dir(path: Path, *, what: str, root: Path, home: Path)
         why = "the workspace root" if path == root else f"a folder that holds the workspace {root}"
     elif home.is_relative_to(path) and home != Path(home.anchor):
         why = "your home directory" if path == home else f"a folder that holds your home {home}"
+    else:
+        return
+    raise UnsafePathError(
+        f"cargo's {what} is {path}, {why}: refusing to work there; point CARGO_TARGET_DIR "
+        "(or build.target-dir / build.build-dir) at a folder of its own"
+    )
+
+
+def refuse_cargo_dir_of_the_workspace(path: Path, *, what: str, members: Sequence[Path]) -> None:
+    """Before anything scans it: a cargo dir inside `.git`, holding `.git`, or holding a member's
+    manifest or sources. cargo writes its CACHEDIR.TAG into whatever dir it is pointed at, so the
+    tag alone does not make such a place cargo's."""
+    held = next((m for m in members if m.is_relative_to(path)), None)
+    if ".git" in path.parts:
+        why = "inside a .git folder"
+    elif os.path.lexists(path / ".git"):
+        why = "a repository (it holds .git)"
+    elif held is not None:
+        why = f"a folder that holds {held}, a manifest or source of the workspace"
     else:
         return
     raise UnsafePathError(

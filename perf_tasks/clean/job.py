@@ -6,6 +6,7 @@ the tasks only parse flags, ask the user where needed, and render.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from perf_tasks import workspace
 from perf_tasks.cargo.probe import StatusFn
 from perf_tasks.clean import run, stale
 from perf_tasks.clean.apply import Progress
-from perf_tasks.clean.model import Plan, Report
+from perf_tasks.clean.model import Plan, Report, Skip
 from perf_tasks.clean.safety import Guard
 from perf_tasks.errors import ConfigError, ExitCode, UsageError
+from perf_tasks.fs import mounts
 from perf_tasks.fs.scan import Scan
 from perf_tasks.settings import Settings
 from perf_tasks.units import format_bytes, parse_size
@@ -152,6 +154,9 @@ class Job:
                 facts["would_remove"] = True
             if facts is not None:
                 report = dataclasses.replace(report, extra={**report.extra, "scratch": facts})
+            if facts is not None and isinstance(facts.get("kept"), str):
+                stays = Skip(Path(str(facts["path"])), str(facts["kept"]), blocking=True)
+                report = dataclasses.replace(report, skipped=(*report.skipped, stays))
         return report
 
 
@@ -165,8 +170,29 @@ def scratch_facts(root: Path, env: Mapping[str, str], *, remove: bool) -> dict[s
     if not scratch.dir.is_dir():
         return None
     size = scratch.size_bytes()
-    removed = scratch.remove() if remove else False
-    return {"path": str(scratch.dir), "bytes": size, "removed": removed}
+    kept = _scratch_stays(scratch.dir) if remove else None
+    removed = scratch.remove() if remove and kept is None else False
+    facts: dict[str, object] = {"path": str(scratch.dir), "bytes": size, "removed": removed}
+    if kept is not None:
+        facts["kept"] = kept
+    return facts
+
+
+def _scratch_stays(folder: Path) -> str | None:
+    """Why the scratch folder must not be removed, or None. `rm --one-file-system` does not stop
+    at a bind mount from the same file system (same `st_dev`): only the mount table shows it."""
+    try:
+        st = os.lstat(folder)
+    except OSError as exc:
+        return f"cannot check it: {exc.strerror}"
+    if st.st_uid != os.geteuid():
+        return "belongs to another user: left alone"
+    points = mounts.mount_points()
+    real = Path(os.path.realpath(folder))
+    inside = mounts.mounts_within(points, (real,)) if points is not None else frozenset()
+    if inside:
+        return f"holds a mount point ({min(inside)}): it and the folder stay"
+    return None
 
 
 def with_budget(config: Settings, budget: str | None) -> Settings:

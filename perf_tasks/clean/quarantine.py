@@ -2,10 +2,12 @@
 
 A run makes `<home>/.perf-tasks-trash/<run id>/` and, before anything is moved in, writes a marker
 file there that names the run. A later run finishes only a quarantine it can prove this tool made:
-the trash folder and the run folder are real directories (not links), owned by us, on the same file
-system as their home, and the run folder holds our marker naming that very run. Anything else under
-the trash folder is not ours and is left alone. What a proven quarantine holds still goes through
-the guard like everything else (`Guard.with_quarantines`).
+the trash folder and the run folder are real directories (not links, not mount points), owned by us,
+on the same file system as their home, and the run folder holds our marker naming that very run. A
+bind mount of a folder from the same file system has the same `st_dev` as its parent, so mount
+points come from the mount table (`fs.mounts`). Anything else under the trash folder is not ours
+and is left alone. What a proven quarantine holds still goes through the guard like everything else
+(`Guard.with_quarantines`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perf_tasks.clean.model import Skip
+from perf_tasks.fs import mounts
 
 TRASH_DIR = ".perf-tasks-trash"
 MARKER = ".perf-tasks-quarantine"
@@ -36,7 +39,7 @@ def make(home: Path, run_id: str) -> Path:
     trash = home / TRASH_DIR
     with contextlib.suppress(FileExistsError):
         os.mkdir(trash, 0o700)
-    _check_folder(trash, os.lstat(home).st_dev)
+    _check_folder(trash, os.lstat(home).st_dev, mounts.mount_points())
     run = trash / run_id
     os.mkdir(run, 0o700)  # fails if it exists: a run id is never reused
     fd = os.open(run / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -56,9 +59,10 @@ class Found:
 def find(home: Path) -> Found:
     """The quarantines under `home` that a previous run of this tool left unfinished."""
     trash = home / TRASH_DIR
+    points = mounts.mount_points()
     try:
         home_dev = os.lstat(home).st_dev
-        _check_folder(trash, home_dev)
+        _check_folder(trash, home_dev, points)
         names = sorted(os.listdir(trash))
     except FileNotFoundError:
         return Found((), ())
@@ -69,10 +73,10 @@ def find(home: Path) -> Found:
     for name in names:
         run = trash / name
         try:
-            _check_folder(run, home_dev)
+            _check_folder(run, home_dev, points)
             _check_marker(run)
         except (NotOurs, OSError) as exc:
-            if not _drop_half_made(run, home_dev):
+            if not _drop_half_made(run, home_dev, points):
                 foreign.append(Skip(run, f"{_why(exc)}: left alone"))
             continue
         runs.append(run)
@@ -82,12 +86,12 @@ def find(home: Path) -> Found:
     return Found(tuple(runs), tuple(foreign))
 
 
-def _drop_half_made(run: Path, home_dev: int) -> bool:
+def _drop_half_made(run: Path, home_dev: int, points: frozenset[Path] | None) -> bool:
     """Remove a quarantine a run was killed while making: our own folder holding nothing but
     (part of) its marker. Nothing was moved into it yet (`make` returns only once the marker is
     written), so removing it loses nothing; rmdir would refuse a folder holding anything else."""
     try:
-        _check_folder(run, home_dev)
+        _check_folder(run, home_dev, points)
         names = os.listdir(run)
         if names not in ([], [MARKER]):
             return False
@@ -122,7 +126,11 @@ def tidy(run: Path) -> None:
         return
 
 
-def _check_folder(path: Path, home_dev: int) -> None:
+def _check_folder(path: Path, home_dev: int, points: frozenset[Path] | None) -> None:
+    """Raise NotOurs unless `path` is a real folder of ours on its home's file system.
+
+    `points` is the mount table (None where it cannot be read: then `os.path.ismount`).
+    """
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
         raise NotOurs("a symlink, not a quarantine this tool made")
@@ -132,6 +140,9 @@ def _check_folder(path: Path, home_dev: int) -> None:
         raise NotOurs("belongs to another user")
     if st.st_dev != home_dev:
         raise NotOurs("on another file system than its workspace folder")
+    mounted = os.path.ismount(path) if points is None else path in points
+    if mounted:
+        raise NotOurs("a mount point, not a quarantine this tool made")
 
 
 def _check_marker(run: Path) -> None:

@@ -320,9 +320,9 @@ def _ancestors(paths: Iterable[Path]) -> set[Path]:
 def check_outputs(ws: Workspace, settings: Settings) -> tuple[Path, ...]:
     """The configured output folders, each checked to be a place we may clean inside.
 
-    An output may never be the root or hold it (through a symlink too), nor hold `.git`, a
-    `Cargo.toml`, or the sources or manifest of a workspace member. Raises ConfigError: this is a
-    configuration mistake, refused before anything is scanned.
+    An output may never be the root or hold it (through a symlink too), nor be a file, nor hold
+    `.git`, a `Cargo.toml`, or the sources or manifest of a workspace member. Raises ConfigError:
+    this is a configuration mistake, refused before anything is scanned.
     """
     folders: list[Path] = []
     members = (*ws.manifests, *ws.sources)
@@ -334,6 +334,8 @@ def check_outputs(ws: Workspace, settings: Settings) -> tuple[Path, ...]:
         problem = None
         if real == ws.root or ws.root.is_relative_to(real):
             problem = "names the workspace root or a folder that holds it"
+        elif os.path.exists(real) and not os.path.isdir(real):
+            problem = "is a file, not a folder"  # the root's Cargo.toml, perf-tasks.toml, notes
         elif ".git" in real.parts:
             problem = "is inside a .git folder"
         elif os.path.lexists(real / ".git"):

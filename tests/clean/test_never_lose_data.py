@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, age, git, perf, tiny_workspace, write
+from helpers import REPO_ROOT, TAG, age, git, perf, tiny_workspace, write
 
 from perf_tasks import workspace
 from perf_tasks.clean import quarantine
@@ -193,6 +193,48 @@ def test_an_output_that_holds_the_root_git_or_sources_is_refused(
     assert snapshot(ws) == before
 
 
+@pytest.mark.parametrize("value", ["Cargo.toml", "./perf-tasks.toml", "notes.txt", "link"])
+@pytest.mark.parametrize("task", ["clean.nuke", "clean"])
+def test_an_output_that_names_a_file_is_refused(tmp_path: Path, value: str, task: str) -> None:
+    # No git here: nothing is tracked, so only the output check stands between nuke and the file.
+    root = tmp_path / "ws"
+    write(root / "Cargo.toml", '[workspace]\nmembers = ["crates/a"]\nresolver = "2"\n')
+    write(root / "crates" / "a" / "Cargo.toml", '[package]\nname = "a"\nversion = "0.1.0"\n')
+    write(root / "crates" / "a" / "src" / "lib.rs", "")
+    write(root / "notes.txt", "my notes")
+    (root / "link").symlink_to("notes.txt")
+    write(root / "perf-tasks.toml", f'[outputs]\ncache = "{value}"\nartifacts = "{value}"\n')
+    age(root, 30)
+    before = snapshot(root)
+    proc = perf(task, "--yes" if task == "clean.nuke" else "--verbose", "--root", str(root))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is a file, not a folder" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("target", [".git", ".git/target", "src", "vendored-repo"])
+def test_a_target_dir_in_git_or_the_sources_is_refused_though_cargo_tagged_it(
+    tmp_path: Path, target: str
+) -> None:
+    # `CARGO_TARGET_DIR=src cargo build` writes cargo's CACHEDIR.TAG there: the tag alone does
+    # not make a folder cargo's. No git in the workspace, so nothing in src/ is tracked.
+    root = tiny_workspace(tmp_path / "ws")
+    write(root / ".git" / "HEAD", "ref: refs/heads/main\n")
+    write(root / ".git" / "objects" / "ab" / "cdef", "a commit")
+    write(root / "src" / "draft.rs", "// not committed yet")
+    write(root / "vendored-repo" / ".git", "gitdir: elsewhere")
+    write(root / "vendored-repo" / "code.rs", "// another repository's work")
+    write(root / target / "CACHEDIR.TAG", TAG)
+    before = snapshot(root)
+    env = {"CARGO_TARGET_DIR": str(root / target)}
+    proc = perf("clean.nuke", "--yes", "--root", str(root), env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "refusing to work there" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(root) == before
+
+
 def test_an_output_holding_a_member_crate_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write(root / "Cargo.toml", '[workspace]\nmembers = ["crates/a"]\nresolver = "2"\n')
@@ -269,6 +311,63 @@ def test_an_output_that_is_a_mount_point_stays(ws: Path) -> None:
     )
     assert "rc=1" in proc.stdout, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "data"
+
+
+@needs_mounts
+def test_a_mount_inside_the_ab_scratch_folder_stays(ws: Path, tmp_path: Path) -> None:
+    # clean.nuke removes the A/B scratch folder (outside the root) with `rm -rf --one-file-system`,
+    # which does not stop at a bind mount from the same file system.
+    from perf_tasks.ab.worktree import Scratch
+
+    env = {"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")}
+    scratch = Scratch.of(ws, {**os.environ, **env})
+    scratch.claim()
+    point = scratch.dir / "target-a" / "mnt"
+    point.mkdir(parents=True)
+    elsewhere = tmp_path / "outside"
+    before = snapshot(elsewhere)
+    proc = in_mount_namespace(
+        f"""mount --bind '{elsewhere}' '{point}'
+        set +e
+        PERF_TASKS_SCRATCH='{tmp_path / "scratch"}' "$PY" -m perf_tasks clean.nuke --yes \\
+            --root '{ws}'
+        echo "rc=$?"
+        """
+    )
+    assert snapshot(elsewhere) == before, proc.stdout + proc.stderr
+    assert "rc=1" in proc.stdout, proc.stdout + proc.stderr
+    assert "holds a mount point" in proc.stdout
+    assert scratch.dir.is_dir()
+
+
+@needs_mounts
+@pytest.mark.parametrize("mounted", ["trash folder", "run folder"])
+def test_a_quarantine_bind_mounted_from_elsewhere_is_left_alone(
+    ws: Path, tmp_path: Path, mounted: str
+) -> None:
+    # A bind mount of a folder on the same file system has the same st_dev: only the mount table
+    # tells it apart. The folder elsewhere even holds our marker, naming the run.
+    run_id = "20260101T000000-1-abcdef"
+    elsewhere = tmp_path / "elsewhere"
+    run_dir = elsewhere / run_id if mounted == "trash folder" else elsewhere
+    write(run_dir / quarantine.MARKER, f"perf-tasks quarantine\nrun: {run_id}\n")
+    write(run_dir / "000000" / "data", "outside data")
+    trash = ws / "target" / TRASH_DIR
+    point = trash if mounted == "trash folder" else trash / run_id
+    point.mkdir(parents=True)
+    before = snapshot(elsewhere)
+    proc = in_mount_namespace(
+        f"""mount --bind '{elsewhere}' '{point}'
+        set +e
+        "$PY" -m perf_tasks clean.nuke --yes --root '{ws}'
+        echo "rc=$?"
+        """
+    )
+    assert "a mount point, not a quarantine this tool made" in proc.stdout, proc.stdout
+    assert snapshot(elsewhere) == before
+    # Nothing is moved into a mounted trash folder: those items fail (exit 1) and stay in place.
+    rc = "rc=1" if mounted == "trash folder" else "rc=0"
+    assert rc in proc.stdout, proc.stdout + proc.stderr
 
 
 # ------------------------------------------------------------------- 4. commands, allowlisted

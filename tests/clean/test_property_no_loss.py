@@ -64,6 +64,8 @@ def build_template(base: Path) -> Path:
     git("add", "-A", cwd=root)
     git("add", "-f", *TRACKED_IN_OUTPUTS, cwd=root)
     git("commit", "-qm", "init", cwd=root)
+    write(root / "draft.txt", "untracked notes, written after the commit")
+    age(root / "draft.txt", 30)
     age(root / "output", 30)
     age(root / "artifacts", 30)
     return root
@@ -114,6 +116,8 @@ SPELLINGS = [
     "target",
     "target/debug",
     "notes.txt",
+    "draft.txt",
+    "./draft.txt",
     "Cargo.toml",
     "/".join(["deep"] * 40),
     "n" * 250,
@@ -187,6 +191,7 @@ path_values = st.one_of(path_values, st.sampled_from(["output/scg", "cache", "ar
 @example(outputs={"cache": "link-root/cache"}, stale_commands=[])
 @example(outputs={"cache": "./", "artifacts": "a/.."}, stale_commands=[])
 @example(outputs={"output_scg": "output/scg/run04"}, stale_commands=[])
+@example(outputs={"cache": "draft.txt"}, stale_commands=[])
 def test_nothing_changes_outside_the_allowed_folders(
     template: Path, outputs: dict[str, str], stale_commands: list[list[str]]
 ) -> None:
@@ -237,6 +242,10 @@ def test_nothing_changes_outside_the_allowed_folders(
         assert "/.git/" not in path and not path.endswith("/.git"), path
     for rel in TRACKED_IN_OUTPUTS:
         assert after.get(str(root / rel)) == before[str(root / rel)]
+    # What is never an output, even when an output names it: a file at the root (tracked or not),
+    # the manifest, the sources.
+    for rel in ("notes.txt", "draft.txt", "Cargo.toml", "src/lib.rs"):
+        assert after.get(str(root / rel)) == before[str(root / rel)], rel
     assert (
         after[str(root / "target" / "CACHEDIR.TAG")]
         == before[str(root / "target" / "CACHEDIR.TAG")]

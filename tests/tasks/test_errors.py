@@ -256,6 +256,42 @@ def test_an_empty_root_is_exit_2_and_touches_nothing(
     assert (other / "target" / "debug" / "deps").exists()
 
 
+@pytest.mark.parametrize("kind", ["symlink loop", "name too long"])
+@pytest.mark.parametrize("via", ["--root", "PERF_TASKS_ROOT"])
+def test_a_root_that_cannot_be_resolved_is_one_line_exit_2(
+    tmp_path: Path, kind: str, via: str
+) -> None:
+    if kind == "symlink loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        root = str(tmp_path / "a" / "ws")
+    else:
+        root = str(tmp_path / ("n" * 5000))  # past NAME_MAX and PATH_MAX
+    args, env = (["--root", root], {}) if via == "--root" else ([], {"PERF_TASKS_ROOT": root})
+    line = one_line(perf("clean.runs", "--dry-run", *args, cwd=tmp_path, env=env), 2)
+    assert "cannot be used" in line and len(line) < 400
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink loop", "link to nothing"])
+@pytest.mark.parametrize("name", ["perf-tasks.toml", "pyproject.toml"])
+def test_a_settings_file_that_is_not_a_file_is_one_line_exit_2(
+    tmp_path: Path, kind: str, name: str
+) -> None:
+    # Never a silent fall back to the defaults, and never a hang on a pipe.
+    root = tiny_workspace(tmp_path / "ws")
+    path = root / name
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink loop":
+        path.symlink_to(path)
+    else:
+        path.symlink_to(root / "nowhere.toml")
+    line = one_line(perf("clean.runs", "--dry-run", "--root", str(root), timeout=60), 2)
+    assert f"{path} is not a regular file" in line
+
+
 # ---------------------------------------------------------------------------- cargo's dirs
 
 
@@ -279,6 +315,20 @@ def test_a_target_dir_that_holds_too_much_is_refused_before_any_scan(
     line = one_line(proc, 2)
     assert f"cargo's target dir is {Path(target).resolve()}" in line and "refusing" in line
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("kind", ["symlink loop", "name too long"])
+def test_a_target_dir_that_cannot_be_resolved_is_one_line_exit_2(tmp_path: Path, kind: str) -> None:
+    root = tiny_workspace(tmp_path / "ws")
+    if kind == "symlink loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        target = tmp_path / "a"
+    else:
+        target = tmp_path / ("t" * 5000)
+    env = {"CARGO_TARGET_DIR": str(target)}
+    line = one_line(perf("clean.nuke", "--dry-run", "--root", str(root), env=env), 2)
+    assert "cannot be used" in line and len(line) < 500
 
 
 def test_an_empty_cargo_target_dir_is_bad_usage(tmp_path: Path) -> None:

@@ -69,8 +69,15 @@ def decide_runs(
     skipped: list[Skip] = []
     # Within the active window ahead, a few minutes of clock skew (NFS) is a run being written.
     future = [r for r in runs if r.newest_mtime - now > active_s]
-    dated = sorted((r for r in runs if r not in future), key=lambda r: r.newest_mtime, reverse=True)
-    by_name = sorted(runs, key=lambda r: r.path.name, reverse=True)
+    ahead_of_clock = {r.path for r in future}  # sets and a rank table: linear in the run count
+    dated = sorted(
+        (r for r in runs if r.path not in ahead_of_clock),
+        key=lambda r: r.newest_mtime,
+        reverse=True,
+    )
+    rank_by_name = {
+        r.path: rank for rank, r in enumerate(sorted(runs, key=lambda r: r.path.name, reverse=True))
+    }
     for run in future:
         if run.marker is not None:
             skipped.append(Skip(run.path, f"still being written: holds {run.marker}"))
@@ -79,7 +86,7 @@ def decide_runs(
             f"dated in the future ({_utc(run.newest_mtime)}, "
             f"{_span(run.newest_mtime - now)} ahead of this clock)"
         )
-        if by_name.index(run) < policy.keep_newest:
+        if rank_by_name[run.path] < policy.keep_newest:
             skipped.append(
                 Skip(run.path, f"{ahead}: kept while among the newest {policy.keep_newest} by name")
             )
