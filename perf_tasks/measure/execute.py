@@ -7,6 +7,7 @@ prints: progress goes to the `on_event` callback.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -72,7 +73,8 @@ def execute(
 
     seen = look()
 
-    def look_again(phase: str) -> None:
+    def look_again(phase: str) -> bool:
+        """Whether the sources changed while `phase` ran (then noted and warned of)."""
         nonlocal seen
         now = look()
         files = sources.changed(seen, now)
@@ -83,6 +85,7 @@ def execute(
                 f"{phase}: the sources changed while it ran: {', '.join(files)}; the figures may "
                 "mix two versions of the code"
             )
+        return bool(files)
 
     try:
         for step in plan.steps:
@@ -106,8 +109,8 @@ def execute(
                 listing=listing,
             )
             phases[step.phase] = phase
-            warnings += phase_warnings(phase, plan)
-            look_again(step.phase.value)
+            edited = look_again(step.phase.value)
+            warnings += phase_warnings(phase, plan, edited=edited)
             if step.phase == PhaseName.BUILD_COLD and plan.scratch is not None:
                 shutil.rmtree(plan.scratch, ignore_errors=True)  # now, not at the end: disk space
     finally:
@@ -221,7 +224,11 @@ def _timed(
     )
     streamed = stream_fd is not None
     if m.runs and m.runs[-1].timed_out:
-        raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
+        running: tuple[str, ...] = ()
+        if is_nextest and plan.junit is not None:  # nextest reports the tests it had to stop
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                running = nextest.aborted(plan.junit.read_text(encoding="utf-8"))
+        raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed, running=running))
     if is_build:
         if not m.ok:
             raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
@@ -246,7 +253,9 @@ def _timed(
     )
 
 
-def _failure(step: Step, run: Run, plan: Plan, *, streamed: bool) -> str:
+def _failure(
+    step: Step, run: Run, plan: Plan, *, streamed: bool, running: tuple[str, ...] = ()
+) -> str:
     root = plan.root
     code = run.exit_code
     how = f"exit {code}" if code >= 0 else f"killed by signal {-code}"
@@ -255,6 +264,8 @@ def _failure(step: Step, run: Run, plan: Plan, *, streamed: bool) -> str:
             f"still running after {plan.options.timeout_s} s, the timeout (--timeout, "
             "[baseline] timeout): it was ended with every process it started"
         )
+        if running:
+            how += f"; tests still running then: {', '.join(running)}"
     head = f"`{shell_line(step.argv, root)}` failed ({how}) in {root}"
     if streamed or not run.tail:
         return head + (" (its output is above)" if streamed else "")

@@ -156,6 +156,28 @@ def parse_junit(xml_text: str) -> tuple[Case, ...]:
     return tuple(cases)
 
 
+def aborted(xml_text: str) -> tuple[str, ...]:
+    """`binary name` of every test a JUnit report says was ended by a signal ("test abort"): the
+    tests still running when nextest was stopped (SIGTERM, then SIGKILL; a test that crashed on
+    its own has another signal). Empty when the report cannot be read."""
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return ()
+    return tuple(
+        sorted(
+            f"{case.get('classname') or ''} {case.get('name') or ''}"
+            for case in root.iter("testcase")
+            if any(_stopped(child) for child in case)
+        )
+    )
+
+
+def _stopped(child: ET.Element) -> bool:
+    message = child.get("message") or ""
+    return child.get("type") == "test abort" and ("SIGTERM" in message or "SIGKILL" in message)
+
+
 @dataclass(frozen=True)
 class Listing:
     total: int  # tests nextest knows about, ignored ones included

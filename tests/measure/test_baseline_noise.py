@@ -122,3 +122,9 @@ def test_a_source_edited_during_the_run_marks_the_record_and_is_named(demo_copy:
         "the sources changed while it ran: crates/demo-cli/src/main.rs" in w
         for w in record["warnings"]
     ), record["warnings"]
+    # The edit made cargo rebuild: no build script is blamed for it, and a slow run is put down
+    # to the edit, not to the machine (other processes' CPU is still reported, as measured).
+    build = [w for w in record["warnings"] if w.startswith("build:")]
+    assert not any("rerun-if-changed" in w for w in build), build
+    slow = [w for w in build if w.startswith("build: run ") and "far above" in w]
+    assert all(w.endswith("the sources changed while this phase ran") for w in slow), slow
