@@ -19,8 +19,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from measure.processes import processes_under, wait_none_under
 from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
+from processes import processes_under, wait_none_under
 
 pytestmark = pytest.mark.cargo
 
