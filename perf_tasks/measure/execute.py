@@ -190,6 +190,7 @@ def _timed(
 
     cases: list[tuple[nextest.Case, ...]] = []
     counts: list[nextest.Counts | None] = []
+    outcomes: list[tuple[tuple[str, str], ...]] = []  # cargo test's, per run
 
     def after(run: Run) -> None:
         if is_nextest and plan.junit is not None:
@@ -202,6 +203,7 @@ def _timed(
             counts.append(nextest.counts_from_junit(found, listing))
         elif step.phase.is_tests:
             counts.append(nextest.parse_cargo_test(run.stdout))
+            outcomes.append(nextest.cargo_test_outcomes(run.stdout))
 
     def on_run(i: int, n: int, warmup: bool) -> None:
         emit(Event(step.phase, step.argv, i, n, warmup))
@@ -246,7 +248,7 @@ def _timed(
         measurement=m,
         counts=worst,
         counts_varied=len(set(known)) > 1,
-        varied=nextest.varied(cases),
+        varied=nextest.varied(cases) if cases else nextest.varied_outcomes(outcomes),
         timed_out=nextest.timed_out(cases),
         durations=durations,
         durations_range=nextest.duration_ranges(cases) if cases else None,

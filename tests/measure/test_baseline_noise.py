@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
+from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf, python_without_nextest
 
 pytestmark = pytest.mark.cargo
 
@@ -67,6 +67,24 @@ def test_a_fast_outlier_is_not_blamed_on_the_machine_and_a_flaky_test_is_named(
     fast = [w for w in record["warnings"] if w.startswith("tests: run 3 took")]
     assert len(fast) == 1 and "far below the median" in fast[0], record["warnings"]
     assert "busy" not in fast[0].replace("not a sign of a busy machine", "")
+
+
+def test_without_nextest_a_flaky_test_is_named_from_cargo_tests_output(
+    extra: Path, tmp_path: Path
+) -> None:
+    path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
+    path = [d for d in path if not Path(d, "cargo-nextest").exists()]
+    proc = perf(
+        "baseline", "--root", str(extra), "--runs", "2", "--json",
+        env={"PATH": os.pathsep.join(path), "DEMO_FLAKY": str(tmp_path / "flag")},
+        python=python_without_nextest(tmp_path / "py"),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr  # run 2 failed a test
+    record = json.loads(proc.stdout)
+    tests = record["tests"]
+    assert tests["runner"] == "cargo-test" and tests["counts_varied"] is True
+    assert tests["varied"] == ["alternates"], tests["varied"]
+    assert any("flaky tests: alternates)" in w for w in record["warnings"]), record["warnings"]
 
 
 def test_other_processes_using_the_cpu_during_a_run_are_measured_and_warned_of(
