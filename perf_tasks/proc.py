@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 GRACE_S = 5.0  # how long a command has to end its own children after SIGTERM
+NO_LIMIT_S = 10.0**9  # a timeout of 30 years or more is none (a timer cannot wait 300 years)
 _PR_SET_CHILD_SUBREAPER = 36
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -201,7 +202,7 @@ class Deadline:
         self._lock = threading.Lock()
         self._settled = False
         self._timer: threading.Timer | None = None
-        if timeout_s:
+        if timeout_s and timeout_s < NO_LIMIT_S:  # past it, the timer thread cannot even wait
             self._timer = threading.Timer(timeout_s, self._fire)
             self._timer.daemon = True
             self._timer.start()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import git  # noqa: F401  (re-exported for tests that import it from here)
+from processes import wait_none_under
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "demo-workspace"
@@ -29,6 +30,16 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CARGO_NET_OFFLINE", "true")
     monkeypatch.setenv("CARGO_TERM_COLOR", "never")
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left(tmp_path: Path) -> Iterator[None]:
+    """Every test ends with no process of its own left: nothing it started (a cargo, a nextest,
+    a test binary, a child of one) may outlive it. Found by the test's folder in their command
+    line or working dir; what is found is killed, and the test fails."""
+    yield
+    left = wait_none_under(tmp_path)
+    assert not left, f"processes outlived the test: {left}"
 
 
 def cargo(

@@ -7,6 +7,7 @@ prints: progress goes to the `on_event` callback.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -72,7 +73,8 @@ def execute(
 
     seen = look()
 
-    def look_again(phase: str) -> None:
+    def look_again(phase: str) -> bool:
+        """Whether the sources changed while `phase` ran (then noted and warned of)."""
         nonlocal seen
         now = look()
         files = sources.changed(seen, now)
@@ -83,6 +85,7 @@ def execute(
                 f"{phase}: the sources changed while it ran: {', '.join(files)}; the figures may "
                 "mix two versions of the code"
             )
+        return bool(files)
 
     try:
         for step in plan.steps:
@@ -106,8 +109,8 @@ def execute(
                 listing=listing,
             )
             phases[step.phase] = phase
-            warnings += phase_warnings(phase, plan)
-            look_again(step.phase.value)
+            edited = look_again(step.phase.value)
+            warnings += phase_warnings(phase, plan, edited=edited)
             if step.phase == PhaseName.BUILD_COLD and plan.scratch is not None:
                 shutil.rmtree(plan.scratch, ignore_errors=True)  # now, not at the end: disk space
     finally:
@@ -187,6 +190,7 @@ def _timed(
 
     cases: list[tuple[nextest.Case, ...]] = []
     counts: list[nextest.Counts | None] = []
+    outcomes: list[tuple[tuple[str, str], ...]] = []  # cargo test's, per run
 
     def after(run: Run) -> None:
         if is_nextest and plan.junit is not None:
@@ -199,6 +203,7 @@ def _timed(
             counts.append(nextest.counts_from_junit(found, listing))
         elif step.phase.is_tests:
             counts.append(nextest.parse_cargo_test(run.stdout))
+            outcomes.append(nextest.cargo_test_outcomes(run.stdout))
 
     def on_run(i: int, n: int, warmup: bool) -> None:
         emit(Event(step.phase, step.argv, i, n, warmup))
@@ -221,7 +226,11 @@ def _timed(
     )
     streamed = stream_fd is not None
     if m.runs and m.runs[-1].timed_out:
-        raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
+        running: tuple[str, ...] = ()
+        if is_nextest and plan.junit is not None:  # nextest reports the tests it had to stop
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                running = nextest.aborted(plan.junit.read_text(encoding="utf-8"))
+        raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed, running=running))
     if is_build:
         if not m.ok:
             raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed))
@@ -239,14 +248,16 @@ def _timed(
         measurement=m,
         counts=worst,
         counts_varied=len(set(known)) > 1,
-        varied=nextest.varied(cases),
+        varied=nextest.varied(cases) if cases else nextest.varied_outcomes(outcomes),
         timed_out=nextest.timed_out(cases),
         durations=durations,
         durations_range=nextest.duration_ranges(cases) if cases else None,
     )
 
 
-def _failure(step: Step, run: Run, plan: Plan, *, streamed: bool) -> str:
+def _failure(
+    step: Step, run: Run, plan: Plan, *, streamed: bool, running: tuple[str, ...] = ()
+) -> str:
     root = plan.root
     code = run.exit_code
     how = f"exit {code}" if code >= 0 else f"killed by signal {-code}"
@@ -255,6 +266,8 @@ def _failure(step: Step, run: Run, plan: Plan, *, streamed: bool) -> str:
             f"still running after {plan.options.timeout_s} s, the timeout (--timeout, "
             "[baseline] timeout): it was ended with every process it started"
         )
+        if running:
+            how += f"; tests still running then: {', '.join(running)}"
     head = f"`{shell_line(step.argv, root)}` failed ({how}) in {root}"
     if streamed or not run.tail:
         return head + (" (its output is above)" if streamed else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -156,6 +157,28 @@ def parse_junit(xml_text: str) -> tuple[Case, ...]:
     return tuple(cases)
 
 
+def aborted(xml_text: str) -> tuple[str, ...]:
+    """`binary name` of every test a JUnit report says was ended by a signal ("test abort"): the
+    tests still running when nextest was stopped (SIGTERM, then SIGKILL; a test that crashed on
+    its own has another signal). Empty when the report cannot be read."""
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return ()
+    return tuple(
+        sorted(
+            f"{case.get('classname') or ''} {case.get('name') or ''}"
+            for case in root.iter("testcase")
+            if any(_stopped(child) for child in case)
+        )
+    )
+
+
+def _stopped(child: ET.Element) -> bool:
+    message = child.get("message") or ""
+    return child.get("type") == "test abort" and ("SIGTERM" in message or "SIGKILL" in message)
+
+
 @dataclass(frozen=True)
 class Listing:
     total: int  # tests nextest knows about, ignored ones included
@@ -211,6 +234,38 @@ def parse_cargo_test(stdout: str) -> Counts | None:
     if not found:
         return None
     return Counts(passed=passed, failed=failed, skipped=filtered, ignored=ignored)
+
+
+_CARGO_TEST_LINE = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<status>ok|FAILED|ignored)\b")
+
+
+def cargo_test_outcomes(stdout: str) -> tuple[tuple[str, str], ...]:
+    """(name, "ok" | "FAILED" | "ignored") for every `test NAME ... STATUS` line of `cargo test`.
+    Names are not unique (two test binaries may have the same `tests::name`)."""
+    found = []
+    for line in stdout.splitlines():
+        match = _CARGO_TEST_LINE.match(line.strip())
+        if match:
+            found.append((match["name"], match["status"]))
+    return tuple(found)
+
+
+def varied_outcomes(runs: Iterable[Iterable[tuple[str, str]]]) -> tuple[str, ...]:
+    """Every test name whose outcomes were not the same in every run of `cargo test` (a flaky
+    test). Outcomes are counted per name, so that two binaries' tests of one name that always
+    pass and always fail are not taken for one flaky test."""
+    per_run: list[dict[str, Counter[str]]] = []
+    for outcomes in runs:
+        by_name: dict[str, Counter[str]] = {}
+        for name, status in outcomes:
+            by_name.setdefault(name, Counter())[status] += 1
+        per_run.append(by_name)
+    names = {name for by_name in per_run for name in by_name}
+
+    def differs(name: str) -> bool:
+        return len({frozenset(r.get(name, Counter()).items()) for r in per_run}) > 1
+
+    return tuple(sorted(n for n in names if differs(n)))
 
 
 def timed_out(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:

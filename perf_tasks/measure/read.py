@@ -152,11 +152,17 @@ def _stats(node: _Node, value: object, *, unit: str, maximum: float) -> Stats | 
     median = node.number(table, "median", maximum=maximum, unit=unit)
     if median is None:
         raise node.fail("median", f"a number of {unit}", None)
+    low = node.number(table, "min", maximum=maximum, unit=unit)
+    high = node.number(table, "max", maximum=maximum, unit=unit)
+    if low is not None and median < low:
+        raise node.fail("median", f"at least min ({_shown(table.get('min'))})", table.get("median"))
+    if high is not None and median > high:
+        raise node.fail("median", f"at most max ({_shown(table.get('max'))})", table.get("median"))
     return Stats(
         median=median,
         mad=node.number(table, "mad", maximum=maximum, unit=unit) or 0.0,
-        min=node.number(table, "min", maximum=maximum, unit=unit),
-        max=node.number(table, "max", maximum=maximum, unit=unit),
+        min=low,
+        max=high,
     )
 
 
@@ -168,8 +174,8 @@ def _timed(node: _Node, value: object) -> Timed | None:
     def stats(key: str, unit: str, maximum: float) -> Stats | None:
         return _stats(node.child(key), table.get(key), unit=unit, maximum=maximum)
 
-    units = node.optional_table(table.get("units"))
     units_node = node.child("units")
+    units = units_node.optional_table(table.get("units"))
     counts = None
     if any(key in table for key in ("passed", "failed", "skipped", "ignored")):
         counts = Counts(
@@ -213,7 +219,7 @@ def _build(node: _Node, value: object) -> Build | None:
     warm = _timed(node, table)
     if table is None or warm is None:
         return None
-    incremental = node.optional_table(table.get("incremental"))
+    incremental = node.child("incremental").optional_table(table.get("incremental"))
     return Build(
         warm=warm,
         incremental=_timed(node.child("incremental"), incremental),

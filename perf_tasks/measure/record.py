@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from perf_tasks.paths import relative
 
 SCHEMA_VERSION = 1
 KIND = "perf-tasks.baseline"
+# A record of 100,000 tests takes a few MiB; a larger file is not one we wrote.
+MAX_RECORD_BYTES = 64 * 2**20
 
 
 def build(result: Result) -> dict[str, Any]:
@@ -156,15 +160,27 @@ def load(path: Path, *, program: str) -> Record:
     `program` is what the user runs (`invoke`, `perf-tasks`), for the message when there is none.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        # A FIFO would block the read forever (O_NONBLOCK: the open too), /dev/zero never end
+        # it: a record is a regular file.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ConfigError(f"{path} is not a perf-tasks baseline record (not a file)")
+            data = f.read(MAX_RECORD_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(
             f"no baseline record at {path}: run `{program} baseline` first, or pass --old PATH"
         ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise ConfigError(
+            f"{path} is larger than {MAX_RECORD_BYTES // 2**20} MiB: not a perf-tasks baseline "
+            "record"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None
     return parse(text, source=str(path))
 
 
@@ -173,6 +189,10 @@ def parse(text: str, *, source: str) -> Record:
         data = json.loads(text)
     except ValueError as exc:
         raise ConfigError(f"{source} is not JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{source} is not a perf-tasks baseline record (JSON nested too deeply)"
+        ) from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise ConfigError(f"{source} is not a perf-tasks baseline record")
     version = data.get("schema_version")

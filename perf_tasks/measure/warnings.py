@@ -17,7 +17,9 @@ from perf_tasks.measure.timing import Run
 from perf_tasks.paths import relative
 
 
-def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
+def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[str]:
+    """What to say about one measured phase. `edited`: the sources changed while it ran, which
+    explains a slow run or a rebuild better than the machine or a build script does."""
     name = phase.step.phase
     found = []
     wall = phase.measurement.stats("wall_s")
@@ -26,7 +28,9 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
         for i in outliers(wall):
             if i == 0 and first_run_slow(wall):
                 continue
-            found.append(_outlier_text(name, i, wall.samples[i], wall.median, runs[i]))
+            found.append(
+                _outlier_text(name, i, wall.samples[i], wall.median, runs[i], edited=edited)
+            )
         if first_run_slow(wall):
             hint = " (try --warmup 1)" if phase.step.warmup == 0 else ""
             found.append(
@@ -39,7 +43,9 @@ def phase_warnings(phase: Phase, plan: Plan) -> list[str]:
                 f"{name}: other processes used {run.others_cpu_s:.1f} s of CPU during run {i + 1} "
                 f"({run.wall_s:.1f} s long): the machine was busy, its figures may be noisy"
             )
-    if name == PhaseName.BUILD:
+    if edited:
+        note = None  # the edit is the reason, and has its own warning
+    elif name == PhaseName.BUILD:
         note = cargo_mod.units_warning(name, phase.units)
     elif name == PhaseName.BUILD_INCREMENTAL:
         note = cargo_mod.units_warning(name, phase.units, touched=relative(plan.touch, plan.root))
@@ -76,7 +82,9 @@ def _contended(run: Run) -> bool:
     )
 
 
-def _outlier_text(name: str, i: int, took: float, median: float, run: Run) -> str:
+def _outlier_text(
+    name: str, i: int, took: float, median: float, run: Run, *, edited: bool = False
+) -> str:
     """Which way a run is off, and what the machine was doing meanwhile."""
     head = f"{name}: run {i + 1} took {took:.3f} s"
     if took < median:
@@ -84,7 +92,9 @@ def _outlier_text(name: str, i: int, took: float, median: float, run: Run) -> st
             f"{head}, far below the median {median:.3f} s: faster than the others (did it do "
             "less work, or the others wait on something?), not a sign of a busy machine"
         )
-    if _contended(run):
+    if edited:
+        why = "the sources changed while this phase ran"
+    elif _contended(run):
         why = (
             f"other processes used {run.others_cpu_s:.1f} s of CPU meanwhile: the machine was busy"
         )

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
+from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf, python_without_nextest
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
@@ -69,6 +69,24 @@ def test_a_fast_outlier_is_not_blamed_on_the_machine_and_a_flaky_test_is_named(
     assert "busy" not in fast[0].replace("not a sign of a busy machine", "")
 
 
+def test_without_nextest_a_flaky_test_is_named_from_cargo_tests_output(
+    extra: Path, tmp_path: Path
+) -> None:
+    path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
+    path = [d for d in path if not Path(d, "cargo-nextest").exists()]
+    proc = perf(
+        "baseline", "--root", str(extra), "--runs", "2", "--json",
+        env={"PATH": os.pathsep.join(path), "DEMO_FLAKY": str(tmp_path / "flag")},
+        python=python_without_nextest(tmp_path / "py"),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr  # run 2 failed a test
+    record = json.loads(proc.stdout)
+    tests = record["tests"]
+    assert tests["runner"] == "cargo-test" and tests["counts_varied"] is True
+    assert tests["varied"] == ["alternates"], tests["varied"]
+    assert any("flaky tests: alternates)" in w for w in record["warnings"]), record["warnings"]
+
+
 def test_other_processes_using_the_cpu_during_a_run_are_measured_and_warned_of(
     demo_copy: Path, tmp_path: Path
 ) -> None:
@@ -122,3 +140,9 @@ def test_a_source_edited_during_the_run_marks_the_record_and_is_named(demo_copy:
         "the sources changed while it ran: crates/demo-cli/src/main.rs" in w
         for w in record["warnings"]
     ), record["warnings"]
+    # The edit made cargo rebuild: no build script is blamed for it, and a slow run is put down
+    # to the edit, not to the machine (other processes' CPU is still reported, as measured).
+    build = [w for w in record["warnings"] if w.startswith("build:")]
+    assert not any("rerun-if-changed" in w for w in build), build
+    slow = [w for w in build if w.startswith("build: run ") and "far above" in w]
+    assert all(w.endswith("the sources changed while this phase ran") for w in slow), slow

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from measure.processes import processes_under, wait_none_under
 from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
+from processes import processes_under, wait_none_under
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
@@ -72,6 +72,9 @@ def test_the_timeout_ends_the_command_and_every_process_it_started(hanging: Path
     assert proc.returncode == 1, proc.stderr
     assert "still running after 10 s, the timeout" in proc.stderr, proc.stderr
     assert "nextest run" in proc.stderr and time.monotonic() - started < 90
+    # The first line names the test that was still running, from nextest's JUnit report.
+    first = proc.stderr.strip().splitlines()[0]
+    assert "tests still running then: demo-core::hang waits_for_a_child_that_never_ends" in first
     assert not wait_none_under(hanging, timeout_s=0.5)  # nor the test, nor its child, outlived it
 
 

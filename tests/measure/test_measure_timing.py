@@ -123,3 +123,13 @@ def test_extra_env_reaches_the_command(tmp_path: Path) -> None:
 def test_a_missing_program_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ToolMissing, match="no-such-program"):
         run_once(["no-such-program-xyz"], cwd=tmp_path, env=env())
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_timeout_too_large_for_a_timer_is_no_limit(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`--timeout 99999999999999999999`: no timer thread dies with an OverflowError traceback."""
+    run = run_once([sys.executable, "-c", "pass"], cwd=tmp_path, env=env(), timeout_s=10.0**20)
+    assert run.exit_code == 0 and not run.timed_out
+    assert "Traceback" not in capfd.readouterr().err

@@ -157,6 +157,9 @@ def test_a_bad_number_is_one_line_naming_file_and_field(
         ("environment", 7),
         ("build.wall_s", "0.03 s"),
         ("disk.target", 80),
+        ("build.units", "x"),  # the part itself is named, not the one it is in
+        ("build.incremental", [1]),
+        ("build.incremental.units", 3),
     ],
 )
 def test_a_part_that_is_not_a_table_is_named(tmp_path: Path, field: str, value: Any) -> None:
@@ -199,3 +202,54 @@ def test_unknown_keys_are_ignored_and_null_is_not_measured(tmp_path: Path) -> No
     proc = compare(tmp_path, RECORD, newer)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "no change outside the noise"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("min", 0.5, "build.wall_s.median must be at least min (0.5), got 0.03"),
+        ("max", 0.01, "build.wall_s.median must be at most max (0.01), got 0.03"),
+    ],
+)
+def test_a_median_outside_its_runs_is_refused(
+    tmp_path: Path, field: str, value: float, says: str
+) -> None:
+    line = one_line(compare(tmp_path, RECORD, changed(f"build.wall_s.{field}", value)))
+    assert line == f"error: b.json: {says}"
+
+
+def test_a_file_that_cannot_be_a_record_is_refused_without_reading_it_whole(
+    tmp_path: Path,
+) -> None:
+    """A FIFO would block the read, /dev/zero never end it, a huge file fill the memory, deep
+    nesting overflow the parser's stack: each is one line, at once."""
+    compare(tmp_path, RECORD, RECORD)
+    os.mkfifo(tmp_path / "fifo.json")
+    with (tmp_path / "huge.json").open("wb") as f:
+        f.truncate(65 * MIB)  # sparse: costs no disk
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    for name, says in [
+        ("fifo.json", "fifo.json is not a perf-tasks baseline record (not a file)"),
+        ("/dev/zero", "/dev/zero is not a perf-tasks baseline record (not a file)"),
+        ("huge.json", "huge.json is larger than 64 MiB: not a perf-tasks baseline record"),
+        ("deep.json", "deep.json is not a perf-tasks baseline record (JSON nested too deeply)"),
+    ]:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "perf_tasks",
+                "baseline.compare",
+                "--old",
+                "a.json",
+                "--new",
+                name,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )
+        assert one_line(proc) == f"error: {says}"
