@@ -3,7 +3,7 @@ their phase means, flaky counts, a missing JUnit report, a busy machine."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,9 @@ def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[st
                 f"{name}: the first run took {wall.samples[0]:.3f} s against a median of "
                 f"{wall.median:.3f} s: caches were cold{hint}"
             )
-    for i, run in enumerate(phase.measurement.runs):
-        if _contended(run):
-            found.append(
-                f"{name}: other processes used {run.others_cpu_s:.1f} s of CPU during run {i + 1} "
-                f"({run.wall_s:.1f} s long): the machine was busy, its figures may be noisy"
-            )
+    contended = contended_text(name, phase.measurement.runs)
+    if contended:
+        found.append(contended)
     if edited:
         note = None  # the edit is the reason, and has its own warning
     elif name == PhaseName.BUILD:
@@ -74,6 +71,34 @@ def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[st
 
 # A run shared the machine when the other processes used more than this share of one CPU over it.
 CONTENDED_SHARE = 0.5
+
+
+def contended_text(name: str, runs: Sequence[Run]) -> str | None:
+    """One line for every run of a phase that shared the machine (one per run would bury the
+    other warnings on a busy machine), or None."""
+    hit = [(i, run) for i, run in enumerate(runs) if _contended(run)]
+    if not hit:
+        return None
+    tail = "the machine was busy, its figures may be noisy"
+    if len(hit) == 1:
+        ((i, run),) = hit
+        return (
+            f"{name}: other processes used {run.others_cpu_s or 0:.1f} s of CPU during run {i + 1} "
+            f"of {len(runs)} ({run.wall_s:.1f} s long): {tail}"
+        )
+    numbers = [str(i + 1) for i, _ in hit]
+    which = ", ".join(numbers[:-1]) + f" and {numbers[-1]}"
+    used = [run.others_cpu_s or 0.0 for _, run in hit]
+    walls = [run.wall_s for _, run in hit]
+    return (
+        f"{name}: other processes used {_span(used)} s of CPU during each of runs {which} of "
+        f"{len(runs)} ({_span(walls)} s long): {tail}"
+    )
+
+
+def _span(values: Sequence[float]) -> str:
+    low, high = f"{min(values):.1f}", f"{max(values):.1f}"
+    return low if low == high else f"{low} to {high}"
 
 
 def _contended(run: Run) -> bool:
