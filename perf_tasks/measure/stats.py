@@ -9,10 +9,12 @@ from typing import Any
 
 # A sample is an outlier when it is this many scaled MADs from the median (Iglewicz and Hoaglin's
 # modified z-score > 3.5) and also this far from it in relative terms, so that a very steady
-# command does not warn about a microsecond.
+# command does not warn about a microsecond, and in seconds: a scheduler on a shared machine moves
+# a 30 ms command by 10 ms without anything being wrong.
 _Z = 3.5
 _MAD_TO_SIGMA = 1.4826
 _MIN_RELATIVE = 0.10
+_MIN_ABSOLUTE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,15 @@ def summarize(samples: Sequence[float]) -> Stats:
 def outliers(stats: Stats) -> tuple[int, ...]:
     """Indices of the samples far from the others.
 
-    With a MAD of zero (most samples equal), any sample more than 10% off counts.
+    With a MAD of zero (most samples equal), any sample more than 10% (and 50 ms) off counts.
+    Samples are seconds.
     """
     if len(stats.samples) < 3:
         return ()
     found = []
     for i, x in enumerate(stats.samples):
         deviation = abs(x - stats.median)
-        if deviation <= _MIN_RELATIVE * abs(stats.median):
+        if deviation <= max(_MIN_RELATIVE * abs(stats.median), _MIN_ABSOLUTE_S):
             continue
         if stats.mad == 0 or deviation / (_MAD_TO_SIGMA * stats.mad) > _Z:
             found.append(i)
