@@ -114,17 +114,30 @@ class Scratch:
         tree = self.tree(slot)
         # No hooks: a post-checkout hook of the repository is not ours to run in a scratch tree.
         git = ["git", "-c", "advice.detachedHead=false", "-c", "core.hooksPath=/dev/null"]
+        moved = False
         if self._registered(top, tree):
-            command.run(
-                [*git, "checkout", "--detach", "--force", revision.commit],
-                cwd=tree,
-                env=self.env,
-                what="git checkout (scratch worktree)",
-                timeout_s=600,
-            )
-            # What a previous revision left untracked (a generated Cargo.lock): not this one's.
-            command.run(["git", "clean", "-ffdxq"], cwd=tree, env=self.env, what="git clean")
-        else:
+            try:
+                command.run(
+                    [*git, "checkout", "--detach", "--force", revision.commit],
+                    cwd=tree,
+                    env=self.env,
+                    what="git checkout (scratch worktree)",
+                    timeout_s=600,
+                )
+                # What a previous revision left untracked (a generated Cargo.lock): not this one's.
+                command.run(["git", "clean", "-ffdxq"], cwd=tree, env=self.env, what="git clean")
+                moved = True
+            except CommandFailed:
+                # A run killed mid-checkout leaves the tree unusable (a stale index.lock, a half
+                # written index): it is ours and scratch, so it is made again from nothing.
+                command.run(
+                    ["git", "worktree", "remove", "--force", "--force", str(tree)],
+                    cwd=top,
+                    env=self.env,
+                    what="git worktree remove",
+                    ok_codes=(0, 128),
+                )
+        if not moved:
             command.run(["git", "worktree", "prune"], cwd=top, env=self.env, what="git worktree")
             if tree.exists() or tree.is_symlink():
                 _remove_tree(tree)
@@ -189,9 +202,15 @@ class Scratch:
                     "PERF_TASKS_SCRATCH to another folder"
                 )
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"kind": OWNER_KIND, "root": str(self.root.resolve())}, indent=2)
-        write_atomic(owner, text + "\n")
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(owner, text + "\n")
+        except OSError as e:
+            raise ConfigError(
+                f"cannot make the scratch folder {self.dir} ({e.strerror or e}): set "
+                "PERF_TASKS_SCRATCH to a writable folder"
+            ) from None
 
     def size_bytes(self) -> int:
         """What the scratch folder holds, `du`-style (allocated blocks, each inode once)."""

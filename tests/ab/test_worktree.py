@@ -104,3 +104,46 @@ def test_clean_reports_the_scratch_and_nuke_removes_it_through_git(tmp_path: Pat
         ["git", "worktree", "list"], cwd=root, capture_output=True, text=True, check=True
     ).stdout
     assert str(scratch.tree("a")) not in listed
+
+
+def test_a_tree_left_broken_by_a_killed_run_is_made_again(tmp_path: Path) -> None:
+    # A run killed with SIGKILL in the middle of `git checkout` leaves the worktree's index.lock.
+    root = repo(tmp_path / "ws")
+    env = dict(os.environ)
+    scratch = worktree.Scratch.of(root, env)
+    tree = scratch.checkout(worktree.resolve(root, "HEAD", env=env))
+    gitdir = Path(
+        subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (gitdir / "index.lock").write_text("")
+    (root / "src" / "lib.rs").write_text("pub fn v() -> u32 { 2 }\n")
+    git("commit", "-qam", "two", cwd=root)
+    again = scratch.checkout(worktree.resolve(root, "HEAD", env=env))
+    assert "{ 2 }" in (again / "src" / "lib.rs").read_text()
+    listed = subprocess.run(
+        ["git", "worktree", "list", "--porcelain"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert listed.count("worktree ") == 2  # the work tree and one scratch tree, no leftovers
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/below"])
+def test_a_scratch_folder_that_cannot_be_made_is_one_line(tmp_path: Path, where: str) -> None:
+    root = repo(tmp_path / "ws")
+    (tmp_path / "a-file").write_text("not a folder\n")
+    env = {**os.environ, "PERF_TASKS_SCRATCH": str(tmp_path / where)}
+    with pytest.raises(ConfigError, match=r"cannot make the scratch folder .* PERF_TASKS_SCRATCH"):
+        worktree.Scratch.of(root, env).checkout(worktree.resolve(root, "HEAD", env=env))
+    result = perf("verify.check", "--root", str(root), "--before", "HEAD", "--json", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["error"]["kind"] == "config"
