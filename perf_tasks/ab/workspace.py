@@ -22,11 +22,13 @@ compiles the crate, so a change in its compile time shows in full), and `CARGO_T
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from perf_tasks import command
 from perf_tasks import settings as settings_mod
 from perf_tasks.ab.engine import Sample
 from perf_tasks.ab.stats import Threshold
@@ -197,6 +199,7 @@ class WorkspaceArm:
     def prepare(self) -> None:
         """Build everything once, write our nextest config, and do one whole run, untimed: the
         first run after a checkout pays for caches the others would not."""
+        self._own_crate()
         self._step("build (untimed, first time may compile everything)", self.commands.build)
         self._step("build again for the timed rebuilds (untimed)", self.commands.build, build=True)
         if self.commands.profile is not None:
@@ -206,6 +209,35 @@ class WorkspaceArm:
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
         self.run()
+
+    def _own_crate(self) -> None:
+        """The rebuilt crate as this arm's tree names it: a revision may have another version of
+        it (a version bump is a common change), and `cargo clean -p name@version` needs the
+        arm's own."""
+        cmds = self.commands
+        name = cmds.crate.rpartition("@")[0]
+        out = command.run(
+            [cmds.clean[0], "metadata", "--no-deps", "--format-version", "1"],
+            cwd=self.root,
+            env=self.env,
+            what=f"{self.label}: cargo metadata",
+        )
+        try:
+            metadata = json.loads(out.stdout)
+        except ValueError:
+            raise CommandFailed(f"{self.label}: cargo metadata printed no JSON") from None
+        found = [
+            f"{p['name']}@{p['version']}"
+            for p in cargo_mod.member_packages(metadata)
+            if p.get("name") == name
+        ]
+        if len(found) != 1:
+            raise ConfigError(
+                f"{self.label}: the rebuilt crate {name} is not a workspace member there: set "
+                "[baseline] touch to a file of a member both sides have"
+            )
+        if found[0] != cmds.crate:
+            self.commands = replace(cmds, crate=found[0], clean=(*cmds.clean[:-1], found[0]))
 
     def run(self) -> Sample:
         cmds = self.commands
