@@ -14,8 +14,9 @@ The tests run from a second target dir that nothing cleans: their binaries, buil
 `prepare`, stay fresh, so no run pays to rebuild them.
 
 Hermetic: what the user's environment says about compiling is recorded and controlled the same
-way on both arms. `RUSTC_WRAPPER` and `RUSTC_WORKSPACE_WRAPPER` are left out (a compile cache would
-time cache lookups, and warm one arm with the other's work), `CARGO_INCREMENTAL=0` (a rebuild then
+way on both arms. `RUSTC_WRAPPER` and `RUSTC_WORKSPACE_WRAPPER` are set empty, which also turns off
+a wrapper a cargo config file sets (a compile cache would time cache lookups, and warm one arm with
+the other's work), `CARGO_INCREMENTAL=0` (a rebuild then
 compiles the crate, so a change in its compile time shows in full), and `CARGO_TARGET_DIR` and
 `CARGO_BUILD_BUILD_DIR` name the arm's own dir. `RUSTFLAGS` and the rest pass to both unchanged.
 """
@@ -57,7 +58,12 @@ THRESHOLDS: dict[str, Threshold] = {
     f"{DOC}.wall_s": Threshold(delta=0.10, floor=0.20),
 }
 
-LEFT_OUT = ("RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER")
+LEFT_OUT = (
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "CARGO_BUILD_RUSTC_WRAPPER",
+    "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
+)
 CONTROLLED = (
     "CARGO_INCREMENTAL",
     "CARGO_TARGET_DIR",
@@ -136,6 +142,10 @@ def package_of(metadata: Mapping[str, Any], path: Path) -> str:
 def arm_env(env: Mapping[str, str], target: Path) -> dict[str, str]:
     """The environment of an arm: the user's, controlled as the module says."""
     out = {k: v for k, v in env.items() if k not in LEFT_OUT and k not in CONTROLLED}
+    # Empty, not unset: an empty RUSTC_WRAPPER also turns off a `build.rustc-wrapper` of a cargo
+    # config file (the usual way sccache is set up, in ~/.cargo/config.toml).
+    out["RUSTC_WRAPPER"] = ""
+    out["RUSTC_WORKSPACE_WRAPPER"] = ""
     out["CARGO_INCREMENTAL"] = "0"
     out["CARGO_TARGET_DIR"] = str(target)
     out["CARGO_BUILD_BUILD_DIR"] = str(target)
