@@ -1,7 +1,8 @@
 """Scratch git worktrees: a revision checked out beside the user's work tree, never in it.
 
 Where they live: `$XDG_CACHE_HOME/perf-tasks/ab/<workspace>-<hash>/` (`~/.cache/...` without
-XDG_CACHE_HOME; `PERF_TASKS_SCRATCH` overrides the `perf-tasks/ab` part), one folder per workspace:
+XDG_CACHE_HOME or when it is relative; `PERF_TASKS_SCRATCH` overrides the `perf-tasks/ab` part, a
+relative one from the current dir), one folder per workspace:
 
 - `tree-<slot>/`: a detached git worktree of the workspace's repository, moved from revision to
   revision (`git checkout --detach`), so that only what changed is rebuilt;
@@ -33,8 +34,12 @@ OWNER_KIND = "perf-tasks.ab-scratch"
 def scratch_home(env: Mapping[str, str]) -> Path:
     """The folder every workspace's scratch folder lives in."""
     if env.get("PERF_TASKS_SCRATCH"):
-        return Path(env["PERF_TASKS_SCRATCH"]).expanduser()
-    cache = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+        # Absolute from here: git runs from the repository's top level, where a relative path
+        # would put the scratch worktrees inside the user's work tree.
+        return Path(os.path.abspath(Path(env["PERF_TASKS_SCRATCH"]).expanduser()))
+    cache = env.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(cache):  # unset, empty or relative: the XDG spec says ignore it
+        cache = str(Path(env.get("HOME") or Path.home()) / ".cache")
     return Path(cache) / "perf-tasks" / "ab"
 
 

@@ -147,3 +147,27 @@ def test_a_scratch_folder_that_cannot_be_made_is_one_line(tmp_path: Path, where:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["error"]["kind"] == "config"
+
+
+def test_a_relative_scratch_folder_is_taken_from_the_current_dir_never_the_work_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git worktree add runs from the repository's top: a relative PERF_TASKS_SCRATCH put the
+    # scratch worktree inside the user's work tree.
+    root = repo(tmp_path / "ws")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    env = {**os.environ, "PERF_TASKS_SCRATCH": "rel-scratch"}
+    scratch = worktree.Scratch.of(root, env)
+    assert scratch.dir.is_absolute() and scratch.dir.parent == elsewhere / "rel-scratch"
+    tree = scratch.checkout(worktree.resolve(root, "HEAD", env=env))
+    assert (tree / "Cargo.toml").is_file()
+    assert not (root / "rel-scratch").exists()
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert status == ""
+    home = {k: v for k, v in os.environ.items() if k != "PERF_TASKS_SCRATCH"}
+    relative_xdg = worktree.scratch_home({**home, "XDG_CACHE_HOME": "rel-cache", "HOME": "/h"})
+    assert relative_xdg == Path("/h/.cache/perf-tasks/ab")
