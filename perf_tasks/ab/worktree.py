@@ -115,6 +115,7 @@ class Scratch:
     def checkout(self, revision: Revision, slot: str = "a") -> Path:
         """The workspace root as of `revision`, in the slot's worktree (made or moved there)."""
         top = toplevel(self.root, env=self.env)
+        self._outside(top)
         self._claim()
         tree = self.tree(slot)
         # No hooks: a post-checkout hook of the repository is not ours to run in a scratch tree.
@@ -192,9 +193,20 @@ class Scratch:
         """Make the folder ours (or check that it is), for a target dir used without a tree."""
         self._claim()
 
+    def _outside(self, folder: Path) -> None:
+        """The scratch folder must not be inside `folder` (the workspace, its repository): git
+        status, cargo and the disk figures would see its trees and target dirs."""
+        here = Path(os.path.realpath(self.dir))
+        if here == Path(os.path.realpath(folder)) or Path(os.path.realpath(folder)) in here.parents:
+            raise ConfigError(
+                f"the scratch folder {self.dir} is inside {folder}: set PERF_TASKS_SCRATCH to a "
+                "folder outside the workspace and its repository"
+            )
+
     def _claim(self) -> None:
         """Make the folder ours, or check that it is: a folder of another workspace (a hash
         collision, a copied cache) is never used."""
+        self._outside(self.root)
         owner = self.dir / OWNER_FILE
         if self.dir.is_symlink():
             raise ConfigError(

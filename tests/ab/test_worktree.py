@@ -171,3 +171,15 @@ def test_a_relative_scratch_folder_is_taken_from_the_current_dir_never_the_work_
     home = {k: v for k, v in os.environ.items() if k != "PERF_TASKS_SCRATCH"}
     relative_xdg = worktree.scratch_home({**home, "XDG_CACHE_HOME": "rel-cache", "HOME": "/h"})
     assert relative_xdg == Path("/h/.cache/perf-tasks/ab")
+
+
+def test_a_scratch_folder_inside_the_repository_is_refused(tmp_path: Path) -> None:
+    top = repo(tmp_path / "repo")
+    env = {**os.environ, "PERF_TASKS_SCRATCH": str(top / ".scratch")}
+    with pytest.raises(ConfigError, match=r"is inside .* outside the workspace"):
+        worktree.Scratch.of(top, env).checkout(worktree.resolve(top, "HEAD", env=env))
+    assert not (top / ".scratch").exists()
+    proc = perf("tests.runners", "--root", str(top), "--json", env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["error"]["kind"] == "config"
+    assert not (top / ".scratch").exists()
