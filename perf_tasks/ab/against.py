@@ -81,13 +81,22 @@ def compare_against(
         f"rebuilt crate: {commands.crate} (cargo clean -p before each timed build)",
         arms.controlled_note(env),
     ]
-    recorded = build_env(env, root=root)
-    if recorded:
-        notes.append(
-            "build environment, the same on both arms: "
-            + ", ".join(f"{k}={v!r}" for k, v in sorted(recorded.items()))
-        )
+    shared = shared_env_note(env, root)
+    if shared:
+        notes.append(shared)
     return replace(outcome, notes=(*outcome.notes, *notes))
+
+
+def shared_env_note(env: Mapping[str, str], root: Path) -> str | None:
+    """The user's build variables both arms ran with; not those the arms control (a wrapper, the
+    target dir), which `controlled_note` names. Pure."""
+    controlled = (*arms.LEFT_OUT, *arms.CONTROLLED)
+    recorded = {k: v for k, v in build_env(env, root=root).items() if k not in controlled}
+    if not recorded:
+        return None
+    return "build environment, the same on both arms: " + ", ".join(
+        f"{k}={v!r}" for k, v in sorted(recorded.items())
+    )
 
 
 @dataclass(frozen=True)

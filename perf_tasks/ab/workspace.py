@@ -14,19 +14,22 @@ The tests run from a second target dir that nothing cleans: their binaries, buil
 `prepare`, stay fresh, so no run pays to rebuild them.
 
 Hermetic: what the user's environment says about compiling is recorded and controlled the same
-way on both arms. `RUSTC_WRAPPER` and `RUSTC_WORKSPACE_WRAPPER` are left out (a compile cache would
-time cache lookups, and warm one arm with the other's work), `CARGO_INCREMENTAL=0` (a rebuild then
+way on both arms. `RUSTC_WRAPPER` and `RUSTC_WORKSPACE_WRAPPER` are set empty, which also turns off
+a wrapper a cargo config file sets (a compile cache would time cache lookups, and warm one arm with
+the other's work), `CARGO_INCREMENTAL=0` (a rebuild then
 compiles the crate, so a change in its compile time shows in full), and `CARGO_TARGET_DIR` and
 `CARGO_BUILD_BUILD_DIR` name the arm's own dir. `RUSTFLAGS` and the rest pass to both unchanged.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from perf_tasks import command
 from perf_tasks import settings as settings_mod
 from perf_tasks.ab.engine import Sample
 from perf_tasks.ab.stats import Threshold
@@ -55,7 +58,12 @@ THRESHOLDS: dict[str, Threshold] = {
     f"{DOC}.wall_s": Threshold(delta=0.10, floor=0.20),
 }
 
-LEFT_OUT = ("RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER")
+LEFT_OUT = (
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "CARGO_BUILD_RUSTC_WRAPPER",
+    "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
+)
 CONTROLLED = (
     "CARGO_INCREMENTAL",
     "CARGO_TARGET_DIR",
@@ -134,6 +142,10 @@ def package_of(metadata: Mapping[str, Any], path: Path) -> str:
 def arm_env(env: Mapping[str, str], target: Path) -> dict[str, str]:
     """The environment of an arm: the user's, controlled as the module says."""
     out = {k: v for k, v in env.items() if k not in LEFT_OUT and k not in CONTROLLED}
+    # Empty, not unset: an empty RUSTC_WRAPPER also turns off a `build.rustc-wrapper` of a cargo
+    # config file (the usual way sccache is set up, in ~/.cargo/config.toml).
+    out["RUSTC_WRAPPER"] = ""
+    out["RUSTC_WORKSPACE_WRAPPER"] = ""
     out["CARGO_INCREMENTAL"] = "0"
     out["CARGO_TARGET_DIR"] = str(target)
     out["CARGO_BUILD_BUILD_DIR"] = str(target)
@@ -197,6 +209,7 @@ class WorkspaceArm:
     def prepare(self) -> None:
         """Build everything once, write our nextest config, and do one whole run, untimed: the
         first run after a checkout pays for caches the others would not."""
+        self._own_crate()
         self._step("build (untimed, first time may compile everything)", self.commands.build)
         self._step("build again for the timed rebuilds (untimed)", self.commands.build, build=True)
         if self.commands.profile is not None:
@@ -206,6 +219,35 @@ class WorkspaceArm:
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
         self.run()
+
+    def _own_crate(self) -> None:
+        """The rebuilt crate as this arm's tree names it: a revision may have another version of
+        it (a version bump is a common change), and `cargo clean -p name@version` needs the
+        arm's own."""
+        cmds = self.commands
+        name = cmds.crate.rpartition("@")[0]
+        out = command.run(
+            [cmds.clean[0], "metadata", "--no-deps", "--format-version", "1"],
+            cwd=self.root,
+            env=self.env,
+            what=f"{self.label}: cargo metadata",
+        )
+        try:
+            metadata = json.loads(out.stdout)
+        except ValueError:
+            raise CommandFailed(f"{self.label}: cargo metadata printed no JSON") from None
+        found = [
+            f"{p['name']}@{p['version']}"
+            for p in cargo_mod.member_packages(metadata)
+            if p.get("name") == name
+        ]
+        if len(found) != 1:
+            raise ConfigError(
+                f"{self.label}: the rebuilt crate {name} is not a workspace member there: set "
+                "[baseline] touch to a file of a member both sides have"
+            )
+        if found[0] != cmds.crate:
+            self.commands = replace(cmds, crate=found[0], clean=(*cmds.clean[:-1], found[0]))
 
     def run(self) -> Sample:
         cmds = self.commands

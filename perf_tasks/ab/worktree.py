@@ -1,7 +1,8 @@
 """Scratch git worktrees: a revision checked out beside the user's work tree, never in it.
 
 Where they live: `$XDG_CACHE_HOME/perf-tasks/ab/<workspace>-<hash>/` (`~/.cache/...` without
-XDG_CACHE_HOME; `PERF_TASKS_SCRATCH` overrides the `perf-tasks/ab` part), one folder per workspace:
+XDG_CACHE_HOME or when it is relative; `PERF_TASKS_SCRATCH` overrides the `perf-tasks/ab` part, a
+relative one from the current dir), one folder per workspace:
 
 - `tree-<slot>/`: a detached git worktree of the workspace's repository, moved from revision to
   revision (`git checkout --detach`), so that only what changed is rebuilt;
@@ -33,8 +34,12 @@ OWNER_KIND = "perf-tasks.ab-scratch"
 def scratch_home(env: Mapping[str, str]) -> Path:
     """The folder every workspace's scratch folder lives in."""
     if env.get("PERF_TASKS_SCRATCH"):
-        return Path(env["PERF_TASKS_SCRATCH"]).expanduser()
-    cache = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+        # Absolute from here: git runs from the repository's top level, where a relative path
+        # would put the scratch worktrees inside the user's work tree.
+        return Path(os.path.abspath(Path(env["PERF_TASKS_SCRATCH"]).expanduser()))
+    cache = env.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(cache):  # unset, empty or relative: the XDG spec says ignore it
+        cache = str(Path(env.get("HOME") or Path.home()) / ".cache")
     return Path(cache) / "perf-tasks" / "ab"
 
 
@@ -110,21 +115,35 @@ class Scratch:
     def checkout(self, revision: Revision, slot: str = "a") -> Path:
         """The workspace root as of `revision`, in the slot's worktree (made or moved there)."""
         top = toplevel(self.root, env=self.env)
+        self._outside(top)
         self._claim()
         tree = self.tree(slot)
         # No hooks: a post-checkout hook of the repository is not ours to run in a scratch tree.
         git = ["git", "-c", "advice.detachedHead=false", "-c", "core.hooksPath=/dev/null"]
+        moved = False
         if self._registered(top, tree):
-            command.run(
-                [*git, "checkout", "--detach", "--force", revision.commit],
-                cwd=tree,
-                env=self.env,
-                what="git checkout (scratch worktree)",
-                timeout_s=600,
-            )
-            # What a previous revision left untracked (a generated Cargo.lock): not this one's.
-            command.run(["git", "clean", "-ffdxq"], cwd=tree, env=self.env, what="git clean")
-        else:
+            try:
+                command.run(
+                    [*git, "checkout", "--detach", "--force", revision.commit],
+                    cwd=tree,
+                    env=self.env,
+                    what="git checkout (scratch worktree)",
+                    timeout_s=600,
+                )
+                # What a previous revision left untracked (a generated Cargo.lock): not this one's.
+                command.run(["git", "clean", "-ffdxq"], cwd=tree, env=self.env, what="git clean")
+                moved = True
+            except CommandFailed:
+                # A run killed mid-checkout leaves the tree unusable (a stale index.lock, a half
+                # written index): it is ours and scratch, so it is made again from nothing.
+                command.run(
+                    ["git", "worktree", "remove", "--force", "--force", str(tree)],
+                    cwd=top,
+                    env=self.env,
+                    what="git worktree remove",
+                    ok_codes=(0, 128),
+                )
+        if not moved:
             command.run(["git", "worktree", "prune"], cwd=top, env=self.env, what="git worktree")
             if tree.exists() or tree.is_symlink():
                 _remove_tree(tree)
@@ -174,9 +193,20 @@ class Scratch:
         """Make the folder ours (or check that it is), for a target dir used without a tree."""
         self._claim()
 
+    def _outside(self, folder: Path) -> None:
+        """The scratch folder must not be inside `folder` (the workspace, its repository): git
+        status, cargo and the disk figures would see its trees and target dirs."""
+        here = Path(os.path.realpath(self.dir))
+        if here == Path(os.path.realpath(folder)) or Path(os.path.realpath(folder)) in here.parents:
+            raise ConfigError(
+                f"the scratch folder {self.dir} is inside {folder}: set PERF_TASKS_SCRATCH to a "
+                "folder outside the workspace and its repository"
+            )
+
     def _claim(self) -> None:
         """Make the folder ours, or check that it is: a folder of another workspace (a hash
         collision, a copied cache) is never used."""
+        self._outside(self.root)
         owner = self.dir / OWNER_FILE
         if self.dir.is_symlink():
             raise ConfigError(
@@ -189,9 +219,15 @@ class Scratch:
                     "PERF_TASKS_SCRATCH to another folder"
                 )
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"kind": OWNER_KIND, "root": str(self.root.resolve())}, indent=2)
-        write_atomic(owner, text + "\n")
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(owner, text + "\n")
+        except OSError as e:
+            raise ConfigError(
+                f"cannot make the scratch folder {self.dir} ({e.strerror or e}): set "
+                "PERF_TASKS_SCRATCH to a writable folder"
+            ) from None
 
     def size_bytes(self) -> int:
         """What the scratch folder holds, `du`-style (allocated blocks, each inode once)."""

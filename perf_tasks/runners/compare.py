@@ -35,13 +35,14 @@ from perf_tasks.runlock import run_lock
 from perf_tasks.runners import arms
 from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL, Commands
 from perf_tasks.verify import collect
-from perf_tasks.verify.record import OUTCOMES, Entry
+from perf_tasks.verify.record import IGNORED, OUTCOMES, Entry
 
 SLOT = "runners"  # the scratch target dir: target-runners/
 # A runner wins only by more than 10% of wall time, and by more than 50 ms.
 THRESHOLD = Threshold(delta=0.10, floor=0.05)
 NO_CLEAR_WINNER = "no clear winner"
 OUTCOMES_DIFFER = "outcomes differ"
+NO_TESTS = "no tests"  # neither runner has a test to run: only their start-up would be compared
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,8 @@ def compare_runners(
         )
     outcome = replace(outcome, notes=(shared_note(env),))
     recommended, verdict = recommend(outcome)
+    if not outcome.tests and not _ran(a.totals) and not _ran(b.totals):
+        recommended, verdict = None, NO_TESTS
     return Report(
         plan=the_plan,
         outcome=outcome,
@@ -266,6 +269,11 @@ def compare_runners(
         recommended=recommended,
         verdict=verdict,
     )
+
+
+def _ran(totals: Mapping[str, int]) -> int:
+    """Tests a runner ran (an ignored one is listed, not run)."""
+    return sum(n for outcome, n in totals.items() if outcome != IGNORED)
 
 
 def _doctests(

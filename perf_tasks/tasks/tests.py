@@ -8,7 +8,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
-from perf_tasks.tasks.baseline import CountingTask
+from perf_tasks.tasks.baseline import CountingTask, _stoppable
 
 HELP = {
     "root": ROOT_HELP,
@@ -22,7 +22,7 @@ HELP = {
 @task(klass=CountingTask, help=HELP)
 def runners(c, root=None, max_pairs=None, timeout=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Time cargo test and nextest in pairs; recommend one, or show the tests they differ on."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         import os
 
         from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS

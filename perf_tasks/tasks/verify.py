@@ -10,7 +10,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
-from perf_tasks.tasks.baseline import program_of
+from perf_tasks.tasks.baseline import _stoppable, program_of
 
 RECORD_HELP = {
     "root": ROOT_HELP,
@@ -37,7 +37,7 @@ def _record_path(c: Context, root: str | None, flag: str | None) -> tuple[Path, 
 @task(help=RECORD_HELP)
 def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
     """Run every test and doctest once; record the list and each test's outcome."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         import os
 
         from perf_tasks.inspect import inspect
@@ -57,7 +57,7 @@ def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
 @task(help=CHECK_HELP)
 def check(c, root=None, record=None, before=None, after=None, json=False):  # type: ignore[no-untyped-def]
     """Run every test and doctest again; exit 1 if a test or an outcome differs from the record."""
-    with task_edge(json=json):
+    with task_edge(json=json), _stoppable(json=json):
         import os
 
         from perf_tasks.errors import ExitCode, UsageError

@@ -60,7 +60,7 @@ def render_report(out: Output, report: Report) -> None:
         out.emit_json(report.as_json())
         return
     from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL
-    from perf_tasks.runners.compare import NO_CLEAR_WINNER, THRESHOLD
+    from perf_tasks.runners.compare import NO_CLEAR_WINNER, NO_TESTS, THRESHOLD
 
     outcome = report.outcome
     wall, cpu = outcome.metric(WALL), outcome.metric(CPU)
@@ -106,7 +106,12 @@ def render_report(out: Output, report: Report) -> None:
         )
         return
     high, low = 1 + THRESHOLD.delta, 1 / (1 + THRESHOLD.delta)
-    if report.verdict == NO_CLEAR_WINNER:
+    if report.verdict == NO_TESTS:
+        out.line(
+            "no recommendation: neither runner has a test to run (only their start-up was timed)",
+            style="bold",
+        )
+    elif report.verdict == NO_CLEAR_WINNER:
         out.line(
             f"{NO_CLEAR_WINNER}: the wall-time interval is not wholly below {low:.3f} or above "
             f"{high:.3f} (or the difference is under {secs(THRESHOLD.floor)})",

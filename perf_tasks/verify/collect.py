@@ -113,13 +113,19 @@ def doctests(stdout: str, packages: Mapping[str, str]) -> list[Entry]:
     return out
 
 
-def collect(inspection: Inspection) -> Record:
-    """List and run every test of the workspace once (nextest, then the doctests)."""
+def require_nextest(inspection: Inspection) -> str:
+    """nextest's version, or ToolMissing."""
     if inspection.nextest is None:
         raise ToolMissing(
             "cargo-nextest is not installed: verify needs its test list "
             "(pip install 'perf-tasks[nextest]' or cargo install cargo-nextest)"
         )
+    return inspection.nextest
+
+
+def collect(inspection: Inspection) -> Record:
+    """List and run every test of the workspace once (nextest, then the doctests)."""
+    runner = require_nextest(inspection)
     root, env, cargo = inspection.root, inspection.env, inspection.cargo
     # Told to nextest, not guessed: the JUnit report is found where nextest was asked to write it.
     store_dir = inspection.workspace.target_dir / "nextest"
@@ -164,7 +170,7 @@ def collect(inspection: Inspection) -> Record:
     tests = nextest_tests(listing, cases)
     if cargo_mod.has_doctests(inspection.metadata):
         tests += _run_doctests(inspection)
-    return make(tests, runner=inspection.nextest)
+    return make(tests, runner=runner)
 
 
 def _run_doctests(inspection: Inspection) -> list[Entry]:

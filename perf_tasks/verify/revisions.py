@@ -53,7 +53,9 @@ def check_revisions(
 ) -> Comparison:
     """Every test of `before` and of `after` (default: the work tree), with their differences."""
     step = on_step or (lambda what: None)
-    tool_env = inspect(root, env=env).env
+    inspection = inspect(root, env=env)
+    collect.require_nextest(inspection)  # before any checkout or build
+    tool_env = inspection.env
     a, b = sides(root, before, after, env=tool_env)
     scratch = worktree.Scratch.of(root, tool_env)
     records: list[Record] = []

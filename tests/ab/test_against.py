@@ -161,3 +161,19 @@ def test_the_gate_against_a_revision_fails_on_a_slower_test_and_names_it(
     rows = {g["metric"]: g for g in json.loads(proc.stdout)["gates"]}
     assert rows["tests.each"]["verdict"] == "breach"
     assert rows["build.incremental.cpu_s"]["verdict"] == "pass"
+
+
+def test_a_version_bump_in_the_work_tree_is_compared_not_refused(
+    crate: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Each arm cleans its own `name@version`: A's is 0.1.0, B's 0.2.0 (cargo clean -p abtiny@0.2.0
+    # in A's tree was "did not match any packages").
+    scratch = tmp_path_factory.mktemp("scratch")
+    manifest = crate / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace('"0.1.0"', '"0.2.0"'))
+    try:
+        code, result = against(crate, scratch)
+    finally:
+        git("checkout", "--", ".", cwd=crate)
+    assert code == 0, result["regressions"]
+    assert result["pairs"] == 6

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 from perf_tasks.ab import engine, stats
+from perf_tasks.ab.against import shared_env_note
 from perf_tasks.ab.engine import Design, Sample
 from perf_tasks.ab.stats import Threshold
+from perf_tasks.ab.workspace import controlled_note
 
 
 class Replay:
@@ -82,3 +85,18 @@ def test_without_per_test_times_it_says_so() -> None:
     outcome = engine.judge(a, a, Design({}))
     assert not outcome.per_test
     assert any("per-test" in n for n in outcome.notes)
+
+
+def test_the_shared_environment_note_leaves_out_what_the_arms_control(tmp_path: Path) -> None:
+    # Both arms ran without the wrapper and with their own target dirs: the note said they ran
+    # "the same" with RUSTC_WRAPPER='sccache' and the user's CARGO_TARGET_DIR.
+    env = {
+        "RUSTC_WRAPPER": "sccache",
+        "CARGO_TARGET_DIR": "/elsewhere",
+        "CARGO_INCREMENTAL": "1",
+        "RUSTFLAGS": "-C target-cpu=native",
+    }
+    note = shared_env_note(env, tmp_path)
+    assert note == "build environment, the same on both arms: RUSTFLAGS='-C target-cpu=native'"
+    assert shared_env_note({"RUSTC_WRAPPER": "sccache"}, tmp_path) is None
+    assert "RUSTC_WRAPPER='sccache'" in controlled_note(env)

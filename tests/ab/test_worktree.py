@@ -104,3 +104,82 @@ def test_clean_reports_the_scratch_and_nuke_removes_it_through_git(tmp_path: Pat
         ["git", "worktree", "list"], cwd=root, capture_output=True, text=True, check=True
     ).stdout
     assert str(scratch.tree("a")) not in listed
+
+
+def test_a_tree_left_broken_by_a_killed_run_is_made_again(tmp_path: Path) -> None:
+    # A run killed with SIGKILL in the middle of `git checkout` leaves the worktree's index.lock.
+    root = repo(tmp_path / "ws")
+    env = dict(os.environ)
+    scratch = worktree.Scratch.of(root, env)
+    tree = scratch.checkout(worktree.resolve(root, "HEAD", env=env))
+    gitdir = Path(
+        subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (gitdir / "index.lock").write_text("")
+    (root / "src" / "lib.rs").write_text("pub fn v() -> u32 { 2 }\n")
+    git("commit", "-qam", "two", cwd=root)
+    again = scratch.checkout(worktree.resolve(root, "HEAD", env=env))
+    assert "{ 2 }" in (again / "src" / "lib.rs").read_text()
+    listed = subprocess.run(
+        ["git", "worktree", "list", "--porcelain"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert listed.count("worktree ") == 2  # the work tree and one scratch tree, no leftovers
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/below"])
+def test_a_scratch_folder_that_cannot_be_made_is_one_line(tmp_path: Path, where: str) -> None:
+    root = repo(tmp_path / "ws")
+    (tmp_path / "a-file").write_text("not a folder\n")
+    env = {**os.environ, "PERF_TASKS_SCRATCH": str(tmp_path / where)}
+    with pytest.raises(ConfigError, match=r"cannot make the scratch folder .* PERF_TASKS_SCRATCH"):
+        worktree.Scratch.of(root, env).checkout(worktree.resolve(root, "HEAD", env=env))
+    result = perf("verify.check", "--root", str(root), "--before", "HEAD", "--json", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["error"]["kind"] == "config"
+
+
+def test_a_relative_scratch_folder_is_taken_from_the_current_dir_never_the_work_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git worktree add runs from the repository's top: a relative PERF_TASKS_SCRATCH put the
+    # scratch worktree inside the user's work tree.
+    root = repo(tmp_path / "ws")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    env = {**os.environ, "PERF_TASKS_SCRATCH": "rel-scratch"}
+    scratch = worktree.Scratch.of(root, env)
+    assert scratch.dir.is_absolute() and scratch.dir.parent == elsewhere / "rel-scratch"
+    tree = scratch.checkout(worktree.resolve(root, "HEAD", env=env))
+    assert (tree / "Cargo.toml").is_file()
+    assert not (root / "rel-scratch").exists()
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert status == ""
+    home = {k: v for k, v in os.environ.items() if k != "PERF_TASKS_SCRATCH"}
+    relative_xdg = worktree.scratch_home({**home, "XDG_CACHE_HOME": "rel-cache", "HOME": "/h"})
+    assert relative_xdg == Path("/h/.cache/perf-tasks/ab")
+
+
+def test_a_scratch_folder_inside_the_repository_is_refused(tmp_path: Path) -> None:
+    top = repo(tmp_path / "repo")
+    env = {**os.environ, "PERF_TASKS_SCRATCH": str(top / ".scratch")}
+    with pytest.raises(ConfigError, match=r"is inside .* outside the workspace"):
+        worktree.Scratch.of(top, env).checkout(worktree.resolve(top, "HEAD", env=env))
+    assert not (top / ".scratch").exists()
+    proc = perf("tests.runners", "--root", str(top), "--json", env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["error"]["kind"] == "config"
+    assert not (top / ".scratch").exists()

@@ -127,3 +127,69 @@ def test_too_few_pairs_is_bad_usage(demo_copy: Path) -> None:
     proc = perf("tests.runners", "--root", str(demo_copy), "--max-pairs", "4")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: --max-pairs 4 is too few: a 95% interval needs at least 6"
+
+
+def test_a_workspace_without_tests_gets_no_recommendation(tmp_path: Path) -> None:
+    # Only the runners' start-up would be compared: cargo test "won" it on a crate with no test.
+    root = tmp_path / "notests"
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text(
+        '[package]\nname = "notests"\nversion = "0.1.0"\nedition = "2021"\n'
+    )
+    (root / "src" / "lib.rs").write_text("pub fn one() -> u8 {\n    1\n}\n")
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(root),
+        "--max-pairs",
+        "6",
+        "--json",
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["recommended"] is None and data["verdict"] == "no tests"
+    assert data["differences"] == []
+    text = perf(
+        "tests.runners",
+        "--root",
+        str(root),
+        "--max-pairs",
+        "6",
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=600,
+    )
+    assert text.returncode == 0, text.stderr
+    assert "no recommendation: neither runner has a test to run" in text.stdout
+
+
+def test_a_rustc_wrapper_of_a_cargo_config_is_not_used(tmp_path: Path) -> None:
+    # Dropping RUSTC_WRAPPER from the environment left a `build.rustc-wrapper` of a cargo config
+    # file (sccache's usual setup) in force; an empty one turns it off.
+    root = tmp_path / "wrapped"
+    (root / "src").mkdir(parents=True)
+    (root / ".cargo").mkdir()
+    (root / "Cargo.toml").write_text(
+        '[package]\nname = "wrapped"\nversion = "0.1.0"\nedition = "2021"\n'
+    )
+    (root / "src" / "lib.rs").write_text("#[test]\nfn one() {\n    assert_eq!(1, 1);\n}\n")
+    calls = tmp_path / "calls.log"
+    wrapper = tmp_path / "wrap.sh"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec "$@"\n')
+    wrapper.chmod(0o755)
+    (root / ".cargo" / "config.toml").write_text(
+        f'[build]\nrustc-wrapper = "{wrapper}"\nrustc-workspace-wrapper = "{wrapper}"\n'
+    )
+    proc = perf(
+        "tests.runners",
+        "--root",
+        str(root),
+        "--max-pairs",
+        "6",
+        "--json",
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not calls.exists(), calls.read_text()[:500]

@@ -189,3 +189,31 @@ def test_bad_revisions_are_one_line_and_exit_2(crate: Path, args: list[str], say
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], lines
+
+
+def test_without_nextest_before_is_refused_before_any_checkout(
+    crate: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from measure.test_baseline_cargo import perf as perf_with
+    from measure.test_baseline_cargo import python_without_nextest
+
+    scratch = tmp_path_factory.mktemp("scratch")
+    path = [
+        d
+        for d in os.environ["PATH"].split(os.pathsep)
+        if d and not Path(d, "cargo-nextest").exists()
+    ]
+    proc = perf_with(
+        "verify.check",
+        "--root",
+        str(crate),
+        "--before",
+        "HEAD~1",
+        "--json",
+        env={"PATH": os.pathsep.join(path), "PERF_TASKS_SCRATCH": str(scratch)},
+        python=python_without_nextest(tmp_path_factory.mktemp("py") / "venv"),
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["error"]["kind"] == "tool_missing"
+    assert "cargo-nextest is not installed" in proc.stderr
+    assert not list(scratch.glob("*/tree-*"))  # nothing checked out, nothing built

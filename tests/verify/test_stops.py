@@ -1,0 +1,97 @@
+"""verify and tests.runners never orphan a process: a signal sent to the tool alone (as `kill`
+sends it) ends every process it started, with the exit code of the signal and, under --json, a
+JSON error document. Before, SIGTERM killed the Python process and left cargo, rustc and the
+tests running."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from measure.test_baseline_cargo import needs_nextest
+from measure.test_baseline_stops import _running, _start, _wait_for
+from processes import wait_none_under
+
+pytestmark = [pytest.mark.cargo, pytest.mark.slow]
+
+HANG_RS = """
+#[test]
+fn waits_for_a_child_that_never_ends() {
+    if std::env::var_os("DEMO_HANG").is_some() {
+        let mut child = std::process::Command::new("sleep").arg("86400").spawn().unwrap();
+        child.wait().unwrap();
+    }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("task", "signum", "code"),
+    [
+        (("verify.record",), signal.SIGTERM, 143),
+        (("verify.check", "--before", "HEAD"), signal.SIGHUP, 129),
+        (("tests.runners", "--max-pairs", "6"), signal.SIGTERM, 143),
+        (("verify.record",), signal.SIGINT, 130),
+    ],
+)
+def test_a_signal_ends_every_process_and_says_so(
+    demo_copy: Path, tmp_path: Path, task: tuple[str, ...], signum: int, code: int
+) -> None:
+    needs_nextest()
+    (demo_copy / "crates" / "demo-core" / "tests" / "hang.rs").write_text(HANG_RS)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "hang"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=demo_copy,
+            check=True,
+            capture_output=True,
+        )
+    scratch = tmp_path / "scratch"
+    proc = _start(
+        *task,
+        "--root",
+        str(demo_copy),
+        "--json",
+        env={"DEMO_HANG": "1", "PERF_TASKS_SCRATCH": str(scratch)},
+    )
+    _wait_for(_running_anywhere(demo_copy, scratch), "the hung test's child", proc)
+    proc.send_signal(signum)  # to the tool alone, not to its process group
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the tool did not stop within 60 s of the signal")
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert not wait_none_under(demo_copy, timeout_s=0.5), "a process outlived the tool"
+    assert not wait_none_under(scratch, timeout_s=0.5), "a process outlived the tool"
+
+
+def _running_anywhere(*folders: Path) -> Callable[[], bool]:
+    checks = [_running(f, "sleep 86400") for f in folders]
+    return lambda: any(check() for check in checks)
+
+
+def test_sigterm_under_json_prints_the_stopped_document(demo_copy: Path, tmp_path: Path) -> None:
+    needs_nextest()
+    (demo_copy / "crates" / "demo-core" / "tests" / "hang.rs").write_text(HANG_RS)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perf_tasks", "verify.record", "--root", str(demo_copy), "--json"],
+        env={**os.environ, "DEMO_HANG": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(_running(demo_copy, "sleep 86400"), "the hung test's child", proc)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert json.loads(out)["error"] == {"kind": "stopped", "message": "stopped by SIGTERM"}
+    assert not wait_none_under(demo_copy, timeout_s=0.5)
