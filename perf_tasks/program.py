@@ -8,7 +8,7 @@ and a command line that does not parse exits 2. No invoke configuration file or 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from invoke.config import Config
 from invoke.exceptions import Exit, ParseError
@@ -100,15 +100,20 @@ class PerfTasksProgram(Program):
         try:
             super().parse_tasks()
         except ParseError as exc:
-            raise Exit(
-                f"{exc}\nSee `perf-tasks --list` and `perf-tasks --help TASK`.",
-                code=int(ExitCode.USAGE),
-            ) from None
+            self._usage_error(f"{exc}", "See `perf-tasks --list` and `perf-tasks --help TASK`.")
         except ValueError as exc:  # a number flag given text: invoke's int() said no
-            raise Exit(
-                f"a flag takes a whole number ({exc})\nSee `perf-tasks --help TASK`.",
-                code=int(ExitCode.USAGE),
-            ) from None
+            self._usage_error(
+                f"a flag takes a whole number ({exc})", "See `perf-tasks --help TASK`."
+            )
+
+    def _usage_error(self, message: str, hint: str) -> NoReturn:
+        """Exit 2 with the message; under `--json` (which the tasks could not see, as their flags
+        did not parse) stdout also gets the JSON error document every failure gets."""
+        if any(arg in ("--json", "-j") for arg in self.argv[1:]):
+            from perf_tasks.ui.output import Output, error_json
+
+            Output(json=True).emit_json(error_json("usage", message))
+        raise Exit(f"{message}\n{hint}", code=int(ExitCode.USAGE))
 
     def parse_cleanup(self) -> None:
         try:

@@ -27,6 +27,22 @@ def test_bad_usage_exits_2_with_one_message(argv: list[str]) -> None:
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["clean", "--bogus", "--json"], "No idea what '--bogus' is!"),
+        (["baseline.compare", "-j", "--max-pairs", "abc"], "a flag takes a whole number"),
+    ],
+)
+def test_bad_usage_with_json_prints_the_json_error_document(argv: list[str], says: str) -> None:
+    proc = perf(*argv)
+    assert proc.returncode == 2, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["ok"] is False and document["error"]["kind"] == "usage"
+    assert document["error"]["message"].startswith(says)
+    assert proc.stderr.startswith(says) and "Traceback" not in proc.stderr
+
+
 def test_help_offers_no_invoke_configuration_flag() -> None:
     out = perf("--help").stdout
     assert "--config" not in out and "-f " not in out and "--command-timeout" not in out
