@@ -7,6 +7,7 @@ console. Markup and highlighting are off, because paths may contain `[`.
 from __future__ import annotations
 
 import json as jsonlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,8 @@ def _isatty(stream: IO[str]) -> bool:
 
 
 ERROR_SCHEMA_VERSION = 1
+# The width of text output that goes to no terminal (a pipe, a file, a CI log).
+LOG_WIDTH = 160
 
 
 def error_json(kind: str, message: str) -> dict[str, Any]:
@@ -92,6 +95,10 @@ class Output:
         self._stderr = stderr or sys.stderr
         self._stdin = stdin or sys.stdin
         human = stderr or sys.stderr if json else self._stdout
+        if width is None and not _isatty(human) and not os.environ.get("COLUMNS"):
+            # A pipe or a CI log has no width: rich would assume 80 and cut the tables' right
+            # columns (ratios, intervals) short. Lines may be as long as they need.
+            width = LOG_WIDTH
         self.console: Console = Console(
             file=human,
             highlight=False,
