@@ -171,3 +171,41 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
     assert "### Performance gates: 1 of 2 gates breached" in text
     assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text
+
+
+def test_an_unwritable_step_summary_is_a_warning_and_the_verdict_stands(tmp_path: Path) -> None:
+    base = small_record(tmp_path / "base.json")
+    write_contract(tmp_path, "disk.target.bytes | ≤ 1 kB |")
+    for summary in (tmp_path, tmp_path / "no" / "such" / "dir.md"):
+        done = perf(
+            "gate", "--root", str(tmp_path), "--record", str(base),
+            env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"},
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"warning: cannot append the gate table to $GITHUB_STEP_SUMMARY ({summary}): " in (
+            done.stdout
+        )
+        assert f"::error file={CONTRACT},line=7," in done.stdout
+
+
+def test_init_never_replaces_a_dangling_symlink_or_a_directory(tmp_path: Path) -> None:
+    record = small_record(tmp_path / "r.json")
+    path = tmp_path / CONTRACT
+    path.parent.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.md"
+    path.symlink_to(elsewhere)
+    args = ["contract.init", "--root", str(tmp_path), "--record", str(record)]
+    linked = perf(*args)
+    assert (linked.returncode, linked.stderr.strip()) == (
+        2,
+        f"error: {CONTRACT} (a symlink) already exists: edit it, or pass --force to replace it",
+    )
+    assert path.is_symlink() and not elsewhere.exists()
+    path.unlink()
+    path.mkdir()
+    folder = perf(*args, "--force")
+    assert (folder.returncode, folder.stderr.strip()) == (
+        2,
+        f"error: {CONTRACT} is a directory: the contract is a Markdown file",
+    )
