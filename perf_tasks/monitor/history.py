@@ -3,7 +3,7 @@
 Each entry is one daily run: when (`at`, UTC), at which commit, the figures of the record, the
 contract's absolute bounds, the gates it breached and whether the target dir was over its budget.
 The file is rewritten whole and atomically on each run, keeping the newest `keep_entries` entries
-and none older than `keep_days` before the newest one, so it can live in a CI cache or in git.
+and none older than `keep_days` before this run's, so it can live in a CI cache or in git.
 """
 
 from __future__ import annotations
@@ -136,12 +136,20 @@ def append(
     entries: Iterable[Entry], new: Entry, *, keep_entries: int, keep_days: float
 ) -> list[Entry]:
     """The history with `new` in it (replacing an entry of the same time), oldest first, bounded:
-    at most `keep_entries`, none older than `keep_days` before the newest."""
-    kept = sorted([e for e in entries if e.at != new.at] + [new], key=lambda e: e.at)
-    newest = kept[-1].at
-    cutoff = newest - timedelta(days=keep_days)
-    kept = [e for e in kept if e.at >= cutoff]
-    return kept[-keep_entries:]
+    none older than `keep_days` before `new`, then at most `keep_entries`, always with `new`.
+
+    The days count from this run's entry, not from the newest one: an entry stamped in the future
+    (a runner's clock off by a year) would otherwise push every real entry, this run's too, out of
+    the window, for good."""
+    cutoff = new.at - timedelta(days=keep_days)
+    kept = sorted(
+        [e for e in entries if e.at != new.at and e.at >= cutoff] + [new], key=lambda e: e.at
+    )
+    if len(kept) > keep_entries:
+        others = [e for e in kept if e is not new]
+        newest_others = others[len(others) - (keep_entries - 1) :]
+        kept = sorted([*newest_others, new], key=lambda e: e.at)
+    return kept
 
 
 def dumps(entries: Sequence[Entry]) -> str:

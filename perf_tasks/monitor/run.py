@@ -31,26 +31,36 @@ REPORT_FILE = "report.md"
 
 @dataclass(frozen=True)
 class Budget:
-    bytes: int
+    bytes: int  # as measured
     budget: int
     cleaned: str | None = None  # what clean.target did, when it ran
+    freed: int = 0  # what it freed
+
+    @property
+    def was_over(self) -> bool:
+        """Over its budget when measured."""
+        return self.bytes > self.budget
+
+    @property
+    def left(self) -> int:
+        return max(0, self.bytes - self.freed)
 
     @property
     def over(self) -> bool:
-        return self.bytes > self.budget
+        """Still over its budget: as measured, less what clean.target freed."""
+        return self.left > self.budget
 
     def line(self) -> str:
-        state = "over" if self.over else "within"
+        state = "over" if self.was_over else "within"
         text = (
             f"the target dir {format_bytes(self.bytes)} is {state} its budget of "
             f"{format_bytes(self.budget)}"
         )
-        if self.over:
-            text += (
-                f"; {self.cleaned}"
-                if self.cleaned
-                else "; clean.target did not run ([monitor] clean_over_budget = false)"
-            )
+        if self.was_over and self.cleaned:
+            after = "still over it" if self.over else "within it"
+            text += f"; {self.cleaned}: about {format_bytes(self.left)} left, {after}"
+        elif self.was_over:
+            text += "; clean.target did not run ([monitor] clean_over_budget = false)"
         return text
 
 
@@ -96,7 +106,9 @@ class Monitored:
                 "bytes": self.budget.bytes,
                 "budget_bytes": self.budget.budget,
                 "over": self.budget.over,
+                "was_over": self.budget.was_over,
                 "cleaned": self.budget.cleaned,
+                "freed_bytes": self.budget.freed,
             },
             "gates": self.gates.as_json() if self.contract_found else None,
             "chart": None if self.chart is None else str(self.chart),
@@ -136,11 +148,11 @@ def monitor(
     contract: Contract | None,
     base: Base | None,
     now: datetime | None,
-    clean: Callable[[], str] | None,
+    clean: Callable[[], tuple[str, int]] | None,
 ) -> Monitored:
     """Check, record, draw and report one day. `now` (default: the record's start) stamps the
-    entry. `clean` runs clean.target and says what it did; it is called only when the target dir
-    is over its budget and `[monitor] clean_over_budget` is on."""
+    entry. `clean` runs clean.target and says what it did and freed; it is called only when the
+    target dir is over its budget and `[monitor] clean_over_budget` is on."""
     config = settings_mod.load(root)
     notes: list[str] = []
     if contract is None:
@@ -162,12 +174,13 @@ def monitor(
     if target is not None:
         budget = Budget(target.bytes, config.budgets.target)
         if budget.over and config.monitor.clean_over_budget and clean is not None:
-            budget = Budget(target.bytes, config.budgets.target, cleaned=clean())
+            did, freed = clean()
+            budget = Budget(target.bytes, config.budgets.target, cleaned=did, freed=freed)
     if now is None:
         if record.started_at is None:
             raise ValueError("a record without started_at needs an explicit time (--now)")
         now = history_mod.parse_time(record.started_at, what="the record's started_at")
-    entry = entry_of(record, report, at=now, over_budget=bool(budget and budget.over))
+    entry = entry_of(record, report, at=now, over_budget=bool(budget and budget.was_over))
     out_dir = root / config.monitor.dir
     history_path = out_dir / history_mod.HISTORY_FILE
     entries = history_mod.append(

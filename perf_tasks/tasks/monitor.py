@@ -81,8 +81,8 @@ def run(  # type: ignore[no-untyped-def]
             raise Exit(code=int(done.exit_code))
 
 
-def _clean_target(c: Context, root: Path, out: Output) -> str:
-    """clean.target, as its task runs it; returns what it freed, for the report."""
+def _clean_target(c: Context, root: Path, out: Output) -> tuple[str, int]:
+    """clean.target, as its task runs it; returns what it did and freed, for the report."""
     import time
 
     from perf_tasks.clean.job import Job, Request, check
@@ -95,7 +95,8 @@ def _clean_target(c: Context, root: Path, out: Output) -> str:
         planned = job.plan(now=time.time())
         report = job.execute(planned, progress=lambda done, total: None, now=time.time())
     state = "" if report.ok else " (not everything could be removed: run clean.target)"
-    return f"clean.target ran and freed {format_bytes(report.freed_bytes)}{state}"
+    freed = report.freed_bytes
+    return f"clean.target ran and freed {format_bytes(freed)}{state}", freed
 
 
 ns = Collection("monitor", run)

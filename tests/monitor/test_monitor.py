@@ -151,6 +151,9 @@ def test_over_budget_is_reported_and_cleaned_only_when_asked(demo_copy: Path) ->
     cleaned = perf(*args)
     budget = json.loads(cleaned.stdout)["budget"]
     assert budget["cleaned"].startswith("clean.target ran and freed"), cleaned.stderr
+    # The record says 90 MB: what was freed (the 3 MB ballast and more) leaves it over 1 MB.
+    assert (cleaned.returncode, budget["was_over"], budget["over"]) == (1, True, True)
+    assert budget["freed_bytes"] >= 3 * 10**6
     assert not (demo_copy / "target" / "release" / "big.bin").exists()  # no command uses release/
 
 
@@ -195,3 +198,26 @@ def test_now_stamps_the_entry(tmp_path: Path) -> None:
     bad = perf("monitor", "--root", str(tmp_path), "--record", str(record), "--now", "yesterday")
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("error: --now: 'yesterday' is not a time")
+
+
+def test_an_entry_from_a_wrong_clock_never_pushes_this_run_out() -> None:
+    entries = [history.Entry(at=DAY0 + timedelta(days=d), values={"x": d}) for d in range(3)]
+    future = history.Entry(at=DAY0 + timedelta(days=3650), values={"x": 99})
+    new = history.Entry(at=DAY0 + timedelta(days=3), values={"x": 3})
+    kept = history.append([*entries, future], new, keep_entries=99, keep_days=2)
+    assert [e.values["x"] for e in kept] == [1, 2, 3, 99]
+    kept = history.append([*entries, future], new, keep_entries=2, keep_days=99)
+    assert [e.values["x"] for e in kept] == [3, 99]
+    kept = history.append([*entries, future], new, keep_entries=1, keep_days=99)
+    assert [e.values["x"] for e in kept] == [3]
+
+
+def test_the_exit_code_counts_what_cleaning_freed() -> None:
+    from perf_tasks.monitor.run import Budget
+
+    cleaned = Budget(80, 70, cleaned="clean.target ran and freed 12 B", freed=12)
+    assert (cleaned.was_over, cleaned.over, cleaned.left) == (True, False, 68)
+    assert cleaned.line().endswith("freed 12 B: about 68 B left, within it")
+    still = Budget(80, 50, cleaned="clean.target ran and freed 12 B", freed=12)
+    assert still.over and still.line().endswith("about 68 B left, still over it")
+    assert not Budget(40, 50).over and Budget(40, 50).line().endswith("within its budget of 50 B")
