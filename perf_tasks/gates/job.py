@@ -87,6 +87,15 @@ def measured_from(
     return measure_fresh(root, env=env, runs=runs, progress=progress)
 
 
+def save_record(path: Path, data: Mapping[str, Any]) -> None:
+    """`--save FILE`: the fresh record, as `baseline` writes it (one line, exit 1, if it cannot)."""
+    from perf_tasks.measure import record as record_mod
+
+    if path.is_dir():
+        raise UsageError(f"--save {path} is a directory: name the record file to write")
+    write_all_atomic({path: record_mod.dumps(dict(data))})
+
+
 @dataclass(frozen=True)
 class Checked:
     report: GateReport
@@ -148,11 +157,7 @@ def check(
     the_base = base_of(root, base=base, against=against, env=env, runs=runs, program=program)
     measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
     if save is not None and measured.data is not None:
-        from perf_tasks.measure import record as record_mod
-
-        if save.is_dir():
-            raise UsageError(f"--save {save} is a directory: name the record file to write")
-        write_all_atomic({save: record_mod.dumps(dict(measured.data))})
+        save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)
     return Checked(report, measured, save if measured.data is not None else None)
 

@@ -23,6 +23,7 @@ HELP = {
     "record": "Use this baseline record instead of measuring afresh",
     "contract": "The contract (default: [gates] contract, benches/PERFORMANCE_CONTRACT.md)",
     "base": "The base of relative gates: a baseline record of this machine",
+    "save": "Also write the fresh record to this path (CI uploads it)",
     "now": "The entry's time, ISO 8601 (default: when the record was measured)",
     "runs": "Timed runs of each command of the fresh measurement (default: [baseline] runs)",
     "verbose": "Stream the output of cargo and nextest as they run",
@@ -38,6 +39,7 @@ def run(  # type: ignore[no-untyped-def]
     contract=None,
     base=None,
     now=None,
+    save=None,
     runs=None,
     json=False,
     verbose=False,
@@ -68,6 +70,8 @@ def run(  # type: ignore[no-untyped-def]
                 progress=progress,
                 program=program,
             )
+        if save and measured.data is not None:
+            job.save_record(Path(save), measured.data)
         done = run.monitor(
             where,
             measured.record,

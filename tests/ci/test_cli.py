@@ -93,7 +93,10 @@ def test_dry_run_shows_both_files_and_writes_nothing(ws: Path) -> None:
         f"==> {CI_FILE} (would create) <==\n# Written by `perf-tasks ci.init`"
     )
     assert f"==> {MONITORING_FILE} (would create) <==\n" in proc.stdout
-    assert "      - name: perf-tasks monitor\n        run: perf-tasks monitor\n" in proc.stdout
+    assert (
+        "      - name: perf-tasks monitor\n"
+        "        run: perf-tasks monitor --save docs/performance/ci-record.json\n"
+    ) in proc.stdout
     assert proc.stdout.endswith(
         f"dry run: would create {CI_FILE}; create {MONITORING_FILE}; nothing was written\n"
     )
@@ -159,13 +162,16 @@ def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path)
     write(
         ws / "perf-tasks.toml",
         '[ci]\ninstall = "perf-tasks @ git+https://example.com/p.git@abc"\n'
-        'monitor_dir = "perf/monitor"\ncron = "0 2 * * 1"\npython = "3.11"\n',
+        'cron = "0 2 * * 1"\npython = "3.11"\n'
+        '[monitor]\ndir = "perf/monitor"\nchart = "trend.png"\n',
     )
     report = json.loads(perf("ci.init", "--root", str(ws), "--dry-run", "--json").stdout)
     ci, mon = (f["text"] for f in report["files"])
     assert "PERF_TASKS_SPEC: perf-tasks @ git+https://example.com/p.git@abc\n" in ci
     assert "python-version: '3.11'" in ci
+    # The workflow caches and uploads where the monitor writes: its [monitor] dir and chart.
     assert "path: perf/monitor/history.jsonl\n" in mon and "cron: '0 2 * * 1'" in mon
+    assert "perf/monitor/trend.png\n" in mon and "trend.svg" not in mon
     # The flag wins over the setting.
     flagged = json.loads(init(ws, "--dry-run", "--json").stdout)
     assert flagged["install"] == "perf-tasks==0.1.0"
@@ -178,9 +184,14 @@ def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path)
         ('[ci]\nrust_paths = ["src|x"]\n', "ci.rust_paths[0] = 'src|x' holds a character"),
         ('[ci]\ninstall = "${{ github.token }}"\n', "ci.install"),
         ('[ci]\nmonitor_dir = "../out"\n', "ci.monitor_dir = '../out' leaves the workspace root"),
+        (
+            '[ci]\nmonitor_dir = "perf/monitor"\n',
+            "ci.monitor_dir = 'perf/monitor' but perf-tasks monitor writes to [monitor] dir = "
+            "'docs/performance/monitor': set [monitor] dir",
+        ),
         ("[ci]\nbranches = []\n", "ci.branches is empty"),
     ],
-    ids=["cron", "pattern", "expression", "outside", "no-branch"],
+    ids=["cron", "pattern", "expression", "outside", "not-the-monitors", "no-branch"],
 )
 def test_bad_settings_are_one_line_and_exit_2(ws: Path, toml: str, says: str) -> None:
     write(ws / "perf-tasks.toml", toml)

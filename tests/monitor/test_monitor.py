@@ -221,3 +221,15 @@ def test_the_exit_code_counts_what_cleaning_freed() -> None:
     still = Budget(80, 50, cleaned="clean.target ran and freed 12 B", freed=12)
     assert still.over and still.line().endswith("about 68 B left, still over it")
     assert not Budget(40, 50).over and Budget(40, 50).line().endswith("within its budget of 50 B")
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_save_writes_the_fresh_record_ci_uploads(demo_copy: Path) -> None:
+    saved = demo_copy / "docs" / "performance" / "ci-record.json"
+    done = perf("monitor", "--root", str(demo_copy), "--runs", "1", "--save", str(saved))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(saved.read_text())
+    assert record["kind"] == "perf-tasks.baseline"
+    (line,) = (demo_copy / OUT / "history.jsonl").read_text().splitlines()
+    assert json.loads(line)["at"] == record["started_at"]
