@@ -248,15 +248,18 @@ def _changes_script(o: Options) -> str:
         "# Against the pull request's base, or the commit before the push; when that commit is\n"
         "# unknown (a new branch, a force-push, a manual run), the Rust jobs run.\n"
         'if [ "$EVENT" = pull_request ]; then base="$PR_BASE"; else base="$PUSH_BEFORE"; fi\n'
+        "# NUL-separated names (-z): git quotes a name with non-ASCII characters otherwise,\n"
+        "# and no pattern matches it; --no-renames lists a moved file's old name too.\n"
         "rust=true\n"
+        "list=$(mktemp)\n"
         'if [ -n "$base" ] && git cat-file -e "$base^{commit}" 2>/dev/null \\\n'
-        '  && files=$(git diff --name-only "$base" HEAD); then\n'
+        '  && git diff --name-only --no-renames -z "$base" HEAD > "$list"; then\n'
         "  rust=false\n"
-        "  while IFS= read -r file; do\n"
+        "  while IFS= read -r -d '' file; do\n"
         '    case "$file" in\n'
         f"      {patterns}) rust=true ;;\n"
         "    esac\n"
-        '  done <<< "$files"\n'
+        '  done < "$list"\n'
         "fi\n"
         'echo "Rust-relevant files changed: $rust"\n'
         'echo "rust=$rust" >> "$GITHUB_OUTPUT"\n'

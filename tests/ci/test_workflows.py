@@ -111,7 +111,7 @@ def test_rust_jobs_are_filtered_per_job_not_per_workflow(ci: dict[str, Any]) -> 
         assert job["needs"] == "changes"
         assert "needs.changes.outputs.rust == 'true'" in job["if"]
     script = next(s for s in changes["steps"] if s.get("id") == "filter")["run"]
-    assert 'git diff --name-only "$base" HEAD' in script
+    assert 'git diff --name-only --no-renames -z "$base" HEAD' in script
     assert "${{" not in script
     assert next(s for s in changes["steps"] if "uses" in s)["with"]["fetch-depth"] == 0
 
