@@ -75,6 +75,15 @@ def options(root: Path, settings: Settings, *, install: str | None = None) -> Op
     """The workflows' options for the workspace at `root`: settings, then flags."""
     ci = settings.ci
     monitor_dir = _monitor_dir(settings)
+    for value, what in (
+        (settings.baseline.dir, "baseline.dir"),
+        (settings.monitor.chart, "monitor.chart"),
+    ):  # both go into a `run:` line and an upload's path: GitHub would evaluate a `${{`
+        if "${{" in value or not value.isprintable():
+            raise ConfigError(
+                f"{settings.source}: {what} = {value!r} holds '${{{{' or a control character, "
+                "which a workflow cannot take as is"
+            )
     spec = ci.install or default_install()
     if install is not None:
         spec = check_requirement(install, what="--install")

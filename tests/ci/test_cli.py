@@ -190,8 +190,12 @@ def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path)
             "'docs/performance/monitor': set [monitor] dir",
         ),
         ("[ci]\nbranches = []\n", "ci.branches is empty"),
+        (
+            '[baseline]\ndir = "docs/${{ github.token }}"\n',
+            "baseline.dir = 'docs/${{ github.token }}' holds '${{' or a control character",
+        ),
     ],
-    ids=["cron", "pattern", "expression", "outside", "not-the-monitors", "no-branch"],
+    ids=["cron", "pattern", "expression", "outside", "not-the-monitors", "no-branch", "dir-expr"],
 )
 def test_bad_settings_are_one_line_and_exit_2(ws: Path, toml: str, says: str) -> None:
     write(ws / "perf-tasks.toml", toml)
@@ -214,3 +218,29 @@ def test_the_junit_upload_follows_nextests_config(ws: Path) -> None:
     )
     report = json.loads(init(ws, "--dry-run", "--json").stdout)
     assert "          path: out/nextest/ci/reports/j.xml\n" in report["files"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("link", "to"),
+    [
+        (".github", "elsewhere"),  # a folder out of the root: written through before
+        (".github/workflows", "missing"),
+        (CI_FILE, "missing.yml"),  # a dangling link was replaced by a file, "created"
+    ],
+)
+def test_a_symlink_on_the_way_is_refused_and_nothing_is_written(
+    ws: Path, tmp_path: Path, link: str, to: str
+) -> None:
+    target = tmp_path / to
+    if to == "elsewhere":
+        target.mkdir()
+    (ws / link).parent.mkdir(parents=True, exist_ok=True)
+    (ws / link).symlink_to(target)
+    for args in ((), ("--force",)):
+        line = one_line_error(init(ws, *args))
+        assert line == (
+            f"error: {link} is a symlink: GitHub reads workflows from the repository's own files; "
+            "replace the link with a real folder or file, then run ci.init again"
+        )
+    assert (ws / link).is_symlink()
+    assert not target.exists() or not any(target.iterdir())
