@@ -27,16 +27,18 @@ def contract_path(root: Path, config: settings_mod.Settings, flag: Path | None) 
 
 
 def load_contract(path: Path, root: Path, *, program: str) -> Contract:
+    from perf_tasks.fs.regular import read_text
+
     shown = relative(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)  # a FIFO or /dev/zero: one line, never a hang
     except FileNotFoundError:
         raise ContractError(
             f"no contract at {shown}: write one with `{program} contract.init`, or pass "
             "--contract FILE ([gates] contract in perf-tasks.toml)"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContractError(f"cannot read the contract {shown}: {exc}") from None
+    except OSError as exc:
+        raise ContractError(f"cannot read the contract {shown}: {exc.strerror or exc}") from None
     return parse(text, source=shown)
 
 

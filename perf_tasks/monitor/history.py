@@ -81,12 +81,16 @@ PHASE_ORDER = tuple(name.value for name in TIMED)
 
 def read(path: Path) -> list[Entry]:
     """The entries of a history file, oldest first; none when there is no file yet."""
+    from perf_tasks.fs.regular import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the monitor history {path}: {exc}") from None
+    except OSError as exc:  # a folder, a FIFO, a runaway file: one line, never a hang
+        raise ConfigError(
+            f"cannot read the monitor history {path}: {exc.strerror or exc}"
+        ) from None
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

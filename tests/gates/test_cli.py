@@ -209,3 +209,18 @@ def test_init_never_replaces_a_dangling_symlink_or_a_directory(tmp_path: Path) -
         2,
         f"error: {CONTRACT} is a directory: the contract is a Markdown file",
     )
+
+
+def test_a_contract_that_is_a_fifo_or_a_device_is_one_line_never_a_hang(tmp_path: Path) -> None:
+    record = small_record(tmp_path / "r.json")
+    fifo = tmp_path / "contract.md"
+    os.mkfifo(fifo)
+    for contract, shown in ((fifo, "contract.md"), (Path("/dev/zero"), "/dev/zero")):
+        done = perf(
+            "gate", "--root", str(tmp_path), "--record", str(record), "--contract", str(contract),
+            timeout=30,
+        )  # fmt: skip
+        assert (done.returncode, done.stderr.strip()) == (
+            2,
+            f"error: cannot read the contract {shown}: not a regular file",
+        )

@@ -233,3 +233,17 @@ def test_save_writes_the_fresh_record_ci_uploads(demo_copy: Path) -> None:
     assert record["kind"] == "perf-tasks.baseline"
     (line,) = (demo_copy / OUT / "history.jsonl").read_text().splitlines()
     assert json.loads(line)["at"] == record["started_at"]
+
+
+def test_a_history_that_is_a_fifo_or_runaway_is_one_line_never_a_hang(tmp_path: Path) -> None:
+    from perf_tasks.errors import ConfigError
+
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match=r"fifo\.jsonl: not a regular file$"):
+        history.read(fifo)
+    huge = tmp_path / "huge.jsonl"
+    with huge.open("wb") as f:
+        f.truncate(65 * 2**20)  # sparse: a cache restored wrong, a runaway writer
+    with pytest.raises(ConfigError, match=r"huge\.jsonl: larger than 64 MiB$"):
+        history.read(huge)
