@@ -117,7 +117,7 @@ def parse(text: str, *, source: str) -> Contract:
     seen: dict[str, int] = {}
     end = len(lines)
     for i in range(header + 2, len(lines)):
-        cells = _cells(lines[i])
+        cells = _cells(lines[i], leading_pipe=False)
         if cells is None:
             end = i
             break  # the table ends at the first line that is not a row
@@ -181,11 +181,14 @@ def _without_fences(lines: list[str]) -> list[str]:
     return out
 
 
-def _cells(line: str) -> list[str] | None:
-    """The cells of a table row (`| a | b |`), or None when the line is not one."""
+def _cells(line: str, *, leading_pipe: bool = True) -> list[str] | None:
+    """The cells of a table row (`| a | b |`), or None when the line is not one. Under a header,
+    a row may leave out its leading pipe (`a | b`), as GitHub reads it: it is still a gate."""
     stripped = line.strip()
     if not stripped.startswith("|"):
-        return None
+        if leading_pipe or not _CELL_SPLIT.search(stripped):
+            return None
+        stripped = "|" + stripped
     inner = stripped[1:]
     if inner.endswith("|") and not inner.endswith("\\|"):
         inner = inner[:-1]

@@ -114,3 +114,9 @@ def test_a_test_row_s_spaces_are_normalised() -> None:
         "| metric | bound |\n|--|--|\n| `test: a::b   c` | ≤ 1 s |\n", source="C.md"
     ).gates
     assert gate.test_id == "a::b c"
+
+
+def test_a_row_without_its_leading_pipe_is_still_a_gate() -> None:
+    text = "| metric | bound |\n|---|---|\n| tests.cpu_s | ≤ 2 s |\ndisk.target.bytes | ≤ 1 kB\nWords.\n"
+    gates = parse(text, source="C.md").gates
+    assert [(g.metric, g.line) for g in gates] == [("tests.cpu_s", 3), ("disk.target.bytes", 4)]
