@@ -6,9 +6,11 @@ writes: `history.jsonl` and `report.md` as one atomic unit, the chart beside the
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -182,6 +184,37 @@ def monitor(
         now = history_mod.parse_time(record.started_at, what="the record's started_at")
     entry = entry_of(record, report, at=now, over_budget=bool(budget and budget.was_over))
     out_dir = root / config.monitor.dir
+    with _history_lock(out_dir):
+        return _record_day(
+            root, out_dir, config, entry, report, budget, notes, contract_found=contract is not None
+        )
+
+
+@contextmanager
+def _history_lock(out_dir: Path) -> Iterator[None]:
+    """One run at a time reads, appends and writes the history: two runs at once (two cron lines,
+    a replay beside the daily job) would each write the file without the other's entry. The lock
+    is on the folder, which is never replaced (the files in it are, by rename)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _record_day(
+    root: Path,
+    out_dir: Path,
+    config: settings_mod.Settings,
+    entry: history_mod.Entry,
+    report: GateReport,
+    budget: Budget | None,
+    notes: list[str],
+    *,
+    contract_found: bool,
+) -> Monitored:
     history_path = out_dir / history_mod.HISTORY_FILE
     entries = history_mod.append(
         history_mod.read(history_path),
@@ -202,7 +235,7 @@ def monitor(
         chart_path, chart_note = None, str(exc)
     text = markdown(
         history=entries,
-        gates=report if contract is not None else None,
+        gates=report if contract_found else None,
         chart=chart_name if chart_path is not None else None,
         chart_note=chart_note,
         budget_line=budget.line() if budget is not None else "no target dir in the record",
@@ -217,7 +250,7 @@ def monitor(
     written += [history_path, report_path]
     return Monitored(
         gates=report,
-        contract_found=contract is not None,
+        contract_found=contract_found,
         entry=entry,
         history=tuple(entries),
         budget=budget,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -247,3 +249,36 @@ def test_a_history_that_is_a_fifo_or_runaway_is_one_line_never_a_hang(tmp_path: 
         f.truncate(65 * 2**20)  # sparse: a cache restored wrong, a runaway writer
     with pytest.raises(ConfigError, match=r"huge\.jsonl: larger than 64 MiB$"):
         history.read(huge)
+
+
+@pytest.mark.slow  # six processes draw the chart
+def test_runs_at_once_keep_every_entry(tmp_path: Path) -> None:
+    record = day_record(tmp_path / "r.json", 0)
+    env = {"MPLBACKEND": "Agg"}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "perf_tasks",
+                "monitor",
+                "--root",
+                str(tmp_path),
+                "--record",
+                str(record),
+                "--now",
+                f"2026-11-{day:02d}T03:00:00Z",
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for day in range(1, 7)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    lines = (tmp_path / OUT / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["at"][:10] for line in lines] == [
+        f"2026-11-{day:02d}" for day in range(1, 7)
+    ]
