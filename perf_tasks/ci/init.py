@@ -79,12 +79,13 @@ def plan(root: Path, *, install: str | None = None) -> Plan:
         _no_link(root, shown)
         old, exists = read(path, shown=shown)
         files.append(File(path, shown, old if exists else None, text))
-    return Plan(
-        root,
-        opts,
-        tuple(files),
-        notes(root, opts, install_set=bool(install or settings.ci.install)),
-    )
+    found = notes(root, opts, install_set=bool(install or settings.ci.install))
+    if not (root / settings.gates.contract).is_file():
+        found += (
+            f"no {settings.gates.contract}: the perf job's `perf-tasks gate` fails until there is "
+            "one: write it with `perf-tasks contract.init` and commit it",
+        )
+    return Plan(root, opts, tuple(files), found)
 
 
 def _no_link(root: Path, shown: str) -> None:

@@ -23,6 +23,7 @@ def ws(tmp_path: Path) -> Path:
     write(
         root / ".config" / "nextest.toml", '[profile.ci]\n[profile.ci.junit]\npath = "junit.xml"\n'
     )
+    write(root / "benches" / "PERFORMANCE_CONTRACT.md", "| metric | bound |\n|--|--|\n")
     return root
 
 
@@ -156,6 +157,7 @@ def test_notes_say_what_the_workspace_still_needs(tmp_path: Path) -> None:
     assert "run `perf-tasks nextest.init`" in notes
     assert "no Cargo.lock" in notes
     assert "GitHub reads workflows only from .github/workflows at the top" in notes
+    assert "no benches/PERFORMANCE_CONTRACT.md: the perf job's `perf-tasks gate` fails" in notes
 
 
 def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path) -> None:
