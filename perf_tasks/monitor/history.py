@@ -145,7 +145,10 @@ def append(
     The days count from this run's entry, not from the newest one: an entry stamped in the future
     (a runner's clock off by a year) would otherwise push every real entry, this run's too, out of
     the window, for good."""
-    cutoff = new.at - timedelta(days=keep_days)
+    try:
+        cutoff = new.at - timedelta(days=keep_days)
+    except OverflowError:  # `keep_days = inf` (TOML has it), or past year 1: no limit by days
+        cutoff = datetime.min.replace(tzinfo=timezone.utc)
     kept = sorted(
         [e for e in entries if e.at != new.at and e.at >= cutoff] + [new], key=lambda e: e.at
     )

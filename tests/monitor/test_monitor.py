@@ -212,6 +212,9 @@ def test_an_entry_from_a_wrong_clock_never_pushes_this_run_out() -> None:
     assert [e.values["x"] for e in kept] == [3, 99]
     kept = history.append([*entries, future], new, keep_entries=1, keep_days=99)
     assert [e.values["x"] for e in kept] == [3]
+    for no_limit in (float("inf"), 1e400, 1e12):  # TOML has inf: no limit by days, no traceback
+        kept = history.append(entries, new, keep_entries=99, keep_days=no_limit)
+        assert [e.values["x"] for e in kept] == [0, 1, 2, 3]
 
 
 def test_the_exit_code_counts_what_cleaning_freed() -> None:
