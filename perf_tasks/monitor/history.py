@@ -9,6 +9,7 @@ and none older than `keep_days` before this run's, so it can live in a CI cache 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -118,9 +119,10 @@ def _entry(data: object, *, where: str) -> Entry:
     for key in ("values", "bounds"):
         table = data.get(key) or {}
         if not isinstance(table, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in table.values()
-        ):
-            raise fail(f"`{key}` must map metrics to numbers")
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in table.values()
+        ):  # json reads NaN and Infinity: a chart cannot scale an axis to them
+            raise fail(f"`{key}` must map metrics to finite numbers")
         numbers[key] = {str(k): float(v) for k, v in table.items()}
     breaches = data.get("breaches") or []
     if not isinstance(breaches, list) or not all(isinstance(b, str) for b in breaches):

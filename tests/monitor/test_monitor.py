@@ -186,6 +186,9 @@ def test_a_broken_history_line_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"history\.jsonl:2: not a JSON line"):
         history.read(path)
     assert history.read(tmp_path / "absent.jsonl") == []
+    path.write_text('{"at": "2026-11-01T00:00:00Z", "values": {"tests.wall_s": NaN}}\n')
+    with pytest.raises(ConfigError, match=r"history\.jsonl:1: `values` must map metrics to finite"):
+        history.read(path)  # json reads NaN; the chart died on it with a traceback
 
 
 def test_now_stamps_the_entry(tmp_path: Path) -> None:
