@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import du, perf
+from helpers import du, git, perf
 
 TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
 CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
@@ -224,3 +224,25 @@ def test_a_contract_that_is_a_fifo_or_a_device_is_one_line_never_a_hang(tmp_path
             2,
             f"error: cannot read the contract {shown}: not a regular file",
         )
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_the_starter_contract_gates_against_a_revision_as_ci_runs_it(demo_copy: Path) -> None:
+    git("init", "-q", cwd=demo_copy)
+    git("add", "-A", cwd=demo_copy)
+    git("commit", "-q", "-m", "base", cwd=demo_copy)
+    init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
+    assert init.returncode == 0, init.stderr
+    path = demo_copy / CONTRACT
+    path.write_text(
+        path.read_text().replace(
+            "| `disk.target.bytes`",
+            "| `tests.wall_s` | ≤ +10% | same-time A/B |\n| `disk.target.bytes`",
+        )
+    )
+    gate = perf("gate", "--root", str(demo_copy), "--against", "HEAD", "--runs", "2", "--json")
+    assert gate.returncode == 0, gate.stdout + gate.stderr  # was exit 2: disk not in the A/B
+    rows = {g["metric"]: g for g in json.loads(gate.stdout)["gates"]}
+    assert rows["disk.target.bytes"]["evidence"].endswith("bytes)")
+    assert rows["tests.wall_s"]["evidence"].startswith("ratio ")
