@@ -141,7 +141,7 @@ class Monitor:
 
     dir: str = "docs/performance/monitor"  # history.jsonl, the chart and report.md
     keep_entries: int = 90  # the history keeps at most this many entries, the newest
-    keep_days: float = 90  # and none older than this, counted from the newest entry
+    keep_days: float = 90  # and none older than this, counted from the run's entry
     chart: str = "trend.svg"  # the chart's file name in `dir`: .svg or .png
     clean_over_budget: bool = False  # run clean.target when the target dir is over its budget
 

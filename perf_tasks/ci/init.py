@@ -76,14 +76,31 @@ def plan(root: Path, *, install: str | None = None) -> Plan:
     files = []
     for shown, text in workflows.render(opts).items():
         path = root / shown
+        _no_link(root, shown)
         old, exists = read(path, shown=shown)
         files.append(File(path, shown, old if exists else None, text))
-    return Plan(
-        root,
-        opts,
-        tuple(files),
-        notes(root, opts, install_set=bool(install or settings.ci.install)),
-    )
+    found = notes(root, opts, install_set=bool(install or settings.ci.install))
+    if not (root / settings.gates.contract).is_file():
+        found += (
+            f"no {settings.gates.contract}: the perf job's `perf-tasks gate` fails until there is "
+            "one: write it with `perf-tasks contract.init` and commit it",
+        )
+    return Plan(root, opts, tuple(files), found)
+
+
+def _no_link(root: Path, shown: str) -> None:
+    """`.github`, `.github/workflows` and the file itself are the repository's own: a symlink
+    (maybe dangling, maybe out of the root) would be written through, or replaced, and GitHub
+    reads workflows from the repository's files, not through links."""
+    path = root
+    for part in Path(shown).parts:
+        path = path / part
+        if path.is_symlink():
+            where = path.relative_to(root).as_posix()
+            raise WorkspaceError(
+                f"{where} is a symlink: GitHub reads workflows from the repository's own files; "
+                "replace the link with a real folder or file, then run ci.init again"
+            )
 
 
 def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:

@@ -74,6 +74,16 @@ def _match(pattern: re.Pattern[str], value: str, *, what: str, example: str) -> 
 def options(root: Path, settings: Settings, *, install: str | None = None) -> Options:
     """The workflows' options for the workspace at `root`: settings, then flags."""
     ci = settings.ci
+    monitor_dir = _monitor_dir(settings)
+    for value, what in (
+        (settings.baseline.dir, "baseline.dir"),
+        (settings.monitor.chart, "monitor.chart"),
+    ):  # both go into a `run:` line and an upload's path: GitHub would evaluate a `${{`
+        if "${{" in value or not value.isprintable():
+            raise ConfigError(
+                f"{settings.source}: {what} = {value!r} holds '${{{{' or a control character, "
+                "which a workflow cannot take as is"
+            )
     spec = ci.install or default_install()
     if install is not None:
         spec = check_requirement(install, what="--install")
@@ -86,8 +96,26 @@ def options(root: Path, settings: Settings, *, install: str | None = None) -> Op
         rust_paths=tuple(ci.rust_paths),
         junit=junit(root, profile="ci"),
         performance_dir=PurePosixPath(settings.baseline.dir).as_posix(),
-        monitor_dir=PurePosixPath(ci.monitor_dir).as_posix(),
+        monitor_dir=monitor_dir,
+        chart_name=settings.monitor.chart,
     )
+
+
+def _monitor_dir(settings: Settings) -> str:
+    """Where `perf-tasks monitor` writes: its `[monitor] dir`. `[ci] monitor_dir` may only repeat
+    it; a different one would cache and upload a folder the monitor never writes."""
+    from perf_tasks.settings import Ci
+
+    ours = PurePosixPath(settings.monitor.dir).as_posix()
+    theirs = PurePosixPath(settings.ci.monitor_dir).as_posix()
+    if theirs not in (ours, PurePosixPath(Ci().monitor_dir).as_posix()):
+        raise ConfigError(
+            f"{settings.source}: ci.monitor_dir = {settings.ci.monitor_dir!r} but perf-tasks "
+            f"monitor writes to [monitor] dir = {settings.monitor.dir!r}: set [monitor] dir "
+            "(the workflows follow it) and drop ci.monitor_dir"
+        )
+    _match(_PATTERN, ours, what=f"{settings.source}: monitor.dir", example="docs/perf")
+    return ours
 
 
 def junit(root: Path, *, profile: str) -> str:

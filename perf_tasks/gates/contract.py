@@ -98,7 +98,8 @@ EACH_EXAMPLE = "≤ +50% and +100 ms"
 
 def parse(text: str, *, source: str) -> Contract:
     """The gates of a contract's Markdown. Raises `ContractError` naming `source` and the line."""
-    lines = text.splitlines()
+    # A table inside a fenced code block is an example, never the gates: blank those lines out.
+    lines = _without_fences(text.splitlines())
     header = next((i for i, line in enumerate(lines) if _is_header(_cells(line))), None)
     if header is None:
         raise ContractError(
@@ -114,9 +115,11 @@ def parse(text: str, *, source: str) -> Contract:
         )
     gates: list[Gate] = []
     seen: dict[str, int] = {}
+    end = len(lines)
     for i in range(header + 2, len(lines)):
-        cells = _cells(lines[i])
+        cells = _cells(lines[i], leading_pipe=False)
         if cells is None:
+            end = i
             break  # the table ends at the first line that is not a row
         number = i + 1
         if len(cells) < 2:
@@ -126,6 +129,8 @@ def parse(text: str, *, source: str) -> Contract:
             )
         metric = cells[0].strip().strip("`").strip()
         metric = EACH if metric == "test:*" else metric  # the two spellings of the rule
+        if metric.startswith(TEST_PREFIX):  # `test: a  b` is `test:a b`, as nextest names it
+            metric = TEST_PREFIX + " ".join(metric[len(TEST_PREFIX) :].split())
         bound_text = cells[1].strip().strip("`").strip()
         note = " | ".join(c.strip() for c in cells[2:]).strip()
         if not metric and not bound_text:
@@ -139,6 +144,13 @@ def parse(text: str, *, source: str) -> Contract:
         seen[metric] = number
         gate = Gate(metric, Bound(bound_text), note, number)
         gates.append(Gate(metric, _bound(bound_text, gate, source=source), note, number))
+    again = next((i for i in range(end, len(lines)) if _is_header(_cells(lines[i]))), None)
+    if again is not None:
+        # Its gates would never be checked: a gate that is silently ignored is worse than none.
+        raise ContractError(
+            f"{source}:{again + 1}: a second gates table (the first is on line {header + 1}): "
+            "merge its rows into the first, or put an example inside a ``` code block"
+        )
     if not gates:
         raise ContractError(
             f"{source}:{header + 1}: the gates table has no rows: add one per gate, "
@@ -147,11 +159,36 @@ def parse(text: str, *, source: str) -> Contract:
     return Contract(source, tuple(gates))
 
 
-def _cells(line: str) -> list[str] | None:
-    """The cells of a table row (`| a | b |`), or None when the line is not one."""
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _without_fences(lines: list[str]) -> list[str]:
+    """`lines` with those of fenced code blocks (and their fences) blank; line numbers unchanged."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in lines:
+        match = _FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+            out.append("")
+        elif fence is not None:
+            closing = match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
+            if closing and not line.strip().strip(fence[0]):
+                fence = None
+            out.append("")
+        else:
+            out.append(line)
+    return out
+
+
+def _cells(line: str, *, leading_pipe: bool = True) -> list[str] | None:
+    """The cells of a table row (`| a | b |`), or None when the line is not one. Under a header,
+    a row may leave out its leading pipe (`a | b`), as GitHub reads it: it is still a gate."""
     stripped = line.strip()
     if not stripped.startswith("|"):
-        return None
+        if leading_pipe or not _CELL_SPLIT.search(stripped):
+            return None
+        stripped = "|" + stripped
     inner = stripped[1:]
     if inner.endswith("|") and not inner.endswith("\\|"):
         inner = inner[:-1]

@@ -4,6 +4,7 @@ Nothing here prints; fresh measurements report through the baseline's `Progress`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode, UsageError
-from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.gates import ab_base
 from perf_tasks.gates.check import Base, GateReport, evaluate
 from perf_tasks.gates.contract import Contract, ContractError, parse
@@ -26,16 +27,18 @@ def contract_path(root: Path, config: settings_mod.Settings, flag: Path | None) 
 
 
 def load_contract(path: Path, root: Path, *, program: str) -> Contract:
+    from perf_tasks.fs.regular import read_text
+
     shown = relative(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)  # a FIFO or /dev/zero: one line, never a hang
     except FileNotFoundError:
         raise ContractError(
             f"no contract at {shown}: write one with `{program} contract.init`, or pass "
             "--contract FILE ([gates] contract in perf-tasks.toml)"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContractError(f"cannot read the contract {shown}: {exc}") from None
+    except OSError as exc:
+        raise ContractError(f"cannot read the contract {shown}: {exc.strerror or exc}") from None
     return parse(text, source=shown)
 
 
@@ -84,6 +87,15 @@ def measured_from(
         record = read_record(record_flag, program=program, what="--record")
         return Measured(None, record, str(record_flag))
     return measure_fresh(root, env=env, runs=runs, progress=progress)
+
+
+def save_record(path: Path, data: Mapping[str, Any]) -> None:
+    """`--save FILE`: the fresh record, as `baseline` writes it (one line, exit 1, if it cannot)."""
+    from perf_tasks.measure import record as record_mod
+
+    if path.is_dir():
+        raise UsageError(f"--save {path} is a directory: name the record file to write")
+    write_all_atomic({path: record_mod.dumps(dict(data))})
 
 
 @dataclass(frozen=True)
@@ -147,9 +159,7 @@ def check(
     the_base = base_of(root, base=base, against=against, env=env, runs=runs, program=program)
     measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
     if save is not None and measured.data is not None:
-        from perf_tasks.measure import record as record_mod
-
-        write_atomic(save, record_mod.dumps(dict(measured.data)))
+        save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)
     return Checked(report, measured, save if measured.data is not None else None)
 
@@ -179,14 +189,16 @@ def init(
     contract without `force`. The check comes before the measurement."""
     config = settings_mod.load(root)
     path = contract_path(root, config, contract)
-    if path.exists() and not force:
-        raise UsageError(
-            f"{relative(path, root)} already exists: edit it, or pass --force to replace it"
-        )
+    shown = relative(path, root)
+    if path.is_dir():
+        raise UsageError(f"{shown} is a directory: the contract is a Markdown file")
+    if os.path.lexists(path) and not force:  # a dangling symlink is there too: never replaced
+        what = " (a symlink)" if path.is_symlink() else ""
+        raise UsageError(f"{shown}{what} already exists: edit it, or pass --force to replace it")
     measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
     # The contract is a project file: it names the record by its file name, never a local path.
     source = measured.source if record is None else f"the record {record.name}"
     text = starter(measured.record, budget=config.budgets.target, source=source)
     parse(text, source=relative(path, root))  # what we write must read back
-    write_atomic(path, text)
+    write_all_atomic({path: text})  # an unwritable folder is one line, exit 1
     return Initialized(path, text, measured.source)

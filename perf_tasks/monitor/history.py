@@ -3,12 +3,13 @@
 Each entry is one daily run: when (`at`, UTC), at which commit, the figures of the record, the
 contract's absolute bounds, the gates it breached and whether the target dir was over its budget.
 The file is rewritten whole and atomically on each run, keeping the newest `keep_entries` entries
-and none older than `keep_days` before the newest one, so it can live in a CI cache or in git.
+and none older than `keep_days` before this run's, so it can live in a CI cache or in git.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -81,12 +82,16 @@ PHASE_ORDER = tuple(name.value for name in TIMED)
 
 def read(path: Path) -> list[Entry]:
     """The entries of a history file, oldest first; none when there is no file yet."""
+    from perf_tasks.fs.regular import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the monitor history {path}: {exc}") from None
+    except OSError as exc:  # a folder, a FIFO, a runaway file: one line, never a hang
+        raise ConfigError(
+            f"cannot read the monitor history {path}: {exc.strerror or exc}"
+        ) from None
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -114,9 +119,10 @@ def _entry(data: object, *, where: str) -> Entry:
     for key in ("values", "bounds"):
         table = data.get(key) or {}
         if not isinstance(table, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in table.values()
-        ):
-            raise fail(f"`{key}` must map metrics to numbers")
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in table.values()
+        ):  # json reads NaN and Infinity: a chart cannot scale an axis to them
+            raise fail(f"`{key}` must map metrics to finite numbers")
         numbers[key] = {str(k): float(v) for k, v in table.items()}
     breaches = data.get("breaches") or []
     if not isinstance(breaches, list) or not all(isinstance(b, str) for b in breaches):
@@ -136,12 +142,23 @@ def append(
     entries: Iterable[Entry], new: Entry, *, keep_entries: int, keep_days: float
 ) -> list[Entry]:
     """The history with `new` in it (replacing an entry of the same time), oldest first, bounded:
-    at most `keep_entries`, none older than `keep_days` before the newest."""
-    kept = sorted([e for e in entries if e.at != new.at] + [new], key=lambda e: e.at)
-    newest = kept[-1].at
-    cutoff = newest - timedelta(days=keep_days)
-    kept = [e for e in kept if e.at >= cutoff]
-    return kept[-keep_entries:]
+    none older than `keep_days` before `new`, then at most `keep_entries`, always with `new`.
+
+    The days count from this run's entry, not from the newest one: an entry stamped in the future
+    (a runner's clock off by a year) would otherwise push every real entry, this run's too, out of
+    the window, for good."""
+    try:
+        cutoff = new.at - timedelta(days=keep_days)
+    except OverflowError:  # `keep_days = inf` (TOML has it), or past year 1: no limit by days
+        cutoff = datetime.min.replace(tzinfo=timezone.utc)
+    kept = sorted(
+        [e for e in entries if e.at != new.at and e.at >= cutoff] + [new], key=lambda e: e.at
+    )
+    if len(kept) > keep_entries:
+        others = [e for e in kept if e is not new]
+        newest_others = others[len(others) - (keep_entries - 1) :]
+        kept = sorted([*newest_others, new], key=lambda e: e.at)
+    return kept
 
 
 def dumps(entries: Sequence[Entry]) -> str:

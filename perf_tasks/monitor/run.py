@@ -6,9 +6,11 @@ writes: `history.jsonl` and `report.md` as one atomic unit, the chart beside the
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,26 +33,36 @@ REPORT_FILE = "report.md"
 
 @dataclass(frozen=True)
 class Budget:
-    bytes: int
+    bytes: int  # as measured
     budget: int
     cleaned: str | None = None  # what clean.target did, when it ran
+    freed: int = 0  # what it freed
+
+    @property
+    def was_over(self) -> bool:
+        """Over its budget when measured."""
+        return self.bytes > self.budget
+
+    @property
+    def left(self) -> int:
+        return max(0, self.bytes - self.freed)
 
     @property
     def over(self) -> bool:
-        return self.bytes > self.budget
+        """Still over its budget: as measured, less what clean.target freed."""
+        return self.left > self.budget
 
     def line(self) -> str:
-        state = "over" if self.over else "within"
+        state = "over" if self.was_over else "within"
         text = (
             f"the target dir {format_bytes(self.bytes)} is {state} its budget of "
             f"{format_bytes(self.budget)}"
         )
-        if self.over:
-            text += (
-                f"; {self.cleaned}"
-                if self.cleaned
-                else "; clean.target did not run ([monitor] clean_over_budget = false)"
-            )
+        if self.was_over and self.cleaned:
+            after = "still over it" if self.over else "within it"
+            text += f"; {self.cleaned}: about {format_bytes(self.left)} left, {after}"
+        elif self.was_over:
+            text += "; clean.target did not run ([monitor] clean_over_budget = false)"
         return text
 
 
@@ -96,7 +108,9 @@ class Monitored:
                 "bytes": self.budget.bytes,
                 "budget_bytes": self.budget.budget,
                 "over": self.budget.over,
+                "was_over": self.budget.was_over,
                 "cleaned": self.budget.cleaned,
+                "freed_bytes": self.budget.freed,
             },
             "gates": self.gates.as_json() if self.contract_found else None,
             "chart": None if self.chart is None else str(self.chart),
@@ -136,11 +150,11 @@ def monitor(
     contract: Contract | None,
     base: Base | None,
     now: datetime | None,
-    clean: Callable[[], str] | None,
+    clean: Callable[[], tuple[str, int]] | None,
 ) -> Monitored:
     """Check, record, draw and report one day. `now` (default: the record's start) stamps the
-    entry. `clean` runs clean.target and says what it did; it is called only when the target dir
-    is over its budget and `[monitor] clean_over_budget` is on."""
+    entry. `clean` runs clean.target and says what it did and freed; it is called only when the
+    target dir is over its budget and `[monitor] clean_over_budget` is on."""
     config = settings_mod.load(root)
     notes: list[str] = []
     if contract is None:
@@ -162,13 +176,45 @@ def monitor(
     if target is not None:
         budget = Budget(target.bytes, config.budgets.target)
         if budget.over and config.monitor.clean_over_budget and clean is not None:
-            budget = Budget(target.bytes, config.budgets.target, cleaned=clean())
+            did, freed = clean()
+            budget = Budget(target.bytes, config.budgets.target, cleaned=did, freed=freed)
     if now is None:
         if record.started_at is None:
             raise ValueError("a record without started_at needs an explicit time (--now)")
         now = history_mod.parse_time(record.started_at, what="the record's started_at")
-    entry = entry_of(record, report, at=now, over_budget=bool(budget and budget.over))
+    entry = entry_of(record, report, at=now, over_budget=bool(budget and budget.was_over))
     out_dir = root / config.monitor.dir
+    with _history_lock(out_dir):
+        return _record_day(
+            root, out_dir, config, entry, report, budget, notes, contract_found=contract is not None
+        )
+
+
+@contextmanager
+def _history_lock(out_dir: Path) -> Iterator[None]:
+    """One run at a time reads, appends and writes the history: two runs at once (two cron lines,
+    a replay beside the daily job) would each write the file without the other's entry. The lock
+    is on the folder, which is never replaced (the files in it are, by rename)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _record_day(
+    root: Path,
+    out_dir: Path,
+    config: settings_mod.Settings,
+    entry: history_mod.Entry,
+    report: GateReport,
+    budget: Budget | None,
+    notes: list[str],
+    *,
+    contract_found: bool,
+) -> Monitored:
     history_path = out_dir / history_mod.HISTORY_FILE
     entries = history_mod.append(
         history_mod.read(history_path),
@@ -189,7 +235,7 @@ def monitor(
         chart_path, chart_note = None, str(exc)
     text = markdown(
         history=entries,
-        gates=report if contract is not None else None,
+        gates=report if contract_found else None,
         chart=chart_name if chart_path is not None else None,
         chart_note=chart_note,
         budget_line=budget.line() if budget is not None else "no target dir in the record",
@@ -204,7 +250,7 @@ def monitor(
     written += [history_path, report_path]
     return Monitored(
         gates=report,
-        contract_found=contract is not None,
+        contract_found=contract_found,
         entry=entry,
         history=tuple(entries),
         budget=budget,

@@ -85,8 +85,14 @@ def _github(out: Output, report: GateReport) -> None:
 
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(summary, "a", encoding="utf-8") as f:
-            f.write(github.step_summary(report))
+        try:
+            with open(summary, "a", encoding="utf-8") as f:
+                f.write(github.step_summary(report))
+        except OSError as exc:  # the verdict stands; the summary is a courtesy
+            out.warn(
+                f"cannot append the gate table to $GITHUB_STEP_SUMMARY ({summary}): "
+                f"{exc.strerror or exc}"
+            )
     if os.environ.get("GITHUB_ACTIONS"):
         for line in github.error_lines(report):
             out.line(line)

@@ -23,6 +23,7 @@ HELP = {
     "record": "Use this baseline record instead of measuring afresh",
     "contract": "The contract (default: [gates] contract, benches/PERFORMANCE_CONTRACT.md)",
     "base": "The base of relative gates: a baseline record of this machine",
+    "save": "Also write the fresh record to this path (CI uploads it)",
     "now": "The entry's time, ISO 8601 (default: when the record was measured)",
     "runs": "Timed runs of each command of the fresh measurement (default: [baseline] runs)",
     "verbose": "Stream the output of cargo and nextest as they run",
@@ -38,6 +39,7 @@ def run(  # type: ignore[no-untyped-def]
     contract=None,
     base=None,
     now=None,
+    save=None,
     runs=None,
     json=False,
     verbose=False,
@@ -68,6 +70,8 @@ def run(  # type: ignore[no-untyped-def]
                 progress=progress,
                 program=program,
             )
+        if save and measured.data is not None:
+            job.save_record(Path(save), measured.data)
         done = run.monitor(
             where,
             measured.record,
@@ -81,8 +85,8 @@ def run(  # type: ignore[no-untyped-def]
             raise Exit(code=int(done.exit_code))
 
 
-def _clean_target(c: Context, root: Path, out: Output) -> str:
-    """clean.target, as its task runs it; returns what it freed, for the report."""
+def _clean_target(c: Context, root: Path, out: Output) -> tuple[str, int]:
+    """clean.target, as its task runs it; returns what it did and freed, for the report."""
     import time
 
     from perf_tasks.clean.job import Job, Request, check
@@ -95,7 +99,8 @@ def _clean_target(c: Context, root: Path, out: Output) -> str:
         planned = job.plan(now=time.time())
         report = job.execute(planned, progress=lambda done, total: None, now=time.time())
     state = "" if report.ok else " (not everything could be removed: run clean.target)"
-    return f"clean.target ran and freed {format_bytes(report.freed_bytes)}{state}"
+    freed = report.freed_bytes
+    return f"clean.target ran and freed {format_bytes(freed)}{state}", freed
 
 
 ns = Collection("monitor", run)

@@ -104,3 +104,19 @@ def test_one_rust_file_among_many_is_enough(repo: Path) -> None:
     for path in ("docs/a.md", "src/main.rs", "docs/b.md"):
         commit(repo, path)
     assert decide(repo, event="pull_request", base=base) == "rust=true\n"
+
+
+@pytest.mark.parametrize("name", ["src/données.rs", "src/tab\there.rs", 'src/q"uote.rs'])
+def test_a_rust_file_with_an_unusual_name_runs_the_rust_jobs(repo: Path, name: str) -> None:
+    base = head(repo)  # git quotes these names in --name-only unless -z: "src/donn\303\251es.rs"
+    commit(repo, name)
+    assert decide(repo, event="pull_request", base=base) == "rust=true\n"
+
+
+def test_a_rust_file_moved_out_of_the_patterns_runs_the_rust_jobs(repo: Path) -> None:
+    commit(repo, "src/old.rs")
+    base = head(repo)
+    (repo / "notes").mkdir()
+    git("mv", "src/old.rs", "notes/old.txt", cwd=repo)
+    git("commit", "-q", "-m", "move", cwd=repo)
+    assert decide(repo, event="pull_request", base=base) == "rust=true\n"

@@ -23,6 +23,7 @@ def ws(tmp_path: Path) -> Path:
     write(
         root / ".config" / "nextest.toml", '[profile.ci]\n[profile.ci.junit]\npath = "junit.xml"\n'
     )
+    write(root / "benches" / "PERFORMANCE_CONTRACT.md", "| metric | bound |\n|--|--|\n")
     return root
 
 
@@ -93,7 +94,10 @@ def test_dry_run_shows_both_files_and_writes_nothing(ws: Path) -> None:
         f"==> {CI_FILE} (would create) <==\n# Written by `perf-tasks ci.init`"
     )
     assert f"==> {MONITORING_FILE} (would create) <==\n" in proc.stdout
-    assert "      - name: perf-tasks monitor\n        run: perf-tasks monitor\n" in proc.stdout
+    assert (
+        "      - name: perf-tasks monitor\n"
+        "        run: perf-tasks monitor --save docs/performance/ci-record.json\n"
+    ) in proc.stdout
     assert proc.stdout.endswith(
         f"dry run: would create {CI_FILE}; create {MONITORING_FILE}; nothing was written\n"
     )
@@ -153,19 +157,23 @@ def test_notes_say_what_the_workspace_still_needs(tmp_path: Path) -> None:
     assert "run `perf-tasks nextest.init`" in notes
     assert "no Cargo.lock" in notes
     assert "GitHub reads workflows only from .github/workflows at the top" in notes
+    assert "no benches/PERFORMANCE_CONTRACT.md: the perf job's `perf-tasks gate` fails" in notes
 
 
 def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path) -> None:
     write(
         ws / "perf-tasks.toml",
         '[ci]\ninstall = "perf-tasks @ git+https://example.com/p.git@abc"\n'
-        'monitor_dir = "perf/monitor"\ncron = "0 2 * * 1"\npython = "3.11"\n',
+        'cron = "0 2 * * 1"\npython = "3.11"\n'
+        '[monitor]\ndir = "perf/monitor"\nchart = "trend.png"\n',
     )
     report = json.loads(perf("ci.init", "--root", str(ws), "--dry-run", "--json").stdout)
     ci, mon = (f["text"] for f in report["files"])
     assert "PERF_TASKS_SPEC: perf-tasks @ git+https://example.com/p.git@abc\n" in ci
     assert "python-version: '3.11'" in ci
+    # The workflow caches and uploads where the monitor writes: its [monitor] dir and chart.
     assert "path: perf/monitor/history.jsonl\n" in mon and "cron: '0 2 * * 1'" in mon
+    assert "perf/monitor/trend.png\n" in mon and "trend.svg" not in mon
     # The flag wins over the setting.
     flagged = json.loads(init(ws, "--dry-run", "--json").stdout)
     assert flagged["install"] == "perf-tasks==0.1.0"
@@ -178,9 +186,18 @@ def test_settings_choose_what_ci_installs_and_where_the_monitor_writes(ws: Path)
         ('[ci]\nrust_paths = ["src|x"]\n', "ci.rust_paths[0] = 'src|x' holds a character"),
         ('[ci]\ninstall = "${{ github.token }}"\n', "ci.install"),
         ('[ci]\nmonitor_dir = "../out"\n', "ci.monitor_dir = '../out' leaves the workspace root"),
+        (
+            '[ci]\nmonitor_dir = "perf/monitor"\n',
+            "ci.monitor_dir = 'perf/monitor' but perf-tasks monitor writes to [monitor] dir = "
+            "'docs/performance/monitor': set [monitor] dir",
+        ),
         ("[ci]\nbranches = []\n", "ci.branches is empty"),
+        (
+            '[baseline]\ndir = "docs/${{ github.token }}"\n',
+            "baseline.dir = 'docs/${{ github.token }}' holds '${{' or a control character",
+        ),
     ],
-    ids=["cron", "pattern", "expression", "outside", "no-branch"],
+    ids=["cron", "pattern", "expression", "outside", "not-the-monitors", "no-branch", "dir-expr"],
 )
 def test_bad_settings_are_one_line_and_exit_2(ws: Path, toml: str, says: str) -> None:
     write(ws / "perf-tasks.toml", toml)
@@ -203,3 +220,29 @@ def test_the_junit_upload_follows_nextests_config(ws: Path) -> None:
     )
     report = json.loads(init(ws, "--dry-run", "--json").stdout)
     assert "          path: out/nextest/ci/reports/j.xml\n" in report["files"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("link", "to"),
+    [
+        (".github", "elsewhere"),  # a folder out of the root: written through before
+        (".github/workflows", "missing"),
+        (CI_FILE, "missing.yml"),  # a dangling link was replaced by a file, "created"
+    ],
+)
+def test_a_symlink_on_the_way_is_refused_and_nothing_is_written(
+    ws: Path, tmp_path: Path, link: str, to: str
+) -> None:
+    target = tmp_path / to
+    if to == "elsewhere":
+        target.mkdir()
+    (ws / link).parent.mkdir(parents=True, exist_ok=True)
+    (ws / link).symlink_to(target)
+    for args in ((), ("--force",)):
+        line = one_line_error(init(ws, *args))
+        assert line == (
+            f"error: {link} is a symlink: GitHub reads workflows from the repository's own files; "
+            "replace the link with a real folder or file, then run ci.init again"
+        )
+    assert (ws / link).is_symlink()
+    assert not target.exists() or not any(target.iterdir())

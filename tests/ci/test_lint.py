@@ -43,7 +43,8 @@ def workflows(
             root / "perf-tasks.toml",
             '[baseline]\ndir = "perf"\n[ci]\ninstall = "./wheels/perf_tasks-0.1.0-py3-none-any.whl"\n'
             'python = "3.13"\nbranches = ["main", "release/1.x"]\ncron = "0 5 * * 1-5"\n'
-            'monitor_dir = "perf/monitor"\nrust_paths = ["*.rs", "crates/*", "Cargo.*"]\n',
+            'rust_paths = ["*.rs", "crates/*", "Cargo.*"]\n'
+            '[monitor]\ndir = "perf/monitor"\nchart = "trend.png"\n',
         )
     proc = perf("ci.init", "--root", str(root))
     assert proc.returncode == 0, proc.stderr

@@ -111,7 +111,7 @@ def test_rust_jobs_are_filtered_per_job_not_per_workflow(ci: dict[str, Any]) -> 
         assert job["needs"] == "changes"
         assert "needs.changes.outputs.rust == 'true'" in job["if"]
     script = next(s for s in changes["steps"] if s.get("id") == "filter")["run"]
-    assert 'git diff --name-only "$base" HEAD' in script
+    assert 'git diff --name-only --no-renames -z "$base" HEAD' in script
     assert "${{" not in script
     assert next(s for s in changes["steps"] if "uses" in s)["with"]["fetch-depth"] == 0
 
@@ -132,19 +132,25 @@ def test_the_gate_runs_on_pull_requests_against_the_base_from_env(ci: dict[str, 
     gate = next(s for s in job["steps"] if "perf-tasks gate" in s.get("run", ""))
     assert gate["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
     assert (
-        'perf-tasks gate --against "$BASE_SHA" --json > docs/performance/gate.json' in gate["run"]
-    )
+        'perf-tasks gate --against "$BASE_SHA" --json --save docs/performance/ci-record.json '
+        "> docs/performance/gate.json"
+    ) in gate["run"]  # the record uploaded is the one the gate measured: --save writes it
     (upload,) = steps_using(job, actions.UPLOAD_ARTIFACT)
     assert upload["with"]["path"].split() == [
         "docs/performance/gate.json",
-        "docs/performance/baseline.json",
+        "docs/performance/ci-record.json",
     ]
     assert upload["with"]["retention-days"] == 7
 
 
 def test_monitoring_runs_daily_and_on_demand(monitoring: dict[str, Any]) -> None:
     assert monitoring["on"] == {"schedule": [{"cron": "17 4 * * *"}], "workflow_dispatch": None}
-    assert "perf-tasks monitor" in runs(monitoring["jobs"]["monitor"])
+    job = monitoring["jobs"]["monitor"]
+    assert "perf-tasks monitor --save docs/performance/ci-record.json" in runs(job)
+    # Without matplotlib (the `chart` extra) the monitor draws no chart: the job installs it.
+    install = next(s for s in job["steps"] if "pip install" in s.get("run", ""))
+    assert install["env"]["CHART_SPEC"] == "matplotlib>=3.5"
+    assert '"$CHART_SPEC"' in install["run"]
 
 
 def test_the_history_travels_in_a_rolling_cache(monitoring: dict[str, Any]) -> None:
@@ -156,7 +162,7 @@ def test_the_history_travels_in_a_rolling_cache(monitoring: dict[str, Any]) -> N
     (save,) = [s for s in steps_using(job, actions.CACHE_SAVE) if s["with"]["path"] == history]
     assert restore["with"]["key"] == save["with"]["key"] == "perf-history-${{ github.run_id }}"
     assert restore["with"]["restore-keys"] == "perf-history-"
-    monitor = next(s for s in job["steps"] if s.get("run") == "perf-tasks monitor")
+    monitor = next(s for s in job["steps"] if s.get("run", "").startswith("perf-tasks monitor"))
     assert index(job, restore) < index(job, monitor) < index(job, save)
     assert save["if"] == "${{ !cancelled() }}"
 
@@ -172,13 +178,17 @@ def test_retention_by_kind(monitoring: dict[str, Any]) -> None:
         "docs/performance/monitor/history.jsonl",
     ]
     assert uploads["perf-monitor"]["retention-days"] == 14
-    assert uploads["perf-record"]["path"] == "docs/performance/baseline.json"
+    assert uploads["perf-record"]["path"] == "docs/performance/ci-record.json"
     assert uploads["perf-record"]["retention-days"] == 7
 
 
 def test_paths_are_parameters() -> None:
     opts = Options(
-        install="perf-tasks==1", performance_dir="perf", monitor_dir="perf/mon", junit="t/j.xml"
+        install="perf-tasks==1",
+        performance_dir="perf",
+        monitor_dir="perf/mon",
+        chart_name="t.png",
+        junit="t/j.xml",
     )
     ci, mon = (load(t) for t in render(opts).values())
     assert "perf/gate.json" in "".join(runs(ci["jobs"]["perf"]))
@@ -186,8 +196,8 @@ def test_paths_are_parameters() -> None:
         s["with"]["path"] for s in steps_using(mon["jobs"]["monitor"], actions.UPLOAD_ARTIFACT)
     ]
     assert paths == [
-        "perf/mon/report.md\nperf/mon/trend.svg\nperf/mon/history.jsonl\n",
-        "perf/baseline.json",
+        "perf/mon/report.md\nperf/mon/t.png\nperf/mon/history.jsonl\n",
+        "perf/ci-record.json",
     ]
     assert steps_using(ci["jobs"]["test"], actions.UPLOAD_ARTIFACT)[0]["with"]["path"] == "t/j.xml"
 

@@ -223,3 +223,25 @@ def test_github_summary_and_capped_annotations() -> None:
     summary = step_summary(report)
     assert summary.startswith("### Performance gates: 13 of 13 gates breached")
     assert "| `test:b t0` | 500.0 ms | ≤ 1 ms | ❌ breach |" in summary
+
+
+def test_absolute_gates_the_ab_does_not_time_read_the_fresh_measurement() -> None:
+    """`gate --against` (CI): the A/B times builds and tests, never sizes; the starter's
+    `disk.target.bytes` row and an absolute test row are read from the fresh measurement."""
+    ratio = Interval(median=1.0, low=0.95, high=1.05, confidence=0.95, pairs=6)
+    verdict = MetricVerdict("tests.wall_s", (1.0,) * 6, (1.0,) * 6, ratio, 0.1, "same")
+    ab = ABResult(metrics=(verdict,), tests=(), label="main vs the work tree")
+    c = contract("tests.wall_s | ≤ +10%", "disk.target.bytes | ≤ 50 MB", f"test:{TEST} | ≤ 1 s")
+    rows = {r.gate.metric: r for r in evaluate(c, record(), ab).rows}
+    assert rows["tests.wall_s"].verdict == PASS
+    assert (rows["disk.target.bytes"].verdict, rows["disk.target.bytes"].shown) == (
+        BREACH,
+        "80.0 MB",
+    )
+    assert rows[f"test:{TEST}"].verdict == PASS
+    with pytest.raises(
+        ContractError, match=r"^C\.md:5: disk.target.bytes is not in the A/B result"
+    ):
+        evaluate(contract("disk.target.bytes | ≤ +10%"), record(), ab)  # relative: needs the A/B
+    with pytest.raises(ContractError, match=r"^C\.md:5: test '.*' is not in the A/B result's work"):
+        evaluate(contract(f"test:{TEST} | ≤ +10%"), record(), ab)

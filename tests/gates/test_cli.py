@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import du, perf
+from helpers import du, git, perf
 
 TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
 CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
@@ -171,3 +171,78 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
     assert "### Performance gates: 1 of 2 gates breached" in text
     assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text
+
+
+def test_an_unwritable_step_summary_is_a_warning_and_the_verdict_stands(tmp_path: Path) -> None:
+    base = small_record(tmp_path / "base.json")
+    write_contract(tmp_path, "disk.target.bytes | ≤ 1 kB |")
+    for summary in (tmp_path, tmp_path / "no" / "such" / "dir.md"):
+        done = perf(
+            "gate", "--root", str(tmp_path), "--record", str(base),
+            env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"},
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"warning: cannot append the gate table to $GITHUB_STEP_SUMMARY ({summary}): " in (
+            done.stdout
+        )
+        assert f"::error file={CONTRACT},line=7," in done.stdout
+
+
+def test_init_never_replaces_a_dangling_symlink_or_a_directory(tmp_path: Path) -> None:
+    record = small_record(tmp_path / "r.json")
+    path = tmp_path / CONTRACT
+    path.parent.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.md"
+    path.symlink_to(elsewhere)
+    args = ["contract.init", "--root", str(tmp_path), "--record", str(record)]
+    linked = perf(*args)
+    assert (linked.returncode, linked.stderr.strip()) == (
+        2,
+        f"error: {CONTRACT} (a symlink) already exists: edit it, or pass --force to replace it",
+    )
+    assert path.is_symlink() and not elsewhere.exists()
+    path.unlink()
+    path.mkdir()
+    folder = perf(*args, "--force")
+    assert (folder.returncode, folder.stderr.strip()) == (
+        2,
+        f"error: {CONTRACT} is a directory: the contract is a Markdown file",
+    )
+
+
+def test_a_contract_that_is_a_fifo_or_a_device_is_one_line_never_a_hang(tmp_path: Path) -> None:
+    record = small_record(tmp_path / "r.json")
+    fifo = tmp_path / "contract.md"
+    os.mkfifo(fifo)
+    for contract, shown in ((fifo, "contract.md"), (Path("/dev/zero"), "/dev/zero")):
+        done = perf(
+            "gate", "--root", str(tmp_path), "--record", str(record), "--contract", str(contract),
+            timeout=30,
+        )  # fmt: skip
+        assert (done.returncode, done.stderr.strip()) == (
+            2,
+            f"error: cannot read the contract {shown}: not a regular file",
+        )
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_the_starter_contract_gates_against_a_revision_as_ci_runs_it(demo_copy: Path) -> None:
+    git("init", "-q", cwd=demo_copy)
+    git("add", "-A", cwd=demo_copy)
+    git("commit", "-q", "-m", "base", cwd=demo_copy)
+    init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
+    assert init.returncode == 0, init.stderr
+    path = demo_copy / CONTRACT
+    path.write_text(
+        path.read_text().replace(
+            "| `disk.target.bytes`",
+            "| `tests.wall_s` | ≤ +10% | same-time A/B |\n| `disk.target.bytes`",
+        )
+    )
+    gate = perf("gate", "--root", str(demo_copy), "--against", "HEAD", "--runs", "2", "--json")
+    assert gate.returncode == 0, gate.stdout + gate.stderr  # was exit 2: disk not in the A/B
+    rows = {g["metric"]: g for g in json.loads(gate.stdout)["gates"]}
+    assert rows["disk.target.bytes"]["evidence"].endswith("bytes)")
+    assert rows["tests.wall_s"]["evidence"].startswith("ratio ")

@@ -83,3 +83,40 @@ def test_table_problems_are_named() -> None:
     twice = "| metric | bound |\n|---|---|\n| tests.wall_s | ≤ 1 s |\n| tests.wall_s | ≤ 2 s |\n"
     with pytest.raises(ContractError, match=r"^C\.md:4: tests.wall_s already has a gate on line 3"):
         parse(twice, source="C.md")
+
+
+def test_a_table_in_a_code_block_is_an_example_not_the_gates() -> None:
+    text = (
+        "An example row:\n\n```markdown\n| metric | bound | note |\n|---|---|---|\n"
+        "| tests.cpu_s | ≤ 100 s | example |\n```\n\n"
+        "| metric | bound | note |\n|---|---|---|\n| disk.target.bytes | ≤ 1 kB | real |\n"
+    )
+    (gate,) = parse(text, source="C.md").gates
+    assert (gate.metric, gate.line, gate.bound.limit) == ("disk.target.bytes", 11, 1000.0)
+    only_fenced = "~~~~\n| metric | bound |\n|---|---|\n| tests.cpu_s | ≤ 1 s |\n~~~~\n"
+    with pytest.raises(ContractError, match=r"^C\.md: no gates table"):
+        parse(only_fenced, source="C.md")
+
+
+def test_a_second_gates_table_is_an_error_never_ignored() -> None:
+    text = (
+        "| metric | bound |\n|---|---|\n| tests.cpu_s | ≤ 2 s |\n\ntext\n\n"
+        "| Metric | Bound | note |\n|---|---|---|\n| disk.target.bytes | ≤ 1 kB | x |\n"
+    )
+    with pytest.raises(
+        ContractError, match=r"^C\.md:7: a second gates table \(the first is on line 1\)"
+    ):
+        parse(text, source="C.md")
+
+
+def test_a_test_row_s_spaces_are_normalised() -> None:
+    (gate,) = parse(
+        "| metric | bound |\n|--|--|\n| `test: a::b   c` | ≤ 1 s |\n", source="C.md"
+    ).gates
+    assert gate.test_id == "a::b c"
+
+
+def test_a_row_without_its_leading_pipe_is_still_a_gate() -> None:
+    text = "| metric | bound |\n|---|---|\n| tests.cpu_s | ≤ 2 s |\ndisk.target.bytes | ≤ 1 kB\nWords.\n"
+    gates = parse(text, source="C.md").gates
+    assert [(g.metric, g.line) for g in gates] == [("tests.cpu_s", 3), ("disk.target.bytes", 4)]

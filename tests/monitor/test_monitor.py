@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -151,6 +153,9 @@ def test_over_budget_is_reported_and_cleaned_only_when_asked(demo_copy: Path) ->
     cleaned = perf(*args)
     budget = json.loads(cleaned.stdout)["budget"]
     assert budget["cleaned"].startswith("clean.target ran and freed"), cleaned.stderr
+    # The record says 90 MB: what was freed (the 3 MB ballast and more) leaves it over 1 MB.
+    assert (cleaned.returncode, budget["was_over"], budget["over"]) == (1, True, True)
+    assert budget["freed_bytes"] >= 3 * 10**6
     assert not (demo_copy / "target" / "release" / "big.bin").exists()  # no command uses release/
 
 
@@ -181,6 +186,9 @@ def test_a_broken_history_line_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"history\.jsonl:2: not a JSON line"):
         history.read(path)
     assert history.read(tmp_path / "absent.jsonl") == []
+    path.write_text('{"at": "2026-11-01T00:00:00Z", "values": {"tests.wall_s": NaN}}\n')
+    with pytest.raises(ConfigError, match=r"history\.jsonl:1: `values` must map metrics to finite"):
+        history.read(path)  # json reads NaN; the chart died on it with a traceback
 
 
 def test_now_stamps_the_entry(tmp_path: Path) -> None:
@@ -195,3 +203,88 @@ def test_now_stamps_the_entry(tmp_path: Path) -> None:
     bad = perf("monitor", "--root", str(tmp_path), "--record", str(record), "--now", "yesterday")
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("error: --now: 'yesterday' is not a time")
+
+
+def test_an_entry_from_a_wrong_clock_never_pushes_this_run_out() -> None:
+    entries = [history.Entry(at=DAY0 + timedelta(days=d), values={"x": d}) for d in range(3)]
+    future = history.Entry(at=DAY0 + timedelta(days=3650), values={"x": 99})
+    new = history.Entry(at=DAY0 + timedelta(days=3), values={"x": 3})
+    kept = history.append([*entries, future], new, keep_entries=99, keep_days=2)
+    assert [e.values["x"] for e in kept] == [1, 2, 3, 99]
+    kept = history.append([*entries, future], new, keep_entries=2, keep_days=99)
+    assert [e.values["x"] for e in kept] == [3, 99]
+    kept = history.append([*entries, future], new, keep_entries=1, keep_days=99)
+    assert [e.values["x"] for e in kept] == [3]
+    for no_limit in (float("inf"), 1e400, 1e12):  # TOML has inf: no limit by days, no traceback
+        kept = history.append(entries, new, keep_entries=99, keep_days=no_limit)
+        assert [e.values["x"] for e in kept] == [0, 1, 2, 3]
+
+
+def test_the_exit_code_counts_what_cleaning_freed() -> None:
+    from perf_tasks.monitor.run import Budget
+
+    cleaned = Budget(80, 70, cleaned="clean.target ran and freed 12 B", freed=12)
+    assert (cleaned.was_over, cleaned.over, cleaned.left) == (True, False, 68)
+    assert cleaned.line().endswith("freed 12 B: about 68 B left, within it")
+    still = Budget(80, 50, cleaned="clean.target ran and freed 12 B", freed=12)
+    assert still.over and still.line().endswith("about 68 B left, still over it")
+    assert not Budget(40, 50).over and Budget(40, 50).line().endswith("within its budget of 50 B")
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_save_writes_the_fresh_record_ci_uploads(demo_copy: Path) -> None:
+    saved = demo_copy / "docs" / "performance" / "ci-record.json"
+    done = perf("monitor", "--root", str(demo_copy), "--runs", "1", "--save", str(saved))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(saved.read_text())
+    assert record["kind"] == "perf-tasks.baseline"
+    (line,) = (demo_copy / OUT / "history.jsonl").read_text().splitlines()
+    assert json.loads(line)["at"] == record["started_at"]
+
+
+def test_a_history_that_is_a_fifo_or_runaway_is_one_line_never_a_hang(tmp_path: Path) -> None:
+    from perf_tasks.errors import ConfigError
+
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match=r"fifo\.jsonl: not a regular file$"):
+        history.read(fifo)
+    huge = tmp_path / "huge.jsonl"
+    with huge.open("wb") as f:
+        f.truncate(65 * 2**20)  # sparse: a cache restored wrong, a runaway writer
+    with pytest.raises(ConfigError, match=r"huge\.jsonl: larger than 64 MiB$"):
+        history.read(huge)
+
+
+@pytest.mark.slow  # six processes draw the chart
+def test_runs_at_once_keep_every_entry(tmp_path: Path) -> None:
+    record = day_record(tmp_path / "r.json", 0)
+    env = {"MPLBACKEND": "Agg"}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "perf_tasks",
+                "monitor",
+                "--root",
+                str(tmp_path),
+                "--record",
+                str(record),
+                "--now",
+                f"2026-11-{day:02d}T03:00:00Z",
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for day in range(1, 7)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    lines = (tmp_path / OUT / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["at"][:10] for line in lines] == [
+        f"2026-11-{day:02d}" for day in range(1, 7)
+    ]

@@ -1,0 +1,31 @@
+"""Reading a small text file that people edit or a cache restores: never hang on a FIFO, never
+read /dev/zero or a runaway file to the end."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+MAX_TEXT_BYTES = 64 * 2**20
+
+
+class NotRegular(OSError):
+    """Not a regular file, too large, or not UTF-8: the message says which."""
+
+
+def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of the regular file `path`. Raises FileNotFoundError when there is none,
+    `NotRegular` when it is a folder, a FIFO, a device, larger than `limit` or not UTF-8, and
+    OSError when it cannot be read."""
+    # O_NONBLOCK: opening a FIFO with no writer would block forever.
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise NotRegular("not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise NotRegular(f"larger than {limit // 2**20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotRegular("not UTF-8 text") from None
