@@ -401,8 +401,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     import tomlkit
     from tomlkit.exceptions import ParseError
 
+    from perf_tasks.fs.regular import read_text
+
     try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        doc = tomlkit.parse(read_text(path))
     except ParseError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -159,28 +157,18 @@ def load(path: Path, *, program: str) -> Record:
 
     `program` is what the user runs (`invoke`, `perf-tasks`), for the message when there is none.
     """
+    from perf_tasks.fs.regular import NotRegular, read_text
+
     try:
-        # A FIFO would block the read forever (O_NONBLOCK: the open too), /dev/zero never end
-        # it: a record is a regular file.
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise ConfigError(f"{path} is not a perf-tasks baseline record (not a file)")
-            data = f.read(MAX_RECORD_BYTES + 1)
+        text = read_text(path, limit=MAX_RECORD_BYTES)  # a FIFO or /dev/zero: never a hang
     except FileNotFoundError:
         raise ConfigError(
             f"no baseline record at {path}: run `{program} baseline` first, or pass --old PATH"
         ) from None
+    except NotRegular as exc:
+        raise ConfigError(f"{path} is not a perf-tasks baseline record ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_RECORD_BYTES:
-        raise ConfigError(
-            f"{path} is larger than {MAX_RECORD_BYTES // 2**20} MiB: not a perf-tasks baseline "
-            "record"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not a perf-tasks baseline record (not UTF-8 text)") from None
     return parse(text, source=str(path))
 
 

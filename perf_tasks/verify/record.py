@@ -87,8 +87,10 @@ def read(path: Path, *, program: str = "perf-tasks") -> Record:
     """The record at `path`, or one-line ConfigError: missing, not JSON, not ours, other schema.
 
     `program` is what the user runs (`perf-tasks` or `invoke`), named in the advice."""
+    from perf_tasks.fs.regular import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)  # a FIFO or /dev/zero: one line, never a hang
     except FileNotFoundError:
         advice = f"run `{program} verify.record`"
         raise ConfigError(f"{path}: no verify record there: {advice}") from None
@@ -98,6 +100,8 @@ def read(path: Path, *, program: str = "perf-tasks") -> Record:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not a verify record (not JSON: {exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a verify record (JSON nested too deeply)") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ConfigError(f'{path}: not a verify record (no "schema": "{SCHEMA}")')
     version = data.get("schema_version")

@@ -229,9 +229,9 @@ def test_a_file_that_cannot_be_a_record_is_refused_without_reading_it_whole(
         f.truncate(65 * MIB)  # sparse: costs no disk
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     for name, says in [
-        ("fifo.json", "fifo.json is not a perf-tasks baseline record (not a file)"),
-        ("/dev/zero", "/dev/zero is not a perf-tasks baseline record (not a file)"),
-        ("huge.json", "huge.json is larger than 64 MiB: not a perf-tasks baseline record"),
+        ("fifo.json", "fifo.json is not a perf-tasks baseline record (not a regular file)"),
+        ("/dev/zero", "/dev/zero is not a perf-tasks baseline record (not a regular file)"),
+        ("huge.json", "huge.json is not a perf-tasks baseline record (larger than 64 MiB)"),
         ("deep.json", "deep.json is not a perf-tasks baseline record (JSON nested too deeply)"),
     ]:
         proc = subprocess.run(

@@ -4,6 +4,7 @@ one record, then edits on copies (each copy compiles only what its edit touched)
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -119,12 +120,16 @@ def test_check_stays_quiet_when_a_comment_moves_a_doctest(ws: Path) -> None:
         ("not json", "not a verify record (not JSON"),
         ('{"schema_version": 1, "ok": true}', 'not a verify record (no "schema"'),
         ('{"schema": "perf-tasks/verify", "schema_version": 99, "tests": []}', "schema version 99"),
+        pytest.param("[" * 100_000, "nested too deeply", id="nested-deep"),
+        pytest.param("fifo", "not a regular file", id="fifo"),
     ],
 )
 def test_bad_record_is_one_line_and_exit_2(tmp_path: Path, content: str | None, says: str) -> None:
     # Bad input fails before anything runs: no workspace is needed, nothing is built.
     path = tmp_path / "verify.json"
-    if content is not None:
+    if content == "fifo":
+        os.mkfifo(path)  # nothing ever writes it: reading it must not hang
+    elif content is not None:
         path.write_text(content)
     proc = perf("verify.check", "--root", str(tmp_path), "--record", str(path))
     assert proc.returncode == 2, proc.stderr
