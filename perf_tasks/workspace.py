@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +80,12 @@ def resolve_root(
     given = cwd / Path(chosen).expanduser()
     try:
         root = given.resolve()
-        is_dir = root.is_dir()
-    except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop (RuntimeError)
+        # stat, not is_dir(): a loop must say so on every Python (3.13's resolve() no longer
+        # raises on one, and is_dir() would call it "not a directory")
+        is_dir = stat.S_ISDIR(os.stat(root).st_mode)
+    except FileNotFoundError:
+        is_dir = False
+    except (OSError, RuntimeError) as exc:  # a name too long; a loop (RuntimeError before 3.13)
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symlink loop"
         raise WorkspaceError(
             f"workspace root {_short(given)} cannot be used ({why}): pass --root PATH"
