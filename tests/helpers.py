@@ -27,6 +27,36 @@ def write(path: Path, data: bytes | str = b"x" * 5000) -> Path:
     return path
 
 
+def package(
+    root: Path,
+    name: str,
+    lib: str = "pub fn one() -> u32 { 1 }\n",
+    *,
+    tests: Mapping[str, str] | None = None,
+) -> Path:
+    """A one-package cargo workspace to build for real: its manifest, `src/lib.rs` and
+    `tests/<name>.rs` for each of `tests`."""
+    write(root / "Cargo.toml", f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(root / "src" / "lib.rs", lib)
+    for test, text in (tests or {}).items():
+        write(root / "tests" / f"{test}.rs", text)
+    return root
+
+
+def work_tree_files(
+    root: Path, *, skip: tuple[str, ...] = (".git", "target")
+) -> dict[str, tuple[int, int]]:
+    """Every file under `root` (outside the `skip` folders) with its size and mtime: two of
+    these compare equal when nothing was written there."""
+    found = {}
+    for base, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            st = os.stat(os.path.join(base, name))
+            found[os.path.relpath(os.path.join(base, name), root)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
 def tiny_workspace(root: Path, *, tag: bool = True) -> Path:
     """A one-crate cargo workspace whose target dir looks like cargo's (no compile needed)."""
     write(root / "Cargo.toml", '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n')

@@ -127,12 +127,11 @@ def select_target(
         + ("; --force cleans every unused dir anyway" if force else ""),
     )
     used = sweep.keepset.profiles if sweep.keepset is not None else None
-    # A cargo dir outside the root may be shared with other workspaces, whose commands may use
-    # what ours do not: as the stale sweep, leave its whole dirs alone unless told (--shared).
-    shared = settings.stale.shared if options.shared is None else options.shared
-    outside = [r for r in roots if not r.is_relative_to(ws.root)]
-    mine = [r for r in roots if shared or r not in outside]
-    if not shared and outside:
+    # As the stale sweep does, leave the whole dirs of a cargo dir outside the root alone.
+    shared = options.shared_dirs(settings)
+    mine = [r for r in roots if shared or r.is_relative_to(ws.root)]
+    outside = [r for r in roots if r not in mine]
+    if outside:
         sel.notes.append(
             f"whole dirs of {', '.join(label(ws.root, r) for r in outside)} (outside the "
             "workspace root, maybe shared) are left alone: pass --shared to judge them too"

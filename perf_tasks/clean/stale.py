@@ -43,6 +43,11 @@ class Options:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     on_status: StatusFn | None = None  # cargo's status lines while --build compiles
 
+    def shared_dirs(self, settings: Settings) -> bool:
+        """Whether cargo dirs outside the root (maybe shared with other workspaces, whose commands
+        use what ours do not) are swept and judged too: `--shared`, else `[stale] shared`."""
+        return settings.stale.shared if self.shared is None else self.shared
+
 
 @dataclass(frozen=True)
 class Sweep:
@@ -87,7 +92,7 @@ def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
         detail = f"{result.detail}; {keep.untrusted}"
         sel.notes.append(f"stale sweep skipped: {_UP_TO_DATE_HINT} ({detail})")
         return Sweep(sel, None, {**facts, "status": probe_mod.NOT_UP_TO_DATE, "detail": detail})
-    shared = settings.stale.shared if options.shared is None else options.shared
+    shared = options.shared_dirs(settings)
     per_profile: dict[str, object] = {}
     stale_hashes: set[str] = set()
     for area in keep.areas:

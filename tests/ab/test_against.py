@@ -4,11 +4,10 @@ and leaves the work tree exactly as it was."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from helpers import git, perf
+from helpers import git, package, perf, work_tree_files
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
@@ -37,29 +36,11 @@ fn adds_zero() {
 
 @pytest.fixture(scope="module")
 def crate(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ab") / "abtiny"
-    (root / "src").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "Cargo.toml").write_text(
-        '[package]\nname = "abtiny"\nversion = "0.1.0"\nedition = "2021"\n'
-    )
-    (root / "src" / "lib.rs").write_text(LIB)
-    (root / "tests" / "api.rs").write_text(TESTS)
+    root = package(tmp_path_factory.mktemp("ab") / "abtiny", "abtiny", LIB, tests={"api": TESTS})
     git("init", "-q", cwd=root)
     git("add", "-A", cwd=root)
     git("commit", "-qm", "base", cwd=root)
     return root
-
-
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file of the work tree (outside .git and target/) with its size and mtime."""
-    found = {}
-    for base, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in (".git", "target")]
-        for name in files:
-            st = os.stat(os.path.join(base, name))
-            found[os.path.relpath(os.path.join(base, name), root)] = (st.st_size, st.st_mtime_ns)
-    return found
 
 
 def against(root: Path, scratch: Path) -> tuple[int, dict]:
@@ -83,14 +64,14 @@ def test_unchanged_code_is_no_regression_and_the_work_tree_is_untouched(
     crate: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     scratch = tmp_path_factory.mktemp("scratch")
-    before = snapshot(crate)
+    before = work_tree_files(crate)
     code, result = against(crate, scratch)
     assert code == 0, result["regressions"]
     assert result["order"] == "ABBAABBAABBA" and result["pairs"] == 6
     metrics = {m["metric"] for m in result["metrics"]}
     assert {"build.rebuild.cpu_s", "tests.wall_s", "tests.doc.cpu_s"} <= metrics
     assert result["per_test"] is True and result["tests"] == []
-    after = snapshot(crate)
+    after = work_tree_files(crate)
     after.pop(".perf-tasks.lock", None)
     if "Cargo.lock" not in before:
         after.pop("Cargo.lock")  # cargo writes one where there is none, as any build does

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO, cargo, copy_tree
-from helpers import age, du, perf, write
+from helpers import age, du, package, perf, write
 
 from perf_tasks import settings as settings_mod
 from perf_tasks import workspace
@@ -442,21 +442,28 @@ def test_a_layout_we_do_not_understand_is_refused(demo_variant: Variant, tmp_pat
 # -------------------------------------------------------------------------- shared target
 
 
-def tiny_crate(root: Path, name: str) -> Path:
-    write(root / "Cargo.toml", f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n')
-    write(root / "src" / "lib.rs", "pub fn one() -> u32 { 1 }\n")
-    return root
+@dataclass(frozen=True)
+class Shared:
+    """Two workspaces, `a` (ours, built) and `b` (another), whose CARGO_TARGET_DIR is `dir`."""
+
+    a: Path
+    b: Path
+    dir: Path
+    env: dict[str, str]
 
 
-def test_a_shared_target_dir_is_swept_only_with_shared(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Shared:
     shared_dir = tmp_path / "shared-target"
     monkeypatch.setenv("CARGO_TARGET_DIR", str(shared_dir))
     env = {"CARGO_TARGET_DIR": str(shared_dir)}
-    a = tiny_crate(tmp_path / "a", "alpha")
-    b = tiny_crate(tmp_path / "b", "beta")
+    a = package(tmp_path / "a", "alpha")
     build(a, env)
+    return Shared(a, package(tmp_path / "b", "beta"), shared_dir, env)
+
+
+def test_a_shared_target_dir_is_swept_only_with_shared(shared: Shared) -> None:
+    a, b, shared_dir, env = shared.a, shared.b, shared.dir, shared.env
     cargo("build", "--quiet", cwd=b, env=env)
     theirs = {p for p in units(shared_dir / "debug") if "beta" in p.name}
     assert theirs
@@ -473,19 +480,12 @@ def test_a_shared_target_dir_is_swept_only_with_shared(
     assert compiling(a, env) == []
 
 
-def test_whole_dirs_of_a_shared_target_dir_go_only_with_shared(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_whole_dirs_of_a_shared_target_dir_go_only_with_shared(shared: Shared) -> None:
     # Another workspace builds release/ into the shared dir; ours never does. Without --shared,
     # clean.target --force must not judge that dir's profiles by our commands alone.
-    shared_dir = tmp_path / "shared-target"
-    monkeypatch.setenv("CARGO_TARGET_DIR", str(shared_dir))
-    env = {"CARGO_TARGET_DIR": str(shared_dir)}
-    a = tiny_crate(tmp_path / "a", "alpha")
-    b = tiny_crate(tmp_path / "b", "beta")
-    build(a, env)
-    cargo("build", "--release", "--quiet", cwd=b, env=env)
-    release = shared_dir / "release"
+    a = shared.a
+    cargo("build", "--release", "--quiet", cwd=shared.b, env=shared.env)
+    release = shared.dir / "release"
     assert release.is_dir()
 
     proc = perf("clean.target", "--force", "--json", "--root", str(a))

@@ -9,11 +9,11 @@ import json
 import math
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import perf
 
 MIB = 2**20
 
@@ -79,24 +79,7 @@ def compare(tmp_path: Path, old: Any, new: Any) -> subprocess.CompletedProcess[s
             path.write_bytes(content)
         else:
             path.write_text(content if isinstance(content, str) else json.dumps(content))
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "perf_tasks",
-            "baseline.compare",
-            "--old",
-            "a.json",
-            "--new",
-            "b.json",
-        ],
-        cwd=tmp_path,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    return perf("baseline.compare", "--old", "a.json", "--new", "b.json", cwd=tmp_path)
 
 
 def changed(path: str, value: Any) -> dict[str, Any]:
@@ -234,22 +217,5 @@ def test_a_file_that_cannot_be_a_record_is_refused_without_reading_it_whole(
         ("huge.json", "huge.json is not a perf-tasks baseline record (larger than 64 MiB)"),
         ("deep.json", "deep.json is not a perf-tasks baseline record (JSON nested too deeply)"),
     ]:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "perf_tasks",
-                "baseline.compare",
-                "--old",
-                "a.json",
-                "--new",
-                name,
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=60,
-            check=False,
-        )
+        proc = perf("baseline.compare", "--old", "a.json", "--new", name, cwd=tmp_path, timeout=60)
         assert one_line(proc) == f"error: {says}"

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import perf
+from helpers import package, perf, work_tree_files
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    found = {}
-    for base, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in (".git", "target")]
-        for name in files:
-            st = os.stat(os.path.join(base, name))
-            found[os.path.relpath(os.path.join(base, name), root)] = (st.st_size, st.st_mtime_ns)
-    return found
+def runners(root: Path, tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """`tests.runners` on `root` with the fewest pairs, its scratch worktrees in `tmp_path`."""
+    return perf(
+        "tests.runners",
+        "--root",
+        str(root),
+        "--max-pairs",
+        "6",
+        *flags,
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=600,
+    )
 
 
 def test_dry_run_shows_the_commands_and_builds_nothing(demo_copy: Path, tmp_path: Path) -> None:
@@ -45,7 +49,7 @@ def test_dry_run_shows_the_commands_and_builds_nothing(demo_copy: Path, tmp_path
 def test_same_outcomes_under_both_runners_and_a_recommendation(
     demo_copy: Path, tmp_path: Path
 ) -> None:
-    before = snapshot(demo_copy)
+    before = work_tree_files(demo_copy)
     proc = perf(
         "tests.runners",
         "--root",
@@ -74,7 +78,7 @@ def test_same_outcomes_under_both_runners_and_a_recommendation(
         assert data["recommended"] is None and data["verdict"] == "no clear winner"
     # On 14 tiny tests nextest's process per test costs more than it saves (measured: 3-5x).
     assert data["recommended"] == "cargo test", wall
-    after = snapshot(demo_copy)
+    after = work_tree_files(demo_copy)
     after.pop(".perf-tasks.lock", None)
     assert after == before
 
@@ -131,35 +135,13 @@ def test_too_few_pairs_is_bad_usage(demo_copy: Path) -> None:
 
 def test_a_workspace_without_tests_gets_no_recommendation(tmp_path: Path) -> None:
     # Only the runners' start-up would be compared: cargo test "won" it on a crate with no test.
-    root = tmp_path / "notests"
-    (root / "src").mkdir(parents=True)
-    (root / "Cargo.toml").write_text(
-        '[package]\nname = "notests"\nversion = "0.1.0"\nedition = "2021"\n'
-    )
-    (root / "src" / "lib.rs").write_text("pub fn one() -> u8 {\n    1\n}\n")
-    proc = perf(
-        "tests.runners",
-        "--root",
-        str(root),
-        "--max-pairs",
-        "6",
-        "--json",
-        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
-        timeout=600,
-    )
+    root = package(tmp_path / "notests", "notests")
+    proc = runners(root, tmp_path, "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["recommended"] is None and data["verdict"] == "no tests"
     assert data["differences"] == []
-    text = perf(
-        "tests.runners",
-        "--root",
-        str(root),
-        "--max-pairs",
-        "6",
-        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
-        timeout=600,
-    )
+    text = runners(root, tmp_path)
     assert text.returncode == 0, text.stderr
     assert "no recommendation: neither runner has a test to run" in text.stdout
 
@@ -167,13 +149,10 @@ def test_a_workspace_without_tests_gets_no_recommendation(tmp_path: Path) -> Non
 def test_a_rustc_wrapper_of_a_cargo_config_is_not_used(tmp_path: Path) -> None:
     # Dropping RUSTC_WRAPPER from the environment left a `build.rustc-wrapper` of a cargo config
     # file (sccache's usual setup) in force; an empty one turns it off.
-    root = tmp_path / "wrapped"
-    (root / "src").mkdir(parents=True)
-    (root / ".cargo").mkdir()
-    (root / "Cargo.toml").write_text(
-        '[package]\nname = "wrapped"\nversion = "0.1.0"\nedition = "2021"\n'
+    root = package(
+        tmp_path / "wrapped", "wrapped", "#[test]\nfn one() {\n    assert_eq!(1, 1);\n}\n"
     )
-    (root / "src" / "lib.rs").write_text("#[test]\nfn one() {\n    assert_eq!(1, 1);\n}\n")
+    (root / ".cargo").mkdir()
     calls = tmp_path / "calls.log"
     wrapper = tmp_path / "wrap.sh"
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec "$@"\n')
@@ -181,15 +160,6 @@ def test_a_rustc_wrapper_of_a_cargo_config_is_not_used(tmp_path: Path) -> None:
     (root / ".cargo" / "config.toml").write_text(
         f'[build]\nrustc-wrapper = "{wrapper}"\nrustc-workspace-wrapper = "{wrapper}"\n'
     )
-    proc = perf(
-        "tests.runners",
-        "--root",
-        str(root),
-        "--max-pairs",
-        "6",
-        "--json",
-        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
-        timeout=600,
-    )
+    proc = runners(root, tmp_path, "--json")
     assert proc.returncode == 0, proc.stderr
     assert not calls.exists(), calls.read_text()[:500]

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import perf
+from helpers import package
+from runners.test_cli import runners
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
@@ -20,26 +21,10 @@ fn waits() {
 
 
 def test_several_slow_binaries_recommend_nextest(tmp_path: Path) -> None:
-    root = tmp_path / "slowbins"
-    (root / "src").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "Cargo.toml").write_text(
-        '[package]\nname = "slowbins"\nversion = "0.1.0"\nedition = "2021"\n'
-    )
-    (root / "src" / "lib.rs").write_text("//! Nothing but its tests.\n")
-    for name in ("one", "two", "three", "four"):
-        (root / "tests" / f"{name}.rs").write_text(SLOW_TEST)
+    tests = {name: SLOW_TEST for name in ("one", "two", "three", "four")}
+    root = package(tmp_path / "slowbins", "slowbins", "//! Nothing but its tests.\n", tests=tests)
     subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=root, check=True)
-    proc = perf(
-        "tests.runners",
-        "--root",
-        str(root),
-        "--max-pairs",
-        "6",
-        "--json",
-        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
-        timeout=600,
-    )
+    proc = runners(root, tmp_path, "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["differences"] == []

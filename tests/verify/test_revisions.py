@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import git, perf
+from helpers import git, package, perf, work_tree_files
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
@@ -58,14 +58,9 @@ def edit(text: str, old: str, new: str) -> str:
 def crate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two commits: the second deletes a unit test, makes an integration test #[ignore], makes
     another one fail, and adds a comment above the doctest (which moves its line)."""
-    root = tmp_path_factory.mktemp("verify-rev") / "vtiny"
-    (root / "src").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "Cargo.toml").write_text(
-        '[package]\nname = "vtiny"\nversion = "0.1.0"\nedition = "2021"\n'
+    root = package(
+        tmp_path_factory.mktemp("verify-rev") / "vtiny", "vtiny", LIB, tests={"api": API}
     )
-    (root / "src" / "lib.rs").write_text(LIB)
-    (root / "tests" / "api.rs").write_text(API)
     subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=root, check=True)
     git("init", "-q", cwd=root)
     git("add", "-A", cwd=root)
@@ -86,22 +81,11 @@ def crate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file of the work tree (outside .git) with its size and mtime."""
-    found = {}
-    for base, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        for name in files:
-            st = os.stat(os.path.join(base, name))
-            found[os.path.relpath(os.path.join(base, name), root)] = (st.st_size, st.st_mtime_ns)
-    return found
-
-
 def test_two_commits_differ_by_a_deleted_an_ignored_and_a_failing_test(
     crate: Path, tmp_path: Path
 ) -> None:
     scratch = {"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")}
-    before = snapshot(crate)
+    before = work_tree_files(crate, skip=(".git",))
     proc = perf(
         "verify.check", "--root", str(crate), "--before", "HEAD~1", "--after", "HEAD", env=scratch
     )
@@ -139,7 +123,7 @@ def test_two_commits_differ_by_a_deleted_an_ignored_and_a_failing_test(
         ("vtiny::api", "doubles_three", "became ignored", "passed", "ignored"),
         ("vtiny::api", "doubles_ten", "changed outcome", "passed", "failed"),
     }
-    after = snapshot(crate)
+    after = work_tree_files(crate, skip=(".git",))
     after.pop(".perf-tasks.lock", None)
     assert after == before  # not a byte, not an mtime: both sides built in scratch dirs
     assert not (crate / "target").exists()
@@ -152,7 +136,7 @@ def test_before_alone_compares_with_the_work_tree_and_leaves_it_alone(
     lib = crate / "src" / "lib.rs"
     lib.write_text("// Another comment.\n" + lib.read_text())
     try:
-        before = snapshot(crate)
+        before = work_tree_files(crate, skip=(".git",))
         proc = perf(
             "verify.check",
             "--root",
@@ -161,7 +145,7 @@ def test_before_alone_compares_with_the_work_tree_and_leaves_it_alone(
             "HEAD",
             env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
         )
-        after = snapshot(crate)
+        after = work_tree_files(crate, skip=(".git",))
     finally:
         git("checkout", "--", ".", cwd=crate)
     assert proc.returncode == 0, proc.stdout + proc.stderr
