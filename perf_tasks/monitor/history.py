@@ -3,7 +3,8 @@
 Each entry is one daily run: when (`at`, UTC), at which commit, the figures of the record, the
 contract's absolute bounds, the gates it breached and whether the target dir was over its budget.
 The file is rewritten whole and atomically on each run, keeping the newest `keep_entries` entries
-and none older than `keep_days` before this run's, so it can live in a CI cache or in git.
+and none that every clock at hand agrees is older than `keep_days` (see `append`), so it can live
+in a CI cache or in git.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.clock import PLAUSIBLE_FROM
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import TIMED
 from perf_tasks.measure.schema import Record
@@ -24,8 +26,16 @@ HISTORY_FILE = "history.jsonl"
 SCHEMA_VERSION = 1
 
 
+# A time every clock reading can be written as: `datetime` holds years 1 to 9999.
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def parse_time(text: str, *, what: str) -> datetime:
-    """An ISO 8601 time (`2026-01-02T03:04:05Z`) as an aware UTC datetime."""
+    """An ISO 8601 time (`2026-01-02T03:04:05Z`) as an aware UTC datetime.
+
+    A time that is outside `datetime`'s range once in UTC (`9999-12-31T23:00:00-12:00`) is a
+    ConfigError naming `what`, as a time that does not parse is: one line, never a traceback."""
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError):
@@ -33,12 +43,21 @@ def parse_time(text: str, *, what: str) -> datetime:
             f"{what}: {text!r} is not a time: write ISO 8601, such as 2026-01-02T03:04:05Z"
         ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        return when.replace(tzinfo=timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:
+        raise ConfigError(
+            f"{what}: {text!r} is outside the years 1 to 9999 once in UTC: write a time in that "
+            "range, such as 2026-01-02T03:04:05Z"
+        ) from None
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`when` in UTC as `2026-01-02T03:04:05Z`; years below 1000 keep four digits (strftime's
+    `%Y` does not pad them), so that `parse_time` reads back every time this writes."""
+    utc = when.astimezone(timezone.utc)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,7 @@ def _entry(data: object, *, where: str) -> Entry:
         raise fail("`breaches` must be a list of metrics")
     commit = data.get("commit")
     return Entry(
-        at=parse_time(data["at"], what=where),
+        at=_entry_time(data["at"], where=where),
         commit=commit if isinstance(commit, str) else None,
         values=numbers["values"],
         bounds=numbers["bounds"],
@@ -138,26 +157,60 @@ def _entry(data: object, *, where: str) -> Entry:
     )
 
 
+def _entry_time(text: str, *, where: str) -> datetime:
+    """An entry's time. One outside `datetime`'s range once in UTC (a hand-edited offset) is
+    kept at the nearest end of the range, never a reason to refuse the whole history."""
+    try:
+        return parse_time(text, what=where)
+    except ConfigError:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00")) if _parses(text) else None
+        if when is None:
+            raise ConfigError(
+                f"{where}: `at` must be an ISO 8601 time: fix or remove that line of the history"
+            ) from None
+        offset = when.utcoffset()
+        return LATEST if offset is not None and offset < timedelta(0) else EARLIEST
+
+
+def _parses(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def append(
-    entries: Iterable[Entry], new: Entry, *, keep_entries: int, keep_days: float
+    entries: Iterable[Entry],
+    new: Entry,
+    *,
+    keep_entries: int,
+    keep_days: float,
+    now: datetime,
 ) -> list[Entry]:
     """The history with `new` in it (replacing an entry of the same time), oldest first, bounded:
-    none older than `keep_days` before `new`, then at most `keep_entries`, always with `new`.
+    at most `keep_entries` (the newest, always with `new`), and none that every clock at hand
+    agrees is older than `keep_days`.
 
-    The days count from this run's entry, not from the newest one: an entry stamped in the future
-    (a runner's clock off by a year) would otherwise push every real entry, this run's too, out of
-    the window, for good."""
+    A clock can be years wrong either way: this run's time (`--now`, the record's start), the
+    machine's (`now`), or an entry's own. The days count back from the earliest of this run's
+    time, the machine's and the newest entry already kept, so no single wrong clock can push a
+    real entry out: a time in the future only ever moves the reference later, and the earliest
+    wins. An entry newer than the reference, or stamped before `PLAUSIBLE_FROM`, cannot be judged
+    by its age and is kept (the count still bounds it)."""
+    others = [e for e in entries if e.at != new.at]
+    reference = min([new.at, now, *([max(e.at for e in others)] if others else [])])
     try:
-        cutoff = new.at - timedelta(days=keep_days)
+        cutoff = reference - timedelta(days=keep_days)
     except OverflowError:  # `keep_days = inf` (TOML has it), or past year 1: no limit by days
-        cutoff = datetime.min.replace(tzinfo=timezone.utc)
+        cutoff = EARLIEST
     kept = sorted(
-        [e for e in entries if e.at != new.at and e.at >= cutoff] + [new], key=lambda e: e.at
+        [e for e in others if e.at >= cutoff or e.at < PLAUSIBLE_FROM] + [new], key=lambda e: e.at
     )
     if len(kept) > keep_entries:
-        others = [e for e in kept if e is not new]
-        newest_others = others[len(others) - (keep_entries - 1) :]
-        kept = sorted([*newest_others, new], key=lambda e: e.at)
+        rest = [e for e in kept if e is not new]
+        newest_rest = rest[len(rest) - (keep_entries - 1) :] if keep_entries > 1 else []
+        kept = sorted([*newest_rest, new], key=lambda e: e.at)
     return kept
 
 
