@@ -90,10 +90,10 @@ def _left_alone_notes(guard: Guard, candidates: Sequence[Candidate]) -> list[str
     """One note per cargo dir outside the root that held candidates the guard left alone."""
     notes = []
     for shared in guard.left_alone:
-        if any(c.path.is_relative_to(shared) for c in candidates):
+        if any(c.path.is_relative_to(shared) and os.path.lexists(c.path) for c in candidates):
             notes.append(
                 f"{shared}/ is outside the workspace root, so other workspaces may build into it "
-                "too: nothing in it was selected; pass --shared (or set [stale] shared) to clean "
+                "too: nothing in it is removed; pass --shared (or set [stale] shared) to clean "
                 "it as well"
             )
     return notes

@@ -82,7 +82,7 @@ class Rule(enum.Enum):
 
     NOT_PLAIN = "not a plain absolute path"
     SHARED = (
-        "in a cargo dir outside the workspace root, which other workspaces may share (one "
+        "cargo dir outside the workspace root, which other workspaces may share (one "
         "CARGO_TARGET_DIR, build.target-dir or build-dir for several): left alone; pass --shared "
         "to clean it too"
     )
@@ -254,7 +254,7 @@ class Guard:
             return no(Rule.OUTSIDE)
         shared_dir = self.leaves_alone(path)  # a quarantine in there too: another run's, maybe
         if shared_dir is not None:
-            return no(Rule.SHARED, str(shared_dir))
+            return no(Rule.SHARED, "" if path == shared_dir else f"in {shared_dir}")
         if area in self.workspace.cargo_dirs and not has_cachedir_tag(area):
             return no(Rule.UNTAGGED, str(area))
         if path == area and area not in self.outputs:

@@ -80,6 +80,8 @@ def told_by(how: str, tmp_path: Path) -> Told:
         write(tmp_path / ".cargo" / "config.toml", '[build]\ntarget-dir = "shared-target"\n')
     elif how == "build-dir":  # the build dir outside, the target dir inside
         env["CARGO_BUILD_BUILD_DIR"] = str(shared)
+    elif how == "parent config build-dir":
+        write(tmp_path / ".cargo" / "config.toml", '[build]\nbuild-dir = "shared-target"\n')
     elif how == "symlinked target":  # ./target is a link to a common folder
         shared.mkdir()
         (root / "target").symlink_to(shared)
@@ -98,7 +100,13 @@ def run_mode(told: Told, mode: str, *extra: str) -> dict[str, object]:
     return report
 
 
-HOW = ("CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "parent config", "build-dir")
+HOW = (
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET_DIR",
+    "parent config",
+    "build-dir",
+    "parent config build-dir",
+)
 
 
 @pytest.mark.parametrize("how", HOW)
