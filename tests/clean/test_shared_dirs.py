@@ -161,6 +161,25 @@ def test_shared_in_the_settings_counts_for_nuke_too(tmp_path: Path) -> None:
     assert "debug/deps/libtheirs-0123abcd.rlib" not in files(told.dir)
 
 
+@pytest.mark.parametrize("mode", list(MODES))
+def test_another_workspaces_quarantine_there_is_not_ours_to_finish(
+    mode: str, tmp_path: Path
+) -> None:
+    # Another workspace's run, at this moment, between making its quarantine and writing its
+    # marker (a half-made one, which we would drop), and one busy removing what it moved there.
+    told = told_by("CARGO_TARGET_DIR", tmp_path)
+    trash = told.dir / ".perf-tasks-trash"
+    half_made = trash / "20261207T030000-1-aaaaaa"
+    half_made.mkdir(parents=True)
+    busy = trash / "20261207T030000-2-bbbbbb"
+    write(busy / ".perf-tasks-quarantine", f"perf-tasks quarantine\nrun: {busy.name}\n")
+    write(busy / "debug" / "deps" / "libtheirs-99.rlib")
+    before = files(told.dir)
+    run_mode(told, mode)
+    assert half_made.is_dir()
+    assert kept(before, told.dir)
+
+
 @pytest.mark.slow
 def test_nuke_of_one_workspace_keeps_the_others_build(tmp_path: Path) -> None:
     # The review's case on real builds: two workspaces, one CARGO_TARGET_DIR outside both.
