@@ -252,6 +252,7 @@ def _record_day(
         chart_note=chart_note,
         budget_line=budget.line() if budget is not None else "no target dir in the record",
         notes=notes,
+        latest=entry,
     )
     report_path = out_dir / REPORT_FILE
     written: list[Path] = []

@@ -79,6 +79,17 @@ def test_an_entry_from_the_future_in_the_file_and_a_wrong_now_keep_the_history(
     assert stamps(tmp_path) == [*days, "2031-01-01T00:00:00Z", "2036-01-01T00:00:00Z"]
 
 
+def test_the_report_is_about_this_run_though_an_entry_is_stamped_later(tmp_path: Path) -> None:
+    five_days(tmp_path)
+    monitor(tmp_path, "--now", "2036-01-01T00:00:00Z", started_at=history.iso(REAL))
+    rec = record(tmp_path, history.iso(REAL), wall=0.2)  # today's run: twice as slow
+    done = perf("monitor", "--root", str(tmp_path), "--record", str(rec))
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / HISTORY).with_name("report.md").read_text()
+    assert f"Last run: {history.iso(REAL)}." in report  # was the entry stamped 2036
+    assert "| `tests.wall_s` | 100.0 ms | 100.0 ms | 200.0 ms | +100.0% |" in report, report
+
+
 def test_year_one_round_trips_and_never_blocks_the_next_run(tmp_path: Path) -> None:
     days = five_days(tmp_path)
     monitor(tmp_path, "--now", "0001-01-01T00:00:00Z")  # wrote "1-01-01T00:00:00Z" before
