@@ -31,11 +31,13 @@ EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 LATEST = datetime.max.replace(tzinfo=timezone.utc)
 
 
-def parse_time(text: str, *, what: str) -> datetime:
+def parse_time(text: str, *, what: str, clamp: bool = False) -> datetime:
     """An ISO 8601 time (`2026-01-02T03:04:05Z`) as an aware UTC datetime.
 
     A time that is outside `datetime`'s range once in UTC (`9999-12-31T23:00:00-12:00`) is a
-    ConfigError naming `what`, as a time that does not parse is: one line, never a traceback."""
+    ConfigError naming `what`, as a time that does not parse is: one line, never a traceback.
+    With `clamp` (an entry of the history: never a reason to refuse the whole file) it is the
+    nearest end of the range instead."""
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError):
@@ -47,6 +49,9 @@ def parse_time(text: str, *, what: str) -> datetime:
     try:
         return when.astimezone(timezone.utc)
     except OverflowError:
+        if clamp:
+            offset = when.utcoffset()
+            return LATEST if offset is not None and offset < timedelta(0) else EARLIEST
         raise ConfigError(
             f"{what}: {text!r} is outside the years 1 to 9999 once in UTC: write a time in that "
             "range, such as 2026-01-02T03:04:05Z"
@@ -148,36 +153,13 @@ def _entry(data: object, *, where: str) -> Entry:
         raise fail("`breaches` must be a list of metrics")
     commit = data.get("commit")
     return Entry(
-        at=_entry_time(data["at"], where=where),
+        at=parse_time(data["at"], what=where, clamp=True),
         commit=commit if isinstance(commit, str) else None,
         values=numbers["values"],
         bounds=numbers["bounds"],
         breaches=tuple(breaches),
         over_budget=bool(data.get("over_budget")),
     )
-
-
-def _entry_time(text: str, *, where: str) -> datetime:
-    """An entry's time. One outside `datetime`'s range once in UTC (a hand-edited offset) is
-    kept at the nearest end of the range, never a reason to refuse the whole history."""
-    try:
-        return parse_time(text, what=where)
-    except ConfigError:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00")) if _parses(text) else None
-        if when is None:
-            raise ConfigError(
-                f"{where}: `at` must be an ISO 8601 time: fix or remove that line of the history"
-            ) from None
-        offset = when.utcoffset()
-        return LATEST if offset is not None and offset < timedelta(0) else EARLIEST
-
-
-def _parses(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
 
 
 def append(
