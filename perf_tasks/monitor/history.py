@@ -3,7 +3,7 @@
 Each entry is one daily run: when (`at`, UTC), at which commit, the figures of the record, the
 contract's absolute bounds, the gates it breached and whether the target dir was over its budget.
 The file is rewritten whole and atomically on each run, keeping the newest `keep_entries` entries
-and none that every clock at hand agrees is older than `keep_days` (see `append`), so it can live
+and none older than `keep_days` by a clock it can be compared with (see `append`), so it can live
 in a CI cache or in git.
 """
 
@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from perf_tasks.clock import PLAUSIBLE_FROM
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import TIMED
 from perf_tasks.measure.schema import Record
@@ -171,24 +170,35 @@ def append(
     now: datetime,
 ) -> list[Entry]:
     """The history with `new` in it (replacing an entry of the same time), oldest first, bounded:
-    at most `keep_entries` (the newest, always with `new`), and none that every clock at hand
-    agrees is older than `keep_days`.
+    at most `keep_entries` (the newest, always with `new`), and none that is older than
+    `keep_days` by a clock it can be compared with.
 
-    A clock can be years wrong either way: this run's time (`--now`, the record's start), the
-    machine's (`now`), or an entry's own. The days count back from the earliest of this run's
-    time, the machine's and the newest entry already kept, so no single wrong clock can push a
-    real entry out: a time in the future only ever moves the reference later, and the earliest
-    wins. An entry newer than the reference, or stamped before `PLAUSIBLE_FROM`, cannot be judged
-    by its age and is kept (the count still bounds it)."""
+    A clock can be years off either way: this run's time (`--now`, the record's start), the
+    machine's (`now`), an entry's own. The days count back from the earlier of this run's time and
+    the machine's, so one of them ahead cannot age real entries out. Only the stretch of the
+    history that holds that reference is judged: a gap longer than `keep_days` between two entries
+    (a clock that jumped, or stayed wrong for several runs; or a long pause) separates entries that
+    cannot be compared, and those before it are kept, as are those after the reference. The count
+    still bounds them all, the oldest by time going first."""
     others = [e for e in entries if e.at != new.at]
-    reference = min([new.at, now, *([max(e.at for e in others)] if others else [])])
+    timeline = sorted([*others, new], key=lambda e: e.at)
     try:
-        cutoff = reference - timedelta(days=keep_days)
-    except OverflowError:  # `keep_days = inf` (TOML has it), or past year 1: no limit by days
-        cutoff = EARLIEST
-    kept = sorted(
-        [e for e in others if e.at >= cutoff or e.at < PLAUSIBLE_FROM] + [new], key=lambda e: e.at
-    )
+        window = timedelta(days=keep_days)
+    except OverflowError:  # `keep_days = inf` (TOML has it): no limit by days
+        window = None
+    reference = min(new.at, now)
+    judged = [i for i, e in enumerate(timeline) if e.at <= reference]
+    too_old: set[int] = set()
+    if window is not None and judged:
+        try:
+            cutoff = reference - window
+        except OverflowError:  # past year 1: nothing is that old
+            cutoff = EARLIEST
+        start = judged[-1]
+        while start > 0 and timeline[start].at - timeline[start - 1].at <= window:
+            start -= 1
+        too_old = {i for i in range(start, judged[-1] + 1) if timeline[i].at < cutoff}
+    kept = [e for i, e in enumerate(timeline) if i not in too_old or e is new]
     if len(kept) > keep_entries:
         rest = [e for e in kept if e is not new]
         newest_rest = rest[len(rest) - (keep_entries - 1) :] if keep_entries > 1 else []

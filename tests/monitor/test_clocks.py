@@ -156,14 +156,18 @@ def kept(old: list[history.Entry], new_day: float, *, now_day: float, **limits: 
     ]
 
 
-def test_only_what_every_clock_calls_old_goes() -> None:
+def test_only_what_a_clock_can_compare_is_aged_out() -> None:
     daily = entries(*range(10))
-    assert kept(daily, 10, now_day=10, keep_days=2) == [7, 8, 9, 10]  # from the newest kept: day 9
-    assert kept(daily, 400, now_day=10, keep_days=2) == [7, 8, 9, 400]  # --now a year ahead
-    assert kept(daily, 400, now_day=400, keep_days=2) == [7, 8, 9, 400]  # the machine's too
-    # a poisoned history and --now, both ahead: the machine's clock (day 10) is the earliest
+    assert kept(daily, 10, now_day=10, keep_days=2) == [8, 9, 10]  # the policy, clocks right
+    # --now a year ahead: the machine's clock is the reference, and judges the real days
+    assert kept(daily, 400, now_day=10, keep_days=2) == [8, 9, 400]
+    # the machine's clock a year ahead too: the gap separates what cannot be compared
+    assert kept(daily, 400, now_day=400, keep_days=2) == [*range(10), 400]
+    # ... and stays wrong for the next run: the real days still cannot be compared
+    assert kept([*daily, *entries(400)], 401, now_day=401, keep_days=2) == [*range(10), 400, 401]
+    # an entry stamped years ahead in the file, and --now ahead: the machine's clock judges
     assert kept([*daily, *entries(4000)], 400, now_day=10, keep_days=2) == [8, 9, 400, 4000]
-    assert kept(daily, -739_000, now_day=10, keep_days=2) == [-739_000, *range(10)]  # year 1
+    assert kept(daily, -739_000, now_day=10, keep_days=2) == [-739_000, *range(10)]  # year 3
     assert kept(daily, 10, now_day=-20_000, keep_days=2) == [*range(11)]  # the machine's in 1972
     # the count still bounds it all, newest first, this run's always in
     assert kept([*daily, *entries(4000)], 400, now_day=10, keep_entries=3) == [9, 400, 4000]

@@ -165,9 +165,8 @@ def test_history_keeps_the_newest_entries_within_the_days() -> None:
     clock = {"now": new.at}
     by_count = history.append(entries, new, keep_entries=3, keep_days=99, **clock)
     assert [e.values["x"] for e in by_count] == [8, 9, 10]
-    # the days count from the earliest clock, here the newest entry already kept (day 9)
     by_days = history.append(entries, new, keep_entries=99, keep_days=2, **clock)
-    assert [e.values["x"] for e in by_days] == [7, 8, 9, 10]
+    assert [e.values["x"] for e in by_days] == [8, 9, 10]
     same_time = history.Entry(at=DAY0, values={"x": -1})
     kept = history.append(entries[:2], same_time, keep_entries=9, keep_days=99, now=DAY0)
     assert [e.values["x"] for e in kept] == [-1, 1]
