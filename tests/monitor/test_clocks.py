@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from helpers import perf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perf_tasks.monitor import history
 
@@ -177,3 +179,27 @@ def test_times_at_the_ends_of_the_range_round_trip() -> None:
     for when in (datetime.min, datetime.max.replace(microsecond=0), datetime(999, 2, 3, 4, 5, 6)):
         text = history.iso(when.replace(tzinfo=timezone.utc))
         assert history.parse_time(text, what="t") == when.replace(tzinfo=timezone.utc)
+
+
+# ------------------------------------------------------------------------------ the property
+
+REAL_NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
+real_ages = st.lists(st.integers(0, 89 * 24), min_size=1, max_size=30, unique=True)  # hours
+offsets = st.one_of(  # a wrong clock: years off either way, or to the ends of the range
+    st.integers(-2000 * 365, -91).map(lambda d: timedelta(days=d)),
+    st.integers(91, 7000 * 365).map(lambda d: timedelta(days=d)),
+)
+
+
+@given(ages=real_ages, off=offsets, which=st.sampled_from(["now", "machine", "both"]))
+@settings(max_examples=300, deadline=None)
+def test_no_wrong_clock_drops_a_real_entry(ages: list[int], off: timedelta, which: str) -> None:
+    real = [history.Entry(at=REAL_NOW - timedelta(hours=h), values={"h": h}) for h in ages]
+    wrong = REAL_NOW + off
+    new_at = wrong if which in ("now", "both") else REAL_NOW
+    machine = wrong if which in ("machine", "both") else REAL_NOW
+    new = history.Entry(at=new_at, values={"h": -1})
+    kept = history.append(real, new, keep_entries=99, keep_days=90, now=machine)
+    assert {e.at for e in real} <= {e.at for e in kept}
+    assert new in kept
+    assert all(history.parse_time(history.iso(e.at), what="t") == e.at for e in kept)
