@@ -127,9 +127,8 @@ def select_target(
         + ("; --force cleans every unused dir anyway" if force else ""),
     )
     used = sweep.keepset.profiles if sweep.keepset is not None else None
-    # As the stale sweep does, leave the whole dirs of a cargo dir outside the root alone.
-    shared = options.shared_dirs(settings)
-    mine = [r for r in roots if shared or r.is_relative_to(ws.root)]
+    # The guard leaves a cargo dir outside the root alone (unless --shared): judge none of its dirs.
+    mine = [r for r in roots if guard.leaves_alone(r) is None]
     outside = [r for r in roots if r not in mine]
     if outside:
         sel.notes.append(

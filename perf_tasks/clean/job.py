@@ -38,7 +38,7 @@ class Request:
     dry_run: bool = False
     force: bool = False  # also profiles a running cargo build holds
     build: bool = False  # let the configured commands compile first
-    shared: bool | None = None  # sweep a target dir outside the root; None: [stale] shared
+    shared: bool | None = None  # clean a cargo dir outside the root; None: [stale] shared
     within_budget: bool = False  # clean.target --force: every unused dir, whatever the budget
     budget: str | None = None  # clean.target --budget, as written
     ask: bool = False  # clean.nuke without --yes
@@ -86,7 +86,8 @@ class Job:
         """Load the settings and the workspace, and build its guard (config errors come here)."""
         config = with_budget(settings_mod.load(root), request.budget)
         ws = workspace.load(root, env=env)
-        return cls(request, Guard.for_workspace(ws, config), config, env, on_status)
+        guard = Guard.for_workspace(ws, config, shared=request.shared)
+        return cls(request, guard, config, env, on_status)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -102,7 +103,6 @@ class Job:
     def plan(self, *, now: float) -> Planned:
         options = stale.Options(
             build=self.request.build,
-            shared=self.request.shared,
             env=dict(self.env),
             on_status=self.on_status,
         )

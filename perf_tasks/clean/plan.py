@@ -61,7 +61,7 @@ def build_plan(
             c: result.freed(paths) for c, paths in model.by_category(plan_items).items()
         },
         areas=areas,
-        notes=tuple(selection.notes),
+        notes=(*selection.notes, *_left_alone_notes(guard, selection.candidates)),
         scan_errors=tuple(Failure(Path(p), e) for p, e in result.errors),
     )
     return plan, result
@@ -84,6 +84,19 @@ def _guarded(
         meta, busy = _without_busy_profiles(guard, meta)
         skipped += busy
     return meta, skipped
+
+
+def _left_alone_notes(guard: Guard, candidates: Sequence[Candidate]) -> list[str]:
+    """One note per cargo dir outside the root that held candidates the guard left alone."""
+    notes = []
+    for shared in guard.left_alone:
+        if any(c.path.is_relative_to(shared) and os.path.lexists(c.path) for c in candidates):
+            notes.append(
+                f"{shared}/ is outside the workspace root, so other workspaces may build into it "
+                "too: nothing in it is removed; pass --shared (or set [stale] shared) to clean "
+                "it as well"
+            )
+    return notes
 
 
 def _folders(selection: Selection) -> list[Path]:

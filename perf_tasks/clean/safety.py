@@ -81,6 +81,11 @@ class Rule(enum.Enum):
     """Why a path may not be removed. The value is the message the user reads."""
 
     NOT_PLAIN = "not a plain absolute path"
+    SHARED = (
+        "cargo dir outside the workspace root, which other workspaces may share (one "
+        "CARGO_TARGET_DIR, build.target-dir or build-dir for several): left alone; pass --shared "
+        "to clean it too"
+    )
     OUTSIDE = (
         "not in a folder perf-tasks cleans (cargo's target and build dirs, the configured outputs)"
     )
@@ -132,7 +137,8 @@ class Guard:
     carry cargo's CACHEDIR.TAG), the configured output folders (checked by `check_outputs`), and
     the quarantine folders of this tool that `quarantine.proven` accepts. Inside those, a path
     stays when it is reached through a symlink, is or holds a cargo lock, a CACHEDIR.TAG, a file
-    git tracks, a mount point or another repository.
+    git tracks, a mount point or another repository. Unless `shared`, nothing in a cargo dir
+    outside the root goes: every mode asks here, so none can judge such a dir by its own rule.
     """
 
     workspace: Workspace
@@ -143,11 +149,19 @@ class Guard:
     mounts: frozenset[Path] = frozenset()
     repos: frozenset[Path] = frozenset()  # folders with their own `.git`, found while scanning
     quarantines: frozenset[Path] = frozenset()
+    # Cargo dirs outside the root may be shared with other workspaces (however cargo is told:
+    # CARGO_TARGET_DIR, build.target-dir in any parent's .cargo/config.toml, build-dir), whose
+    # outputs are not ours to judge: they stay unless the user says --shared ([stale] shared).
+    shared: bool = False
     _holding: dict[Path, Rule] = field(default_factory=dict)
 
     @classmethod
-    def for_workspace(cls, ws: Workspace, settings: Settings | None = None) -> Guard:
-        """The guard of `ws`. Raises ConfigError when a configured output is not a safe place."""
+    def for_workspace(
+        cls, ws: Workspace, settings: Settings | None = None, *, shared: bool | None = None
+    ) -> Guard:
+        """The guard of `ws`. Raises ConfigError when a configured output is not a safe place.
+        `shared` (`--shared`; None: `[stale] shared`) lets cargo dirs outside the root be cleaned.
+        """
         settings = settings or Settings()
         outputs = check_outputs(ws, settings)
         keep: set[Path] = set()
@@ -156,9 +170,27 @@ class Guard:
         for cargo_dir in ws.cargo_dirs:
             keep.add(cargo_dir / CACHEDIR_TAG)
             keep.update(lock for profile in profile_dirs(cargo_dir) for lock in locks_of(profile))
-        guard = cls(ws, outputs, GitIndex.load((ws.root, *ws.cargo_dirs)), frozenset(keep))
+        guard = cls(
+            ws,
+            outputs,
+            GitIndex.load((ws.root, *ws.cargo_dirs)),
+            frozenset(keep),
+            shared=settings.stale.shared if shared is None else shared,
+        )
         guard.refresh_mounts()
         return guard
+
+    @property
+    def left_alone(self) -> tuple[Path, ...]:
+        """The cargo dirs outside the root that stay whole: all of them, unless `shared`."""
+        if self.shared:
+            return ()
+        root = self.workspace.root
+        return tuple(d for d in self.workspace.cargo_dirs if not d.is_relative_to(root))
+
+    def leaves_alone(self, path: Path) -> Path | None:
+        """The cargo dir outside the root that holds `path` and stays whole, if any."""
+        return next((d for d in self.left_alone if path.is_relative_to(d)), None)
 
     @property
     def areas(self) -> tuple[Path, ...]:
@@ -220,6 +252,9 @@ class Guard:
         area = self.area_of(path)
         if area is None:
             return no(Rule.OUTSIDE)
+        shared_dir = self.leaves_alone(path)  # a quarantine in there too: another run's, maybe
+        if shared_dir is not None:
+            return no(Rule.SHARED, "" if path == shared_dir else f"in {shared_dir}")
         if area in self.workspace.cargo_dirs and not has_cachedir_tag(area):
             return no(Rule.UNTAGGED, str(area))
         if path == area and area not in self.outputs:

@@ -39,14 +39,8 @@ _UP_TO_DATE_HINT = "build not up to date: build first, or pass `--build`"
 @dataclass(frozen=True)
 class Options:
     build: bool = False  # run the commands first and let them compile
-    shared: bool | None = None  # None: `[stale] shared`
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     on_status: StatusFn | None = None  # cargo's status lines while --build compiles
-
-    def shared_dirs(self, settings: Settings) -> bool:
-        """Whether cargo dirs outside the root (maybe shared with other workspaces, whose commands
-        use what ours do not) are swept and judged too: `--shared`, else `[stale] shared`."""
-        return settings.stale.shared if self.shared is None else self.shared
 
 
 @dataclass(frozen=True)
@@ -92,11 +86,10 @@ def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
         detail = f"{result.detail}; {keep.untrusted}"
         sel.notes.append(f"stale sweep skipped: {_UP_TO_DATE_HINT} ({detail})")
         return Sweep(sel, None, {**facts, "status": probe_mod.NOT_UP_TO_DATE, "detail": detail})
-    shared = options.shared_dirs(settings)
     per_profile: dict[str, object] = {}
     stale_hashes: set[str] = set()
     for area in keep.areas:
-        swept = _sweep_area(area, keep, guard, settings, shared=shared)
+        swept = _sweep_area(area, keep, guard, settings)
         per_profile[label(ws.root, area)] = swept.report
         sel.candidates += swept.candidates
         stale_hashes |= swept.stale_hashes
@@ -139,9 +132,7 @@ class _AreaSweep:
     stale_hashes: set[str] = field(default_factory=set)
 
 
-def _sweep_area(
-    area: Path, keep: KeepSet, guard: Guard, settings: Settings, *, shared: bool
-) -> _AreaSweep:
+def _sweep_area(area: Path, keep: KeepSet, guard: Guard, settings: Settings) -> _AreaSweep:
     """The candidates of one profile dir of the build dir, with what to report about it."""
     ws = guard.workspace
     name = label(ws.root, area)
@@ -157,7 +148,7 @@ def _sweep_area(
         return _AreaSweep(
             report, note=f"stale sweep skipped for {name}: layout not understood: {problem}"
         )
-    if not area.is_relative_to(ws.root) and not shared:
+    if guard.leaves_alone(area) is not None:  # the guard would refuse every candidate anyway
         why = (
             f"{area} is outside the workspace root and may hold other workspaces' units: "
             "pass --shared to sweep it anyway"

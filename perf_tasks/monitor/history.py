@@ -3,7 +3,8 @@
 Each entry is one daily run: when (`at`, UTC), at which commit, the figures of the record, the
 contract's absolute bounds, the gates it breached and whether the target dir was over its budget.
 The file is rewritten whole and atomically on each run, keeping the newest `keep_entries` entries
-and none older than `keep_days` before this run's, so it can live in a CI cache or in git.
+and none older than `keep_days` by a clock it can be compared with (see `append`), so it can live
+in a CI cache or in git.
 """
 
 from __future__ import annotations
@@ -24,8 +25,18 @@ HISTORY_FILE = "history.jsonl"
 SCHEMA_VERSION = 1
 
 
-def parse_time(text: str, *, what: str) -> datetime:
-    """An ISO 8601 time (`2026-01-02T03:04:05Z`) as an aware UTC datetime."""
+# A time every clock reading can be written as: `datetime` holds years 1 to 9999.
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def parse_time(text: str, *, what: str, clamp: bool = False) -> datetime:
+    """An ISO 8601 time (`2026-01-02T03:04:05Z`) as an aware UTC datetime.
+
+    A time that is outside `datetime`'s range once in UTC (`9999-12-31T23:00:00-12:00`) is a
+    ConfigError naming `what`, as a time that does not parse is: one line, never a traceback.
+    With `clamp` (an entry of the history: never a reason to refuse the whole file) it is the
+    nearest end of the range instead."""
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError):
@@ -33,12 +44,24 @@ def parse_time(text: str, *, what: str) -> datetime:
             f"{what}: {text!r} is not a time: write ISO 8601, such as 2026-01-02T03:04:05Z"
         ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        return when.replace(tzinfo=timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:
+        if clamp:
+            offset = when.utcoffset()
+            return LATEST if offset is not None and offset < timedelta(0) else EARLIEST
+        raise ConfigError(
+            f"{what}: {text!r} is outside the years 1 to 9999 once in UTC: write a time in that "
+            "range, such as 2026-01-02T03:04:05Z"
+        ) from None
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`when` in UTC as `2026-01-02T03:04:05Z`; years below 1000 keep four digits (strftime's
+    `%Y` does not pad them), so that `parse_time` reads back every time this writes."""
+    utc = when.astimezone(timezone.utc)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 @dataclass(frozen=True)
@@ -129,7 +152,7 @@ def _entry(data: object, *, where: str) -> Entry:
         raise fail("`breaches` must be a list of metrics")
     commit = data.get("commit")
     return Entry(
-        at=parse_time(data["at"], what=where),
+        at=parse_time(data["at"], what=where, clamp=True),
         commit=commit if isinstance(commit, str) else None,
         values=numbers["values"],
         bounds=numbers["bounds"],
@@ -139,25 +162,47 @@ def _entry(data: object, *, where: str) -> Entry:
 
 
 def append(
-    entries: Iterable[Entry], new: Entry, *, keep_entries: int, keep_days: float
+    entries: Iterable[Entry],
+    new: Entry,
+    *,
+    keep_entries: int,
+    keep_days: float,
+    now: datetime,
 ) -> list[Entry]:
     """The history with `new` in it (replacing an entry of the same time), oldest first, bounded:
-    none older than `keep_days` before `new`, then at most `keep_entries`, always with `new`.
+    at most `keep_entries` (the newest, always with `new`), and none that is older than
+    `keep_days` by a clock it can be compared with.
 
-    The days count from this run's entry, not from the newest one: an entry stamped in the future
-    (a runner's clock off by a year) would otherwise push every real entry, this run's too, out of
-    the window, for good."""
+    A clock can be years off either way: this run's time (`--now`, the record's start), the
+    machine's (`now`), an entry's own. The days count back from the earlier of this run's time and
+    the machine's, so one of them ahead cannot age real entries out. Only the stretch of the
+    history that holds that reference is judged: a gap longer than `keep_days` between two entries
+    (a clock that jumped, or stayed wrong for several runs; or a long pause) separates entries that
+    cannot be compared, and those before it are kept, as are those after the reference. The count
+    still bounds them all, the oldest by time going first."""
+    others = [e for e in entries if e.at != new.at]
+    timeline = sorted([*others, new], key=lambda e: e.at)
     try:
-        cutoff = new.at - timedelta(days=keep_days)
-    except OverflowError:  # `keep_days = inf` (TOML has it), or past year 1: no limit by days
-        cutoff = datetime.min.replace(tzinfo=timezone.utc)
-    kept = sorted(
-        [e for e in entries if e.at != new.at and e.at >= cutoff] + [new], key=lambda e: e.at
-    )
+        window = timedelta(days=keep_days)
+    except OverflowError:  # `keep_days = inf` (TOML has it): no limit by days
+        window = None
+    reference = min(new.at, now)
+    judged = [i for i, e in enumerate(timeline) if e.at <= reference]
+    too_old: set[int] = set()
+    if window is not None and judged:
+        try:
+            cutoff = reference - window
+        except OverflowError:  # past year 1: nothing is that old
+            cutoff = EARLIEST
+        start = judged[-1]
+        while start > 0 and timeline[start].at - timeline[start - 1].at <= window:
+            start -= 1
+        too_old = {i for i in range(start, judged[-1] + 1) if timeline[i].at < cutoff}
+    kept = [e for i, e in enumerate(timeline) if i not in too_old or e is new]
     if len(kept) > keep_entries:
-        others = [e for e in kept if e is not new]
-        newest_others = others[len(others) - (keep_entries - 1) :]
-        kept = sorted([*newest_others, new], key=lambda e: e.at)
+        rest = [e for e in kept if e is not new]
+        newest_rest = rest[len(rest) - (keep_entries - 1) :] if keep_entries > 1 else []
+        kept = sorted([*newest_rest, new], key=lambda e: e.at)
     return kept
 
 

@@ -31,18 +31,24 @@ class Change:
         return (self.latest - self.first) / self.first
 
 
-def largest_changes(history: Sequence[Entry], *, limit: int = LARGEST) -> list[Change]:
-    """The metrics that moved most over the history (first entry to the newest), by relative
-    change; a metric the first entry lacks is compared from the first entry that has it."""
-    if len(history) < 2:
+def largest_changes(
+    history: Sequence[Entry], *, latest: Entry | None = None, limit: int = LARGEST
+) -> list[Change]:
+    """The metrics that moved most over the history (first entry to `latest`, this run's, by
+    default the newest), by relative change; a metric the first entry lacks is compared from the
+    first entry that has it. `previous` is the entry just before `latest` in time: an entry a
+    wrong clock stamped in the future is neither."""
+    newest = history[-1] if latest is None else latest
+    before = [e for e in history if e.at < newest.at]
+    if not before:
         return []
-    newest, previous = history[-1], history[-2]
+    previous = before[-1]
     changes = []
-    for metric, latest in newest.values.items():
+    for metric, value in newest.values.items():
         first = next((e.values[metric] for e in history if metric in e.values), None)
         if first is None:
             continue
-        changes.append(Change(metric, first, previous.values.get(metric), latest))
+        changes.append(Change(metric, first, previous.values.get(metric), value))
     changes = [c for c in changes if c.latest != c.first]
     return sorted(changes, key=lambda c: (-abs(c.relative), c.metric))[:limit]
 
@@ -55,14 +61,17 @@ def markdown(
     chart_note: str | None,
     budget_line: str,
     notes: Sequence[str] = (),
+    latest: Entry | None = None,
 ) -> str:
-    newest = history[-1]
+    """report.md. `latest` is this run's entry (default: the newest), which the report is about
+    even when an entry from a wrong clock is newer."""
+    newest = history[-1] if latest is None else latest
     commit = f" at commit `{newest.commit[:10]}`" if newest.commit else ""
     lines = [
         "# Performance monitor",
         "",
         f"Last run: {iso(newest.at)}{commit}. History: {len(history)} entries, "
-        f"{iso(history[0].at)} to {iso(newest.at)}.",
+        f"{iso(history[0].at)} to {iso(history[-1].at)}.",
         "",
     ]
     if gates is None:
@@ -89,7 +98,7 @@ def markdown(
     else:
         lines.append("None.")
     lines += ["", "## Largest changes", ""]
-    changes = largest_changes(history)
+    changes = largest_changes(history, latest=newest)
     if changes:
         lines += [
             f"| metric | first ({iso(history[0].at)[:10]}) | previous | latest | change |",

@@ -150,10 +150,12 @@ def monitor(
     contract: Contract | None,
     base: Base | None,
     now: datetime | None,
+    clock: datetime,
     clean: Callable[[], tuple[str, int]] | None,
 ) -> Monitored:
     """Check, record, draw and report one day. `now` (default: the record's start) stamps the
-    entry. `clean` runs clean.target and says what it did and freed; it is called only when the
+    entry; `clock` is the machine's time, one of the clocks the history's age limit must agree
+    with. `clean` runs clean.target and says what it did and freed; it is called only when the
     target dir is over its budget and `[monitor] clean_over_budget` is on."""
     config = settings_mod.load(root)
     notes: list[str] = []
@@ -186,7 +188,15 @@ def monitor(
     out_dir = root / config.monitor.dir
     with _history_lock(out_dir):
         return _record_day(
-            root, out_dir, config, entry, report, budget, notes, contract_found=contract is not None
+            root,
+            out_dir,
+            config,
+            entry,
+            report,
+            budget,
+            notes,
+            contract_found=contract is not None,
+            clock=clock,
         )
 
 
@@ -214,6 +224,7 @@ def _record_day(
     notes: list[str],
     *,
     contract_found: bool,
+    clock: datetime,
 ) -> Monitored:
     history_path = out_dir / history_mod.HISTORY_FILE
     entries = history_mod.append(
@@ -221,6 +232,7 @@ def _record_day(
         entry,
         keep_entries=config.monitor.keep_entries,
         keep_days=config.monitor.keep_days,
+        now=clock,
     )
     chart_name = config.monitor.chart
     chart_path: Path | None = out_dir / chart_name
@@ -240,6 +252,7 @@ def _record_day(
         chart_note=chart_note,
         budget_line=budget.line() if budget is not None else "no target dir in the record",
         notes=notes,
+        latest=entry,
     )
     report_path = out_dir / REPORT_FILE
     written: list[Path] = []

@@ -20,9 +20,13 @@ HELP = {
 }
 # clean.runs and clean.artifacts work outside cargo's profile dirs: no --force for them.
 PLAIN_HELP = {k: v for k, v in HELP.items() if k != "force"}
+SHARED_HELP = {
+    "shared": "Also clean a target or build dir outside the workspace root (maybe shared with "
+    "other workspaces: a common CARGO_TARGET_DIR)",
+}
 STALE_HELP = {
     "build": "Run the configured cargo commands first, letting them compile (see [stale] commands)",
-    "shared": "Also sweep a target dir outside the workspace root (a shared CARGO_TARGET_DIR)",
+    **SHARED_HELP,
 }
 
 
@@ -71,10 +75,14 @@ def routine(  # type: ignore[no-untyped-def]
     _clean(c, "routine", root=root, json=json, verbose=verbose, **flags)
 
 
-@task(help={**HELP, "yes": "Remove without asking; needed where there is no terminal"})
-def nuke(c, root=None, dry_run=False, json=False, verbose=False, force=False, yes=False):  # type: ignore[no-untyped-def]
+@task(
+    help={**HELP, **SHARED_HELP, "yes": "Remove without asking; needed where there is no terminal"}
+)
+def nuke(  # type: ignore[no-untyped-def]
+    c, root=None, dry_run=False, json=False, verbose=False, force=False, yes=False, shared=False
+):
     """Remove all the workspace generates: target and build dirs, output/scg, cache, artifacts."""
-    flags = {"dry_run": dry_run, "force": force, "ask": not yes}
+    flags = {"dry_run": dry_run, "force": force, "ask": not yes, "shared": shared or None}
     _clean(c, "nuke", root=root, json=json, verbose=verbose, **flags)
 
 
@@ -90,10 +98,11 @@ def artifacts(c, root=None, dry_run=False, json=False, verbose=False):  # type: 
     _clean(c, "artifacts", root=root, json=json, verbose=verbose, dry_run=dry_run)
 
 
-@task(help=HELP)
-def cache(c, root=None, dry_run=False, json=False, verbose=False, force=False):  # type: ignore[no-untyped-def]
+@task(help={**HELP, **SHARED_HELP})
+def cache(c, root=None, dry_run=False, json=False, verbose=False, force=False, shared=False):  # type: ignore[no-untyped-def]
     """Remove incremental caches, nextest's store and doc/; report what ~/.cargo holds."""
-    _clean(c, "cache", root=root, json=json, verbose=verbose, dry_run=dry_run, force=force)
+    flags = {"dry_run": dry_run, "force": force, "shared": shared or None}
+    _clean(c, "cache", root=root, json=json, verbose=verbose, **flags)
 
 
 @task(

@@ -46,6 +46,8 @@ def run(  # type: ignore[no-untyped-def]
 ):
     """Daily: measure, check gates and the disk budget, append the history, draw, report."""
     with task_edge(json=json):
+        from datetime import datetime, timezone
+
         from perf_tasks import settings as settings_mod
         from perf_tasks.gates import job
         from perf_tasks.monitor import history, run
@@ -78,6 +80,7 @@ def run(  # type: ignore[no-untyped-def]
             contract=gates,
             base=the_base,
             now=at,
+            clock=datetime.now(timezone.utc),
             clean=lambda: _clean_target(c, where, out),
         )
         render_monitor(out, done)

@@ -69,12 +69,13 @@ def sweep(
     within_budget: bool = False,
 ) -> Report:
     """One cleaning run through the library, as the task makes it."""
-    guard = Guard.for_workspace(workspace.load(ws))
-    options = stale.Options(shared=shared, env={**os.environ, **(env or {})})
+    settings = settings_mod.load(ws)
+    guard = Guard.for_workspace(workspace.load(ws), settings, shared=shared)
+    options = stale.Options(env={**os.environ, **(env or {})})
     plan, scanned = run.plan(
         mode,
         guard,
-        settings_mod.load(ws),
+        settings,
         now=time.time(),
         stale_options=options,
         within_budget=within_budget,

@@ -162,18 +162,13 @@ def test_over_budget_is_reported_and_cleaned_only_when_asked(demo_copy: Path) ->
 def test_history_keeps_the_newest_entries_within_the_days() -> None:
     entries = [history.Entry(at=DAY0 + timedelta(days=d), values={"x": d}) for d in range(10)]
     new = history.Entry(at=DAY0 + timedelta(days=10), values={"x": 10})
-    assert [e.values["x"] for e in history.append(entries, new, keep_entries=3, keep_days=99)] == [
-        8,
-        9,
-        10,
-    ]
-    assert [e.values["x"] for e in history.append(entries, new, keep_entries=99, keep_days=2)] == [
-        8,
-        9,
-        10,
-    ]
+    clock = {"now": new.at}
+    by_count = history.append(entries, new, keep_entries=3, keep_days=99, **clock)
+    assert [e.values["x"] for e in by_count] == [8, 9, 10]
+    by_days = history.append(entries, new, keep_entries=99, keep_days=2, **clock)
+    assert [e.values["x"] for e in by_days] == [8, 9, 10]
     same_time = history.Entry(at=DAY0, values={"x": -1})
-    kept = history.append(entries[:2], same_time, keep_entries=9, keep_days=99)
+    kept = history.append(entries[:2], same_time, keep_entries=9, keep_days=99, now=DAY0)
     assert [e.values["x"] for e in kept] == [-1, 1]
     assert [c.metric for c in largest_changes([*entries, new])] == ["x"]
 
@@ -209,14 +204,15 @@ def test_an_entry_from_a_wrong_clock_never_pushes_this_run_out() -> None:
     entries = [history.Entry(at=DAY0 + timedelta(days=d), values={"x": d}) for d in range(3)]
     future = history.Entry(at=DAY0 + timedelta(days=3650), values={"x": 99})
     new = history.Entry(at=DAY0 + timedelta(days=3), values={"x": 3})
-    kept = history.append([*entries, future], new, keep_entries=99, keep_days=2)
+    now = new.at
+    kept = history.append([*entries, future], new, keep_entries=99, keep_days=2, now=now)
     assert [e.values["x"] for e in kept] == [1, 2, 3, 99]
-    kept = history.append([*entries, future], new, keep_entries=2, keep_days=99)
+    kept = history.append([*entries, future], new, keep_entries=2, keep_days=99, now=now)
     assert [e.values["x"] for e in kept] == [3, 99]
-    kept = history.append([*entries, future], new, keep_entries=1, keep_days=99)
+    kept = history.append([*entries, future], new, keep_entries=1, keep_days=99, now=now)
     assert [e.values["x"] for e in kept] == [3]
     for no_limit in (float("inf"), 1e400, 1e12):  # TOML has inf: no limit by days, no traceback
-        kept = history.append(entries, new, keep_entries=99, keep_days=no_limit)
+        kept = history.append(entries, new, keep_entries=99, keep_days=no_limit, now=now)
         assert [e.values["x"] for e in kept] == [0, 1, 2, 3]
 
 

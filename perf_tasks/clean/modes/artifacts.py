@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from perf_tasks import clock
 from perf_tasks.clean import model
 from perf_tasks.clean.model import Skip
 from perf_tasks.clean.quarantine import TRASH_DIR
@@ -26,6 +27,10 @@ def select_artifacts(guard: Guard, settings: Settings, *, now: float) -> Selecti
         rel = path.relative_to(folder).as_posix()
         rule = match_rule(settings.artifacts.rules, rel)
         if rule is None:
+            continue
+        if not clock.plausible(mtime):  # a wrong clock's date is no age: keep it, and say so
+            why = f"dated {clock.utc_text(mtime)}, before any real run (a wrong clock)"
+            sel.skipped.append(Skip(path, f"{why}: its age cannot be judged, left alone"))
             continue
         age_days = (now - mtime) / DAY
         if age_days > rule.days:

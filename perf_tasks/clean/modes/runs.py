@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from perf_tasks import clock
 from perf_tasks.clean import model
 from perf_tasks.clean.model import Skip
 from perf_tasks.clean.quarantine import TRASH_DIR
@@ -59,33 +59,39 @@ def decide_runs(
 ) -> tuple[list[tuple[Path, str]], list[Skip]]:
     """Keep the newest N runs and any younger than the age limit; never touch a run in progress.
 
-    A run's age is the newest mtime of anything inside it. A run dated in the future (a wrong clock
-    wrote it) has no usable age: it is judged by its name, which sorts runs in the order they were
-    made. It stays while its name is among the newest N names, and goes after that.
+    A run's age is the newest mtime of anything inside it. A run dated in the future or before
+    2000 (a wrong clock wrote it) has no usable age: it is judged by its name, which sorts runs in
+    the order they were made. It stays while its name is among the newest N names, and goes after
+    that.
     """
     policy = settings.runs
     active_s = policy.active_minutes * 60
     remove: list[tuple[Path, str]] = []
     skipped: list[Skip] = []
     # Within the active window ahead, a few minutes of clock skew (NFS) is a run being written.
-    future = [r for r in runs if r.newest_mtime - now > active_s]
-    ahead_of_clock = {r.path for r in future}  # sets and a rank table: linear in the run count
+    undated = [
+        r for r in runs if r.newest_mtime - now > active_s or not clock.plausible(r.newest_mtime)
+    ]
+    by_name_only = {r.path for r in undated}  # sets and a rank table: linear in the run count
     dated = sorted(
-        (r for r in runs if r.path not in ahead_of_clock),
+        (r for r in runs if r.path not in by_name_only),
         key=lambda r: r.newest_mtime,
         reverse=True,
     )
     rank_by_name = {
         r.path: rank for rank, r in enumerate(sorted(runs, key=lambda r: r.path.name, reverse=True))
     }
-    for run in future:
+    for run in undated:
         if run.marker is not None:
             skipped.append(Skip(run.path, f"still being written: holds {run.marker}"))
             continue
-        ahead = (
-            f"dated in the future ({_utc(run.newest_mtime)}, "
-            f"{_span(run.newest_mtime - now)} ahead of this clock)"
-        )
+        if clock.plausible(run.newest_mtime):
+            ahead = (
+                f"dated in the future ({clock.utc_text(run.newest_mtime)}, "
+                f"{_span(run.newest_mtime - now)} ahead of this clock)"
+            )
+        else:
+            ahead = f"dated {clock.utc_text(run.newest_mtime)}, before any real run (a wrong clock)"
         if rank_by_name[run.path] < policy.keep_newest:
             skipped.append(
                 Skip(run.path, f"{ahead}: kept while among the newest {policy.keep_newest} by name")
@@ -117,10 +123,6 @@ def decide_runs(
             )
         )
     return remove, skipped
-
-
-def _utc(when: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
 
 
 def _span(seconds: float) -> str:
