@@ -62,7 +62,6 @@ def test_nextest_plan_prepares_first_and_times_each_phase(tmp_path: Path) -> Non
         "run",
         *ours,
         "--no-run",
-        "--workspace",
     )
     build = plan.step("build")
     assert build is not None
