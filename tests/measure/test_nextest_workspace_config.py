@@ -1,6 +1,7 @@
-"""The workspace's own configuration never hides an outcome from the tool's nextest runs: retries
-(per profile, per test, from the environment), a default filter, and a cargo alias `nextest` that
-would run something else. Real cargo and nextest on a one-package workspace, built once."""
+"""The workspace's own configuration never hides an outcome from the tool's nextest runs (verify,
+the baseline): retries (per profile, per test, from the environment), a default filter, and a cargo
+alias `nextest` that would run something else. Real cargo and nextest on a one-package workspace,
+built once."""
 
 from __future__ import annotations
 
@@ -112,3 +113,26 @@ def test_an_alias_nextest_does_not_intercept_the_tools_runs(ws: Path, where: str
     assert not (ws / "hijacked").exists(), "the alias ran the workspace's binary"
     assert proc.returncode == 0, proc.stderr
     assert outcomes(ws) == {"fine": "passed", "fails_once": "failed"}
+
+
+@pytest.mark.parametrize(
+    ("nextest_toml", "env"),
+    [
+        # the baseline's own profile (`ci`), and the default one it inherits from
+        ("[profile.ci]\ndefault-filter = 'not test(fails_once)'\n", {"NEXTEST_RETRIES": "2"}),
+        (
+            "[profile.default]\ndefault-filter = 'not test(fails_once)'\n"
+            "[[profile.default.overrides]]\nfilter = 'all()'\nretries = 2\n",
+            {},
+        ),
+    ],
+    ids=["ci-default-filter+NEXTEST_RETRIES", "default-filter+override-retries"],
+)
+def test_the_baseline_records_the_failure_too(
+    ws: Path, nextest_toml: str, env: dict[str, str]
+) -> None:
+    write(ws / ".config" / "nextest.toml", nextest_toml)
+    proc = perf("baseline", "--runs", "1", "--warmup", "0", "--root", str(ws), "--json", env=env)
+    assert proc.returncode == 1, proc.stderr  # a failed test
+    tests = json.loads(proc.stdout)["tests"]
+    assert (tests["passed"], tests["failed"], tests["flaky"]) == (1, 1, 0), tests
