@@ -41,7 +41,7 @@ def test_dry_run_shows_the_commands_and_builds_nothing(demo_copy: Path, tmp_path
     assert data["dry_run"] is True
     assert data["a"]["each_run"] == "cargo test --workspace --tests --no-fail-fast"
     assert data["b"]["each_run"].startswith(
-        "cargo-nextest nextest run --workspace --tests --profile "
+        "cargo-nextest nextest run --workspace --tests --no-tests=pass --profile "
     )
     assert "cargo test --doc --workspace --no-fail-fast" in data["before_the_pairs"]
     assert data["max_pairs"] == 12 and data["threshold"]["delta"] == 0.1
