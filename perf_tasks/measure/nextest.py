@@ -115,8 +115,8 @@ def argv(
     them, with our profile and tool config and the pinned flags.
 
     `program` is the `cargo-nextest` binary, run as `cargo-nextest nextest ...`: a cargo alias
-    `nextest` (which may shadow an external subcommand) cannot intercept it. nextest finds cargo
-    as cargo does for it, through `$CARGO`.
+    `nextest` (which may shadow an external subcommand) cannot intercept it. nextest then builds
+    with `$CARGO`, else `cargo` on PATH: the cargo the tool runs (`workspace.cargo_program`).
     """
     ours = ("--profile", profile, "--tool-config-file", f"{TOOL_NAME}:{tool_config}")
     if action == "build":
