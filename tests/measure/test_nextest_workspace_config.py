@@ -136,3 +136,14 @@ def test_the_baseline_records_the_failure_too(
     assert proc.returncode == 1, proc.stderr  # a failed test
     tests = json.loads(proc.stdout)["tests"]
     assert (tests["passed"], tests["failed"], tests["flaky"]) == (1, 1, 0), tests
+
+
+def test_an_alias_nextest_does_not_intercept_the_baseline(ws: Path) -> None:
+    write(ws / ".cargo" / "config.toml", 'include = ["extra.toml"]\n')
+    write(ws / ".cargo" / "extra.toml", '[alias]\nnextest = "run --quiet --bin flk --"\n')
+    proc = perf("baseline", "--runs", "1", "--warmup", "0", "--root", str(ws), "--json")
+    assert not (ws / "hijacked").exists(), "the alias ran the workspace's binary"
+    assert proc.returncode == 1, proc.stderr  # the test that fails its one attempt
+    data = json.loads(proc.stdout)
+    assert data["tests"]["runner"] == "nextest" and data["tests"]["failed"] == 1
+    assert data["environment"]["nextest"].startswith("cargo-nextest 0.9")
