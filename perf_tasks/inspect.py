@@ -3,13 +3,13 @@
 `inspect` asks cargo where the workspace builds, reads its metadata, and finds cargo-nextest. The
 environment the commands then run with is part of the answer: the `[nextest]` extra installs
 cargo-nextest beside this Python's scripts, which need not be on PATH (`python3 -m invoke` works
-without them), and cargo finds its subcommands on PATH.
+without them). cargo-nextest is found where cargo would find it and run as itself, never through
+`cargo nextest`, which a cargo alias could redefine.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sysconfig
 import tempfile
 from collections.abc import Mapping
@@ -32,8 +32,13 @@ class Inspection:
     nextest: str | None  # its version, None when it is not installed
     nextest_config: Mapping[str, Any]  # the workspace's .config/nextest.toml
     tmp_dir: Path
-    nextest_path: str | None = None  # where cargo-nextest was found on the PATH below
+    nextest_path: str | None = None  # where cargo-nextest was found ($CARGO_HOME/bin, PATH)
     env: Mapping[str, str] = field(default_factory=dict)  # what every command runs with
+
+    @property
+    def nextest_program(self) -> str:
+        """The cargo-nextest to run (`nextest.argv`)."""
+        return self.nextest_path or nextest.PROGRAM
 
     @property
     def root(self) -> Path:
@@ -53,14 +58,15 @@ def inspect(root: Path, *, env: Mapping[str, str]) -> Inspection:
     """Ask cargo and nextest about `root`, with `env` plus the PATH the `[nextest]` extra needs."""
     env = tool_env(env, scripts=sysconfig.get_path("scripts"))
     cargo = workspace_mod.cargo_program(env)
+    nextest_path = nextest.find(env)
     return Inspection(
         workspace=workspace_mod.load(root, env=env),
         cargo=cargo,
         metadata=workspace_mod.cargo_metadata(root, env=env),
-        nextest=nextest.version(cargo, cwd=root, env=env),
+        nextest=nextest.version(nextest_path, cwd=root, env=env),
         nextest_config=nextest.workspace_config(root),
         tmp_dir=Path(tempfile.gettempdir()),
-        nextest_path=shutil.which("cargo-nextest", path=env.get("PATH")),
+        nextest_path=nextest_path,
         env=env,
     )
 

@@ -106,7 +106,7 @@ def commands(inspection: Inspection, config: Settings) -> Commands:
         # The tool config's path is filled in per arm: `{target}` is the arm's target dir.
         profile, runner = base.test_profile, "nextest"
         prepare, _, run = nextest_commands(
-            inspection.cargo, profile, Path("{target}") / TOOL_CONFIG_FILE
+            inspection.nextest_program, profile, Path("{target}") / TOOL_CONFIG_FILE
         )
     else:
         prepare, run = cargo_test_commands(inspection.cargo)

@@ -263,20 +263,37 @@ def subcommand(argv: Sequence[str]) -> str | None:
     return argv[1] if len(argv) > 1 and not argv[1].startswith(("-", "+")) else None
 
 
+# What the probe needs to see, whatever the user's commands and cargo config say: JSON messages
+# (its own format, not the one written in a command) and cargo's `Compiling` lines, the first sign
+# of work, which `-q`, `term.quiet` in any config file or `CARGO_TERM_QUIET` would silence. The
+# command line outranks the config files and the environment; a `-q` on it outranks
+# `--config term.quiet=false`, so the command's own `-q` is taken out.
+PROBE_FLAGS = ("--message-format=json", "--config", "term.quiet=false")
+_QUIET = frozenset({"-q", "--quiet"})
+
+
 def json_command(argv: Sequence[str], *, program: str) -> list[str]:
-    """`argv` with JSON messages and without lock-file or network changes. `program` replaces the
-    leading `cargo` (it is `$CARGO` when set)."""
+    """`argv` as the probe runs it: with `PROBE_FLAGS` (JSON messages, `Compiling` lines shown)
+    instead of the command's own `-q`/`--quiet` and `--message-format`, and without lock-file or
+    network changes. `program` replaces the leading `cargo` (it is `$CARGO` when set)."""
     head = list(argv[1:])
     tail: list[str] = []
     if "--" in head:
         cut = head.index("--")
         head, tail = head[:cut], head[cut:]
-    added: list[str] = []
-    if not any(a.startswith("--message-format") for a in head):
-        added.append("--message-format=json")
-    if "--frozen" not in head:
-        if "--locked" not in head:
+    kept: list[str] = []
+    words = iter(head)
+    for word in words:
+        if word in _QUIET or word.startswith("--message-format="):
+            continue
+        if word == "--message-format":
+            next(words, None)  # its value
+            continue
+        kept.append(word)
+    added = list(PROBE_FLAGS)
+    if "--frozen" not in kept:
+        if "--locked" not in kept:
             added.append("--locked")
-        if "--offline" not in head:
+        if "--offline" not in kept:
             added.append("--offline")
-    return [program, *head, *added, *tail]
+    return [program, *kept, *added, *tail]

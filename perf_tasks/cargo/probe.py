@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from perf_tasks import command
 from perf_tasks.cargo.messages import (
     ANSI,
     BLOCKING_STATUS,
@@ -40,7 +41,7 @@ from perf_tasks.cargo.messages import (
     parse_line,
     status_word,
 )
-from perf_tasks.errors import ConfigError
+from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.workspace import cargo_program
 
 FRESH = "fresh"  # every command found everything up to date
@@ -150,48 +151,71 @@ def run_commands(
 def check_aliases(commands: Sequence[Sequence[str]], *, cwd: Path, env: Mapping[str, str]) -> None:
     """Refuse a command whose subcommand a cargo alias redefines (ConfigError, before any run).
 
-    cargo lets an alias override an external subcommand such as `clippy`, from `CARGO_ALIAS_<NAME>`
-    or from `[alias]` in any config file it reads: `.cargo/config.toml` (or `.cargo/config`) in
-    `cwd` and every parent, and in `$CARGO_HOME`. Built-in commands cannot be aliased.
+    cargo lets an alias override an external subcommand such as `clippy` (built-in commands cannot
+    be aliased). Where an alias may come from is cargo's to say: `CARGO_ALIAS_<NAME>`, `[alias]`
+    in any config file it reads (every parent dir's, `$CARGO_HOME`'s, and the files they
+    `include`), merged as cargo merges them. So cargo is asked (`alias_chain`).
     """
     subs = {argv[1] for argv in commands if len(argv) > 1} & EXTERNAL_SUBCOMMANDS
     for sub in sorted(subs):
-        where = alias_source(sub, cwd=cwd, env=env)
-        if where is not None:
+        chain = alias_chain(sub, cwd=cwd, env=env)
+        if chain:
+            resolved = " -> ".join(f"`{step}`" for step in (sub, *chain))
             raise ConfigError(
-                f"an alias `{sub}` in {where} redefines `cargo {sub}`, so the stale sweep will not "
-                f"run it: remove `{sub}` from [stale] commands, or the alias"
+                f"an alias redefines `cargo {sub}` ({resolved}, as `cargo help {sub}` says), so "
+                f"the stale sweep will not run it: remove `{sub}` from [stale] commands, or the "
+                "alias"
             )
 
 
-def alias_source(name: str, *, cwd: Path, env: Mapping[str, str]) -> str | None:
-    """Where cargo would find an alias `name`, or None."""
-    variable = f"CARGO_ALIAS_{name.upper().replace('-', '_')}"
-    if variable in env:
-        return f"${variable}"
-    home = Path(env.get("CARGO_HOME") or Path(env.get("HOME", "~")).expanduser() / ".cargo")
-    folders = [folder / ".cargo" for folder in (cwd, *cwd.parents)] + [home]
-    for folder in folders:
-        for file in (folder / "config.toml", folder / "config"):
-            if _defines_alias(file, name):
-                return str(file)
-    return None
+# `cargo help NAME` on an alias: "`clippy` is aliased to `run -p demo-cli --`".
+_ALIASED = re.compile(r"^`(?P<name>[^`]*)` is aliased to `(?P<target>.*)`$")
+# Far more than any real chain; cargo refuses a loop itself.
+_MAX_ALIAS_DEPTH = 16
+_HELP_TIMEOUT_S = 60.0
+CARGO_ERROR = 101  # cargo's exit code for an error it reports
 
 
-def _defines_alias(file: Path, name: str) -> bool:
-    import tomlkit
-    from tomlkit.exceptions import ParseError
-
-    try:
-        data = tomlkit.parse(file.read_text(encoding="utf-8")).unwrap()
-    except (OSError, UnicodeDecodeError):
-        return False
-    except ParseError as exc:
-        raise ConfigError(
-            f"{file}: not valid TOML ({exc}); cargo will not read it either"
-        ) from None
-    aliases = data.get("alias")
-    return isinstance(aliases, dict) and name in aliases
+def alias_chain(name: str, *, cwd: Path, env: Mapping[str, str]) -> tuple[str, ...]:
+    """What cargo runs for `cargo NAME`, one alias at a time: each step is what `cargo help STEP`
+    says the previous one is aliased to (it resolves one level), until a step is no alias. Empty
+    when `name` is no alias. ConfigError when cargo cannot say: `cargo help` fails on an alias
+    of an alias (cargo 1.95: "no such command") that running it would follow."""
+    program = cargo_program(env)
+    chain: list[str] = []
+    current = name
+    seen = {name}
+    while len(chain) < _MAX_ALIAS_DEPTH:
+        try:
+            out = command.run(
+                [program, "help", current],
+                cwd=cwd,
+                env=env,
+                timeout_s=_HELP_TIMEOUT_S,
+                ok_codes=(0, CARGO_ERROR),
+            )
+            said = next(iter(out.stderr.strip().splitlines()), "") if out.code else ""
+        except CommandFailed as exc:
+            said = str(exc).splitlines()[0]
+        if said:
+            if chain:
+                break  # already an alias: what it resolves to further is only for the message
+            raise ConfigError(
+                f"cannot tell whether `cargo {name}` is an alias: `cargo help {name}` failed "
+                f"({said.strip()}); the stale sweep will not run it: fix the alias, or remove "
+                f"`{name}` from [stale] commands"
+            )
+        aliased = _ALIASED.match(out.first_line.strip())
+        if aliased is None:
+            break
+        target = aliased["target"]
+        chain.append(target)
+        words = target.split()
+        if not words or words[0] in seen:
+            break
+        current = words[0]
+        seen.add(current)
+    return tuple(chain)
 
 
 def _run_one(

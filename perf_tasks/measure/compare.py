@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perf_tasks.errors import ExitCode
-from perf_tasks.measure.environment import busy_note, differences
+from perf_tasks.measure.environment import busy_note, differences, is_build_variable
 from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import Record, Stats, Timed
@@ -268,9 +268,11 @@ def slower_tests(old: Record, new: Record, *, counted: bool) -> list[TestRow]:
 
 
 def build_env_differences(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
-    """`build environment: RUSTFLAGS: '-C x' -> unset`, for each variable that differs."""
+    """`build environment: RUSTFLAGS: '-C x' -> unset`, for each build variable that differs. A
+    record may hold variables that are not (an older perf-tasks recorded every NEXTEST_*, display
+    settings among them): they never count."""
     found = []
-    for name in sorted(set(old) | set(new)):
+    for name in sorted(n for n in set(old) | set(new) if is_build_variable(n)):
         if old.get(name) != new.get(name):
             before = repr(old[name]) if name in old else "unset"
             after = repr(new[name]) if name in new else "unset"

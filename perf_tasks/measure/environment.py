@@ -1,8 +1,10 @@
 """The environment a record was measured in: machine, OS, toolchain, sources, load.
 
-Two records compare strictly only when `COMPARABLE` agrees between them. Environment variables
-are recorded only when they change what cargo builds (flags, wrappers, profiles), and never when
-their name suggests a secret.
+Two records compare strictly only when `COMPARABLE` agrees between them. The build environment is
+an allowlist (`is_build_variable`, documented in docs/usage/baseline.md): the variables that change
+what cargo builds or how the tests run. A display setting (`CARGO_TERM_*`, nextest's status levels
+and progress bar, colours) is never one, and neither is a variable the tool's own command lines
+override; no variable whose name suggests a secret is recorded.
 """
 
 from __future__ import annotations
@@ -21,10 +23,39 @@ from perf_tasks.errors import CommandFailed, ToolMissing
 # The keys that must agree for a strict comparison: the same CPU and the same toolchain.
 COMPARABLE = ("cpu_model", "cpu_cores", "os", "rustc", "cargo", "nextest")
 
-_BUILD_ENV = re.compile(
-    r"^(RUSTFLAGS|RUSTDOCFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_ENCODED_RUSTDOCFLAGS|RUSTC_WRAPPER"
-    r"|RUSTC_WORKSPACE_WRAPPER|RUSTC_BOOTSTRAP|CARGO_INCREMENTAL|CARGO_BUILD_\w+|CARGO_PROFILE_\w+"
-    r"|CARGO_TARGET_\w+_LINKER|CARGO_TARGET_\w+_RUSTFLAGS|NEXTEST_\w+)$"
+# What changes what is built: compiler flags, the compiler and its wrappers, cargo's profiles, the
+# target, codegen and linking, the jobs (parallelism changes every time), unstable features.
+_BUILD_VARIABLES = frozenset(
+    {
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_ENCODED_RUSTDOCFLAGS",
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_BOOTSTRAP",
+        "CARGO_INCREMENTAL",
+        "CARGO_BUILD_JOBS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_RUSTDOCFLAGS",
+        "CARGO_BUILD_RUSTC",
+        "CARGO_BUILD_RUSTDOC",
+        "CARGO_BUILD_RUSTC_WRAPPER",
+        "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_INCREMENTAL",
+        "CARGO_HOST_RUSTFLAGS",
+        "CARGO_HOST_LINKER",
+        # how the tests run: their threads (cargo test's, nextest's)
+        "RUST_TEST_THREADS",
+        "NEXTEST_TEST_THREADS",
+    }
+)
+_BUILD_PATTERN = re.compile(
+    r"^(CARGO_PROFILE_\w+|CARGO_UNSTABLE_\w+"
+    r"|CARGO_TARGET_\w+_(RUSTFLAGS|RUSTDOCFLAGS|LINKER|RUNNER))$"
 )
 # The machine counts as busy when its 1-minute load exceeds this share of its cores.
 BUSY_LOAD_PER_CORE = 0.5
@@ -64,14 +95,24 @@ def fingerprint(
     }
 
 
+def is_build_variable(name: str) -> bool:
+    """Whether `name` is build environment: it changes what cargo builds, how the tests run, or
+    where cargo keeps its outputs (`CARGO_TARGET_DIR`, ...). Anything else, a display setting
+    above all, is not; nor is a NEXTEST_* variable the tool's command line overrides (`--retries`,
+    `--profile`, `--no-tests`, `--flaky-result`: `nextest.PINNED_RUN`)."""
+    if _SECRET.search(name):
+        return False
+    return name in _PATH_ENV or name in _BUILD_VARIABLES or bool(_BUILD_PATTERN.match(name))
+
+
 def build_env(env: Mapping[str, str], *, root: Path) -> dict[str, str]:
-    """The variables that change what cargo builds, or where it finds its caches; never one that
-    looks like a secret. Cargo's dirs are written relative to `root` when inside it."""
+    """The build environment (`is_build_variable`) of `env`. Cargo's dirs are written relative to
+    `root` when inside it."""
     found = {}
     for name, value in sorted(env.items()):
         if name in _PATH_ENV:
             found[name] = _path_text(value, root)
-        elif _BUILD_ENV.match(name) and not _SECRET.search(name):
+        elif is_build_variable(name):
             found[name] = value
     return found
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 from perf_tasks import command
 from perf_tasks.errors import ConfigError
@@ -77,9 +78,51 @@ class Case:
         return f"{self.binary} {self.name}"
 
 
-def version(cargo: str, *, cwd: Path, env: Mapping[str, str]) -> str | None:
-    """`cargo nextest --version`'s first line, or None when nextest is not installed."""
-    return command.first_line([cargo, "nextest", "--version"], cwd=cwd, env=env)
+PROGRAM = "cargo-nextest"
+# What the tool's own runs depend on, on the command line, where it outranks the workspace's
+# `.config/nextest.toml` (its profiles and their per-test overrides) and every NEXTEST_* variable:
+# no retry (a test that fails once is failed, never "flaky" and passed), every test run to the end
+# (no fail-fast, no max-fail), and no `default-filter` skipping tests the tool counts.
+PINNED_LIST = ("--ignore-default-filter",)
+PINNED_RUN = (*PINNED_LIST, "--retries", "0", "--flaky-result", "fail", "--no-fail-fast")
+
+
+def find(env: Mapping[str, str]) -> str | None:
+    """The `cargo-nextest` program, where cargo itself would find it: `$CARGO_HOME/bin`, then
+    PATH. None when it is not installed."""
+    home = env.get("CARGO_HOME") or str(Path(env.get("HOME") or "~").expanduser() / ".cargo")
+    return shutil.which(PROGRAM, path=str(Path(home) / "bin")) or shutil.which(
+        PROGRAM, path=env.get("PATH")
+    )
+
+
+def version(program: str | None, *, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """`cargo-nextest nextest --version`'s first line, or None when nextest is not installed."""
+    if program is None:
+        return None
+    return command.first_line([program, "nextest", "--version"], cwd=cwd, env=env)
+
+
+def argv(
+    program: str,
+    action: Literal["build", "list", "run"],
+    *,
+    profile: str,
+    tool_config: Path | str,
+    args: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """The one nextest command line of the tool's own runs: `build` the tests, `list` or `run`
+    them, with our profile and tool config and the pinned flags.
+
+    `program` is the `cargo-nextest` binary, run as `cargo-nextest nextest ...`: a cargo alias
+    `nextest` (which may shadow an external subcommand) cannot intercept it. nextest then builds
+    with `$CARGO`, else `cargo` on PATH: the cargo the tool runs (`workspace.cargo_program`).
+    """
+    ours = ("--profile", profile, "--tool-config-file", f"{TOOL_NAME}:{tool_config}")
+    if action == "build":
+        return (program, "nextest", "run", *args, *ours, "--no-run")
+    pinned = PINNED_LIST if action == "list" else PINNED_RUN
+    return (program, "nextest", action, *args, *ours, *pinned)
 
 
 def workspace_config(root: Path) -> dict[str, Any]:

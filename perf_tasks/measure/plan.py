@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ConfigError
@@ -154,23 +154,18 @@ class Plan:
 
 
 def nextest_commands(
-    cargo: str, profile: str, tool_config: Path
+    program: str, profile: str, tool_config: Path
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """nextest's commands, with our tool config: build the tests, list them, run them."""
-    args = (
-        "--workspace",
-        "--profile",
-        profile,
-        "--tool-config-file",
-        f"{nextest.TOOL_NAME}:{tool_config}",
-    )
-    prepare = (cargo, "nextest", "run", *args, "--no-run")
-    listing = (cargo, "nextest", "list", *args, "--message-format", "json")
-    # A workspace without tests has a baseline too: nextest's default is to fail then. The
-    # command line outranks the workspace's own profile (nextest ranks a repository's config
-    # above ours): retries would pass flaky tests, fail-fast would cut the run short.
-    run = (cargo, "nextest", "run", *args, "--no-tests=warn", "--retries", "0", "--no-fail-fast")
-    return prepare, listing, run
+    """nextest's commands (`nextest.argv`, with its pinned flags): build the tests, list them, run
+    them. A workspace without tests has a baseline too: nextest's default is to fail then."""
+
+    def ours(action: Literal["build", "list", "run"], *args: str) -> tuple[str, ...]:
+        return nextest.argv(program, action, profile=profile, tool_config=tool_config, args=args)
+
+    build = ours("build", "--workspace")
+    listing = ours("list", "--workspace", "--message-format", "json")
+    run = ours("run", "--workspace", "--no-tests=warn")
+    return build, listing, run
 
 
 def cargo_test_commands(cargo: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -207,15 +202,17 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         store_dir = ws.target_dir / "nextest"
         own = nextest.has_profile(inspection.nextest_config, profile)
         source = "workspace" if own else "perf-tasks"
-        prepare_tests, list_tests, run_tests = nextest_commands(cargo, profile, tool_config)
+        prepare_tests, list_tests, run_tests = nextest_commands(
+            inspection.nextest_program, profile, tool_config
+        )
         junit: Path | None = nextest.junit_path(
             inspection.nextest_config, profile=profile, root=root, store_dir=store_dir
         )
         if own:
             notes.append(
                 f"nextest profile `{profile}` comes from .config/nextest.toml; ours only fills "
-                "in what it leaves unset (JUnit), and the command line sets --retries 0 "
-                "--no-fail-fast"
+                "in what it leaves unset (JUnit), and the command line sets "
+                + " ".join(nextest.PINNED_RUN)
             )
     else:
         runner = CARGO_TEST

@@ -8,11 +8,18 @@ from pathlib import Path
 
 
 def shell_line(argv: Sequence[str], root: Path) -> str:
-    """`cargo` by name, the root as $PWD (unless the root needs quoting, then as itself)."""
+    """`cargo` and `cargo-nextest` by name, the root as $PWD (unless the root needs quoting, then
+    as itself)."""
     words = list(argv)
-    if words and Path(words[0]).name == "cargo":
-        words[0] = "cargo"
+    if words:
+        words[0] = program_word(words[0])
     return " ".join(shell_path(shlex.quote(w), root) for w in words)
+
+
+def program_word(program: str) -> str:
+    """`cargo` and `cargo-nextest` by name, wherever they were found; any other program as is."""
+    name = Path(program).name
+    return name if name in ("cargo", "cargo-nextest") else program
 
 
 def shell_path(text: str, root: Path) -> str:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
@@ -48,41 +49,21 @@ class Commands:
     doc: tuple[str, ...] | None  # the doctests, run once, the same under both runners
 
 
-def commands(cargo: str, target: Path, *, has_doc: bool) -> Commands:
+def commands(cargo: str, nextest_program: str, target: Path, *, has_doc: bool) -> Commands:
     """The commands. Pure. `--tests` on both: the same binaries, like with like."""
     common = ("--workspace", "--tests")
-    ours = (
-        "--profile",
-        PROFILE,
-        "--tool-config-file",
-        f"{nextest.TOOL_NAME}:{target / TOOL_CONFIG}",
-    )
+
+    def ours(action: Literal["build", "list", "run"], *args: str) -> tuple[str, ...]:
+        return nextest.argv(
+            nextest_program, action, profile=PROFILE, tool_config=target / TOOL_CONFIG, args=args
+        )
+
     return Commands(
         cargo_build=(cargo, "test", *common, "--no-run"),
         cargo_run=(cargo, "test", *common, "--no-fail-fast"),
-        nextest_list=(
-            cargo,
-            "nextest",
-            "list",
-            *common,
-            *ours,
-            "--run-ignored",
-            "all",
-            "--message-format",
-            "json",
-        ),
-        nextest_build=(cargo, "nextest", "run", *common, *ours, "--no-run"),
-        nextest_run=(
-            cargo,
-            "nextest",
-            "run",
-            *common,
-            *ours,
-            "--no-fail-fast",
-            "--retries",
-            "0",
-            "--no-tests=pass",
-        ),
+        nextest_list=ours("list", *common, "--run-ignored", "all", "--message-format", "json"),
+        nextest_build=ours("build", *common),
+        nextest_run=ours("run", *common, "--no-tests=pass"),
         doc=(cargo, "test", "--doc", "--workspace", "--no-fail-fast") if has_doc else None,
     )
 

@@ -29,7 +29,7 @@ from perf_tasks.errors import CommandFailed, ToolMissing
 from perf_tasks.inspect import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
-from perf_tasks.measure.shell import shell_line
+from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
 from perf_tasks.runlock import run_lock
 from perf_tasks.runners import arms
@@ -90,7 +90,10 @@ def plan(root: Path, request: Request, *, env: Mapping[str, str]) -> tuple[Plan,
         )
     target = worktree.Scratch.of(root, inspection.env).target(SLOT)
     cmds = arms.commands(
-        inspection.cargo, target, has_doc=cargo_mod.has_doctests(inspection.metadata)
+        inspection.cargo,
+        inspection.nextest_program,
+        target,
+        has_doc=cargo_mod.has_doctests(inspection.metadata),
     )
     return Plan(root, target, cmds, request, inspection.nextest), inspection
 
@@ -188,7 +191,7 @@ def shared_note(env: Mapping[str, str]) -> str:
 
 def command_line(argv: tuple[str, ...]) -> str:
     """A command as typed: `cargo` by name, every word quoted as the shell needs."""
-    return shlex.join(["cargo" if Path(argv[0]).name == "cargo" else argv[0], *argv[1:]])
+    return shlex.join([program_word(argv[0]), *argv[1:]])
 
 
 def recommend(outcome: Outcome) -> tuple[str | None, str]:

@@ -12,7 +12,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from perf_tasks import command
 from perf_tasks.errors import CommandFailed, ToolMissing
@@ -54,16 +54,18 @@ def nextest_tests(
     listing: Mapping[tuple[str, str], bool], cases: Iterable[nextest.Case]
 ) -> list[Entry]:
     """Each listed test with its outcome: ignored ones from the list, the rest from the JUnit
-    report (flaky counts as passed); a test the report does not name was skipped."""
+    report; a test the report does not name was skipped. A test that failed an attempt and passed
+    a retry ("flaky", which our pinned `--retries 0` should make impossible) is failed, never
+    passed: a newly flaky test is no pass."""
     ran = {(c.binary, c.name): c.status for c in cases}
     out = []
     for (binary, name), ignored in listing.items():
         status = ran.get((binary, name))
         if ignored:
             outcome = IGNORED
-        elif status in ("passed", "flaky"):
+        elif status == "passed":
             outcome = PASSED
-        elif status == "failed":
+        elif status in ("failed", "flaky"):
             outcome = FAILED
         else:
             outcome = SKIPPED
@@ -126,22 +128,21 @@ def require_nextest(inspection: Inspection) -> str:
 def collect(inspection: Inspection) -> Record:
     """List and run every test of the workspace once (nextest, then the doctests)."""
     runner = require_nextest(inspection)
-    root, env, cargo = inspection.root, inspection.env, inspection.cargo
+    root, env = inspection.root, inspection.env
     # Told to nextest, not guessed: the JUnit report is found where nextest was asked to write it.
     store_dir = inspection.workspace.target_dir / "nextest"
     with tempfile.TemporaryDirectory(prefix="perf-tasks-verify-") as tmp:
         config = Path(tmp) / "nextest.toml"
         config.write_text(nextest.tool_config(PROFILE, store_dir=str(store_dir)), encoding="utf-8")
-        common = (
-            "--workspace",
-            "--profile",
-            PROFILE,
-            "--tool-config-file",
-            f"{nextest.TOOL_NAME}:{config}",
-        )
+
+        def ours(action: Literal["list", "run"], *args: str) -> tuple[str, ...]:
+            return nextest.argv(
+                inspection.nextest_program, action, profile=PROFILE, tool_config=config, args=args
+            )
+
         listing = listed(
             command.run(
-                [cargo, "nextest", "list", *common, "--run-ignored", "all", *JSON_FORMAT],
+                ours("list", "--workspace", "--run-ignored", "all", *JSON_FORMAT),
                 cwd=root,
                 env=env,
                 timeout_s=RUN_TIMEOUT_S,
@@ -155,7 +156,7 @@ def collect(inspection: Inspection) -> Record:
         )
         junit.unlink(missing_ok=True)
         command.run(
-            [cargo, "nextest", "run", *common, "--no-fail-fast", "--no-tests=pass"],
+            ours("run", "--workspace", "--no-tests=pass"),
             cwd=root,
             env=env,
             timeout_s=RUN_TIMEOUT_S,

@@ -111,6 +111,8 @@ def test_json_command_adds_json_and_lock_flags_once_before_dashdash() -> None:
         "build",
         "--workspace",
         "--message-format=json",
+        "--config",
+        "term.quiet=false",
         "--locked",
         "--offline",
     ]
@@ -130,7 +132,9 @@ def test_json_command_adds_json_and_lock_flags_once_before_dashdash() -> None:
         "test",
         "--no-run",
         "--frozen",
-        "--message-format=json-diagnostic-short",
+        "--message-format=json",  # ours, not the command's
+        "--config",
+        "term.quiet=false",
         "--",
         "x",
     ]
@@ -140,8 +144,29 @@ def test_json_command_adds_json_and_lock_flags_once_before_dashdash() -> None:
         "check",
         "--locked",
         "--message-format=json",
+        "--config",
+        "term.quiet=false",
         "--offline",
     ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cargo", "build", "-q", "--workspace"],
+        ["cargo", "check", "--quiet", "--message-format", "json-render-diagnostics"],
+        ["cargo", "clippy", "--message-format=json-diagnostic-short", "-q", "--", "-Dwarnings"],
+    ],
+)
+def test_json_command_takes_out_quiet_and_the_commands_own_message_format(
+    argv: list[str],
+) -> None:
+    full = json_command(argv, program="cargo")
+    head = full[: full.index("--")] if "--" in full else full
+    assert not {"-q", "--quiet"} & set(head), full
+    assert [w for w in head if w.startswith("--message-format")] == ["--message-format=json"]
+    assert head[head.index("--config") + 1] == "term.quiet=false"
+    assert "json-render-diagnostics" not in full
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,10 @@ def test_markdown_has_the_tables_and_the_commands(recorded: Recorded) -> None:
     assert (
         "| target | `target` | " in text and str(recorded.record["disk"]["target"]["bytes"]) in text
     )
-    assert 'hyperfine -N --runs 1 --warmup 0 "cargo nextest run --workspace --profile ci' in text
+    assert (
+        'hyperfine -N --runs 1 --warmup 0 "cargo-nextest nextest run --workspace --no-tests=warn --profile ci'
+        in text
+    )
     assert "du -s -B1 target output/scg cache artifacts" in text
     assert str(recorded.root) not in text  # nothing tied to where the workspace lives
     # It was recorded with the perf-tasks program: that is the program to run again.

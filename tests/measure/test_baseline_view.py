@@ -147,8 +147,9 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
     assert data["tests"]["peak_process_rss_bytes"]["median"] == 50 * MIB
     assert data["tests"]["tool_config"]["path"] == "target/perf-tasks/nextest.toml"
     assert data["tests"]["command"] == (
-        "cargo nextest run --workspace --profile ci --tool-config-file "
-        "perf-tasks:$PWD/target/perf-tasks/nextest.toml --no-tests=warn --retries 0 --no-fail-fast"
+        "cargo-nextest nextest run --workspace --no-tests=warn --profile ci --tool-config-file "
+        "perf-tasks:$PWD/target/perf-tasks/nextest.toml --ignore-default-filter --retries 0 "
+        "--flaky-result fail --no-fail-fast"
     )
     assert data["tests"]["doc"]["passed"] == 5
     assert data["workspace"] == {

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from perf_tasks.errors import ExitCode
 from perf_tasks.measure import compare as cmp
+from perf_tasks.measure import environment
 
 MIB = 2**20
 
@@ -279,4 +283,59 @@ def test_json_names_every_row() -> None:
         "threshold": 0,
         "verdict": "regression",
         "counts": True,
+    }
+
+
+# Display settings: they change what is printed, never what is built or run.
+DISPLAY = {
+    "NEXTEST_HIDE_PROGRESS_BAR": "1",  # the case
+    "NEXTEST_STATUS_LEVEL": "all",
+    "NEXTEST_SHOW_PROGRESS": "none",
+    "NEXTEST_FINAL_STATUS_LEVEL": "flaky",
+    "CARGO_TERM_COLOR": "always",
+    "CARGO_TERM_QUIET": "true",
+    "CARGO_TERM_PROGRESS_WHEN": "never",
+    "NEXTEST_RETRIES": "3",  # overridden by the tool's own `--retries 0`
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISPLAY))
+@pytest.mark.parametrize("side", ["new", "old"])
+def test_a_display_setting_never_makes_a_verdict_advisory(name: str, side: str) -> None:
+    slower = record(tests__wall_s=stat(12.0, 0.05))  # 3x slower tests
+    with_setting = {"environment__build_env": {name: DISPLAY[name]}}
+    old, new = (
+        (record(), record(**with_setting)) if side == "new" else (record(**with_setting), record())
+    )
+    new["tests"]["wall_s"] = slower["tests"]["wall_s"]
+    c = cmp.compare(old, new)
+    assert not c.advisory, c.advisory
+    assert row(c, "tests.wall_s").counts and c.exit_code == ExitCode.INCOMPLETE
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RUSTFLAGS", "-C target-cpu=native"),
+        ("CARGO_PROFILE_DEV_OPT_LEVEL", "1"),
+        ("CARGO_BUILD_JOBS", "1"),
+        ("NEXTEST_TEST_THREADS", "1"),
+        ("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER", "clang"),
+        ("CARGO_BUILD_TARGET", "x86_64-unknown-linux-musl"),
+    ],
+)
+def test_what_changes_the_build_or_the_run_still_makes_it_advisory(name: str, value: str) -> None:
+    new = record(tests__wall_s=stat(12.0, 0.05), environment__build_env={name: value})
+    c = cmp.compare(record(), new)
+    assert any(name in a for a in c.advisory), c.advisory
+    assert c.exit_code == ExitCode.OK
+
+
+def test_the_recorded_build_environment_is_the_allowlist(tmp_path: Path) -> None:
+    env = {**DISPLAY, "RUSTFLAGS": "-Dwarnings", "NEXTEST_TEST_THREADS": "2", "HOME": "/h"}
+    env |= {"CARGO_REGISTRY_TOKEN": "s3cret", "CARGO_PROFILE_RELEASE_LTO": "fat"}
+    assert environment.build_env(env, root=tmp_path) == {
+        "CARGO_PROFILE_RELEASE_LTO": "fat",
+        "NEXTEST_TEST_THREADS": "2",
+        "RUSTFLAGS": "-Dwarnings",
     }

@@ -54,8 +54,15 @@ def test_nextest_plan_prepares_first_and_times_each_phase(tmp_path: Path) -> Non
     ]
     tool = f"perf-tasks:{tmp_path}/target/perf-tasks/nextest.toml"
     assert plan.steps[0].argv == (CARGO, "build", "--workspace")
-    nextest_args = ("--workspace", "--profile", "ci", "--tool-config-file", tool)
-    assert plan.steps[1].argv == (CARGO, "nextest", "run", *nextest_args, "--no-run")
+    ours = ("--workspace", "--profile", "ci", "--tool-config-file", tool)
+    # cargo-nextest itself, not `cargo nextest`, which a cargo alias could redefine
+    assert plan.steps[1].argv == (
+        "cargo-nextest",
+        "nextest",
+        "run",
+        *ours,
+        "--no-run",
+    )
     build = plan.step("build")
     assert build is not None
     assert build.argv == (CARGO, "build", "--workspace", "--message-format=json-render-diagnostics")
@@ -65,13 +72,17 @@ def test_nextest_plan_prepares_first_and_times_each_phase(tmp_path: Path) -> Non
     tests = plan.step("tests")
     assert tests is not None
     assert tests.argv == (
-        CARGO,
+        "cargo-nextest",
         "nextest",
         "run",
-        *nextest_args,
+        *ours[:1],
         "--no-tests=warn",
+        *ours[1:],
+        "--ignore-default-filter",
         "--retries",
         "0",
+        "--flaky-result",
+        "fail",
         "--no-fail-fast",
     )
     assert plan.runner == baseline.NEXTEST and plan.profile_source == "perf-tasks"

@@ -40,7 +40,9 @@ def test_dry_run_shows_the_commands_and_builds_nothing(demo_copy: Path, tmp_path
     data = json.loads(proc.stdout)
     assert data["dry_run"] is True
     assert data["a"]["each_run"] == "cargo test --workspace --tests --no-fail-fast"
-    assert data["b"]["each_run"].startswith("cargo nextest run --workspace --tests --profile ")
+    assert data["b"]["each_run"].startswith(
+        "cargo-nextest nextest run --workspace --tests --no-tests=pass --profile "
+    )
     assert "cargo test --doc --workspace --no-fail-fast" in data["before_the_pairs"]
     assert data["max_pairs"] == 12 and data["threshold"]["delta"] == 0.1
     assert not scratch.exists()  # nothing built, nothing claimed
@@ -123,7 +125,7 @@ def test_a_build_that_fails_is_an_error_without_a_traceback(
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("error: `cargo nextest list --workspace --tests ")
+    assert proc.stderr.startswith("error: `cargo-nextest nextest list --workspace --tests ")
     assert "broken on purpose" in proc.stderr
 
 

@@ -6,11 +6,11 @@ import io
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perf_tasks.measure.baseline import Event, Progress
 from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.shell import program_word
 from perf_tasks.ui.output import Output
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _event_text(event: Event, started: float | None) -> str:
 
 def _short(argv: Sequence[str]) -> str:
     """The command without our tool config (a long path that says little)."""
-    words = ["cargo" if Path(a).name == "cargo" else a for a in argv]
+    words = [program_word(a) for a in argv]
     shown = []
     for i, word in enumerate(words):
         if word == "--tool-config-file" or (i and words[i - 1] == "--tool-config-file"):
