@@ -182,10 +182,14 @@ def _defines_alias(file: Path, name: str) -> bool:
     import tomlkit
     from tomlkit.exceptions import ParseError
 
+    from perf_tasks.fs.guarded import text_of
+
     try:
-        data = tomlkit.parse(file.read_text(encoding="utf-8")).unwrap()
-    except (OSError, UnicodeDecodeError):
+        text = text_of(file, shown=str(file), bom=True)  # cargo accepts a BOM
+    except ConfigError:
         return False
+    try:
+        data = tomlkit.parse(text).unwrap()
     except ParseError as exc:
         raise ConfigError(
             f"{file}: not valid TOML ({exc}); cargo will not read it either"

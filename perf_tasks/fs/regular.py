@@ -16,8 +16,8 @@ class NotRegular(OSError):
 
 def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES) -> str:
     """The UTF-8 text of the regular file `path`. Raises FileNotFoundError when there is none,
-    `NotRegular` when it is a folder, a FIFO, a device, larger than `limit` or not UTF-8, and
-    OSError when it cannot be read."""
+    `NotRegular` when it is a folder, a FIFO, a device, larger than `limit` or not UTF-8 (the
+    message names the first bad byte), and OSError when it cannot be read."""
     # O_NONBLOCK: opening a FIFO with no writer would block forever.
     with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
@@ -27,5 +27,5 @@ def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES) -> str:
         raise NotRegular(f"larger than {limit // 2**20} MiB")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NotRegular("not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise NotRegular(f"not UTF-8 text at byte {exc.start}") from None

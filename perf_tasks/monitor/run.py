@@ -18,7 +18,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
-from perf_tasks.fs.atomic import write_all_atomic
+from perf_tasks.fs import guarded
 from perf_tasks.gates.check import Base, GateReport, evaluate
 from perf_tasks.gates.contract import Contract
 from perf_tasks.measure.schema import Record
@@ -216,6 +216,10 @@ def _record_day(
     contract_found: bool,
 ) -> Monitored:
     history_path = out_dir / history_mod.HISTORY_FILE
+    report_path = out_dir / REPORT_FILE
+    # What the files held before this run: the write refuses them if they change meanwhile.
+    history_before = guarded.read(history_path, shown=relative(history_path, root))
+    report_before = guarded.read(report_path, shown=relative(report_path, root))
     entries = history_mod.append(
         history_mod.read(history_path),
         entry,
@@ -241,12 +245,11 @@ def _record_day(
         budget_line=budget.line() if budget is not None else "no target dir in the record",
         notes=notes,
     )
-    report_path = out_dir / REPORT_FILE
     written: list[Path] = []
     if chart_path is not None:
         _write_bytes(chart_path, picture)
         written.append(chart_path)
-    write_all_atomic({history_path: history_mod.dumps(entries), report_path: text})
+    guarded.write(root, [(history_before, history_mod.dumps(entries)), (report_before, text)])
     written += [history_path, report_path]
     return Monitored(
         gates=report,
