@@ -97,18 +97,30 @@ def test_a_bom_that_cargo_accepts_is_accepted_and_kept(ws: Path) -> None:
     "odd",
     ["\u2028", "\u0085", "\u2029"],  # line breaks to str.splitlines, not to TOML
 )
-def test_unicode_line_separators_in_a_toml_string_or_comment_are_kept(ws: Path, odd: str) -> None:
-    manifest = f'# note{odd}more\n[workspace]\nmembers = []\n[workspace.metadata]\nx = "a{odd}b"\n'
+@pytest.mark.parametrize(
+    "place",
+    [
+        "# see{odd}[profile.ci] below\n",  # a comment that would read as a header
+        'name = "a{odd}[profile.ci]"\n',  # a string cut in two, then parsed
+    ],
+)
+def test_unicode_line_separators_in_a_toml_string_or_comment_are_kept(
+    ws: Path, odd: str, place: str
+) -> None:
+    line = place.format(odd=odd)
+    manifest = f"[workspace]\nmembers = []\n[workspace.metadata]\n{line}"
     write(ws / "Cargo.toml", manifest)
     proc = apply(ws, "ci")
     assert proc.returncode == 0, proc.stderr
     text = (ws / "Cargo.toml").read_text(encoding="utf-8")
     assert text.startswith(manifest) and "[profile.ci]" in text
-    config = f'# {odd}\n[profile.default]\nslow-timeout = "60s" # a{odd}b\n'
+    config = f'[profile.default]\nslow-timeout = "60s"\n[scripts]\n{line}'
     write(ws / NEXTEST, config)
     proc = nextest_init(ws)
     assert proc.returncode == 0, proc.stderr
-    assert (ws / NEXTEST).read_text(encoding="utf-8").startswith(config)
+    text = (ws / NEXTEST).read_text(encoding="utf-8")
+    assert text.startswith('[profile.default]\nslow-timeout = "60s"\n[profile.ci]\n')
+    assert text.endswith(f"[scripts]\n{line}")
 
 
 # --- the one guarded writer -----------------------------------------------------------------
