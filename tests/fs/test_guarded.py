@@ -3,16 +3,19 @@ nextest.init and ci.init: never a hang, never a traceback, never an edit lost or
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import perf, write
 
-from perf_tasks.errors import EditRefused
+from perf_tasks.errors import EditRefused, PerfTasksError
 from perf_tasks.fs import guarded
 
 MANIFEST = '[workspace]\nmembers = []\nresolver = "2"\n'
@@ -213,3 +216,42 @@ def test_runs_at_once_never_lose_an_edit(ws: Path) -> None:
             else:
                 assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
                 assert "changed since" in err or "another perf-tasks run" in err, err
+
+
+def _add_line(root: str, name: str, hold: bool, results: Any) -> None:
+    """One writer: read the file, add a line, write it; under the lock from the read (`hold`), or
+    relying on the writer's own check alone."""
+    path = Path(root) / "list.txt"
+    try:
+        with guarded.editing(Path(root), dry_run=not hold):
+            before = guarded.read(path, shown="list.txt")
+            time.sleep(0.01)  # widen the window between the read and the write
+            guarded.write(Path(root), [(before, (before.text or "") + name + "\n")])
+        results.put((name, "landed"))
+    except PerfTasksError as exc:
+        results.put((name, str(exc)))
+
+
+@pytest.mark.parametrize("hold", [True, False])
+def test_writers_at_once_through_the_api_land_or_are_refused(tmp_path: Path, hold: bool) -> None:
+    context = multiprocessing.get_context("spawn")
+    for round_ in range(3):
+        (tmp_path / "list.txt").write_text("")
+        results = context.Queue()
+        procs = [
+            context.Process(target=_add_line, args=(str(tmp_path), f"w{round_}-{i}", hold, results))
+            for i in range(6)
+        ]
+        for p in procs:
+            p.start()
+        outcomes = dict(results.get(timeout=120) for _ in procs)
+        for p in procs:
+            p.join(timeout=60)
+        lines = (tmp_path / "list.txt").read_text().split("\n")[:-1]
+        assert len(lines) == len(set(lines))
+        landed = {name for name, said in outcomes.items() if said == "landed"}
+        assert landed == set(lines), outcomes
+        for name, said in outcomes.items():
+            assert name in landed or "changed since perf-tasks read it" in said, said
+        if hold:
+            assert len(landed) == 6  # the second waits for the first, then edits its result
