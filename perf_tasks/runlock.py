@@ -18,7 +18,8 @@ umask) is still shared: we open it read-only and lock it all the same.
 
 The lock is re-entrant within a process: a task that holds it (a clean, a baseline) may write a
 user's file through the guarded writer, which takes it again. A second `flock` from another open
-file would conflict with our own, so a held lock is counted, not taken twice.
+file would conflict with our own, so a lock this process holds is recognised (by its inode) and
+held on, never taken twice.
 """
 
 from __future__ import annotations
@@ -82,11 +83,11 @@ def git_dir_of(root: Path) -> tuple[Path, Path] | None:
 
 def _gitfile_target(dot: Path) -> Path | None:
     """The folder a `.git` file points at (`gitdir: ../.git/worktrees/x`, relative to the file)."""
-    from perf_tasks.fs.regular import NotRegular, read_text
+    from perf_tasks.fs.regular import read_text
 
     try:
         text = read_text(dot, limit=_GITFILE_LIMIT)
-    except (OSError, NotRegular):
+    except OSError:  # NotRegular too: not a gitfile git could use either
         return None
     first = text.split("\n", 1)[0].strip()
     if not first.startswith("gitdir:"):
