@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from perf_tasks.cargo.dirs import CACHEDIR_SIGNATURE
@@ -114,3 +115,26 @@ def perf(
         check=False,
         timeout=timeout,
     )
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(root: Path) -> Iterator[int]:
+    """The run lock of `root`, held by another process (its pid) until the block ends: within one
+    process the lock is re-entrant, so a second holder must be another process."""
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom perf_tasks.runlock import run_lock\n"
+        "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+        yield proc.pid
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=30)

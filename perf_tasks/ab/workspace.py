@@ -35,6 +35,7 @@ from perf_tasks.ab.engine import Sample
 from perf_tasks.ab.stats import Threshold
 from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.regular import read_text
 from perf_tasks.inspect import Inspection
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
@@ -266,7 +267,7 @@ class WorkspaceArm:
         per_test = False
         if self.junit is not None and self.junit.is_file():
             per_test = True
-            for case in nextest.parse_junit(self.junit.read_text(encoding="utf-8")):
+            for case in nextest.parse_junit(read_text(self.junit)):
                 outcomes[case.id] = case.status
                 if case.status != "skipped":
                     times[case.id] = case.time_s

@@ -26,6 +26,7 @@ from pathlib import Path
 from perf_tasks import command
 from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.regular import read_text
 
 OWNER_FILE = "owner.json"
 OWNER_KIND = "perf-tasks.ab-scratch"
@@ -274,7 +275,7 @@ class Scratch:
 
 def read_owner(folder: Path) -> str | None:
     try:
-        data = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+        data = json.loads(read_text(folder / OWNER_FILE))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("kind") != OWNER_KIND:

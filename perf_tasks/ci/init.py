@@ -13,14 +13,27 @@ from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
 from perf_tasks.ci.workflows import Options
 from perf_tasks.errors import FileExists, WorkspaceError
+from perf_tasks.fs.guarded import Snapshot
+from perf_tasks.text import keep_ends
 
 
 @dataclass(frozen=True)
 class File:
-    path: Path
-    shown: str  # relative to the root: ".github/workflows/ci.yml"
-    old: str | None  # None: there is no such file
+    before: Snapshot  # shown relative to the root: ".github/workflows/ci.yml"
     new: str
+
+    @property
+    def path(self) -> Path:
+        return self.before.path
+
+    @property
+    def shown(self) -> str:
+        return self.before.shown
+
+    @property
+    def old(self) -> str | None:
+        """None: there is no such file."""
+        return self.before.text
 
     @property
     def exists(self) -> bool:
@@ -43,8 +56,8 @@ class File:
         import difflib
 
         lines = difflib.unified_diff(
-            self.old.splitlines(keepends=True),
-            self.new.splitlines(keepends=True),
+            keep_ends(self.old),
+            keep_ends(self.new),
             fromfile=f"a/{self.shown}",
             tofile=f"b/{self.shown}",
         )
@@ -67,7 +80,7 @@ class Plan:
 def plan(root: Path, *, install: str | None = None) -> Plan:
     """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
     from perf_tasks import settings as settings_mod
-    from perf_tasks.edit.file import read
+    from perf_tasks.fs.guarded import read
 
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
@@ -77,8 +90,7 @@ def plan(root: Path, *, install: str | None = None) -> Plan:
     for shown, text in workflows.render(opts).items():
         path = root / shown
         _no_link(root, shown)
-        old, exists = read(path, shown=shown)
-        files.append(File(path, shown, old if exists else None, text))
+        files.append(File(read(path, shown=shown), text))
     found = notes(root, opts, install_set=bool(install or settings.ci.install))
     if not (root / settings.gates.contract).is_file():
         found += (
@@ -133,8 +145,9 @@ def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:
 
 
 def write(plan: Plan, *, force: bool) -> tuple[File, ...]:
-    """Write the files whose text changes, all or none; the files written. Without `force`, a file
-    there whose text would change stops it before anything is written."""
+    """Write the files whose text changes, all or none, through the guarded writer; the files
+    written. Without `force`, a file there whose text would change stops it before anything is
+    written."""
     blocked = plan.blocked
     if blocked and not force:
         names = " and ".join(f.shown for f in blocked)
@@ -143,8 +156,8 @@ def write(plan: Plan, *, force: bool) -> tuple[File, ...]:
             f"{names} {verb}: pass --force to replace (--dry-run shows the diff); "
             "nothing was written"
         )
-    from perf_tasks.fs.atomic import write_all_atomic
+    from perf_tasks.fs import guarded
 
     todo = tuple(f for f in plan.files if f.changes)
-    write_all_atomic({f.path: f.new for f in todo})
+    guarded.write(plan.root, [(f.before, f.new) for f in todo])
     return todo

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perf_tasks.text import lines as lines_of
+
 INDENT = 2
 
 
@@ -28,7 +30,7 @@ class Commented:
 
 def dump(doc: Mapping[str, Any], *, header: str = "") -> str:
     """The document; top-level keys are separated by a blank line, `header` is a comment on top."""
-    lines = [_comment(line) for line in header.splitlines()]
+    lines = [_comment(line) for line in lines_of(header)]
     body: list[str] = []
     for i, (key, value) in enumerate(doc.items()):
         if i and not (isinstance(value, Commented) and value.blank):
@@ -46,7 +48,7 @@ def _unwrap(value: Any, pad: str) -> tuple[list[str], str, Any]:
     if not isinstance(value, Commented):
         return [], "", value
     out = [""] if value.blank else []
-    out.extend(pad + _comment(line) for line in value.above.splitlines())
+    out.extend(pad + _comment(line) for line in lines_of(value.above))
     return out, value.after, value.value
 
 

@@ -1,22 +1,37 @@
-"""One planned edit of one file: the text before and after, its diff, and the atomic write."""
+"""One planned edit of one file: the text before and after, its diff, and the guarded write."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from perf_tasks.errors import ConfigError
+from perf_tasks.fs import guarded
+from perf_tasks.text import keep_ends
 
 
 @dataclass(frozen=True)
 class Edit:
-    path: Path
-    shown: str  # the path as messages show it, relative to the root
-    old: str  # "" for a file that does not exist yet
+    before: guarded.Snapshot  # what the file held when the edit was planned
     new: str
-    exists: bool
     tables: tuple[str, ...]  # "[profile.ci]": the tables asked for
     changed: tuple[str, ...]  # those of them whose text changes
+
+    @property
+    def path(self) -> Path:
+        return self.before.path
+
+    @property
+    def shown(self) -> str:
+        return self.before.shown
+
+    @property
+    def old(self) -> str:
+        """ "" for a file that does not exist yet."""
+        return self.before.text or ""
+
+    @property
+    def exists(self) -> bool:
+        return self.before.exists
 
     @property
     def changes(self) -> bool:
@@ -26,37 +41,20 @@ class Edit:
         import difflib
 
         lines = difflib.unified_diff(
-            self.old.splitlines(keepends=True),
-            self.new.splitlines(keepends=True),
+            keep_ends(self.old),
+            keep_ends(self.new),
             fromfile=f"a/{self.shown}" if self.exists else "/dev/null",
             tofile=f"b/{self.shown}",
         )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
-    def write(self) -> None:
-        """Atomically, and only when the text changes; the file's mode stays, a symlink stays a
-        symlink (its target is written), and a file changed since it was read is refused."""
-        if not self.changes:
-            return
-        from perf_tasks.errors import EditRefused
-        from perf_tasks.fs.atomic import write_atomic
-
-        if read(self.path, shown=self.shown) != (self.old, self.exists):
-            raise EditRefused(f"{self.shown} changed while it was being edited: run again")
-        target = self.path.resolve() if self.exists else self.path
-        mode = target.stat().st_mode & 0o7777 if self.exists else None
-        write_atomic(target, self.new)
-        if mode is not None:
-            target.chmod(mode)
+    def write(self, root: Path) -> None:
+        """Only when the text changes, through the one guarded writer (fs/guarded.py): under the
+        run lock, refused if the file changed since it was read, atomic, mode and BOM kept."""
+        if self.changes:
+            guarded.write(root, [(self.before, self.new)])
 
 
-def read(path: Path, *, shown: str) -> tuple[str, bool]:
-    """The file's text (and whether it exists); one ConfigError if it cannot be read."""
-    try:
-        return path.read_bytes().decode("utf-8"), True
-    except FileNotFoundError:
-        return "", False
-    except UnicodeDecodeError:
-        raise ConfigError(f"{shown} is not UTF-8 text: nothing was changed") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {shown}: {exc.strerror or exc}") from None
+def read(path: Path, *, shown: str, bom: bool = False) -> guarded.Snapshot:
+    """The file as it is now (see `guarded.read`)."""
+    return guarded.read(path, shown=shown, bom=bom)

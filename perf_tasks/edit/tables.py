@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perf_tasks.errors import EditRefused
+from perf_tasks.text import keep_ends
 
 TablePath = tuple[str, ...]
 # (key, value as written, value wanted) -> True when writing would change nothing that matters
@@ -56,7 +57,7 @@ def _loads(text: str) -> dict[str, Any]:
 
 def chunks(text: str) -> list[Chunk]:
     """The file cut at its header lines; `"".join(c.text for c in chunks(t)) == t`."""
-    lines = text.splitlines(keepends=True)
+    lines = keep_ends(text)
     starts = _header_lines(lines)
     out: list[Chunk] = []
     if not starts or starts[0] > 0:
@@ -324,7 +325,7 @@ def _outside(text: str, edited: set[TablePath]) -> str:
 
 
 def _without_blank_tail(text: str) -> str:
-    lines = text.splitlines(keepends=True)
+    lines = keep_ends(text)
     while lines and not lines[-1].strip():
         lines.pop()
     return "".join(lines)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from perf_tasks.errors import WriteFailed
 
+_NEW_FILE_MODE = 0o644
+
 
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder, fsync it, then `os.replace` it."""
@@ -21,20 +23,21 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_all_atomic(files: Mapping[Path, str]) -> None:
+def write_all_atomic(files: Mapping[Path, str], *, modes: Mapping[Path, int] | None = None) -> None:
     """Write several files as one unit: after it, all are new, or (on any error) all are as before.
 
     Every new text is written and fsynced to a temporary file beside its target first: a full disk
     fails there, before anything is replaced. Only then are the targets replaced, one rename each;
     the old files are kept as hard links until the last rename is done, and put back if one fails.
-    Raises `WriteFailed` (one line) when the files cannot be written.
+    Raises `WriteFailed` (one line) when the files cannot be written. `modes` gives a file its
+    permission bits before it replaces the old one (0644 otherwise).
     """
     staged: dict[Path, Path] = {}
     kept: dict[Path, Path] = {}
     replaced: list[Path] = []
     try:
         for path, text in files.items():
-            staged[path] = _staged(path, text)
+            staged[path] = _staged(path, text, (modes or {}).get(path, _NEW_FILE_MODE))
         for path in files:
             if path.exists():
                 kept[path] = _kept(path)
@@ -61,7 +64,7 @@ def write_all_atomic(files: Mapping[Path, str]) -> None:
             backup.unlink(missing_ok=True)
 
 
-def _staged(path: Path, text: str) -> Path:
+def _staged(path: Path, text: str, mode: int = 0o644) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -69,7 +72,7 @@ def _staged(path: Path, text: str) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        Path(tmp).chmod(0o644)
+        Path(tmp).chmod(mode)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import TIMED
+from perf_tasks.text import lines as lines_of
 from perf_tasks.units import format_bytes, format_seconds, parse_seconds, parse_size
 
 CONTRACT_FILE = "benches/PERFORMANCE_CONTRACT.md"
@@ -99,7 +100,7 @@ EACH_EXAMPLE = "≤ +50% and +100 ms"
 def parse(text: str, *, source: str) -> Contract:
     """The gates of a contract's Markdown. Raises `ContractError` naming `source` and the line."""
     # A table inside a fenced code block is an example, never the gates: blank those lines out.
-    lines = _without_fences(text.splitlines())
+    lines = _without_fences(lines_of(text))
     header = next((i for i, line in enumerate(lines) if _is_header(_cells(line))), None)
     if header is None:
         raise ContractError(

@@ -12,6 +12,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode, UsageError
+from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.gates import ab_base
 from perf_tasks.gates.check import Base, GateReport, evaluate
@@ -200,5 +201,5 @@ def init(
     source = measured.source if record is None else f"the record {record.name}"
     text = starter(measured.record, budget=config.budgets.target, source=source)
     parse(text, source=relative(path, root))  # what we write must read back
-    write_all_atomic({path: text})  # an unwritable folder is one line, exit 1
+    guarded.overwrite(root, {path: text})  # an unwritable folder is one line, exit 1
     return Initialized(path, text, measured.source)

@@ -16,6 +16,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
+from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.inspect import inspect
 from perf_tasks.measure import record as record_mod
@@ -104,12 +105,14 @@ def record(plan: Plan, *, progress: Progress, program: str) -> Recorded:
     `program` is what the user runs (`invoke`, `perf-tasks`): Baseline.md says how to reproduce."""
     data = record_mod.build(measure(plan, progress=progress))
     json_path, markdown_path = plan.record_dir / JSON_FILE, plan.record_dir / MARKDOWN_FILE
-    # One unit: both files new, or both as they were (a full disk changes neither).
-    write_all_atomic(
+    # One unit: both files new, or both as they were (a full disk changes neither). They are
+    # the workspace's committed files: written as every user's file is (fs/guarded.py).
+    guarded.overwrite(
+        plan.root,
         {
             json_path: record_mod.dumps(data),
             markdown_path: report.markdown(data, program=program),
-        }
+        },
     )
     return Recorded(data, (json_path, markdown_path))
 

@@ -197,8 +197,10 @@ def _first_line(argv: list[str], cwd: Path, env: Mapping[str, str]) -> str | Non
 
 
 def _sha256(path: Path) -> str | None:
+    from perf_tasks.fs.regular import read_bytes
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_bytes(path)).hexdigest()  # a FIFO: None, never a hang
     except OSError:
         return None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
 from perf_tasks.measure import environment, nextest, sources
@@ -195,7 +196,7 @@ def _timed(
     def after(run: Run) -> None:
         if is_nextest and plan.junit is not None:
             try:
-                found = nextest.parse_junit(plan.junit.read_text(encoding="utf-8"))
+                found = nextest.parse_junit(read_text(plan.junit))
             except (OSError, ValueError):
                 counts.append(None)
                 return
@@ -229,7 +230,7 @@ def _timed(
         running: tuple[str, ...] = ()
         if is_nextest and plan.junit is not None:  # nextest reports the tests it had to stop
             with contextlib.suppress(OSError, UnicodeDecodeError):
-                running = nextest.aborted(plan.junit.read_text(encoding="utf-8"))
+                running = nextest.aborted(read_text(plan.junit))
         raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed, running=running))
     if is_build:
         if not m.ok:

@@ -133,9 +133,12 @@ def workspace_config(root: Path) -> dict[str, Any]:
     import tomlkit
     from tomlkit.exceptions import ParseError
 
+    from perf_tasks.fs.guarded import text_of
+
+    text = text_of(path, shown=str(path))
     try:
-        data: dict[str, Any] = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except (ParseError, OSError, UnicodeDecodeError) as exc:
+        data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    except ParseError as exc:
         raise ConfigError(f"{path}: cannot read nextest's config: {exc}") from None
     return data
 

@@ -154,6 +154,7 @@ def _stats(node: _Node, value: object, *, unit: str, maximum: float) -> Stats | 
         raise node.fail("median", f"a number of {unit}", None)
     low = node.number(table, "min", maximum=maximum, unit=unit)
     high = node.number(table, "max", maximum=maximum, unit=unit)
+    _numbers(node, table, "samples", maximum=maximum, unit=unit)
     if low is not None and median < low:
         raise node.fail("median", f"at least min ({_shown(table.get('min'))})", table.get("median"))
     if high is not None and median > high:
@@ -174,8 +175,18 @@ def _timed(node: _Node, value: object) -> Timed | None:
     def stats(key: str, unit: str, maximum: float) -> Stats | None:
         return _stats(node.child(key), table.get(key), unit=unit, maximum=maximum)
 
+    for key, unit, maximum in _UNREAD_STATS:  # written, not read here: checked all the same
+        stats(key, unit, maximum)
+    _whole_numbers(node, table, "exit_codes", minimum=-(2**31))
+    _numbers(node, table, "load_1m", maximum=MAX_COUNT, unit="load", nulls=True)
+    env_node = node.child("env")
+    env = env_node.optional_table(table.get("env")) or {}
+    for key in env:
+        env_node.text(env, key)
     units_node = node.child("units")
     units = units_node.optional_table(table.get("units"))
+    if units is not None:
+        _whole_numbers(units_node, units, "compiled_per_run", minimum=0)
     counts = None
     if any(key in table for key in ("passed", "failed", "skipped", "ignored")):
         counts = Counts(
@@ -202,6 +213,39 @@ def _timed(node: _Node, value: object) -> Timed | None:
         counts=counts,
         others_cpu_s=_per_run(node, table, "others_cpu_s"),
     )
+
+
+_UNREAD_STATS = tuple((key, "seconds", MAX_SECONDS) for key in ("user_s", "sys_s", "sampler_cpu_s"))
+
+
+def _numbers(
+    node: _Node,
+    table: Mapping[str, Any],
+    key: str,
+    *,
+    maximum: float,
+    unit: str = "seconds",
+    nulls: bool = False,
+) -> None:
+    """A list of numbers (or nulls, where a run may have none) that readers do not use: a record
+    is checked whole all the same, so that a corrupt one is refused by every command."""
+    value = table.get(key)
+    if value is None:
+        return
+    if not isinstance(value, list) or (not nulls and None in value):
+        raise node.fail(key, f"a list of numbers of {unit}" if unit != "load" else "a list", value)
+    for i, item in enumerate(value):
+        node.child(key).number({str(i): item}, str(i), maximum=maximum, unit=unit)
+
+
+def _whole_numbers(node: _Node, table: Mapping[str, Any], key: str, *, minimum: int) -> None:
+    value = table.get(key)
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and minimum <= v <= MAX_COUNT for v in value
+    ):
+        raise node.fail(key, "a list of whole numbers", value)
 
 
 def _per_run(node: _Node, table: Mapping[str, Any], key: str) -> tuple[float | None, ...]:
@@ -237,6 +281,8 @@ def _tests(node: _Node, value: object) -> Tests | None:
         return None
     config_node = node.child("tool_config")
     config = config_node.optional_table(table.get("tool_config"))
+    for key in ("timed_out", "varied"):
+        node.texts(table, key)
     return Tests(
         run=run,
         runner=node.text(table, "runner"),

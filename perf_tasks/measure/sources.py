@@ -16,6 +16,7 @@ from pathlib import Path
 
 from perf_tasks import command
 from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.fs.regular import read_bytes
 
 Fingerprint = dict[str, tuple[int, int] | str]
 
@@ -37,7 +38,7 @@ def fingerprint(
         path = root / name
         try:
             if name == hashed_rel:
-                found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[name] = hashlib.sha256(read_bytes(path)).hexdigest()
             else:
                 st = path.stat()
                 found[name] = (st.st_size, st.st_mtime_ns)

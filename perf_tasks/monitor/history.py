@@ -20,6 +20,7 @@ from typing import Any
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import TIMED
 from perf_tasks.measure.schema import Record
+from perf_tasks.text import lines as lines_of
 
 HISTORY_FILE = "history.jsonl"
 SCHEMA_VERSION = 1
@@ -116,7 +117,7 @@ def read(path: Path) -> list[Entry]:
             f"cannot read the monitor history {path}: {exc.strerror or exc}"
         ) from None
     entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"

@@ -18,7 +18,7 @@ from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
-from perf_tasks.fs.atomic import write_all_atomic
+from perf_tasks.fs import guarded
 from perf_tasks.gates.check import Base, GateReport, evaluate
 from perf_tasks.gates.contract import Contract
 from perf_tasks.measure.schema import Record
@@ -227,6 +227,10 @@ def _record_day(
     clock: datetime,
 ) -> Monitored:
     history_path = out_dir / history_mod.HISTORY_FILE
+    report_path = out_dir / REPORT_FILE
+    # What the files held before this run: the write refuses them if they change meanwhile.
+    history_before = guarded.read(history_path, shown=relative(history_path, root))
+    report_before = guarded.read(report_path, shown=relative(report_path, root))
     entries = history_mod.append(
         history_mod.read(history_path),
         entry,
@@ -254,12 +258,11 @@ def _record_day(
         notes=notes,
         latest=entry,
     )
-    report_path = out_dir / REPORT_FILE
     written: list[Path] = []
     if chart_path is not None:
         _write_bytes(chart_path, picture)
         written.append(chart_path)
-    write_all_atomic({history_path: history_mod.dumps(entries), report_path: text})
+    guarded.write(root, [(history_before, history_mod.dumps(entries)), (report_before, text)])
     written += [history_path, report_path]
     return Monitored(
         gates=report,

@@ -14,6 +14,7 @@ from perf_tasks import command
 from perf_tasks.edit import file as edit_file
 from perf_tasks.edit import tables
 from perf_tasks.errors import ConfigError, UsageError, WorkspaceError
+from perf_tasks.fs import guarded
 from perf_tasks.profiles import model
 from perf_tasks.settings import Settings
 
@@ -54,18 +55,16 @@ def wanted(requested: Sequence[str], config: Settings) -> dict[str, dict[str, An
 def plan(root: Path, profiles: Mapping[str, Mapping[str, Any]]) -> edit_file.Edit:
     """The edit of `root/Cargo.toml` that sets `profiles`; refused (nothing written) if it would
     change anything outside those tables, or if the manifest does not parse."""
-    path = root / MANIFEST
-    old, exists = edit_file.read(path, shown=MANIFEST)
-    if not exists:
+    before = edit_file.read(root / MANIFEST, shown=MANIFEST, bom=True)  # cargo accepts a BOM
+    if before.text is None:
         raise WorkspaceError(f"no {MANIFEST} in {root}: pass --root with a Rust workspace")
+    old = before.text
     changes: tables.Changes = {("profile", name): dict(keys) for name, keys in profiles.items()}
     new = tables.set_tables(old, changes, what=MANIFEST, same=model.same)
     changed = tuple(
         f"[profile.{name}]" for name in profiles if _table_text(old, name) != _table_text(new, name)
     )
-    return edit_file.Edit(
-        path, MANIFEST, old, new, exists, tuple(f"[profile.{n}]" for n in profiles), changed
-    )
+    return edit_file.Edit(before, new, tuple(f"[profile.{n}]" for n in profiles), changed)
 
 
 def _table_text(text: str, name: str) -> str | None:
@@ -92,7 +91,9 @@ def workspace_root_of(root: Path, *, env: Mapping[str, str]) -> Path | None:
 
 def check_is_workspace_root(root: Path, *, env: Mapping[str, str]) -> None:
     """Refuse a member: cargo would ignore the profiles written there."""
-    data = tables.parse_text(edit_file.read(root / MANIFEST, shown=MANIFEST)[0], what=MANIFEST)
+    data = tables.parse_text(
+        edit_file.read(root / MANIFEST, shown=MANIFEST, bom=True).text or "", what=MANIFEST
+    )
     if "workspace" in data:
         return
     outer = workspace_root_of(root, env=env)
@@ -119,8 +120,9 @@ def members_with_profiles(root: Path, *, env: Mapping[str, str]) -> list[str]:
         if manifest.parent.resolve() == root.resolve() or not manifest.is_file():
             continue
         try:
-            data = tables.parse_text(manifest.read_text(encoding="utf-8"), what=str(manifest))
-        except (PerfTasksError, OSError, UnicodeDecodeError):
+            text = guarded.text_of(manifest, shown=str(manifest), bom=True)
+            data = tables.parse_text(text, what=str(manifest))
+        except PerfTasksError:
             continue
         if "profile" in data:
             found.append(

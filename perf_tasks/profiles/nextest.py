@@ -28,15 +28,15 @@ def ci_tables(profile: str = PROFILE) -> dict[tables.TablePath, dict[str, Any]]:
 
 
 def plan(root: Path, profile: str = PROFILE) -> edit_file.Edit:
-    path = root / CONFIG
-    old, exists = edit_file.read(path, shown=CONFIG)
+    before = edit_file.read(root / CONFIG, shown=CONFIG)
+    old = before.text or ""
     changes = ci_tables(profile)
     new = tables.set_tables(old, changes, what=CONFIG)
     shown = tuple(f"[{'.'.join(p)}]" for p in changes)
     changed = tuple(
         name for name, p in zip(shown, changes, strict=True) if _text(old, p) != _text(new, p)
     )
-    return edit_file.Edit(path, CONFIG, old, new, exists, shown, changed)
+    return edit_file.Edit(before, new, shown, changed)
 
 
 def _text(text: str, path: tables.TablePath) -> str | None:

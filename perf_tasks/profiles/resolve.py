@@ -88,9 +88,12 @@ def _same_file(a: Path, b: Path) -> bool:
 def _read(path: Path) -> dict[str, Any]:
     import tomlkit
 
+    from perf_tasks.fs.guarded import text_of
+
+    text = text_of(path, shown=str(path), bom=True)  # cargo accepts a BOM
     try:
-        data: dict[str, Any] = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    except ValueError as exc:
         raise ConfigError(f"{path}: cannot read it as TOML: {exc}") from None
     return data
 

@@ -19,6 +19,7 @@ from typing import Literal
 from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
 from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import nextest
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
@@ -203,7 +204,7 @@ class NextestArm(_Base):
         if run.exit_code not in (0, NEXTEST_TESTS_FAILED):
             raise self._failed("the tests", argv, run)
         try:
-            cases = nextest.parse_junit(self.junit.read_text(encoding="utf-8"))
+            cases = nextest.parse_junit(read_text(self.junit))
         except (OSError, ValueError) as exc:
             if self.listing.total:
                 raise CommandFailed(

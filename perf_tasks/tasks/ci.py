@@ -21,12 +21,15 @@ def init(c, root=None, install=None, force=False, dry_run=False, json=False):  #
     """Write GitHub workflows: ci.yml (path-filtered, cached) and monitoring.yml."""
     with task_edge(json=json):
         from perf_tasks.ci import init as ci_init
+        from perf_tasks.fs import guarded
         from perf_tasks.ui import ci_view as view
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        plan = ci_init.plan(root_of(c, root), install=install)
-        written = () if dry_run else ci_init.write(plan, force=force)
+        where = root_of(c, root)
+        with guarded.editing(where, dry_run=dry_run):  # from the read to the rename
+            plan = ci_init.plan(where, install=install)
+            written = () if dry_run else ci_init.write(plan, force=force)
         view.render_init(out, plan, written, dry_run=dry_run, force=force)
 
 

@@ -18,14 +18,17 @@ HELP = {
 def init(c, root=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Create or merge .config/nextest.toml's ci profile: no fail-fast, retries, timeouts, JUnit."""
     with task_edge(json=json):
+        from perf_tasks.fs import guarded
         from perf_tasks.profiles import nextest
         from perf_tasks.ui import profiles_view as view
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        edit = nextest.plan(root_of(c, root))
-        if not dry_run:
-            edit.write()
+        where = root_of(c, root)
+        with guarded.editing(where, dry_run=dry_run):  # from the read to the rename
+            edit = nextest.plan(where)
+            if not dry_run:
+                edit.write(where)
         view.render_edit(out, edit, dry_run=dry_run)
 
 

@@ -52,6 +52,7 @@ def apply(c, root=None, profile=None, dry_run=False, json=False):  # type: ignor
         import os
 
         from perf_tasks import settings
+        from perf_tasks.fs import guarded
         from perf_tasks.profiles import apply as apply_mod
         from perf_tasks.ui import profiles_view as view
         from perf_tasks.ui.output import Output
@@ -60,11 +61,12 @@ def apply(c, root=None, profile=None, dry_run=False, json=False):  # type: ignor
         path = root_of(c, root)
         requested = apply_mod.names(list(profile or ()))
         profiles = apply_mod.wanted(requested, settings.load(path))
-        edit = apply_mod.plan(path, profiles)
-        apply_mod.check_is_workspace_root(path, env=os.environ)
-        ignored = apply_mod.members_with_profiles(path, env=os.environ)
-        if not dry_run:
-            edit.write()
+        with guarded.editing(path, dry_run=dry_run):  # from the read to the rename
+            edit = apply_mod.plan(path, profiles)
+            apply_mod.check_is_workspace_root(path, env=os.environ)
+            ignored = apply_mod.members_with_profiles(path, env=os.environ)
+            if not dry_run:
+                edit.write(path)
         notes = [apply_mod.ignored_note(ignored)] if ignored else []
         view.render_edit(out, edit, dry_run=dry_run, notes=notes)
 

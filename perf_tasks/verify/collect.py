@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from perf_tasks import command
 from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
 from perf_tasks.verify.record import (
@@ -163,7 +164,7 @@ def collect(inspection: Inspection) -> Record:
             ok_codes=(0, NEXTEST_TESTS_FAILED),
         )
         try:
-            cases = nextest.parse_junit(junit.read_text(encoding="utf-8")) if listing else ()
+            cases = nextest.parse_junit(read_text(junit)) if listing else ()
         except (OSError, ValueError) as exc:
             raise CommandFailed(
                 f"nextest left no readable JUnit report at {junit}: {exc}"

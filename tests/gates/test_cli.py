@@ -246,3 +246,20 @@ def test_the_starter_contract_gates_against_a_revision_as_ci_runs_it(demo_copy: 
     rows = {g["metric"]: g for g in json.loads(gate.stdout)["gates"]}
     assert rows["disk.target.bytes"]["evidence"].endswith("bytes)")
     assert rows["tests.wall_s"]["evidence"].startswith("ratio ")
+
+
+def test_init_force_refuses_a_read_only_or_hard_linked_contract(tmp_path: Path) -> None:
+    record = small_record(tmp_path / "r.json")
+    path = tmp_path / CONTRACT
+    path.parent.mkdir(parents=True)
+    path.write_text("# ours, kept read-only on purpose\n")
+    path.chmod(0o444)
+    args = ["contract.init", "--root", str(tmp_path), "--record", str(record), "--force"]
+    proc = perf(*args)
+    assert proc.returncode != 0 and f"{CONTRACT} is read-only" in proc.stderr
+    assert path.read_text() == "# ours, kept read-only on purpose\n"
+    path.chmod(0o644)
+    os.link(path, tmp_path / "copy.md")
+    proc = perf(*args)
+    assert proc.returncode != 0 and f"{CONTRACT} has 2 hard links" in proc.stderr
+    assert path.stat().st_ino == (tmp_path / "copy.md").stat().st_ino

@@ -120,3 +120,11 @@ def test_a_row_without_its_leading_pipe_is_still_a_gate() -> None:
     text = "| metric | bound |\n|---|---|\n| tests.cpu_s | ≤ 2 s |\ndisk.target.bytes | ≤ 1 kB\nWords.\n"
     gates = parse(text, source="C.md").gates
     assert [(g.metric, g.line) for g in gates] == [("tests.cpu_s", 3), ("disk.target.bytes", 4)]
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u0085", "\x1c"])
+def test_a_unicode_line_separator_in_a_note_is_text_not_a_new_row(odd: str) -> None:
+    # Markdown ends a line at \n: str.splitlines would cut the row in two.
+    text = f"| metric | bound | note |\n|---|---|---|\n| tests.wall_s | ≤ 2 s | a{odd}b |\n"
+    (gate,) = parse(text, source="C.md").gates
+    assert (gate.metric, gate.note) == ("tests.wall_s", f"a{odd}b")

@@ -152,7 +152,7 @@ def test_a_part_that_is_not_a_table_is_named(tmp_path: Path, field: str, value: 
 
 def test_a_binary_file_is_not_a_record(tmp_path: Path) -> None:
     line = one_line(compare(tmp_path, b"\x89PNG\r\n\x1a\n\x00\xff\xfe", RECORD))
-    assert line == "error: a.json is not a perf-tasks baseline record (not UTF-8 text)"
+    assert line == "error: a.json is not a perf-tasks baseline record (not UTF-8 text at byte 0)"
 
 
 def test_a_missing_schema_version_is_not_a_record_not_an_old_tool(tmp_path: Path) -> None:
@@ -219,3 +219,22 @@ def test_a_file_that_cannot_be_a_record_is_refused_without_reading_it_whole(
     ]:
         proc = perf("baseline.compare", "--old", "a.json", "--new", name, cwd=tmp_path, timeout=60)
         assert one_line(proc) == f"error: {says}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("tests.wall_s.samples", "x", "tests.wall_s.samples must be a list of numbers of seconds"),
+        # variants: a field no comparison reads, in another part and of another kind
+        ("build.incremental.wall_s.samples", [0.5, "fast"], "samples.1 must be a number"),
+        ("build.exit_codes", [0, "ok"], "build.exit_codes must be a list of whole numbers"),
+        ("tests.varied", "all", "tests.varied must be a list of texts"),
+        ("build.user_s", {"median": "x"}, "build.user_s.median must be a number of seconds"),
+    ],
+)
+def test_a_record_is_checked_whole_not_only_the_fields_a_comparison_reads(
+    tmp_path: Path, field: str, value: Any, said: str
+) -> None:
+    # Both sides: `--old` and `--new` read the same way.
+    assert said in one_line(compare(tmp_path, changed(field, value), RECORD))
+    assert said in one_line(compare(tmp_path, RECORD, changed(field, value)))

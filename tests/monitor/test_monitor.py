@@ -284,3 +284,50 @@ def test_runs_at_once_keep_every_entry(tmp_path: Path) -> None:
     assert [json.loads(line)["at"][:10] for line in lines] == [
         f"2026-11-{day:02d}" for day in range(1, 7)
     ]
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u0085", "\u2029"])
+def test_a_unicode_line_separator_inside_a_history_line_is_text(tmp_path: Path, odd: str) -> None:
+    # JSON Lines end a line at \n; a JSON string may hold U+2028 raw (an editor, another tool).
+    path = tmp_path / "history.jsonl"
+    line = json.dumps({"at": "2026-11-01T03:00:00Z", "commit": f"a{odd}b"}, ensure_ascii=False)
+    path.write_text(line + "\n", encoding="utf-8")
+    (entry,) = history.read(path)
+    assert entry.commit == f"a{odd}b"
+
+
+def _monitor_once(root: Path) -> subprocess.CompletedProcess[str]:
+    record = day_record(root / "r.json", 1)
+    return perf(
+        "monitor",
+        "--root",
+        str(root),
+        "--record",
+        str(record),
+        "--now",
+        "2026-11-02T03:00:00Z",
+        env={"MPLBACKEND": "Agg"},
+    )
+
+
+def test_a_hard_linked_history_is_refused_never_split(tmp_path: Path) -> None:
+    assert _monitor_once(tmp_path).returncode == 0
+    kept = tmp_path / OUT / "history.jsonl"
+    backup = tmp_path / "backup.jsonl"
+    os.link(kept, backup)
+    before = kept.read_text()
+    proc = _monitor_once(tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "history.jsonl has 2 hard links" in proc.stderr.strip().splitlines()[-1]
+    assert kept.read_text() == before == backup.read_text()
+    assert kept.stat().st_ino == backup.stat().st_ino
+
+
+def test_a_read_only_report_is_refused_and_the_history_kept_with_it(tmp_path: Path) -> None:
+    assert _monitor_once(tmp_path).returncode == 0
+    report = next(p for p in (tmp_path / OUT).iterdir() if p.suffix == ".md")
+    report.chmod(0o444)
+    before = (tmp_path / OUT / "history.jsonl").read_text()
+    proc = _monitor_once(tmp_path)
+    assert proc.returncode != 0 and "is read-only" in proc.stderr
+    assert (tmp_path / OUT / "history.jsonl").read_text() == before  # all or none

@@ -236,11 +236,11 @@ def test_the_write_keeps_a_symlink_and_refuses_a_file_changed_meanwhile(tmp_path
     root.mkdir()
     (root / "Cargo.toml").symlink_to(real)
     edit = plan(root, {"ci": model.TEAM["ci"]})
-    edit.write()
+    edit.write(root)
     assert (root / "Cargo.toml").is_symlink()
     assert real.read_text(encoding="utf-8") == edit.new
     edit = plan(root, {"dev-fast": model.TEAM["dev-fast"]})
     real.write_text(edit.old + "# meanwhile\n", encoding="utf-8")
-    with pytest.raises(EditRefused, match="changed while it was being edited"):
-        edit.write()
+    with pytest.raises(EditRefused, match="changed since perf-tasks read it"):
+        edit.write(root)
     assert real.read_text(encoding="utf-8").endswith("# meanwhile\n")
