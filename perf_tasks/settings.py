@@ -128,6 +128,9 @@ class Number(Kind):
 class Boolean(Kind):
     doc = "boolean"
 
+    def shown(self, value: Any) -> str:
+        return f"`{self.toml(value)}`"
+
     def read(self, value: Any, at: At) -> Any:
         if not isinstance(value, bool):
             raise at.wrong(value, "true or false")
@@ -475,7 +478,7 @@ class Budgets:
         5 * 10**9,
         Size(),
         "the budget of the target dir, plus the build dir when that is elsewhere; "
-        '"800 MiB", "5 GB" or a number of bytes',
+        "`800 MiB`, `5 GB` or a number of bytes",
     )
 
 
@@ -676,7 +679,7 @@ class Settings:
         return OUTPUT_NAMES
 
 
-def keys() -> Iterator[tuple[str, dataclasses.Field[Any], Key]]:
+def schema() -> Iterator[tuple[str, dataclasses.Field[Any], Key]]:
     """Every key of every section, as `section.name`, in the order of the reference table."""
     for section, cls in SECTIONS.items():
         for f, declaration in declared(cls):
@@ -920,7 +923,7 @@ def _size_text(n: int) -> str:
 def reference_table() -> str:
     """The Keys table of docs/configuration.md, from the schema (a test keeps the docs equal)."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
-    for name, f, declaration in keys():
+    for name, f, declaration in schema():
         default = declaration.default_doc or declaration.kind.shown(f.default)
         kind = declaration.kind.type_doc()
         rows.append(f"| `{name}` | {kind} | {default} | {declaration.doc} |")
