@@ -131,22 +131,24 @@ class PerfTasksProgram(Program):
             self._usage_error(f"{exc}", "See `perf-tasks --list` and `perf-tasks --help TASK`.")
         except ValueError as exc:  # a number flag given text: invoke's int() said no
             if str(exc).endswith(": ''"):  # int(""): name the flag from the command line
-                self._usage_error(_EMPTY.format(flag=_empty_in(self.argv[1:])), "")
+                self._usage_error(_EMPTY.format(flag=_empty_in(self.argv[1:])), "", error=True)
             self._usage_error(
                 f"a flag takes a whole number ({exc})", "See `perf-tasks --help TASK`."
             )
         for context in self.tasks:
             if blank := empty_flag(context):
-                self._usage_error(_EMPTY.format(flag=blank), "")
+                self._usage_error(_EMPTY.format(flag=blank), "", error=True)
 
-    def _usage_error(self, message: str, hint: str) -> NoReturn:
+    def _usage_error(self, message: str, hint: str, *, error: bool = False) -> NoReturn:
         """Exit 2 with the message; under `--json` (which the tasks could not see, as their flags
         did not parse) stdout also gets the JSON error document every failure gets."""
         if any(arg in ("--json", "-j") for arg in self.argv[1:]):
             from perf_tasks.ui.output import Output, error_json
 
             Output(json=True).emit_json(error_json("usage", message))
-        raise Exit(f"{message}\n{hint}" if hint else message, code=int(ExitCode.USAGE))
+        # `error`: a line like a task's own error (`error: --root is empty ...`), not a parse error
+        shown = f"error: {message}" if error else message
+        raise Exit(f"{shown}\n{hint}" if hint else shown, code=int(ExitCode.USAGE))
 
     def parse_cleanup(self) -> None:
         try:

@@ -81,6 +81,10 @@ class Kind:
     def check_on_disk(self, root: Path, value: Any, at: At, section: Any) -> None:
         """Checks that need the workspace's files; most kinds have none."""
 
+    def siblings(self) -> tuple[str, ...]:
+        """Other keys of the section that `check_on_disk` reads."""
+        return ()
+
 
 @dataclass(frozen=True)
 class Integer(Kind):
@@ -235,6 +239,9 @@ class FileName(Text):
         if "/" in value or value in (".", "..") or not value.endswith(self.suffixes):
             raise at.bad(value, "is not a file name of that kind", self.want)
         return value
+
+    def siblings(self) -> tuple[str, ...]:
+        return (self.folder_key,)
 
     def check_on_disk(self, root: Path, value: Any, at: At, section: Any) -> None:
         folder = posixpath.normpath(getattr(section, self.folder_key))
@@ -670,6 +677,7 @@ class Settings:
     # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "defaults"  # where these came from, for messages
+    given: frozenset[str] = frozenset()  # the keys the file sets, as "section.key"
 
     def output_path(self, name: str) -> PurePosixPath:
         """The configured relative path of output `name` (not `target`), normalised."""
@@ -707,11 +715,15 @@ def load(root: Path) -> Settings:
 
 
 def check_on_disk(settings: Settings, root: Path) -> None:
-    """Each path key against the workspace's files, by its kind: a folder where a folder is
-    wanted, a file where a file is, and no file on the way."""
+    """Each path key the file sets against the workspace's files, by its kind: a folder where a
+    folder is wanted, a file where a file is, and no file on the way. (A default path that the
+    workspace holds something else at is for the task that uses it to say.)"""
     for section, cls in SECTIONS.items():
         values = getattr(settings, section)
         for f, declaration in declared(cls):
+            read = (f.name, *declaration.kind.siblings())
+            if not any(f"{section}.{name}" in settings.given for name in read):
+                continue
             at = At(settings.source, f"{section}.{f.name}", _example(section, f, declaration))
             declaration.kind.check_on_disk(root, getattr(values, f.name), at, values)
 
@@ -762,7 +774,8 @@ def parse(data: Mapping[str, Any], *, source: str) -> Settings:
             sections[name] = _profiles(value, source=source)
             continue
         sections[name] = _build(SECTIONS[name], value, source=source, where=name)
-    return Settings(**sections, source=source)
+    given = frozenset(f"{name}.{key}" for name, table in data.items() for key in table)
+    return Settings(**sections, source=source, given=given)
 
 
 def _profiles(table: dict[str, Any], *, source: str) -> dict[str, dict[str, Any]]:

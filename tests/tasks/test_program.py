@@ -99,7 +99,8 @@ def test_an_empty_flag_is_one_line_and_exit_2_never_its_default(
     assert proc.returncode == 2, proc.stdout + proc.stderr
     flag = next(a for a in argv[1:] if a.startswith("--") and a != "--dry-run").rstrip("=")
     assert proc.stderr.splitlines() == [
-        f"{flag} is empty (an unset variable?): give it a value, or leave it out for its default"
+        f"error: {flag} is empty (an unset variable?): give it a value, or leave it out for its "
+        "default"
     ]
     if as_json:
         document = json.loads(proc.stdout)
