@@ -20,6 +20,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from perf_tasks.ci import workflows
@@ -55,8 +56,8 @@ class At:
             f"{self.what} = {_shown(value)} {problem}: {verb} {want}, e.g. {self.example}"
         )
 
-    def item(self, index: int, example: str | None = None) -> At:
-        return At(self.source, f"{self.key}[{index}]", example or self.example)
+    def item(self, index: int) -> At:
+        return At(self.source, f"{self.key}[{index}]", self.example)
 
 
 class Kind:
@@ -112,8 +113,6 @@ class Integer(Kind):
 @dataclass(frozen=True)
 class Number(Kind):
     most: float  # days or minutes: past this a date is out of datetime's range, or meaningless
-
-    doc: ClassVar[str] = "number"
 
     def type_doc(self) -> str:
         return f"number ≤ {_toml(self.most)}"
@@ -675,7 +674,7 @@ class Settings:
     gates: Gates = field(default_factory=Gates)
     monitor: Monitor = field(default_factory=Monitor)
     # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
-    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "defaults"  # where these came from, for messages
     given: frozenset[str] = frozenset()  # the keys the file sets, as "section.key"
 
@@ -778,7 +777,7 @@ def parse(data: Mapping[str, Any], *, source: str) -> Settings:
     return Settings(**sections, source=source, given=given)
 
 
-def _profiles(table: dict[str, Any], *, source: str) -> dict[str, dict[str, Any]]:
+def _profiles(table: dict[str, Any], *, source: str) -> Mapping[str, Mapping[str, Any]]:
     """`[profiles.<name>]`: each a table of cargo profile keys, checked as cargo would."""
     from perf_tasks.profiles.model import check_profile
 
@@ -789,8 +788,8 @@ def _profiles(table: dict[str, Any], *, source: str) -> dict[str, dict[str, Any]
                 f"{source}: profiles.{name} must be a table of cargo profile keys, "
                 f"got {_kind(keys)}"
             )
-        out[name] = check_profile(name, keys, where=f"{source}: profiles.{name}")
-    return out
+        out[name] = MappingProxyType(check_profile(name, keys, where=f"{source}: profiles.{name}"))
+    return MappingProxyType(out)
 
 
 def _build(cls: type, table: Mapping[str, Any], *, source: str, where: str) -> Any:

@@ -166,7 +166,12 @@ def test_every_key_parses_a_good_value(name: str) -> None:
 
 
 def test_values_are_immutable() -> None:
-    s = parse({name.split(".")[0]: {} for name in ALL_KEYS}, source=SOURCE)
+    tables: dict[str, Any] = {name.split(".")[0]: {} for name in ALL_KEYS}
+    s = parse({**tables, "profiles": {"lean": {"inherits": "release"}}}, source=SOURCE)
+    with pytest.raises(TypeError):
+        s.profiles["lean"]["lto"] = "thin"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        s.profiles["other"] = {}  # type: ignore[index]
     for name in ALL_KEYS:
         section, key = name.split(".")
         value = getattr(getattr(s, section), key)
