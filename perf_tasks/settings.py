@@ -87,6 +87,9 @@ class Kind:
         return ()
 
 
+TOML_INT_MAX = 2**63 - 1  # TOML's integers are 64-bit; a parser may hand over more digits
+
+
 @dataclass(frozen=True)
 class Integer(Kind):
     least: int = 0
@@ -102,6 +105,8 @@ class Integer(Kind):
 
     def read(self, value: Any, at: At) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
+        if ok and self.most is None and value > TOML_INT_MAX:
+            raise at.wrong(value, "an integer below 2**63")
         if not ok or value < self.least or (self.most is not None and value > self.most):
             plain = self.least == 0 and self.most is None
             raise at.wrong(
@@ -214,6 +219,8 @@ class RelativePath(Text):
         if value == "" and self.empty:
             return value
         _path, problem = _relative_problem(value)
+        if problem is None and not self.folder and value.endswith("/"):
+            problem = "ends in '/', which names a folder"
         if problem is not None:
             raise at.bad(value, problem, self.want, verb=self.verb)
         return value
@@ -494,10 +501,11 @@ class Stale:
 
     commands: tuple[tuple[str, ...], ...] = key(
         (("cargo", "build", "--workspace"), ("cargo", "test", "--workspace", "--no-run")),
-        ListOf(Argv(_stale_command), least=1, doc_text="list of argv lists"),
+        ListOf(Argv(_stale_command), doc_text="list of argv lists"),
         "the cargo commands whose units are kept; an allowlist: `build`, `check`, "
         "`test --no-run`, `bench --no-run`, `clippy` without `--fix`, with options that choose "
-        "what to build (see [usage/clean.md](usage/clean.md#safety-rules))",
+        "what to build (see [usage/clean.md](usage/clean.md#safety-rules)); `[]` turns the "
+        "sweep off",
     )
     incremental: bool = key(True, Boolean(), "also sweep `incremental/` sessions no live unit uses")
     incremental_keep: int = key(

@@ -88,13 +88,14 @@ def bad_values(kind: Kind) -> list[Any]:
         return ["true", 1, table]
     if isinstance(kind, Integer):
         out = ["3", 1.5, True, table, kind.least - 1]
-        return out + ([kind.most + 1] if kind.most is not None else [])
+        return out + ([kind.most + 1] if kind.most is not None else [2**63])
     if isinstance(kind, Number):
         return ["3", True, table, -1, float("inf"), float("nan"), kind.most + 1]
     if isinstance(kind, Size):
         return ["", "5 parsecs", -1, "a\0", True, table]
     if isinstance(kind, RelativePath):
-        return [5, table, " ", "a\0b", "a\nb", "/abs", "../up", "a/..", "~/x", ".git/x"]
+        bad = [5, table, " ", "a\0b", "a\nb", "/abs", "../up", "a/..", "~/x", ".git/x"]
+        return bad + ([] if kind.folder else ["src/lib.rs/"])
     if isinstance(kind, FileName):
         return [5, "", "a\0.svg", "a/b.svg", "trend.txt", "trend\x7f.svg"]
     if isinstance(kind, Choice):
@@ -216,6 +217,12 @@ def test_the_message_says_what_is_wrong_and_what_to_write(name: str, value: Any,
         parse(data_for(name, value), source=SOURCE)
     remedies = ("e.g.", "write", "drop", "leave it out", "needs", "takes only")
     assert any(remedy in str(caught.value) for remedy in remedies), caught.value
+
+
+def test_empty_lists_that_mean_something_parse() -> None:
+    # `[stale] commands = []` turns the sweep off; `[artifacts] rules = []` keeps every artifact.
+    s = parse({"stale": {"commands": []}, "artifacts": {"rules": []}}, source=SOURCE)
+    assert s.stale.commands == () and s.artifacts.rules == ()
 
 
 def test_a_rule_of_artifacts_is_checked_key_by_key() -> None:
