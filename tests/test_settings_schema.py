@@ -383,3 +383,50 @@ def test_a_wrong_value_through_the_cli_is_one_line_and_exit_2(
         error = json.loads(proc.stdout)["error"]
         assert error["kind"] == "config" and key in error["message"]
     assert sorted(str(p) for p in root.rglob("*")) == before
+
+
+# --------------------------------------------------------------------------- [profiles.<name>]
+
+
+def documented_profile_values() -> list[tuple[str, Any]]:
+    """(key, value) for every value the docs' `[profiles.<name>]` table spells out in TOML."""
+    text = DOCS.read_text()
+    start = text.index("| key | values |")
+    rows = text[start : text.index("\n\n", start)].splitlines()[2:]
+    out = []
+    for row in rows:
+        keys_cell, values_cell = (c.strip() for c in row.strip("|").split("|"))
+        for key in re.findall(r"`([a-z-]+)`", keys_cell):
+            for token in values_cell.split(", "):
+                try:
+                    value = tomlkit.parse(f"v = {token.strip('`')}")["v"]
+                except Exception:  # prose ("an integer ≥ 1"), not a value
+                    continue
+                out.append((key, tomlkit.item(value).unwrap()))
+    return out
+
+
+def test_the_docs_profile_table_names_every_key_we_write() -> None:
+    from perf_tasks.profiles.model import KEYS
+
+    text = DOCS.read_text()
+    start = text.index("| key | values |")
+    rows = text[start : text.index("\n\n", start)].splitlines()[2:]
+    documented = {k for row in rows for k in re.findall(r"`([a-z-]+)`", row.split("|")[1])}
+    assert documented == set(KEYS)
+
+
+@pytest.mark.parametrize(("key", "value"), documented_profile_values())
+def test_every_documented_profile_value_parses(key: str, value: Any) -> None:
+    table = {"inherits": "release", key: value} if key != "inherits" else {key: value}
+    assert parse({"profiles": {"lean": table}}, source=SOURCE).profiles["lean"][key] == value
+
+
+@pytest.mark.parametrize("key", ["inherits", "opt-level", "debug", "lto", "codegen-units", "panic"])
+@pytest.mark.parametrize("value", ["", " ", "a\0b", "rel\nease", {"a": 1}, [1], -1])
+def test_a_wrong_profile_value_is_one_line(key: str, value: Any) -> None:
+    table = {"inherits": "release", key: value}
+    with pytest.raises(ConfigError) as caught:
+        parse({"profiles": {"lean": table}}, source=SOURCE)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{SOURCE}: profiles.lean.{key}")
