@@ -23,8 +23,10 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from perf_tasks.cargo.messages import check_command
 from perf_tasks.ci import workflows
 from perf_tasks.errors import ConfigError
+from perf_tasks.measure.cargo import check_timed_build
 from perf_tasks.units import parse_size
 
 SETTINGS_FILE = "perf-tasks.toml"
@@ -394,14 +396,10 @@ def _path_pattern(value: str, at: At) -> None:
 
 
 def _stale_command(argv: Sequence[str], where: str) -> None:
-    from perf_tasks.cargo.messages import check_command
-
     check_command(argv, where=where)
 
 
 def _timed_build(args: Sequence[str], where: str) -> None:
-    from perf_tasks.measure.cargo import check_timed_build
-
     check_timed_build(args, where=where)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.cargo.messages import check_command
 from perf_tasks.errors import ConfigError, WorkspaceError
 
 # JSON messages on stdout, and cargo's usual rendering of diagnostics on stderr, so that a failing
@@ -37,8 +38,6 @@ TIMED_ALLOWLIST = (
 def check_timed_build(args: Sequence[str], *, where: str) -> tuple[str, ...]:
     """`baseline.build`: the cargo arguments of a timed build, on an allowlist. The baseline runs
     them again and again, so they may only compile: `["clean"]` or `["run"]` would be run too."""
-    from perf_tasks.cargo.messages import check_command
-
     if not args or args[0] not in TIMED_SUBCOMMANDS:
         first = f"`cargo {args[0]}`" if args else "an empty list"
         raise ConfigError(
