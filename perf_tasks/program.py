@@ -8,11 +8,13 @@ and a command line that does not parse exits 2. No invoke configuration file or 
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, NoReturn
 
 from invoke.config import Config
 from invoke.exceptions import Exit, ParseError
 from invoke.parser.argument import Argument
+from invoke.parser.context import ParserContext
 from invoke.program import Program
 
 from perf_tasks import __version__
@@ -88,6 +90,32 @@ class OwnConfig(Config):
             self.merge()
 
 
+# One rule for every flag that takes a value: empty is a mistake (`--root "$UNSET"`,
+# `--budget=`), never a way to ask for the default, which leaving the flag out gives.
+_EMPTY = "{flag} is empty (an unset variable?): give it a value, or leave it out for its default"
+
+
+def empty_flag(context: ParserContext) -> str | None:
+    """The first flag of a parsed task that was given an empty (or blank) value, or None."""
+    for flag, arg in context.flags.items():
+        if not arg.takes_value or not arg.got_value:
+            continue
+        given = arg.raw_value if isinstance(arg.raw_value, list) else [arg.raw_value]
+        if any(isinstance(v, str) and not v.strip() for v in given):
+            return str(flag)
+    return None
+
+
+def _empty_in(words: list[str]) -> str:
+    """The flag given an empty value on a command line (`--runs=`, `--runs ""`)."""
+    for word, after in itertools.pairwise([*words, "-"]):
+        if word.startswith("--") and word.endswith("="):
+            return word[:-1]
+        if word.startswith("-") and not after:
+            return word
+    return "a number flag"
+
+
 class PerfTasksProgram(Program):
     def core_args(self) -> list[Argument]:
         return [arg for arg in super().core_args() if arg.name in CORE_FLAGS]
@@ -102,18 +130,25 @@ class PerfTasksProgram(Program):
         except ParseError as exc:
             self._usage_error(f"{exc}", "See `perf-tasks --list` and `perf-tasks --help TASK`.")
         except ValueError as exc:  # a number flag given text: invoke's int() said no
+            if str(exc).endswith(": ''"):  # int(""): name the flag from the command line
+                self._usage_error(_EMPTY.format(flag=_empty_in(self.argv[1:])), "", error=True)
             self._usage_error(
                 f"a flag takes a whole number ({exc})", "See `perf-tasks --help TASK`."
             )
+        for context in self.tasks:
+            if blank := empty_flag(context):
+                self._usage_error(_EMPTY.format(flag=blank), "", error=True)
 
-    def _usage_error(self, message: str, hint: str) -> NoReturn:
+    def _usage_error(self, message: str, hint: str, *, error: bool = False) -> NoReturn:
         """Exit 2 with the message; under `--json` (which the tasks could not see, as their flags
         did not parse) stdout also gets the JSON error document every failure gets."""
         if any(arg in ("--json", "-j") for arg in self.argv[1:]):
             from perf_tasks.ui.output import Output, error_json
 
             Output(json=True).emit_json(error_json("usage", message))
-        raise Exit(f"{message}\n{hint}", code=int(ExitCode.USAGE))
+        # `error`: a line like a task's own error (`error: --root is empty ...`), not a parse error
+        shown = f"error: {message}" if error else message
+        raise Exit(f"{shown}\n{hint}" if hint else shown, code=int(ExitCode.USAGE))
 
     def parse_cleanup(self) -> None:
         try:

@@ -95,8 +95,8 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     }
 
 
-# Known and lazy on both sides: settings validates [ci] with ci.options, which reads
-# settings.check_relative. Any other cycle fails.
+# Known and lazy on both sides: settings checks [ci] values with ci.options, which reads
+# settings.Ci's default. Any other cycle fails.
 KNOWN_CYCLES = [{"perf_tasks.settings", "perf_tasks.ci.options"}]
 
 

@@ -38,10 +38,10 @@ def test_every_section_parses_and_sizes_are_read_as_people_write_them() -> None:
         source="perf-tasks.toml",
     )
     assert s.output_path("cache") == PurePosixPath("build-cache")
-    assert s.runs.keep_days == 2.5 and s.runs.markers == ["*.pid"]
-    assert s.artifacts.rules[0].globs == ["**/*"]
+    assert s.runs.keep_days == 2.5 and s.runs.markers == ("*.pid",)
+    assert s.artifacts.rules[0].globs == ("**/*",)
     assert s.budgets.target == 800 * 2**20
-    assert s.stale.commands == [["cargo", "check", "--workspace"]] and not s.stale.incremental
+    assert s.stale.commands == (("cargo", "check", "--workspace"),) and not s.stale.incremental
     assert (s.baseline.runs, s.baseline.warmup) == (5, 1)
     assert s.source == "perf-tasks.toml"
 
@@ -56,7 +56,10 @@ def test_every_section_parses_and_sizes_are_read_as_people_write_them() -> None:
         ({"runs": 5}, r"\[runs\] must be a table"),
         ({"budgets": {"target": "5 parsecs"}}, r"budgets\.target"),
         ({"runs": {"output": "nope"}}, r"runs\.output = 'nope' is not an output"),
-        ({"clean": {"nuke": ["everything"]}}, r"clean\.nuke names 'everything'"),
+        (
+            {"clean": {"nuke": ["everything"]}},
+            r"clean\.nuke\[0\] = 'everything' is not 'target' nor an output",
+        ),
         ({"stale": {"commands": [["cargo", "run"]]}}, r"stale\.commands\[0\]"),
     ],
 )

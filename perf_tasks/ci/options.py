@@ -14,7 +14,7 @@ from perf_tasks.ci.workflows import Options
 from perf_tasks.errors import ConfigError
 
 if TYPE_CHECKING:
-    from perf_tasks.settings import Ci, Settings
+    from perf_tasks.settings import Settings
 
 # A shell pattern as `case` reads it, without quoting: no space, `|`, `)`, `$`, quote or `;`.
 _PATTERN = re.compile(r"[A-Za-z0-9_.*?/\[\]!+@%=-]+")
@@ -29,28 +29,22 @@ def default_install() -> str:
     return f"perf-tasks=={__version__}"
 
 
-def check_settings(ci: Ci, *, source: str) -> None:
-    """`[ci]` of the settings file: each value fit for a workflow; one ConfigError otherwise."""
-    if ci.install:
-        check_requirement(ci.install, what=f"{source}: ci.install")
-    check_requirement(ci.nextest, what=f"{source}: ci.nextest")
-    _match(_NAME, ci.python, what=f"{source}: ci.python", example="3.12")
-    if not ci.branches:
-        raise ConfigError(f"{source}: ci.branches is empty: name the branches pushes run CI on")
-    for i, branch in enumerate(ci.branches):
-        _match(_NAME, branch, what=f"{source}: ci.branches[{i}]", example="main")
-    fields = ci.cron.split()
+def check_workflow_word(value: str, *, what: str, example: str) -> None:
+    """A branch or a Python version, as a workflow takes it unquoted."""
+    _match(_NAME, value, what=what, example=example)
+
+
+def check_path_pattern(value: str, *, what: str) -> None:
+    """A pattern of `rust_paths`, as the workflow's `case` reads it unquoted."""
+    _match(_PATTERN, value, what=what, example="*.rs")
+
+
+def check_cron(value: str, *, what: str) -> None:
+    fields = value.split()
     if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
         raise ConfigError(
-            f"{source}: ci.cron = {ci.cron!r} is not a cron line of 5 fields, such as '17 4 * * *'"
+            f"{what} = {value!r} is not a cron line of 5 fields, such as '17 4 * * *'"
         )
-    from perf_tasks.settings import check_relative
-
-    check_relative(ci.monitor_dir, what="ci.monitor_dir", source=source)
-    if not ci.rust_paths:
-        raise ConfigError(f"{source}: ci.rust_paths is empty: the Rust jobs would never run")
-    for i, pattern in enumerate(ci.rust_paths):
-        _match(_PATTERN, pattern, what=f"{source}: ci.rust_paths[{i}]", example="*.rs")
 
 
 def check_requirement(spec: str, *, what: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.cargo.messages import check_command
 from perf_tasks.errors import ConfigError, WorkspaceError
 
 # JSON messages on stdout, and cargo's usual rendering of diagnostics on stderr, so that a failing
@@ -25,18 +26,45 @@ class Units:
         return {"compiled": self.compiled, "fresh": self.fresh}
 
 
-def build_args(configured: Sequence[str], *, source: str) -> tuple[str, ...]:
-    """The cargo arguments of the timed build: the configured ones plus the JSON message format."""
-    if not configured:
+# The timed builds: built-in commands that compile and run nothing (`clippy` is left out: an alias
+# in a .cargo/config.toml can shadow it), with the options the stale sweep's allowlist takes.
+TIMED_SUBCOMMANDS = ("build", "check", "test", "bench")
+TIMED_ALLOWLIST = (
+    "`build`, `check`, `test --no-run` or `bench --no-run`, with options that choose what to "
+    "build (as [stale] commands)"
+)
+
+
+def check_timed_build(args: Sequence[str], *, where: str) -> tuple[str, ...]:
+    """`baseline.build`: the cargo arguments of a timed build, on an allowlist. The baseline runs
+    them again and again, so they may only compile: `["clean"]` or `["run"]` would be run too."""
+    if not args or args[0] not in TIMED_SUBCOMMANDS:
+        first = f"`cargo {args[0]}`" if args else "an empty list"
         raise ConfigError(
-            f'{source}: baseline.build is empty; the default is ["build", "--workspace"]'
+            f"{where} = {list(args)!r}: {first} is not a build; write cargo arguments starting "
+            f'with {TIMED_ALLOWLIST}, e.g. ["build", "--workspace"]'
         )
-    if any(a.startswith("--message-format") for a in configured):
+    if any(a.startswith("--message-format") for a in args):
         raise ConfigError(
-            f"{source}: baseline.build sets --message-format; leave it out, the baseline adds "
+            f"{where} sets --message-format; leave it out, the baseline adds "
             f"{MESSAGE_FORMAT} to count the units compiled"
         )
-    return (*configured, MESSAGE_FORMAT)
+    if "--" in args:
+        raise ConfigError(
+            f"{where} = {list(args)!r}: drop `--` and what follows: a build takes none"
+        )
+    try:
+        check_command(("cargo", *args), where=where)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{exc} (baseline.build takes the allowlist of [stale] commands)"
+        ) from None
+    return tuple(args)
+
+
+def build_args(configured: Sequence[str], *, source: str) -> tuple[str, ...]:
+    """The cargo arguments of the timed build: the configured ones plus the JSON message format."""
+    return (*check_timed_build(configured, where=f"{source}: baseline.build"), MESSAGE_FORMAT)
 
 
 def count_units(stdout: str) -> Units:

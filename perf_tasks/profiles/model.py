@@ -92,8 +92,9 @@ def check_value(key: str, value: object) -> str | None:
         return f"is not a profile key we write; known: {', '.join(KEYS)}"
     if key in ("incremental", "debug-assertions", "overflow-checks", "rpath"):
         return None if isinstance(value, bool) else "must be true or false"
-    if key == "inherits":
-        return None if isinstance(value, str) and value else "must name a profile"
+    if key == "inherits":  # a name cargo takes: never empty, a NUL byte or a reserved name
+        ok = isinstance(value, str) and check_name(value) is None
+        return None if ok else "must name a profile (letters, digits, '-' and '_')"
     if key == "codegen-units":
         return None if _is_int(value) and int(str(value)) >= 1 else "must be a whole number >= 1"
     if key == "debug":

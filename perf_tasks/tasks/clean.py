@@ -125,12 +125,12 @@ def target(  # type: ignore[no-untyped-def]
     force=False,
     build=False,
     shared=False,
-    budget="",
+    budget=None,
 ):
     """Bring the target dir under its budget: stale units, then unused profiles, largest first."""
     # A running build's profiles stay untouched here: --force is about the budget.
     flags = {"dry_run": dry_run, "build": build, "shared": shared or None}
-    flags |= {"within_budget": force, "budget": budget or None}
+    flags |= {"within_budget": force, "budget": budget}
     _clean(c, "target", root=root, json=json, verbose=verbose, **flags)
 
 

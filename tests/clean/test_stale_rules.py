@@ -222,10 +222,10 @@ def test_bad_commands_say_what_is_wrong(argv: list[str], says: str) -> None:
 
 
 def test_stale_settings_are_strict() -> None:
-    assert parse({}, source="x").stale.commands == [
-        ["cargo", "build", "--workspace"],
-        ["cargo", "test", "--workspace", "--no-run"],
-    ]
+    assert parse({}, source="x").stale.commands == (
+        ("cargo", "build", "--workspace"),
+        ("cargo", "test", "--workspace", "--no-run"),
+    )
     with pytest.raises(ConfigError, match=r"stale.commands\[0\] must be a list"):
         parse({"stale": {"commands": ["cargo build"]}}, source="x")
     with pytest.raises(ConfigError, match=r"unknown key stale\.keep"):

@@ -70,3 +70,42 @@ def test_no_invoke_configuration_is_read(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["root"] == str(root) and report["dry_run"] is False
     assert kept.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["clean.target", "--dry-run", "--budget="],
+        ["clean.target", "--dry-run", "--budget", " "],
+        ["clean.nuke", "--dry-run", "--root="],
+        ["baseline", "--dry-run", "--runs="],
+        ["baseline", "--dry-run", "--timeout", ""],
+        ["gate", "--contract="],
+        ["monitor", "--now="],
+        ["ci.init", "--dry-run", "--install="],
+        ["profiles.apply", "--dry-run", "--profile="],
+    ],
+)
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_empty_flag_is_one_line_and_exit_2_never_its_default(
+    tmp_path: Path, argv: list[str], as_json: bool
+) -> None:
+    # `--budget "$UNSET"` must not quietly become the settings' budget, as `--root "$UNSET"` never
+    # became the current directory: one rule for every flag that takes a value.
+    root = tiny_workspace(tmp_path / "ws")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    rooted = [] if "--root=" in argv else ["--root", str(root)]
+    proc = perf(*argv, *rooted, *(["--json"] if as_json else []))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    flag = next(a for a in argv[1:] if a.startswith("--") and a != "--dry-run").rstrip("=")
+    assert proc.stderr.splitlines() == [
+        f"error: {flag} is empty (an unset variable?): give it a value, or leave it out for its "
+        "default"
+    ]
+    if as_json:
+        document = json.loads(proc.stdout)
+        assert document["ok"] is False and document["error"]["kind"] == "usage"
+        assert document["error"]["message"].startswith(f"{flag} is empty")
+    else:
+        assert proc.stdout == ""
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
