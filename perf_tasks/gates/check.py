@@ -12,7 +12,9 @@
   (`tests.durations_range`, older records) lends its medians instead, and the report says so.
 
 A gate naming a metric or a test the record (or the base) lacks is a `ContractError` (exit 2),
-never a pass.
+never a pass. Whatever the contract holds, a failing, flaky or newly ignored test in the measured
+record is a breach of its own, `tests.outcomes` (`measure/outcomes.py`), naming the tests: a test
+that panics at once is fast, and would pass every time bound.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any, Union
 
 from perf_tasks.errors import ExitCode
 from perf_tasks.gates.ab_base import ABResultLike
-from perf_tasks.gates.contract import BYTES, EACH, SECONDS, Contract, Gate, show
+from perf_tasks.gates.contract import BYTES, EACH, SECONDS, Bound, Contract, Gate, show
+from perf_tasks.measure import outcomes
 from perf_tasks.measure.compare import bytes_threshold, label, time_threshold
 from perf_tasks.measure.environment import differences
 from perf_tasks.measure.phases import PhaseName
@@ -148,6 +151,8 @@ def evaluate(
             rows.append(_test(contract, gate, measured, base))
         else:
             rows.append(_metric(contract, gate, measured, base))
+    if measured is not None:
+        rows += outcome_rows(measured, base if isinstance(base, Record) else None)
     return GateReport(
         contract=contract.source,
         rows=tuple(rows),
@@ -155,6 +160,20 @@ def evaluate(
         base=None if base is None else (label(base) if isinstance(base, Record) else base.label),
         notes=tuple(notes),
     )
+
+
+# The gate no contract row names and every check holds: the tests' outcomes. Line 0: no row.
+OUTCOMES_GATE = Gate(outcomes.OUTCOMES_METRIC, Bound("all pass"), "always checked", 0)
+
+
+def outcome_rows(measured: Record, base: Record | None) -> list[Verdict]:
+    """A breach row when a test failed, was flaky or is newly ignored; nothing when all pass."""
+    found = outcomes.problems(measured, base)
+    if not found:
+        return []
+    shown = ", ".join(f"{p.count} {p.kind}" for p in found)
+    evidence = "; ".join(p.line() for p in found)
+    return [Verdict(OUTCOMES_GATE, None, shown, BREACH, evidence)]
 
 
 # -- metrics of the record ---------------------------------------------------------------------

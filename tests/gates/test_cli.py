@@ -99,6 +99,23 @@ def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Pa
 
 @pytest.mark.cargo
 @pytest.mark.slow
+def test_a_test_that_panics_fails_the_gate_and_is_named(demo_copy: Path) -> None:
+    """It panics at once, so every time bound holds: the outcome alone must fail the gate."""
+    write_contract(demo_copy, "tests.wall_s | ≤ 10 s | the whole suite")
+    source = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
+    anchor = "fn checksum_detects_a_single_byte_change() {\n"
+    source.write_text(source.read_text().replace(anchor, anchor + '    panic!("broken");\n'))
+    saved = demo_copy / "failing.json"
+    done = perf("gate", "--root", str(demo_copy), "--runs", "1", "--save", str(saved))
+    assert done.returncode == 1, done.stdout + done.stderr
+    flat = " ".join(done.stdout.split())
+    assert f"tests.outcomes: tests: 1 failed: {TEST}" in flat
+    assert "gate: 1 of 2 gates breached: tests.outcomes" in flat
+    assert json.loads(saved.read_text())["tests"]["failing"] == [TEST]
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
 def test_a_target_dir_over_its_bound_fails_the_gate(demo_copy: Path) -> None:
     write_contract(demo_copy, "disk.target.bytes | ≤ 5 GB | the budget")
     within = perf("gate", "--root", str(demo_copy), "--runs", "1", "--json")
@@ -171,6 +188,56 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
     assert "### Performance gates: 1 of 2 gates breached" in text
     assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text
+
+
+def test_a_record_with_a_failing_test_fails_the_gate_whatever_the_contract(
+    tmp_path: Path,
+) -> None:
+    write_contract(tmp_path, "tests.wall_s | ≤ 10 s | suite")
+    gate = ["gate", "--root", str(tmp_path), "--record"]
+    # `ok: false` and nothing else: the record's own word that a test failed
+    bare = perf(*gate, str(small_record(tmp_path / "bare.json")), "--json")
+    assert bare.returncode == 0, bare.stdout  # all pass: the report gains no row
+    assert [g["metric"] for g in json.loads(bare.stdout)["gates"]] == ["tests.wall_s"]
+    not_ok = json.loads((tmp_path / "bare.json").read_text())
+    not_ok["ok"] = False
+    (tmp_path / "not-ok.json").write_text(json.dumps(not_ok))
+    done = perf(*gate, str(tmp_path / "not-ok.json"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    flat = " ".join(done.stdout.split())
+    assert "tests.outcomes: tests: 1 failed: the record says ok: false" in flat
+    assert "gate: 1 of 2 gates breached: tests.outcomes" in flat
+    # a failing doctest, named, in GitHub's annotations too (no contract line to point at)
+    doc = {"runs": 1, "wall_s": {"median": 1.0}, "passed": 1, "failed": 1}
+    failing = small_record(
+        tmp_path / "doc.json", doc={**doc, "failing": ["src/lib.rs - f (line 3)"]}
+    )
+    annotated = perf(*gate, str(failing), env={"GITHUB_ACTIONS": "true"})
+    assert annotated.returncode == 1
+    assert (
+        f"::error file={CONTRACT},title=gate breached%3A tests.outcomes::tests.outcomes = "
+        "1 failed breaches all pass: tests.doc: 1 failed: src/lib.rs - f (line 3)"
+    ) in annotated.stdout
+
+
+def test_a_flaky_or_newly_ignored_test_fails_the_gate(tmp_path: Path) -> None:
+    write_contract(tmp_path, "disk.target.bytes | ≤ 5 GB |")
+    flaky = small_record(tmp_path / "flaky.json", varied=["b t"], passed=1, failed=0)
+    done = perf("gate", "--root", str(tmp_path), "--record", str(flaky), "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (row,) = [g for g in json.loads(done.stdout)["gates"] if g["verdict"] == "breach"]
+    assert (row["metric"], row["evidence"]) == ("tests.outcomes", "tests: 1 flaky: b t")
+    write_contract(tmp_path, "tests.wall_s | ≤ +10% | suite")
+    base = small_record(
+        tmp_path / "base.json", passed=2, ignored=0, durations={"b": {"t": 0.5, "u": 0.1}}
+    )
+    ignored = small_record(tmp_path / "ignored.json", passed=1, ignored=1)
+    args = ["gate", "--root", str(tmp_path), "--base", str(base), "--record"]
+    assert perf(*args, str(base)).returncode == 0
+    done = perf(*args, str(ignored), "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert json.loads(done.stdout)["breaches"] == ["tests.outcomes"]
+    assert "tests: 1 newly ignored: b u" in done.stdout
 
 
 def test_an_unwritable_step_summary_is_a_warning_and_the_verdict_stands(tmp_path: Path) -> None:
