@@ -163,10 +163,20 @@ def order(pairs: int) -> str:
     return "".join("AB" if i % 2 == 0 else "BA" for i in range(pairs))
 
 
-def compare(a: Arm, b: Arm, design: Design, *, on_run: OnRun | None = None) -> Outcome:
-    """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises."""
+def compare(
+    a: Arm,
+    b: Arm,
+    design: Design,
+    *,
+    on_run: OnRun | None = None,
+    on_prepared: Callable[[], None] | None = None,
+) -> Outcome:
+    """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises.
+    `on_prepared` is called once both arms are ready, before the first timed run."""
     a.prepare()
     b.prepare()
+    if on_prepared is not None:
+        on_prepared()
     samples: dict[str, list[Sample]] = {"A": [], "B": []}
     arms = {"A": a, "B": b}
     planned = design.min_pairs

@@ -218,19 +218,27 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
         # An absolute gate reads the fresh measurement when the A/B did not time its metric
         # (sizes, a phase the A/B does not run): only a relative one needs the A/B's figure.
         if ab is None and (bound.relative is not None or measured is None):
-            raise _missing(contract, gate, gate.metric, "the A/B result")
+            raise _missing(contract, gate, gate.metric, f"the A/B result ({_AB_TIMES})")
         if ab is not None and bound.relative is not None:
             r = ab.ratio
             breach = r.low > 1 + bound.relative
+            # The figure it was judged on comes first: a rebuild may stand for a build phase.
             evidence = (
-                f"ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over {r.pairs} pairs "
-                f"({r.confidence:.0%} CI)"
+                f"{ab.measured}: ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over "
+                f"{r.pairs} pairs ({r.confidence:.0%} CI)"
             )
             value = statistics.median(ab.b) if ab.b else r.median
             return Verdict(gate, value, show(value, unit), BREACH if breach else PASS, evidence)
-        if ab is not None and measured is None:
+        own = ab is not None and ab.measured == gate.metric  # the A/B timed this very figure
+        if ab is not None and (
+            measured is None or (own and metric_of(measured, gate.metric) is None)
+        ):
+            if not own:  # an absolute bound is never held to another figure (a rebuild)
+                raise _missing(contract, gate, gate.metric, "the measured record")
             value = statistics.median(ab.b)
-            evidence = f"median {show(value, unit)} over {len(ab.b)} runs of the work tree"
+            evidence = (
+                f"{ab.measured}: median {show(value, unit)} over {len(ab.b)} runs of the work tree"
+            )
             return _absolute(gate, value, evidence)
     assert measured is not None
     now = metric_of(measured, gate.metric)
@@ -263,6 +271,12 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
         f"(noise ±{show(band, unit)})"
     )
     return Verdict(gate, now.value, show(now.value, unit), BREACH if breach else PASS, evidence)
+
+
+_AB_TIMES = (
+    "it times wall_s and cpu_s of build.rebuild, tests and tests.doc, and of build.cold when a "
+    "row names it"
+)
 
 
 def _absolute(gate: Gate, value: float, evidence: str) -> Verdict:

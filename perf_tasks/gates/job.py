@@ -5,7 +5,7 @@ Nothing here prints; fresh measurements report through the baseline's `Progress`
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,14 +120,23 @@ def base_of(
     env: Mapping[str, str],
     runs: int | None,
     program: str,
+    cold: bool = False,
+    on_ab_progress: Callable[[str, int, int], None] | None = None,
 ) -> Base | None:
     if base is not None and against is not None:
         raise UsageError("--base and --against both name a base: pass one")
     if base is not None:
         return read_record(base, program=program, what="--base")
     if against is not None:
-        return ab_base.against(root, against, env=env, runs=runs)
+        return ab_base.against(
+            root, against, env=env, runs=runs, cold=cold, on_progress=on_ab_progress
+        )
     return None
+
+
+def names_cold_build(contract: Contract) -> bool:
+    """Whether a row names a cold-build figure: the A/B must then time cold builds."""
+    return any(g.metric.startswith("build.cold.") for g in contract.gates)
 
 
 def check(
@@ -142,6 +151,7 @@ def check(
     runs: int | None,
     progress: Any,
     program: str,
+    on_ab_progress: Callable[[str, int, int], None] | None = None,
 ) -> Checked:
     """Read the contract first (a typo fails in a second, before any measurement), then the base,
     then measure (or read `record`) and evaluate."""
@@ -156,7 +166,16 @@ def check(
                 f"{g.metric} {g.bound.text} is relative: it needs a base, --base FILE (a record "
                 "of this machine) or --against REF (a git revision)",
             )
-    the_base = base_of(root, base=base, against=against, env=env, runs=runs, program=program)
+    the_base = base_of(
+        root,
+        base=base,
+        against=against,
+        env=env,
+        runs=runs,
+        program=program,
+        cold=names_cold_build(gates),
+        on_ab_progress=on_ab_progress,
+    )
     measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
     if save is not None and measured.data is not None:
         save_record(save, measured.data)

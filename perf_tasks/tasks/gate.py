@@ -56,11 +56,12 @@ def check(  # type: ignore[no-untyped-def]
     with task_edge(json=json):
         from perf_tasks.gates import job
         from perf_tasks.ui import baseline as baseline_view
+        from perf_tasks.ui.baseline.ab import ab_progress
         from perf_tasks.ui.gate_view import render_gates
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        with baseline_view.progress(out, verbose=verbose) as progress:
+        with baseline_view.progress(out, verbose=verbose) as progress, ab_progress(out) as ab:
             done = job.check(
                 root_of(c, root),
                 contract=_path(contract),
@@ -72,6 +73,7 @@ def check(  # type: ignore[no-untyped-def]
                 runs=runs,
                 progress=progress,
                 program=program_of(c),
+                on_ab_progress=ab,
             )
         render_gates(out, done.report, extra={"saved": str(done.saved) if done.saved else None})
         _github(out, done.report)
