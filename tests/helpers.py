@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from perf_tasks.cargo.dirs import CACHEDIR_SIGNATURE
@@ -114,3 +115,15 @@ def perf(
         check=False,
         timeout=timeout,
     )
+
+
+@contextmanager
+def one_core_busy() -> Iterator[None]:
+    """Another process keeping one core busy for as long as the block runs (specificity tests:
+    unchanged code must stay quiet on a busy machine)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        busy.kill()
+        busy.wait()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import du, git, perf
+from helpers import du, git, one_core_busy, perf
 
 TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
 CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
@@ -54,17 +54,44 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
     ):
         assert f"| `{metric}`" in text
     assert "tests.wall_s`" not in text  # a busy machine moves it too much for an absolute bound
-    assert "| `disk.target.bytes`       | ≤ 5 GB " in text
+    assert "| `disk.target.bytes`" in text and "| ≤ 5 GB " in text
+    assert f"| `test:{TEST}`" in text  # each test's own wall time
     assert str(demo_copy) not in text  # a project file: no local path
-    gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
+    with one_core_busy():  # unchanged code stays quiet on a busy machine
+        gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
     assert gate.returncode == 0, gate.stdout + gate.stderr
     report = json.loads(gate.stdout)
-    assert report["ok"] is True and len(report["gates"]) == 4
+    tests = [g for g in report["gates"] if g["metric"].startswith("test:")]
+    assert report["ok"] is True and len(report["gates"]) == 4 + len(tests)
+    assert len(tests) >= 5
     again = perf("contract.init", "--root", str(demo_copy), "--record", "nowhere.json")
     assert again.returncode == 2
     assert again.stderr.strip() == (
         f"error: {CONTRACT} already exists: edit it, or pass --force to replace it"
     )
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_the_starter_contract_catches_a_test_one_second_slower_without_a_base(
+    demo_copy: Path,
+) -> None:
+    """A sleep costs no CPU: the starter's CPU bounds cannot see it; its per-test rows do."""
+    init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
+    assert init.returncode == 0, init.stderr
+    source = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
+    anchor = "fn checksum_detects_a_single_byte_change() {\n"
+    source.write_text(
+        source.read_text().replace(
+            anchor, anchor + "    std::thread::sleep(Duration::from_secs(1));\n"
+        )
+    )
+    gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    report = json.loads(gate.stdout)
+    assert report["breaches"] == [f"test:{TEST}"]
+    (row,) = [g for g in report["gates"] if g["verdict"] == "breach"]
+    assert row["value"] >= 1.0
 
 
 @pytest.mark.cargo
