@@ -80,6 +80,21 @@ def test_a_slower_test_is_a_named_regression() -> None:
     assert (change.before_max_s, change.after_min_s) == (0.004, 1.004)
 
 
+def test_a_test_failing_in_b_is_a_regression_even_when_it_failed_in_a_too() -> None:
+    """A failing or flaky test is never a pass, however fast it fails: in B, whatever A did."""
+    design = Design({"build.cpu_s": Threshold(0.05)})
+
+    def run(outcome: str) -> Sample:
+        return Sample({"build.cpu_s": 10.0}, test_outcomes={"core panics": outcome})
+
+    both = engine.judge([run("failed")] * 6, [run("failed")] * 6, design)
+    assert both.regressions == ("failed:core panics",) and int(both.exit_code) == 1
+    flaky = engine.judge([run("passed")] * 6, [run("passed"), run("failed")] * 3, design)
+    assert flaky.failing == ("core panics",) and int(flaky.exit_code) == 1
+    fixed = engine.judge([run("failed")] * 6, [run("passed")] * 6, design)
+    assert fixed.regressions == () and int(fixed.exit_code) == 0
+
+
 def test_without_per_test_times_it_says_so() -> None:
     a = [Sample({"tests.wall_s": 1.0})] * 6
     outcome = engine.judge(a, a, Design({}))
