@@ -168,7 +168,12 @@ class AgainstPlan:
             "root": str(self.root),
             "a": {"ref": self.revision.ref, "commit": self.revision.commit},
             "scratch": str(self.scratch),
-            "each_run": [" ".join(step) for step in steps],
+            "each_run": [" ".join(step) for step in steps]
+            + (
+                [" ".join(c.build) + " (from an empty target dir: build.cold)"]
+                if self.request.cold
+                else []
+            ),
             "timed": [arms.BUILD, arms.TESTS]
             + ([arms.DOC] if c.doc else [])
             + ([arms.COLD] if self.request.cold else []),

@@ -120,12 +120,15 @@ def against(
     runs: int | None,
     cold: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
+    max_pairs: int | None = None,
 ) -> ABResultLike:
     """Measure `ref` and the work tree of `root` at the same time, pair by pair (perf_tasks/ab/);
     with `cold`, cold builds too. `runs` is not used: the engine decides how many pairs."""
     from perf_tasks.ab.against import Request, compare_against
+    from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
 
-    request = Request(ref=ref, cold=cold)
+    pairs = DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
+    request = Request(ref=ref, cold=cold, max_pairs=pairs)
     return from_outcome(compare_against(root, request, env=env, on_progress=on_progress))
 
 

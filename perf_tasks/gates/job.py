@@ -122,14 +122,30 @@ def base_of(
     program: str,
     cold: bool = False,
     on_ab_progress: Callable[[str, int, int], None] | None = None,
+    max_pairs: int | None = None,
 ) -> Base | None:
     if base is not None and against is not None:
         raise UsageError("--base and --against both name a base: pass one")
+    if max_pairs is not None:
+        from perf_tasks.ab.stats import MIN_PAIRS
+
+        if against is None:
+            raise UsageError("--max-pairs bounds the A/B of --against REF: pass --against too")
+        if max_pairs < MIN_PAIRS:
+            raise UsageError(
+                f"--max-pairs {max_pairs} is too few: a 95% interval needs at least {MIN_PAIRS}"
+            )
     if base is not None:
         return read_record(base, program=program, what="--base")
     if against is not None:
         return ab_base.against(
-            root, against, env=env, runs=runs, cold=cold, on_progress=on_ab_progress
+            root,
+            against,
+            env=env,
+            runs=runs,
+            cold=cold,
+            on_progress=on_ab_progress,
+            max_pairs=max_pairs,
         )
     return None
 
@@ -152,6 +168,7 @@ def check(
     progress: Any,
     program: str,
     on_ab_progress: Callable[[str, int, int], None] | None = None,
+    max_pairs: int | None = None,
 ) -> Checked:
     """Read the contract first (a typo fails in a second, before any measurement), then the base,
     then measure (or read `record`) and evaluate."""
@@ -175,6 +192,7 @@ def check(
         program=program,
         cold=names_cold_build(gates),
         on_ab_progress=on_ab_progress,
+        max_pairs=max_pairs,
     )
     measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
     if save is not None and measured.data is not None:

@@ -30,6 +30,8 @@ GATE_HELP = {
     "base": "The base of relative gates: a baseline record of this machine (baseline.json)",
     "against": "The base of relative gates: a git revision, measured at the same time (A/B)",
     "save": "Also write the fresh record to this path",
+    "max_pairs": "With --against: the most pairs the A/B runs while a metric is undecided "
+    "(default 12, at least 6); it bounds the cold builds a build.cold row asks for",
 }
 INIT_HELP = {**HELP, "force": "Replace an existing contract"}
 
@@ -49,6 +51,7 @@ def check(  # type: ignore[no-untyped-def]
     against=None,
     save=None,
     runs=None,
+    max_pairs=None,
     json=False,
     verbose=False,
 ):
@@ -74,6 +77,7 @@ def check(  # type: ignore[no-untyped-def]
                 progress=progress,
                 program=program_of(c),
                 on_ab_progress=ab,
+                max_pairs=max_pairs,
             )
         render_gates(out, done.report, extra={"saved": str(done.saved) if done.saved else None})
         _github(out, done.report)

@@ -190,6 +190,18 @@ def test_contract_and_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         2,
         "error: --base and --against both name a base: pass one",
     )
+    pairs = perf("gate", *root, "--record", str(record), "--base", str(record), "--max-pairs", "8")
+    assert (pairs.returncode, pairs.stderr.strip()) == (
+        2,
+        "error: --max-pairs bounds the A/B of --against REF: pass --against too",
+    )
+    few = perf("gate", *root, "--against", "main", "--max-pairs", "5")
+    assert (few.returncode, few.stderr.strip()) == (
+        2,
+        "error: --max-pairs 5 is too few: a 95% interval needs at least 6",
+    )
+    cold = perf("baseline.compare", *root, "--cold")
+    assert cold.returncode == 2 and cold.stderr.startswith("error: --cold asks the A/B")
 
 
 def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) -> None:
