@@ -62,14 +62,16 @@ class Measured:
 
 
 def measure_fresh(
-    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any
+    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any, cold: bool = False
 ) -> Measured:
-    """A fresh baseline record of `root` (nothing written; the reference record stays as it is)."""
+    """A fresh baseline record of `root` (nothing written; the reference record stays as it is);
+    with `cold`, its cold build too."""
     from perf_tasks.measure import baseline
     from perf_tasks.measure import record as record_mod
     from perf_tasks.measure.read import read_record as read_json
 
-    plan = baseline.prepare(root, env=env, requested=baseline.Requested(runs=runs))
+    requested = baseline.Requested(runs=runs, cold=cold)
+    plan = baseline.prepare(root, env=env, requested=requested)
     data = record_mod.build(baseline.measure(plan, progress=progress))
     return Measured(data, read_json(data, source="the fresh measurement"), "a fresh measurement")
 
@@ -82,11 +84,12 @@ def measured_from(
     runs: int | None,
     progress: Any,
     program: str,
+    cold: bool = False,
 ) -> Measured:
     if record_flag is not None:
         record = read_record(record_flag, program=program, what="--record")
         return Measured(None, record, str(record_flag))
-    return measure_fresh(root, env=env, runs=runs, progress=progress)
+    return measure_fresh(root, env=env, runs=runs, progress=progress, cold=cold)
 
 
 def save_record(path: Path, data: Mapping[str, Any]) -> None:
@@ -194,7 +197,17 @@ def check(
         on_ab_progress=on_ab_progress,
         max_pairs=max_pairs,
     )
-    measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
+    # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
+    # A/B of --against times them for every row (an absolute one takes the work tree's runs).
+    measured = measured_from(
+        root,
+        record,
+        env=env,
+        runs=runs,
+        progress=progress,
+        program=program,
+        cold=names_cold_build(gates) and against is None,
+    )
     if save is not None and measured.data is not None:
         save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)

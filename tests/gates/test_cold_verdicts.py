@@ -77,3 +77,20 @@ def test_unchanged_code_passes_the_cold_gate_with_a_core_kept_busy(demo_copy: Pa
     row = gate_row(gate)
     assert row["verdict"] == "pass"
     assert str(row["evidence"]).startswith("build.cold.cpu_s: ratio ")
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_plain_gate_measures_a_cold_build_when_a_row_names_one(demo_copy: Path) -> None:
+    """Without a base, the fresh measurement builds cold itself: the row is never refused for a
+    figure the tool can measure."""
+    contract = demo_copy / CONTRACT
+    contract.parent.mkdir(parents=True, exist_ok=True)
+    contract.write_text(
+        "| metric | bound | note |\n|---|---|---|\n| `build.cold.cpu_s` | ≤ 10 min | cold |\n"
+    )
+    done = perf("gate", "--root", str(demo_copy), "--runs", "1", "--json", timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = gate_row(done)
+    assert row["verdict"] == "pass" and str(row["evidence"]).startswith("median ")
+    assert 0 < float(str(row["value"])) < 600
