@@ -110,7 +110,9 @@ def compare_against(
 
 def cold_forecast(request: Request) -> str:
     """What the A/B is about to do when it times cold builds, and what that costs. Pure."""
-    pairs = f"{MIN_PAIRS} to {request.max_pairs}" if request.max_pairs > MIN_PAIRS else "6"
+    pairs = (
+        f"{MIN_PAIRS} to {request.max_pairs}" if request.max_pairs > MIN_PAIRS else str(MIN_PAIRS)
+    )
     text = (
         f"the A/B times cold builds: every run of either arm builds the whole workspace from an "
         f"empty target dir, {pairs} pairs (--max-pairs bounds it)"

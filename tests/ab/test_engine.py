@@ -115,3 +115,16 @@ def test_the_shared_environment_note_leaves_out_what_the_arms_control(tmp_path: 
     assert note == "build environment, the same on both arms: RUSTFLAGS='-C target-cpu=native'"
     assert shared_env_note({"RUSTC_WRAPPER": "sccache"}, tmp_path) is None
     assert "RUSTC_WRAPPER='sccache'" in controlled_note(env)
+
+
+def test_the_cold_forecast_says_what_it_costs_before_it_starts() -> None:
+    from perf_tasks.ab.against import Request, cold_forecast, pair_forecast
+
+    said = cold_forecast(Request(ref="HEAD", max_pairs=8, cold=True, cold_hint_s=30.0))
+    assert said.startswith("the A/B times cold builds: every run of either arm builds")
+    assert "6 to 8 pairs (--max-pairs bounds it)" in said
+    assert "the cold builds alone take about 6.0 min to 8.0 min (30 s each" in said
+    assert pair_forecast(20.0, 12) == (
+        "each pair takes about 20 s (a run of each arm, cold build included): about 2.0 min for "
+        "6 pairs, 4.0 min for 12"
+    )
