@@ -120,8 +120,9 @@ def cold_forecast(request: Request) -> str:
     if request.cold_hint_s is not None:
         each = 2 * request.cold_hint_s
         low, high = MIN_PAIRS * each, max(MIN_PAIRS, request.max_pairs) * each
+        span = _duration(low) + ("" if high == low else f" to {_duration(high)}")
         text += (
-            f"; the cold builds alone take about {_duration(low)} to {_duration(high)} "
+            f"; the cold builds alone take about {span} "
             f"({_duration(request.cold_hint_s)} each, as the record measured it)"
         )
     return text
