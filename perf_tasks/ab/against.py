@@ -131,9 +131,10 @@ def cold_forecast(request: Request) -> str:
 def pair_forecast(pair_s: float, max_pairs: int) -> str:
     """How long the timed pairs will take, from one untimed run of each arm. Pure."""
     low, high = MIN_PAIRS * pair_s, max(MIN_PAIRS, max_pairs) * pair_s
+    more = f", {_duration(high)} for {max_pairs}" if max_pairs > MIN_PAIRS else ""
     return (
         f"each pair takes about {_duration(pair_s)} (a run of each arm, cold build included): "
-        f"about {_duration(low)} for {MIN_PAIRS} pairs, {_duration(high)} for {max_pairs}"
+        f"about {_duration(low)} for {MIN_PAIRS} pairs{more}"
     )
 
 
