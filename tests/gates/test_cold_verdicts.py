@@ -104,3 +104,7 @@ def test_plain_gate_measures_a_cold_build_when_a_row_names_one(demo_copy: Path) 
     row = gate_row(done)
     assert row["verdict"] == "pass" and str(row["evidence"]).startswith("median ")
     assert 0 < float(str(row["value"])) < 600
+    daily = perf("monitor", "--root", str(demo_copy), "--runs", "1", "--json", timeout=900)
+    assert daily.returncode == 0, daily.stdout + daily.stderr  # the monitor too
+    (row,) = json.loads(daily.stdout)["gates"]["gates"]
+    assert (row["metric"], row["verdict"]) == ("build.cold.cpu_s", "pass")
