@@ -138,3 +138,15 @@ def lock_held_elsewhere(root: Path) -> Iterator[int]:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def one_core_busy() -> Iterator[None]:
+    """Another process keeping one core busy for as long as the block runs (specificity tests:
+    unchanged code must stay quiet on a busy machine)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        busy.kill()
+        busy.wait()

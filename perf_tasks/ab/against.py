@@ -27,6 +27,10 @@ class Request:
     max_pairs: int = engine.DEFAULT_MAX_PAIRS
     timeout_s: float | None = None
     only: tuple[str, ...] = ()  # metrics that decide; empty: all of them
+    # Time cold builds too (`build.cold`): each run of either arm builds the workspace from an
+    # empty target dir of its own. `cold_hint_s`: a cold build's wall time, when a record knows it.
+    cold: bool = False
+    cold_hint_s: float | None = None
 
 
 # (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
@@ -67,24 +71,75 @@ def compare_against(
                 env=tool_env,
                 timeout_s=timeout,
                 on_step=on_step,
+                cold_target=scratch.target(f"{slot}-cold") if request.cold else None,
             )
 
         a = arm(f"A {revision.label}", a_root, "a")
         b = arm("B work tree", root, "b")
+        if request.cold:
+            report(cold_forecast(request), 0, 0)
+
+        def on_prepared() -> None:
+            if request.cold and a.last_run_s is not None and b.last_run_s is not None:
+                report(pair_forecast(a.last_run_s + b.last_run_s, request.max_pairs), 0, 0)
+
         outcome = engine.compare(
             a,
             b,
             Design(thresholds(request.only), max_pairs=request.max_pairs),
             on_run=report,
+            on_prepared=on_prepared,
         )
     notes = [
         f"rebuilt crate: {commands.crate} (cargo clean -p before each timed build)",
+        *(
+            [
+                "build.cold: each run of either arm built the workspace from an empty target "
+                "dir of its own"
+            ]
+            if request.cold
+            else []
+        ),
         arms.controlled_note(env),
     ]
     shared = shared_env_note(env, root)
     if shared:
         notes.append(shared)
     return replace(outcome, notes=(*outcome.notes, *notes))
+
+
+def cold_forecast(request: Request) -> str:
+    """What the A/B is about to do when it times cold builds, and what that costs. Pure."""
+    pairs = (
+        f"{MIN_PAIRS} to {request.max_pairs}" if request.max_pairs > MIN_PAIRS else str(MIN_PAIRS)
+    )
+    text = (
+        f"the A/B times cold builds: every run of either arm builds the whole workspace from an "
+        f"empty target dir, {pairs} pairs (--max-pairs bounds it)"
+    )
+    if request.cold_hint_s is not None:
+        each = 2 * request.cold_hint_s
+        low, high = MIN_PAIRS * each, max(MIN_PAIRS, request.max_pairs) * each
+        span = _duration(low) + ("" if high == low else f" to {_duration(high)}")
+        text += (
+            f"; the cold builds alone take about {span} "
+            f"({_duration(request.cold_hint_s)} each, as the record measured it)"
+        )
+    return text
+
+
+def pair_forecast(pair_s: float, max_pairs: int) -> str:
+    """How long the timed pairs will take, from one untimed run of each arm. Pure."""
+    low, high = MIN_PAIRS * pair_s, max(MIN_PAIRS, max_pairs) * pair_s
+    more = f", {_duration(high)} for {max_pairs}" if max_pairs > MIN_PAIRS else ""
+    return (
+        f"each pair takes about {_duration(pair_s)} (a run of each arm, cold build included): "
+        f"about {_duration(low)} for {MIN_PAIRS} pairs{more}"
+    )
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 def shared_env_note(env: Mapping[str, str], root: Path) -> str | None:
@@ -117,8 +172,16 @@ class AgainstPlan:
             "root": str(self.root),
             "a": {"ref": self.revision.ref, "commit": self.revision.commit},
             "scratch": str(self.scratch),
-            "each_run": [" ".join(step) for step in steps],
-            "timed": [arms.BUILD, arms.TESTS] + ([arms.DOC] if c.doc else []),
+            "each_run": [" ".join(step) for step in steps]
+            + (
+                [" ".join(c.build) + " (from an empty target dir: build.cold)"]
+                if self.request.cold
+                else []
+            ),
+            "timed": [arms.BUILD, arms.TESTS]
+            + ([arms.DOC] if c.doc else [])
+            + ([arms.COLD] if self.request.cold else []),
+            "cold": self.request.cold,
             "min_pairs": MIN_PAIRS,
             "max_pairs": self.request.max_pairs,
             "thresholds": {

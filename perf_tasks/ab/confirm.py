@@ -24,11 +24,13 @@ from perf_tasks.errors import ConfigError, ExitCode
 from perf_tasks.measure.compare import TIME, Comparison
 from perf_tasks.measure.schema import Record
 
-# The A/B phase that confirms a record's phase: the A/B rebuilds a crate for every build phase.
+# The A/B phase that confirms a record's phase: a rebuild of one crate for the warm and
+# incremental builds; a cold build only by cold builds (a slower build script or dependency shows
+# in nothing else).
 PHASES = {
     "build": arms.BUILD,
     "build.incremental": arms.BUILD,
-    "build.cold": arms.BUILD,
+    "build.cold": arms.COLD,
     "tests": arms.TESTS,
     "tests.doc": arms.DOC,
 }
@@ -84,12 +86,16 @@ def confirm(
         return Confirmed(replace(comparison, notes=(*comparison.notes, note)), None)
     assert git is not None and git.commit
     only = tuple(m for m in arms.THRESHOLDS if m.rsplit(".", 1)[0] in phases)
-    outcome = compare_against(
-        root,
-        Request(ref=git.commit, max_pairs=max_pairs, timeout_s=timeout_s, only=only),
-        env=env,
-        on_progress=on_progress,
+    cold = reference.build.cold if reference.build else None
+    request = Request(
+        ref=git.commit,
+        max_pairs=max_pairs,
+        timeout_s=timeout_s,
+        only=only,
+        cold=arms.COLD in phases,
+        cold_hint_s=cold.wall_s.median if cold is not None and cold.wall_s else None,
     )
+    outcome = compare_against(root, request, env=env, on_progress=on_progress)
     return Confirmed(settle(comparison, outcome), outcome)
 
 
@@ -101,14 +107,20 @@ def settle(comparison: Comparison, outcome: Outcome) -> Comparison:
         for m in outcome.metrics
         if m.verdict == stats.REGRESSION and m.decides
     }
+    # Only a figure the A/B measured can clear a suspicion: one it did not time stands.
+    measured_phases = {m.metric.rsplit(".", 1)[0] for m in outcome.metrics if m.decides}
     slower = {t.id for t in outcome.tests if t.change == stats.REGRESSION}
     rows = []
     dropped = []
+    unmeasured = []
     for row in comparison.rows:
-        unconfirmed = PHASES.get(row.group) not in confirmed_phases
-        if row in comparison.regressions and row.kind == TIME and unconfirmed:
-            dropped.append(row.metric)
-            row = replace(row, counts=False)
+        phase = PHASES.get(row.group)
+        if row in comparison.regressions and row.kind == TIME:
+            if phase not in measured_phases:
+                unmeasured.append(row.metric)
+            elif phase not in confirmed_phases:
+                dropped.append(f"{row.metric} (measured as {phase})")
+                row = replace(row, counts=False)
         rows.append(row)
     tests = []
     for test in comparison.tests:
@@ -117,6 +129,12 @@ def settle(comparison: Comparison, outcome: Outcome) -> Comparison:
             test = replace(test, counts=False)
         tests.append(test)
     notes = list(comparison.notes)
+    if unmeasured:
+        notes.append(
+            f"the same-time A/B against {outcome.a_label} did not measure "
+            + ", ".join(unmeasured)
+            + ": the record comparison's verdict stands"
+        )
     if dropped:
         notes.append(
             f"not confirmed by the same-time A/B against {outcome.a_label}, so not counted: "

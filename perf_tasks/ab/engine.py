@@ -105,6 +105,9 @@ class Outcome:
     notes: tuple[str, ...] = ()
     # every test timed on both arms: id -> (its slowest run in A, its fastest run in B)
     test_extremes: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # every test (or, under cargo test, "tests"/"doctests") that failed in any run of B: a
+    # failing or flaky test is never a pass, however fast it failed
+    failing: tuple[str, ...] = ()
 
     @property
     def pairs(self) -> int:
@@ -115,6 +118,7 @@ class Outcome:
         """Every regressed metric, and `test:<id>` for every test that got slower."""
         found = [m.metric for m in self.metrics if m.verdict == stats.REGRESSION and m.decides]
         found += [f"test:{t.id}" for t in self.tests if t.change == stats.REGRESSION]
+        found += [f"failed:{test}" for test in self.failing]
         return tuple(found)
 
     @property
@@ -146,6 +150,7 @@ class Outcome:
                 }
                 for t in self.tests
             ],
+            "failing": list(self.failing),
             "notes": list(self.notes),
         }
 
@@ -163,10 +168,20 @@ def order(pairs: int) -> str:
     return "".join("AB" if i % 2 == 0 else "BA" for i in range(pairs))
 
 
-def compare(a: Arm, b: Arm, design: Design, *, on_run: OnRun | None = None) -> Outcome:
-    """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises."""
+def compare(
+    a: Arm,
+    b: Arm,
+    design: Design,
+    *,
+    on_run: OnRun | None = None,
+    on_prepared: Callable[[], None] | None = None,
+) -> Outcome:
+    """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises.
+    `on_prepared` is called once both arms are ready, before the first timed run."""
     a.prepare()
     b.prepare()
+    if on_prepared is not None:
+        on_prepared()
     samples: dict[str, list[Sample]] = {"A": [], "B": []}
     arms = {"A": a, "B": b}
     planned = design.min_pairs
@@ -229,6 +244,7 @@ def judge(
         per_test=per_test,
         notes=tuple(notes),
         test_extremes=extremes,
+        failing=tuple(sorted(t for t, seen in _outcomes(b).items() if "failed" in seen)),
     )
 
 

@@ -8,7 +8,11 @@ target dir (`worktree.Scratch`). One run of an arm is:
 2. `cargo build` (the baseline's build command) there, timed: `build.rebuild`, that crate and what
    depends on it compiled again;
 3. the tests, timed (`tests`), with each test's time and outcome from nextest's JUnit report;
-4. the doctests, timed (`tests.doc`), when the workspace has any.
+4. the doctests, timed (`tests.doc`), when the workspace has any;
+5. with `cold_target` (a contract row or a suspicion names a cold-build figure): that dir emptied,
+   then the build command there, timed (`build.cold`): the whole workspace, dependencies
+   included, from nothing, as `baseline --cold` builds it. A rebuild of one crate says nothing
+   about a build script or a dependency that got slower; only a cold build does.
 
 The tests run from a second target dir that nothing cleans: their binaries, built once in
 `prepare`, stay fresh, so no run pays to rebuild them.
@@ -24,6 +28,8 @@ compiles the crate, so a change in its compile time shows in full), and `CARGO_T
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,6 +51,7 @@ from perf_tasks.measure.timing import Run, run_once
 from perf_tasks.settings import Settings
 
 BUILD = "build.rebuild"
+COLD = "build.cold"
 TESTS = "tests"
 DOC = "tests.doc"
 
@@ -53,6 +60,8 @@ DOC = "tests.doc"
 THRESHOLDS: dict[str, Threshold] = {
     f"{BUILD}.cpu_s": Threshold(delta=0.05, floor=0.10),
     f"{BUILD}.wall_s": Threshold(delta=0.10, floor=0.20),
+    f"{COLD}.cpu_s": Threshold(delta=0.05, floor=0.10),
+    f"{COLD}.wall_s": Threshold(delta=0.10, floor=0.20),
     f"{TESTS}.cpu_s": Threshold(delta=0.10, floor=0.10),
     f"{TESTS}.wall_s": Threshold(delta=0.10, floor=0.20),
     f"{DOC}.cpu_s": Threshold(delta=0.05, floor=0.10),
@@ -178,8 +187,12 @@ class WorkspaceArm:
         env: Mapping[str, str],
         timeout_s: float | None = None,
         on_step: OnStep | None = None,
+        cold_target: Path | None = None,
     ) -> None:
         self.label = label
+        self.cold_target = cold_target  # emptied before each timed cold build; ours alone
+        self.cold_env = None if cold_target is None else arm_env(env, cold_target)
+        self.last_run_s: float | None = None  # how long the last whole run took (estimates)
         self.root = root
         self.target = target
         self.env = arm_env(env, target)
@@ -251,6 +264,12 @@ class WorkspaceArm:
             self.commands = replace(cmds, crate=found[0], clean=(*cmds.clean[:-1], found[0]))
 
     def run(self) -> Sample:
+        started = time.monotonic()
+        sample = self._run()
+        self.last_run_s = time.monotonic() - started
+        return sample
+
+    def _run(self) -> Sample:
         cmds = self.commands
         self._step("", cmds.clean, build=True)
         values: dict[str, float] = {}
@@ -277,10 +296,23 @@ class WorkspaceArm:
             doc = self._timed(cmds.doc)
             values.update(_figures(DOC, doc))
             outcomes["doctests"] = "passed" if doc.exit_code == 0 else "failed"
+        if self.cold_target is not None:
+            values.update(_figures(COLD, self._cold(self.cold_target)))
         return Sample(values=values, test_times=times, test_outcomes=outcomes, per_test=per_test)
 
-    def _timed(self, argv: tuple[str, ...], *, build: bool = False) -> Run:
-        env = self.build_env if build else self.env
+    def _cold(self, target: Path) -> Run:
+        """The build command from an empty target dir of this arm's own, timed."""
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        run = self._timed(self.commands.build, env=self.cold_env)
+        if run.exit_code != 0:
+            raise self._failed("the cold build", self.commands.build, run)
+        return run
+
+    def _timed(
+        self, argv: tuple[str, ...], *, build: bool = False, env: Mapping[str, str] | None = None
+    ) -> Run:
+        env = env or (self.build_env if build else self.env)
         run = run_once(argv, cwd=self.root, env=env, timeout_s=self.timeout_s)
         if run.timed_out:
             raise CommandFailed(

@@ -5,13 +5,15 @@ runs it (`ab.against.compare_against`) and turns its outcome into the shape gate
 (`gates/check.py`) reads, given as read-only Protocols; tests build A/B results from the frozen
 dataclasses below.
 
-Names: the A/B times one build, `build.rebuild` (a crate compiled again), so a relative gate on
-any build phase (`build.cpu_s`, `build.incremental.wall_s`, `build.cold.cpu_s`) is judged on it.
+Names: the A/B times `build.rebuild` (a crate compiled again), and a relative gate on the warm or
+incremental build (`build.cpu_s`, `build.incremental.wall_s`) is judged on it; every verdict names
+the figure it was judged on (`measured`). A cold-build gate (`build.cold.*`) is never judged on a
+rebuild: the A/B then times cold builds too (`cold=True`), and without them it has no figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -38,6 +40,8 @@ class IntervalLike(Protocol):
 class MetricVerdictLike(Protocol):
     @property
     def metric(self) -> str: ...  # a record path: "tests.wall_s", "build.incremental.cpu_s"
+    @property
+    def measured(self) -> str: ...  # the A/B's figure it was judged on: "build.rebuild.cpu_s"
     @property
     def a(self) -> Sequence[float]: ...  # samples of the base revision
     @property
@@ -81,6 +85,11 @@ class MetricVerdict:
     ratio: Interval
     delta: float
     verdict: str
+    measured: str = ""  # the A/B's figure; "" when it is `metric` itself
+
+    def __post_init__(self) -> None:
+        if not self.measured:
+            object.__setattr__(self, "measured", self.metric)
 
 
 @dataclass(frozen=True)
@@ -98,15 +107,29 @@ class ABResult:
     label: str
 
 
-BUILD_PHASES = ("build", "build.incremental", "build.cold")
+# The phases a rebuild stands for. Not `build.cold`: a cold build compiles every dependency and
+# runs every build script, which a rebuild of one crate never does.
+BUILD_PHASES = ("build", "build.incremental")
 
 
-def against(root: Path, ref: str, *, env: Mapping[str, str], runs: int | None) -> ABResultLike:
-    """Measure `ref` and the work tree of `root` at the same time, pair by pair (perf_tasks/ab/).
-    `runs` is not used: the engine decides how many pairs it needs."""
+def against(
+    root: Path,
+    ref: str,
+    *,
+    env: Mapping[str, str],
+    runs: int | None,
+    cold: bool = False,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    max_pairs: int | None = None,
+) -> ABResultLike:
+    """Measure `ref` and the work tree of `root` at the same time, pair by pair (perf_tasks/ab/);
+    with `cold`, cold builds too. `runs` is not used: the engine decides how many pairs."""
     from perf_tasks.ab.against import Request, compare_against
+    from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
 
-    return from_outcome(compare_against(root, Request(ref=ref), env=env))
+    pairs = DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
+    request = Request(ref=ref, cold=cold, max_pairs=pairs)
+    return from_outcome(compare_against(root, request, env=env, on_progress=on_progress))
 
 
 def from_outcome(outcome: Outcome) -> ABResult:
@@ -126,7 +149,10 @@ def from_outcome(outcome: Outcome) -> ABResult:
         metrics.append(verdict)
         phase, _, stat = m.metric.rpartition(".")
         if phase == "build.rebuild":
-            metrics += [replace(verdict, metric=f"{alias}.{stat}") for alias in BUILD_PHASES]
+            metrics += [
+                replace(verdict, metric=f"{alias}.{stat}", measured=m.metric)
+                for alias in BUILD_PHASES
+            ]
     slower = {t.id for t in outcome.tests if t.change == "regression"}
     tests = tuple(
         TestVerdict(test, before, after, "regression" if test in slower else "same")

@@ -12,7 +12,9 @@
   (`tests.durations_range`, older records) lends its medians instead, and the report says so.
 
 A gate naming a metric or a test the record (or the base) lacks is a `ContractError` (exit 2),
-never a pass.
+never a pass. Whatever the contract holds, a failing, flaky or newly ignored test in the measured
+record is a breach of its own, `tests.outcomes` (`measure/outcomes.py`), naming the tests: a test
+that panics at once is fast, and would pass every time bound.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any, Union
 
 from perf_tasks.errors import ExitCode
 from perf_tasks.gates.ab_base import ABResultLike
-from perf_tasks.gates.contract import BYTES, EACH, SECONDS, Contract, Gate, show
+from perf_tasks.gates.contract import BYTES, EACH, SECONDS, Bound, Contract, Gate, show
+from perf_tasks.measure import outcomes
 from perf_tasks.measure.compare import bytes_threshold, label, time_threshold
 from perf_tasks.measure.environment import differences
 from perf_tasks.measure.phases import PhaseName
@@ -148,6 +151,8 @@ def evaluate(
             rows.append(_test(contract, gate, measured, base))
         else:
             rows.append(_metric(contract, gate, measured, base))
+    if measured is not None:
+        rows += outcome_rows(measured, base if isinstance(base, Record) else None)
     return GateReport(
         contract=contract.source,
         rows=tuple(rows),
@@ -155,6 +160,20 @@ def evaluate(
         base=None if base is None else (label(base) if isinstance(base, Record) else base.label),
         notes=tuple(notes),
     )
+
+
+# The gate no contract row names and every check holds: the tests' outcomes. Line 0: no row.
+OUTCOMES_GATE = Gate(outcomes.OUTCOMES_METRIC, Bound("all pass"), "always checked", 0)
+
+
+def outcome_rows(measured: Record, base: Record | None) -> list[Verdict]:
+    """A breach row when a test failed, was flaky or is newly ignored; nothing when all pass."""
+    found = outcomes.problems(measured, base)
+    if not found:
+        return []
+    shown = ", ".join(f"{p.count} {p.kind}" for p in found)
+    evidence = "; ".join(p.line() for p in found)
+    return [Verdict(OUTCOMES_GATE, None, shown, BREACH, evidence)]
 
 
 # -- metrics of the record ---------------------------------------------------------------------
@@ -199,19 +218,27 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
         # An absolute gate reads the fresh measurement when the A/B did not time its metric
         # (sizes, a phase the A/B does not run): only a relative one needs the A/B's figure.
         if ab is None and (bound.relative is not None or measured is None):
-            raise _missing(contract, gate, gate.metric, "the A/B result")
+            raise _missing(contract, gate, gate.metric, f"the A/B result ({_AB_TIMES})")
         if ab is not None and bound.relative is not None:
             r = ab.ratio
             breach = r.low > 1 + bound.relative
+            # The figure it was judged on comes first: a rebuild may stand for a build phase.
             evidence = (
-                f"ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over {r.pairs} pairs "
-                f"({r.confidence:.0%} CI)"
+                f"{ab.measured}: ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over "
+                f"{r.pairs} pairs ({r.confidence:.0%} CI)"
             )
             value = statistics.median(ab.b) if ab.b else r.median
             return Verdict(gate, value, show(value, unit), BREACH if breach else PASS, evidence)
-        if ab is not None and measured is None:
+        own = ab is not None and ab.measured == gate.metric  # the A/B timed this very figure
+        if ab is not None and (
+            measured is None or (own and metric_of(measured, gate.metric) is None)
+        ):
+            if not own:  # an absolute bound is never held to another figure (a rebuild)
+                raise _missing(contract, gate, gate.metric, "the measured record")
             value = statistics.median(ab.b)
-            evidence = f"median {show(value, unit)} over {len(ab.b)} runs of the work tree"
+            evidence = (
+                f"{ab.measured}: median {show(value, unit)} over {len(ab.b)} runs of the work tree"
+            )
             return _absolute(gate, value, evidence)
     assert measured is not None
     now = metric_of(measured, gate.metric)
@@ -244,6 +271,12 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
         f"(noise ±{show(band, unit)})"
     )
     return Verdict(gate, now.value, show(now.value, unit), BREACH if breach else PASS, evidence)
+
+
+_AB_TIMES = (
+    "it times wall_s and cpu_s of build.rebuild, tests and tests.doc, and of build.cold when a "
+    "row names it"
+)
 
 
 def _absolute(gate: Gate, value: float, evidence: str) -> Verdict:

@@ -64,8 +64,9 @@ def error_lines(report: GateReport, *, cap: int = ANNOTATION_CAP) -> list[str]:
     """`::error file=…,line=…,title=…::…` per breach, pointing at the contract's row."""
     breaches = [r for r in report.rows if r.verdict == BREACH]
     lines = [
-        f"::error file={_property(report.contract)},line={r.gate.line},"
-        f"title={_property('gate breached: ' + r.gate.metric)}::"
+        f"::error file={_property(report.contract)}"
+        + (f",line={r.gate.line}" if r.gate.line else "")  # tests.outcomes has no row
+        + f",title={_property('gate breached: ' + r.gate.metric)}::"
         + _data(f"{r.gate.metric} = {r.shown} breaches {r.gate.bound.text}: {r.evidence}")
         for r in breaches[:cap]
     ]

@@ -5,7 +5,7 @@ Nothing here prints; fresh measurements report through the baseline's `Progress`
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,14 +63,16 @@ class Measured:
 
 
 def measure_fresh(
-    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any
+    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any, cold: bool = False
 ) -> Measured:
-    """A fresh baseline record of `root` (nothing written; the reference record stays as it is)."""
+    """A fresh baseline record of `root` (nothing written; the reference record stays as it is);
+    with `cold`, its cold build too."""
     from perf_tasks.measure import baseline
     from perf_tasks.measure import record as record_mod
     from perf_tasks.measure.read import read_record as read_json
 
-    plan = baseline.prepare(root, env=env, requested=baseline.Requested(runs=runs))
+    requested = baseline.Requested(runs=runs, cold=cold)
+    plan = baseline.prepare(root, env=env, requested=requested)
     data = record_mod.build(baseline.measure(plan, progress=progress))
     return Measured(data, read_json(data, source="the fresh measurement"), "a fresh measurement")
 
@@ -83,11 +85,12 @@ def measured_from(
     runs: int | None,
     progress: Any,
     program: str,
+    cold: bool = False,
 ) -> Measured:
     if record_flag is not None:
         record = read_record(record_flag, program=program, what="--record")
         return Measured(None, record, str(record_flag))
-    return measure_fresh(root, env=env, runs=runs, progress=progress)
+    return measure_fresh(root, env=env, runs=runs, progress=progress, cold=cold)
 
 
 def save_record(path: Path, data: Mapping[str, Any]) -> None:
@@ -121,14 +124,39 @@ def base_of(
     env: Mapping[str, str],
     runs: int | None,
     program: str,
+    cold: bool = False,
+    on_ab_progress: Callable[[str, int, int], None] | None = None,
+    max_pairs: int | None = None,
 ) -> Base | None:
     if base is not None and against is not None:
         raise UsageError("--base and --against both name a base: pass one")
+    if max_pairs is not None:
+        from perf_tasks.ab.stats import MIN_PAIRS
+
+        if against is None:
+            raise UsageError("--max-pairs bounds the A/B of --against REF: pass --against too")
+        if max_pairs < MIN_PAIRS:
+            raise UsageError(
+                f"--max-pairs {max_pairs} is too few: a 95% interval needs at least {MIN_PAIRS}"
+            )
     if base is not None:
         return read_record(base, program=program, what="--base")
     if against is not None:
-        return ab_base.against(root, against, env=env, runs=runs)
+        return ab_base.against(
+            root,
+            against,
+            env=env,
+            runs=runs,
+            cold=cold,
+            on_progress=on_ab_progress,
+            max_pairs=max_pairs,
+        )
     return None
+
+
+def names_cold_build(contract: Contract) -> bool:
+    """Whether a row names a cold-build figure: the A/B must then time cold builds."""
+    return any(g.metric.startswith("build.cold.") for g in contract.gates)
 
 
 def check(
@@ -143,6 +171,8 @@ def check(
     runs: int | None,
     progress: Any,
     program: str,
+    on_ab_progress: Callable[[str, int, int], None] | None = None,
+    max_pairs: int | None = None,
 ) -> Checked:
     """Read the contract first (a typo fails in a second, before any measurement), then the base,
     then measure (or read `record`) and evaluate."""
@@ -157,8 +187,28 @@ def check(
                 f"{g.metric} {g.bound.text} is relative: it needs a base, --base FILE (a record "
                 "of this machine) or --against REF (a git revision)",
             )
-    the_base = base_of(root, base=base, against=against, env=env, runs=runs, program=program)
-    measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
+    the_base = base_of(
+        root,
+        base=base,
+        against=against,
+        env=env,
+        runs=runs,
+        program=program,
+        cold=names_cold_build(gates),
+        on_ab_progress=on_ab_progress,
+        max_pairs=max_pairs,
+    )
+    # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
+    # A/B of --against times them for every row (an absolute one takes the work tree's runs).
+    measured = measured_from(
+        root,
+        record,
+        env=env,
+        runs=runs,
+        progress=progress,
+        program=program,
+        cold=names_cold_build(gates) and against is None,
+    )
     if save is not None and measured.data is not None:
         save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)

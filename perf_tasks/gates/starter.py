@@ -13,10 +13,21 @@ with K = 5 and, measured on a shared 2-core machine with one core kept busy by a
 
 Rounding is upward to two significant digits, so a bound reads as written by hand (`450 ms`).
 
-No wall time: on a shared 2-core machine the test run's wall time moved up to x10 between rounds
-(0.24 s to 2.5 s, benches/gates_busy) while its CPU time moved by a tenth. An absolute bound on it
-would be either loose or flaky; wall-time gates belong with `--against`, whose pairs see the same
-load.
+No wall time of a whole phase: on a shared 2-core machine the test run's wall time moved up to
+x10 between rounds (0.24 s to 2.5 s, benches/gates_busy) while its CPU time moved by a tenth. An
+absolute bound on it would be either loose or flaky; such gates belong with `--against`, whose
+pairs see the same load.
+
+But CPU time cannot see a test that waits (a sleep, a timeout, a lock costs no CPU), so each test
+gets a row of its own on its wall time (`test:<binary-id> <name>`, its median over the runs):
+
+    bound = round_up(max(slowest run x 1.5, slowest run + 0.5 s))
+
+A test is one process on one core: a neighbour keeping another core busy slows it little, unlike
+the whole run, whose test processes share the cores. The +0.5 s keeps a test of a few
+milliseconds from tripping on scheduling, and stays under the +1 s of a test that got 1 s slower
+for every test under 2 s (above, x 1.5 takes over). At most `MAX_TEST_ROWS` tests get a row (the
+slowest first): a contract is read by people.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from perf_tasks.gates.check import metric_of
+from perf_tasks.gates.check import all_tests, metric_of
 from perf_tasks.gates.contract import BYTES, EACH_EXAMPLE, SECONDS, show
 from perf_tasks.measure.compare import label
 from perf_tasks.measure.schema import Record
@@ -40,6 +51,8 @@ class Headroom:
 
 
 CPU = Headroom(floor=0.5, slack=0.25)
+TEST_WALL = Headroom(floor=0.5, slack=0.5)  # on the slowest run, not the median
+MAX_TEST_ROWS = 200
 
 # What the starter gates, in order: the metrics that hold on a busy machine first.
 TIME_METRICS = (
@@ -85,6 +98,8 @@ def starter(record: Record, *, budget: int, source: str) -> str:
         if s.max is not None:
             measured += f", max {show(s.max, SECONDS)}"
         rows.append((metric, f"≤ {_seconds_text(bound)}", f"{what}; measured {measured}"))
+    test_rows, untimed = _test_rows(record)
+    rows += test_rows
     target = metric_of(record, "disk.target.bytes")
     if target is not None:
         over = " (already over it)" if target.value > budget else ""
@@ -111,9 +126,12 @@ def starter(record: Record, *, budget: int, source: str) -> str:
             "(docs/usage/gates.md). Absolute bounds describe the machine they were measured on.",
             "",
             "Bounds leave headroom over the measured spread: max(median * 1.5, median + 0.25 s,",
-            "max + 5 * MAD) for CPU time, rounded up to two significant digits. Wall time is not",
-            "gated here: a busy machine moves it too much for an absolute bound; gate it relative",
-            "to a base measured at the same time (`gate --against REF`).",
+            "max + 5 * MAD) for CPU time, rounded up to two significant digits. The wall time of",
+            "a whole phase is not gated here: a busy machine moves it too much for an absolute",
+            "bound; gate it relative to a base measured at the same time (`gate --against REF`).",
+            "Each test's own wall time is, on its median: max(slowest run * 1.5, slowest run +",
+            "0.5 s), so that a test that waits longer (a sleep costs no CPU) is caught.",
+            *(["", *untimed] if untimed else []),
             "",
             "## Gates",
             "",
@@ -126,6 +144,32 @@ def starter(record: Record, *, budget: int, source: str) -> str:
             "",
         ]
     )
+
+
+def _test_rows(record: Record) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """A row per timed test (the slowest `MAX_TEST_ROWS`), and what the text must say when tests
+    are left without one."""
+    tests = all_tests(record)
+    if not tests:
+        return [], [
+            "No test has a row: the record has no per-test times (nextest's; cargo test gives",
+            "none), so a test that got slower by waiting is caught only with a base.",
+        ]
+    slowest = sorted(tests, key=lambda t: (-tests[t].high, t))[:MAX_TEST_ROWS]
+    rows = []
+    for test in sorted(slowest):
+        times = tests[test]
+        bound = round_up(bound_for(times.high, None, 0.0, TEST_WALL))
+        measured = f"median {show(times.median, SECONDS)}, max {show(times.high, SECONDS)}"
+        metric = "test:" + test.replace("|", "\\|")  # a `|` in a name is not a new cell
+        rows.append((metric, f"≤ {_seconds_text(bound)}", f"wall time; {measured}"))
+    left = len(tests) - len(slowest)
+    if not left:
+        return rows, []
+    return rows, [
+        f"{left} of {len(tests)} tests have no row of their own (only the {MAX_TEST_ROWS} slowest",
+        "do): add `tests.each` with a base to gate every test.",
+    ]
 
 
 def _size_text(value: int) -> str:

@@ -14,7 +14,8 @@ Records may come from different times, so the bands are wide and each kind of fi
 - test counts (and the units a warm build compiles): any change.
 
 What can fail the comparison (exit 1) is a regression outside the noise in a CPU or wall time, a
-disk size, a test count or the warm build's units. A suspected time regression is confirmed by a
+disk size, a test count or the warm build's units, and, always, a failing, flaky or newly ignored
+test in the new record (`measure/outcomes.py`). A suspected time regression is confirmed by a
 same-time A/B against the record's revision when git has it (`ab/confirm.py`); this module only
 compares two records.
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from perf_tasks.errors import ExitCode
 from perf_tasks.measure.environment import busy_note, differences, is_build_variable
+from perf_tasks.measure.outcomes import OUTCOMES_METRIC, problems
 from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import Record, Stats, Timed
@@ -130,6 +132,8 @@ class Comparison:
     new_label: str
     tests: tuple[TestRow, ...] = ()
     confirmation: Mapping[str, Any] | None = None  # the same-time A/B that confirmed, as JSON
+    # a failing, flaky or newly ignored test in the new record: always counts, never confirmed
+    outcomes: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> tuple[Row, ...]:
@@ -141,7 +145,8 @@ class Comparison:
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.INCOMPLETE if self.regressions or self.slower_tests else ExitCode.OK
+        failing = self.regressions or self.slower_tests or self.outcomes
+        return ExitCode.INCOMPLETE if failing else ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -152,7 +157,9 @@ class Comparison:
             "advisory": list(self.advisory),
             "notes": list(self.notes),
             "regressions": [r.metric for r in self.regressions]
-            + [f"test:{t.id}" for t in self.slower_tests],
+            + [f"test:{t.id}" for t in self.slower_tests]
+            + ([OUTCOMES_METRIC] if self.outcomes else []),
+            "outcomes": list(self.outcomes),
             "rows": [r.as_json() for r in self.rows],
             "tests": [t.as_json() for t in self.tests],
             "confirmation": self.confirmation,
@@ -234,6 +241,7 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
         old_label=label(old),
         new_label=label(new),
         tests=tuple(tests),
+        outcomes=tuple(p.line() for p in problems(new, old)),
     )
 
 

@@ -251,6 +251,7 @@ def _timed(
         counts_varied=len(set(known)) > 1,
         varied=nextest.varied(cases) if cases else nextest.varied_outcomes(outcomes),
         timed_out=nextest.timed_out(cases),
+        failing=nextest.failing(cases) if cases else nextest.failing_outcomes(outcomes),
         durations=durations,
         durations_range=nextest.duration_ranges(cases) if cases else None,
     )

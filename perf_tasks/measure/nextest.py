@@ -319,6 +319,17 @@ def timed_out(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:
     return tuple(sorted({c.id for cases in runs for c in cases if c.timed_out}))
 
 
+def failing(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:
+    """`binary name` of every test that failed in any run (a flaky one's failures included)."""
+    return tuple(sorted({c.id for cases in runs for c in cases if c.status == "failed"}))
+
+
+def failing_outcomes(runs: Iterable[Iterable[tuple[str, str]]]) -> tuple[str, ...]:
+    """Every test name `cargo test` said FAILED in any run."""
+    failed = {name for outcomes in runs for name, status in outcomes if status == "FAILED"}
+    return tuple(sorted(failed))
+
+
 def varied(runs: Iterable[Iterable[Case]]) -> tuple[str, ...]:
     """`binary name` of every test whose outcome was not the same in every run (a flaky test)."""
     seen: dict[str, set[str]] = {}

@@ -192,7 +192,7 @@ def _timed(node: _Node, value: object) -> Timed | None:
         counts = Counts(
             **{
                 key: node.integer(table, key, maximum=MAX_COUNT)
-                for key in ("passed", "failed", "skipped", "ignored")
+                for key in ("passed", "failed", "skipped", "ignored", "flaky")
             }
         )
     return Timed(
@@ -212,6 +212,8 @@ def _timed(node: _Node, value: object) -> Timed | None:
         ),
         counts=counts,
         others_cpu_s=_per_run(node, table, "others_cpu_s"),
+        failing=node.texts(table, "failing"),
+        varied=node.texts(table, "varied"),
     )
 
 

@@ -64,7 +64,6 @@ def build(result: Result) -> dict[str, Any]:
         tests_part["durations"] = tests.durations
         tests_part["durations_range"] = tests.durations_range
         tests_part["timed_out"] = list(tests.timed_out)
-        tests_part["varied"] = list(tests.varied)
         doc = phases.get(PhaseName.TESTS_DOC)
         tests_part["doc"] = None
         if doc is not None:
@@ -132,9 +131,11 @@ def _phase_json(phase: Phase, root: Path) -> dict[str, Any]:
 
 def _counts_json(phase: Phase) -> dict[str, Any]:
     counts = phase.counts
+    outcomes = {"failing": list(phase.failing), "varied": list(phase.varied)}
     if counts is None:
-        return {"passed": None, "failed": None, "skipped": None, "ignored": None, "flaky": None}
-    return {**counts.as_json(), "counts_varied": phase.counts_varied}
+        none = {"passed": None, "failed": None, "skipped": None, "ignored": None, "flaky": None}
+        return {**none, **outcomes}
+    return {**counts.as_json(), "counts_varied": phase.counts_varied, **outcomes}
 
 
 def stats_json(stats: Stats | None, *, integer: bool = False) -> dict[str, Any] | None:

@@ -35,6 +35,7 @@ class Phase:
     counts_varied: bool = False
     varied: tuple[str, ...] = ()  # tests: `binary name` of each test whose outcome varied
     timed_out: tuple[str, ...] = ()  # tests: `binary name` of each test nextest ended as hung
+    failing: tuple[str, ...] = ()  # tests: each test that failed in any run
     durations: dict[str, dict[str, float]] | None = None  # binary -> test -> median seconds
     durations_range: dict[str, dict[str, list[float]]] | None = None  # -> [min, max] seconds
 

@@ -35,6 +35,7 @@ class Counts:
     failed: int | None = None
     skipped: int | None = None
     ignored: int | None = None
+    flaky: int | None = None  # passed after a retry
 
     def get(self, key: str) -> int | None:
         value: int | None = getattr(self, key)
@@ -57,6 +58,9 @@ class Timed:
     counts: Counts | None = None  # tests
     # CPU seconds the rest of the machine used during each run (None where unknown)
     others_cpu_s: tuple[float | None, ...] = ()
+    # tests: each test that failed in any run; each whose outcome was not the same in every run
+    failing: tuple[str, ...] = ()
+    varied: tuple[str, ...] = ()
 
     @property
     def contention(self) -> float | None:

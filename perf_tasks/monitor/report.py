@@ -92,7 +92,8 @@ def markdown(
     if gates is not None and gates.breaches:
         lines += [
             f"- `{r.gate.metric}` = {r.shown} breaches {r.gate.bound.text} "
-            f"(contract line {r.gate.line}): {r.evidence}"
+            + (f"(contract line {r.gate.line})" if r.gate.line else "(always checked)")
+            + f": {r.evidence}"
             for r in gates.breaches
         ]
     else:

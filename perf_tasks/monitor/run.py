@@ -19,7 +19,7 @@ from typing import Any
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
 from perf_tasks.fs import guarded
-from perf_tasks.gates.check import Base, GateReport, evaluate
+from perf_tasks.gates.check import Base, GateReport, evaluate, outcome_rows
 from perf_tasks.gates.contract import Contract
 from perf_tasks.measure.schema import Record
 from perf_tasks.monitor import history as history_mod
@@ -112,7 +112,7 @@ class Monitored:
                 "cleaned": self.budget.cleaned,
                 "freed_bytes": self.budget.freed,
             },
-            "gates": self.gates.as_json() if self.contract_found else None,
+            "gates": self.gates.as_json() if self.contract_found or self.gates.rows else None,
             "chart": None if self.chart is None else str(self.chart),
             "chart_note": self.chart_note,
             "notes": list(self.notes),
@@ -164,7 +164,9 @@ def monitor(
             f"no contract at {config.gates.contract}: no gate was checked (contract.init writes "
             "one)"
         )
-        report = GateReport(contract=config.gates.contract, rows=(), measured="", base=None)
+        # No contract, but a failing test still fails the day (measure/outcomes.py).
+        rows = outcome_rows(record, base if isinstance(base, Record) else None)
+        report = GateReport(config.gates.contract, tuple(rows), measured="", base=None)
     else:
         report = evaluate(contract, record, base, skip_relative_without_base=True)
         skipped = [r.gate.metric for r in report.rows if r.verdict == "skipped"]
@@ -251,7 +253,7 @@ def _record_day(
         chart_path, chart_note = None, str(exc)
     text = markdown(
         history=entries,
-        gates=report if contract_found else None,
+        gates=report if contract_found or report.rows else None,
         chart=chart_name if chart_path is not None else None,
         chart_note=chart_note,
         budget_line=budget.line() if budget is not None else "no target dir in the record",

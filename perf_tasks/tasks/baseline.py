@@ -50,6 +50,7 @@ COMPARE_HELP = {
     "revision before failing (default); --no-confirm lets the record comparison decide alone",
     "max_pairs": "With --against (or a confirmation): the most pairs to run while a metric is "
     "undecided (default 12, at least 6)",
+    "cold": "With --against: time cold builds too (each from an empty target dir), in both arms",
 }
 
 
@@ -114,17 +115,26 @@ def compare(  # type: ignore[no-untyped-def]
     against=None,
     max_pairs=None,
     confirm=True,
+    cold=False,
     dry_run=False,
     json=False,
     verbose=False,
 ):
     """Compare with the record or --against a revision; exit 1 on a regression."""
     with task_edge(json=json), _stoppable(json=json):
+        if cold and against is None:
+            from perf_tasks.errors import UsageError
+
+            raise UsageError(
+                "--cold asks the A/B of --against REF for cold builds; against a record, the "
+                "record's own settings decide (record one with `baseline --cold`)"
+            )
         if against is not None:
             return _against(
                 c,
                 root=root,
                 ref=against,
+                cold=cold,
                 max_pairs=max_pairs,
                 timeout=timeout,
                 clashes={"--old": old, "--new": new, "--save": save, "--runs": runs},
@@ -204,6 +214,7 @@ def _against(  # type: ignore[no-untyped-def]
     *,
     root: str | None,
     ref: str,
+    cold: bool,
     max_pairs: int | None,
     timeout: int | None,
     clashes: dict[str, object],
@@ -229,7 +240,7 @@ def _against(  # type: ignore[no-untyped-def]
             f"--max-pairs {pairs} is too few: a 95% interval needs at least {MIN_PAIRS}"
         )
     out = Output(json=json)
-    request = ab.Request(ref=ref, max_pairs=pairs, timeout_s=timeout)
+    request = ab.Request(ref=ref, max_pairs=pairs, timeout_s=timeout, cold=cold)
     where = root_of(c, root)
     if dry_run:
         return view.render_ab_plan(out, ab.plan_against(where, request, env=os.environ))

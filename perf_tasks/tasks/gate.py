@@ -30,6 +30,8 @@ GATE_HELP = {
     "base": "The base of relative gates: a baseline record of this machine (baseline.json)",
     "against": "The base of relative gates: a git revision, measured at the same time (A/B)",
     "save": "Also write the fresh record to this path",
+    "max_pairs": "With --against: the most pairs the A/B runs while a metric is undecided "
+    "(default 12, at least 6); it bounds the cold builds a build.cold row asks for",
 }
 INIT_HELP = {**HELP, "force": "Replace an existing contract"}
 
@@ -49,6 +51,7 @@ def check(  # type: ignore[no-untyped-def]
     against=None,
     save=None,
     runs=None,
+    max_pairs=None,
     json=False,
     verbose=False,
 ):
@@ -56,11 +59,12 @@ def check(  # type: ignore[no-untyped-def]
     with task_edge(json=json):
         from perf_tasks.gates import job
         from perf_tasks.ui import baseline as baseline_view
+        from perf_tasks.ui.baseline.ab import ab_progress
         from perf_tasks.ui.gate_view import render_gates
         from perf_tasks.ui.output import Output
 
         out = Output(json=json)
-        with baseline_view.progress(out, verbose=verbose) as progress:
+        with baseline_view.progress(out, verbose=verbose) as progress, ab_progress(out) as ab:
             done = job.check(
                 root_of(c, root),
                 contract=_path(contract),
@@ -72,6 +76,8 @@ def check(  # type: ignore[no-untyped-def]
                 runs=runs,
                 progress=progress,
                 program=program_of(c),
+                on_ab_progress=ab,
+                max_pairs=max_pairs,
             )
         render_gates(out, done.report, extra={"saved": str(done.saved) if done.saved else None})
         _github(out, done.report)

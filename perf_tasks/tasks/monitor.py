@@ -71,6 +71,7 @@ def run(  # type: ignore[no-untyped-def]
                 runs=runs,
                 progress=progress,
                 program=program,
+                cold=gates is not None and job.names_cold_build(gates),
             )
         if save and measured.data is not None:
             job.save_record(Path(save), measured.data)

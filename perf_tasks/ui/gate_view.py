@@ -51,6 +51,9 @@ def gates_table(out: Output, report: GateReport) -> None:
     for row in report.rows:  # each slower test on a line of its own: names are long
         for slower in row.slower:
             out.line(shown(f"{row.gate.metric}: test slowed {slower}"), style="red")
+        if row.breached and not row.gate.line:  # tests.outcomes: no contract row, names tests
+            for part in row.evidence.split("; "):
+                out.line(shown(f"{row.gate.metric}: {part}"), style="red")
     n = len(report.breaches)
     if n:
         names = ", ".join(r.gate.metric for r in report.breaches)

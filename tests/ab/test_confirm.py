@@ -90,3 +90,39 @@ def test_nothing_to_confirm_without_a_clean_revision(tmp_path: Any) -> None:
     assert [r.metric for r in done.comparison.regressions] == ["build.cpu_s"]  # it stands
     assert any("uncommitted changes" in n for n in done.comparison.notes)
     assert stats.MIN_PAIRS == 6
+
+
+def cold_records(old_cpu: float, new_cpu: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    old = record(tests_wall=2.0, build_cpu=10.0, fast_test=0.004, disk=100 * MIB)
+    new = record(tests_wall=2.0, build_cpu=10.0, fast_test=0.004, disk=100 * MIB)
+    old["build"]["cold"] = {"wall_s": stat(1.0), "cpu_s": stat(old_cpu)}
+    new["build"]["cold"] = {"wall_s": stat(1.0), "cpu_s": stat(new_cpu)}
+    return old, new
+
+
+def cold_outcome(rebuild_ratio: float, cold_ratio: float | None) -> Any:
+    values_a = {"build.rebuild.cpu_s": 10.0, "tests.wall_s": 2.0}
+    values_b = {"build.rebuild.cpu_s": 10.0 * rebuild_ratio, "tests.wall_s": 2.0}
+    if cold_ratio is not None:
+        values_a["build.cold.cpu_s"] = 0.8
+        values_b["build.cold.cpu_s"] = 0.8 * cold_ratio
+    design = Design(dict(confirm.arms.THRESHOLDS))
+    return judge([Sample(values_a)] * 6, [Sample(values_b)] * 6, design, a_label="aaaa")
+
+
+def test_a_cold_build_suspicion_is_confirmed_only_by_cold_builds() -> None:
+    suspected = cmp.compare(*cold_records(0.808, 1.545))
+    assert [r.metric for r in suspected.regressions] == ["build.cold.cpu_s"]
+    assert confirm.suspected_phases(suspected) == {"build.cold"}
+    # a rebuild that did not move clears nothing: the A/B did not measure the cold build
+    stands = confirm.settle(suspected, cold_outcome(rebuild_ratio=1.0, cold_ratio=None))
+    assert [r.metric for r in stands.regressions] == ["build.cold.cpu_s"]
+    assert any("did not measure build.cold.cpu_s" in n for n in stands.notes)
+    # cold builds in both arms, 1.9x slower: confirmed
+    confirmed = confirm.settle(suspected, cold_outcome(rebuild_ratio=1.0, cold_ratio=1.9))
+    assert [r.metric for r in confirmed.regressions] == ["build.cold.cpu_s"]
+    assert confirmed.exit_code == 1
+    # cold builds in both arms, the same: cleared, and the note names what it measured
+    cleared = confirm.settle(suspected, cold_outcome(rebuild_ratio=1.3, cold_ratio=1.0))
+    assert cleared.regressions == () and cleared.exit_code == 0
+    assert any("build.cold.cpu_s (measured as build.cold)" in n for n in cleared.notes)

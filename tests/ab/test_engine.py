@@ -80,6 +80,21 @@ def test_a_slower_test_is_a_named_regression() -> None:
     assert (change.before_max_s, change.after_min_s) == (0.004, 1.004)
 
 
+def test_a_test_failing_in_b_is_a_regression_even_when_it_failed_in_a_too() -> None:
+    """A failing or flaky test is never a pass, however fast it fails: in B, whatever A did."""
+    design = Design({"build.cpu_s": Threshold(0.05)})
+
+    def run(outcome: str) -> Sample:
+        return Sample({"build.cpu_s": 10.0}, test_outcomes={"core panics": outcome})
+
+    both = engine.judge([run("failed")] * 6, [run("failed")] * 6, design)
+    assert both.regressions == ("failed:core panics",) and int(both.exit_code) == 1
+    flaky = engine.judge([run("passed")] * 6, [run("passed"), run("failed")] * 3, design)
+    assert flaky.failing == ("core panics",) and int(flaky.exit_code) == 1
+    fixed = engine.judge([run("failed")] * 6, [run("passed")] * 6, design)
+    assert fixed.regressions == () and int(fixed.exit_code) == 0
+
+
 def test_without_per_test_times_it_says_so() -> None:
     a = [Sample({"tests.wall_s": 1.0})] * 6
     outcome = engine.judge(a, a, Design({}))
@@ -100,3 +115,16 @@ def test_the_shared_environment_note_leaves_out_what_the_arms_control(tmp_path: 
     assert note == "build environment, the same on both arms: RUSTFLAGS='-C target-cpu=native'"
     assert shared_env_note({"RUSTC_WRAPPER": "sccache"}, tmp_path) is None
     assert "RUSTC_WRAPPER='sccache'" in controlled_note(env)
+
+
+def test_the_cold_forecast_says_what_it_costs_before_it_starts() -> None:
+    from perf_tasks.ab.against import Request, cold_forecast, pair_forecast
+
+    said = cold_forecast(Request(ref="HEAD", max_pairs=8, cold=True, cold_hint_s=30.0))
+    assert said.startswith("the A/B times cold builds: every run of either arm builds")
+    assert "6 to 8 pairs (--max-pairs bounds it)" in said
+    assert "the cold builds alone take about 6.0 min to 8.0 min (30 s each" in said
+    assert pair_forecast(20.0, 12) == (
+        "each pair takes about 20 s (a run of each arm, cold build included): about 2.0 min for "
+        "6 pairs, 4.0 min for 12"
+    )

@@ -103,7 +103,9 @@ def test_a_relative_bound_against_an_ab_result_needs_a_confirmed_ratio() -> None
     assert noisy.verdict == PASS
     confirmed = evaluate(c, None, ab(1.31, 1.42, 1.55))
     assert confirmed.rows[0].verdict == BREACH
-    assert confirmed.rows[0].evidence == "ratio 1.42 [1.31, 1.55] over 6 pairs (95% CI)"
+    assert (
+        confirmed.rows[0].evidence == "tests.wall_s: ratio 1.42 [1.31, 1.55] over 6 pairs (95% CI)"
+    )
     assert confirmed.base == "main vs the work tree"
 
 
@@ -245,3 +247,41 @@ def test_absolute_gates_the_ab_does_not_time_read_the_fresh_measurement() -> Non
         evaluate(contract("disk.target.bytes | ≤ +10%"), record(), ab)  # relative: needs the A/B
     with pytest.raises(ContractError, match=r"^C\.md:5: test '.*' is not in the A/B result's work"):
         evaluate(contract(f"test:{TEST} | ≤ +10%"), record(), ab)
+
+
+def ab_outcome(values: dict[str, tuple[float, float]]) -> ABResult:
+    """An A/B result as `--against` makes it, from the engine's own outcome: metric -> (A, B)."""
+    from perf_tasks.ab import workspace as arms
+    from perf_tasks.ab.engine import Design, Sample, judge
+    from perf_tasks.gates.ab_base import from_outcome
+
+    a = [Sample({m: pair[0] for m, pair in values.items()})] * 6
+    b = [Sample({m: pair[1] for m, pair in values.items()})] * 6
+    return from_outcome(judge(a, b, Design(dict(arms.THRESHOLDS)), a_label="HEAD"))
+
+
+def test_a_cold_build_gate_is_never_judged_on_the_rebuild() -> None:
+    """The rebuild of one crate is unchanged; the cold build (a slower build script) is not
+    measured: the cold row is refused (exit 2), never passed on the rebuild's ratio."""
+    rebuild_only = ab_outcome({"build.rebuild.cpu_s": (0.4, 0.4), "tests.wall_s": (1.0, 1.0)})
+    for row in ("build.cold.cpu_s | ≤ +10%", "build.cold.wall_s | ≤ +10%"):
+        with pytest.raises(ContractError, match=r"^C\.md:5: build.cold.\w+ is not in the A/B"):
+            evaluate(contract(row), record(), rebuild_only)
+
+
+def test_a_cold_build_gate_is_judged_on_cold_builds_and_names_them() -> None:
+    slower = ab_outcome({"build.rebuild.cpu_s": (0.4, 0.4), "build.cold.cpu_s": (0.8, 1.5)})
+    c = contract("build.cold.cpu_s | ≤ +10%", "build.incremental.cpu_s | ≤ +10%")
+    cold, incremental = evaluate(c, record(), slower).rows
+    assert cold.verdict == BREACH and cold.value == pytest.approx(1.5)
+    assert cold.evidence.startswith("build.cold.cpu_s: ratio 1.88 ")
+    # the incremental row is judged on the rebuild, and says so on its line
+    assert incremental.verdict == PASS
+    assert incremental.evidence.startswith("build.rebuild.cpu_s: ratio 1.00 ")
+    # an absolute cold bound, with no cold build in the fresh record: the A/B's own work tree
+    absolute = evaluate(contract("build.cold.cpu_s | ≤ 1 s"), record(), slower).rows[0]
+    assert absolute.verdict == BREACH
+    assert absolute.evidence == "build.cold.cpu_s: median 1.500 s over 6 runs of the work tree"
+    # a cold figure that neither the fresh record nor the A/B has: refused, never passed
+    with pytest.raises(ContractError, match=r"build\.cold\.wall_s is not in the measured record"):
+        evaluate(contract("build.cold.wall_s | ≤ 1 s"), record(), slower)

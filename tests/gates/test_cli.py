@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import du, git, perf
+from helpers import du, git, one_core_busy, perf
 
 TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
 CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
@@ -54,17 +54,44 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
     ):
         assert f"| `{metric}`" in text
     assert "tests.wall_s`" not in text  # a busy machine moves it too much for an absolute bound
-    assert "| `disk.target.bytes`       | ≤ 5 GB " in text
+    assert "| `disk.target.bytes`" in text and "| ≤ 5 GB " in text
+    assert f"| `test:{TEST}`" in text  # each test's own wall time
     assert str(demo_copy) not in text  # a project file: no local path
-    gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
+    with one_core_busy():  # unchanged code stays quiet on a busy machine
+        gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
     assert gate.returncode == 0, gate.stdout + gate.stderr
     report = json.loads(gate.stdout)
-    assert report["ok"] is True and len(report["gates"]) == 4
+    tests = [g for g in report["gates"] if g["metric"].startswith("test:")]
+    assert report["ok"] is True and len(report["gates"]) == 4 + len(tests)
+    assert len(tests) >= 5
     again = perf("contract.init", "--root", str(demo_copy), "--record", "nowhere.json")
     assert again.returncode == 2
     assert again.stderr.strip() == (
         f"error: {CONTRACT} already exists: edit it, or pass --force to replace it"
     )
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_the_starter_contract_catches_a_test_one_second_slower_without_a_base(
+    demo_copy: Path,
+) -> None:
+    """A sleep costs no CPU: the starter's CPU bounds cannot see it; its per-test rows do."""
+    init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
+    assert init.returncode == 0, init.stderr
+    source = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
+    anchor = "fn checksum_detects_a_single_byte_change() {\n"
+    source.write_text(
+        source.read_text().replace(
+            anchor, anchor + "    std::thread::sleep(Duration::from_secs(1));\n"
+        )
+    )
+    gate = perf("gate", "--root", str(demo_copy), "--runs", "2", "--json")
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    report = json.loads(gate.stdout)
+    assert report["breaches"] == [f"test:{TEST}"]
+    (row,) = [g for g in report["gates"] if g["verdict"] == "breach"]
+    assert row["value"] >= 1.0
 
 
 @pytest.mark.cargo
@@ -95,6 +122,23 @@ def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Pa
     assert row["verdict"] == "breach"
     assert [s["test"] for s in row["slower"]] == [TEST]
     assert row["slower"][0]["after_s"] >= 1.0
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_a_test_that_panics_fails_the_gate_and_is_named(demo_copy: Path) -> None:
+    """It panics at once, so every time bound holds: the outcome alone must fail the gate."""
+    write_contract(demo_copy, "tests.wall_s | ≤ 10 s | the whole suite")
+    source = demo_copy / "crates" / "demo-core" / "tests" / "core_api.rs"
+    anchor = "fn checksum_detects_a_single_byte_change() {\n"
+    source.write_text(source.read_text().replace(anchor, anchor + '    panic!("broken");\n'))
+    saved = demo_copy / "failing.json"
+    done = perf("gate", "--root", str(demo_copy), "--runs", "1", "--save", str(saved))
+    assert done.returncode == 1, done.stdout + done.stderr
+    flat = " ".join(done.stdout.split())
+    assert f"tests.outcomes: tests: 1 failed: {TEST}" in flat
+    assert "gate: 1 of 2 gates breached: tests.outcomes" in flat
+    assert json.loads(saved.read_text())["tests"]["failing"] == [TEST]
 
 
 @pytest.mark.cargo
@@ -146,6 +190,18 @@ def test_contract_and_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
         2,
         "error: --base and --against both name a base: pass one",
     )
+    pairs = perf("gate", *root, "--record", str(record), "--base", str(record), "--max-pairs", "8")
+    assert (pairs.returncode, pairs.stderr.strip()) == (
+        2,
+        "error: --max-pairs bounds the A/B of --against REF: pass --against too",
+    )
+    few = perf("gate", *root, "--against", "main", "--max-pairs", "5")
+    assert (few.returncode, few.stderr.strip()) == (
+        2,
+        "error: --max-pairs 5 is too few: a 95% interval needs at least 6",
+    )
+    cold = perf("baseline.compare", *root, "--cold")
+    assert cold.returncode == 2 and cold.stderr.startswith("error: --cold asks the A/B")
 
 
 def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) -> None:
@@ -171,6 +227,56 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
     assert "### Performance gates: 1 of 2 gates breached" in text
     assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text
+
+
+def test_a_record_with_a_failing_test_fails_the_gate_whatever_the_contract(
+    tmp_path: Path,
+) -> None:
+    write_contract(tmp_path, "tests.wall_s | ≤ 10 s | suite")
+    gate = ["gate", "--root", str(tmp_path), "--record"]
+    # `ok: false` and nothing else: the record's own word that a test failed
+    bare = perf(*gate, str(small_record(tmp_path / "bare.json")), "--json")
+    assert bare.returncode == 0, bare.stdout  # all pass: the report gains no row
+    assert [g["metric"] for g in json.loads(bare.stdout)["gates"]] == ["tests.wall_s"]
+    not_ok = json.loads((tmp_path / "bare.json").read_text())
+    not_ok["ok"] = False
+    (tmp_path / "not-ok.json").write_text(json.dumps(not_ok))
+    done = perf(*gate, str(tmp_path / "not-ok.json"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    flat = " ".join(done.stdout.split())
+    assert "tests.outcomes: tests: 1 failed: the record says ok: false" in flat
+    assert "gate: 1 of 2 gates breached: tests.outcomes" in flat
+    # a failing doctest, named, in GitHub's annotations too (no contract line to point at)
+    doc = {"runs": 1, "wall_s": {"median": 1.0}, "passed": 1, "failed": 1}
+    failing = small_record(
+        tmp_path / "doc.json", doc={**doc, "failing": ["src/lib.rs - f (line 3)"]}
+    )
+    annotated = perf(*gate, str(failing), env={"GITHUB_ACTIONS": "true"})
+    assert annotated.returncode == 1
+    assert (
+        f"::error file={CONTRACT},title=gate breached%3A tests.outcomes::tests.outcomes = "
+        "1 failed breaches all pass: tests.doc: 1 failed: src/lib.rs - f (line 3)"
+    ) in annotated.stdout
+
+
+def test_a_flaky_or_newly_ignored_test_fails_the_gate(tmp_path: Path) -> None:
+    write_contract(tmp_path, "disk.target.bytes | ≤ 5 GB |")
+    flaky = small_record(tmp_path / "flaky.json", varied=["b t"], passed=1, failed=0)
+    done = perf("gate", "--root", str(tmp_path), "--record", str(flaky), "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (row,) = [g for g in json.loads(done.stdout)["gates"] if g["verdict"] == "breach"]
+    assert (row["metric"], row["evidence"]) == ("tests.outcomes", "tests: 1 flaky: b t")
+    write_contract(tmp_path, "tests.wall_s | ≤ +10% | suite")
+    base = small_record(
+        tmp_path / "base.json", passed=2, ignored=0, durations={"b": {"t": 0.5, "u": 0.1}}
+    )
+    ignored = small_record(tmp_path / "ignored.json", passed=1, ignored=1)
+    args = ["gate", "--root", str(tmp_path), "--base", str(base), "--record"]
+    assert perf(*args, str(base)).returncode == 0
+    done = perf(*args, str(ignored), "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert json.loads(done.stdout)["breaches"] == ["tests.outcomes"]
+    assert "tests: 1 newly ignored: b u" in done.stdout
 
 
 def test_an_unwritable_step_summary_is_a_warning_and_the_verdict_stands(tmp_path: Path) -> None:
@@ -245,7 +351,7 @@ def test_the_starter_contract_gates_against_a_revision_as_ci_runs_it(demo_copy: 
     assert gate.returncode == 0, gate.stdout + gate.stderr  # was exit 2: disk not in the A/B
     rows = {g["metric"]: g for g in json.loads(gate.stdout)["gates"]}
     assert rows["disk.target.bytes"]["evidence"].endswith("bytes)")
-    assert rows["tests.wall_s"]["evidence"].startswith("ratio ")
+    assert rows["tests.wall_s"]["evidence"].startswith("tests.wall_s: ratio ")
 
 
 def test_init_force_refuses_a_read_only_or_hard_linked_contract(tmp_path: Path) -> None:

@@ -179,6 +179,38 @@ def test_test_counts_always_count_with_direction() -> None:
     assert row(more, "tests.passed").verdict == cmp.IMPROVEMENT and more.exit_code == ExitCode.OK
 
 
+def test_a_test_failing_in_both_records_still_fails_the_comparison() -> None:
+    failing = ["demo-core::core_api panics"]
+    c = cmp.compare(
+        record(tests__failed=1, tests__failing=failing),
+        record(tests__failed=1, tests__failing=failing),
+    )
+    assert not c.regressions  # the count did not change ...
+    assert c.outcomes == ("tests: 1 failed: demo-core::core_api panics",)
+    assert c.exit_code == ExitCode.INCOMPLETE  # ... but a failing test is never a pass
+
+
+def test_a_failing_doctest_or_an_advisory_comparison_still_fails() -> None:
+    doc = {"command": "cargo test --doc", "wall_s": stat(1.0), "passed": 3, "failed": 0}
+    bad_doc = {**doc, "passed": 2, "failed": 1, "failing": ["src/lib.rs - f (line 3)"]}
+    other = record(tests__doc=bad_doc, environment__cpu_model="Other CPU")
+    c = cmp.compare(record(tests__doc=doc), other)
+    assert c.advisory  # another machine: times do not count; a failing doctest does
+    assert c.outcomes == ("tests.doc: 1 failed: src/lib.rs - f (line 3)",)
+    assert c.exit_code == ExitCode.INCOMPLETE
+
+
+def test_a_newly_flaky_or_newly_ignored_test_fails_the_comparison() -> None:
+    flaky = cmp.compare(record(), record(tests__varied=["b t"]))
+    assert flaky.outcomes == ("tests: 1 flaky: b t",) and flaky.exit_code == ExitCode.INCOMPLETE
+    already = cmp.compare(record(tests__varied=["b t"]), record(tests__varied=["b t"]))
+    assert already.outcomes == () and already.exit_code == ExitCode.OK
+    old = record(tests__durations={"b": {"t": 0.1, "u": 0.1}})
+    ignored = cmp.compare(old, record(tests__ignored=3, tests__durations={"b": {"t": 0.1}}))
+    assert ignored.outcomes == ("tests: 1 newly ignored: b u",)
+    assert ignored.exit_code == ExitCode.INCOMPLETE
+
+
 def test_cpu_counts_and_ram_explains() -> None:
     c = cmp.compare(
         record(),
@@ -269,7 +301,8 @@ def test_changed_command_is_noted() -> None:
 
 def test_json_names_every_row() -> None:
     data = cmp.compare(record(), record(tests__failed=2)).as_json()
-    assert data["regressions"] == ["tests.failed"]
+    assert data["regressions"] == ["tests.failed", "tests.outcomes"]
+    assert data["outcomes"] == ["tests: 2 failed: (the record does not name them)"]
     failed = next(r for r in data["rows"] if r["metric"] == "tests.failed")
     assert failed == {
         "metric": "tests.failed",

@@ -331,3 +331,20 @@ def test_a_read_only_report_is_refused_and_the_history_kept_with_it(tmp_path: Pa
     proc = _monitor_once(tmp_path)
     assert proc.returncode != 0 and "is read-only" in proc.stderr
     assert (tmp_path / OUT / "history.jsonl").read_text() == before  # all or none
+
+
+def test_a_failing_test_fails_the_day_with_or_without_a_contract(tmp_path: Path) -> None:
+    record = day_record(tmp_path / "r.json", 1)
+    data = json.loads(record.read_text())
+    data["tests"].update(passed=1, failed=1, failing=["demo-core::core_api panics"])
+    data["ok"] = False
+    record.write_text(json.dumps(data))
+    bare = perf("monitor", "--root", str(tmp_path), "--record", str(record), "--json")
+    assert bare.returncode == 1, bare.stdout + bare.stderr  # no contract: the test still fails
+    assert json.loads(bare.stdout)["gates"]["breaches"] == ["tests.outcomes"]
+    contract(tmp_path, "tests.wall_s | ≤ 10 s | suite")
+    done = perf("monitor", "--root", str(tmp_path), "--record", str(record), "--now", "2026-11-03")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "tests.outcomes: tests: 1 failed: demo-core::core_api panics" in done.stdout
+    report = (tmp_path / OUT / "report.md").read_text()
+    assert "- `tests.outcomes` = 1 failed breaches all pass (always checked): tests: 1" in report

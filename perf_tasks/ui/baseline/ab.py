@@ -110,11 +110,16 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
 
 
 def outcome_line(outcome: Outcome) -> str:
-    regressions = outcome.regressions
+    regressions = [r for r in outcome.regressions if not r.startswith("failed:")]
+    failed = f"; tests failed in B: {', '.join(outcome.failing)}" if outcome.failing else ""
     if regressions:
-        return f"{len(regressions)} regression(s), confirmed by the interval: " + ", ".join(
-            regressions
+        return (
+            f"{len(regressions)} regression(s), confirmed by the interval: "
+            + ", ".join(regressions)
+            + failed
         )
+    if failed:
+        return f"tests do not all pass in B (the work tree): {', '.join(outcome.failing)}"
     better = [m.metric for m in outcome.metrics if m.verdict == stats.IMPROVEMENT and m.decides]
     if better:
         return "no regression; better: " + ", ".join(better)

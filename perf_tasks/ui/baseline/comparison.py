@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from perf_tasks.measure import compare as cmp
 from perf_tasks.measure.report import secs
-from perf_tasks.ui.output import Output
+from perf_tasks.ui.output import Output, shown
 from perf_tasks.units import format_bytes
 
 KEY_LABELS = {
@@ -72,6 +72,8 @@ def render_comparison(
                 f"(slowest old run -> fastest new run): {verdict}",
                 style="red" if test.counts else None,
             )
+        for line in comparison.outcomes:
+            out.line(shown(f"test outcome: {line}"), style="red")
     out.line(comparison_line(comparison), style="bold")
 
 
@@ -85,7 +87,10 @@ def comparison_line(comparison: cmp.Comparison) -> str:
     if regressions or tests:
         names = [f"{r.metric} ({_change(r)})" for r in regressions]
         names += [f"test {t.id} ({secs(t.old_s)} -> {secs(t.new_s)})" for t in tests]
-        return f"{len(names)} regression(s) outside the noise: {', '.join(names)}"
+        line = f"{len(names)} regression(s) outside the noise: {', '.join(names)}"
+        return line + (f"; and {'; '.join(comparison.outcomes)}" if comparison.outcomes else "")
+    if comparison.outcomes:
+        return "tests do not all pass: " + "; ".join(comparison.outcomes)
     advisory = [r for r in comparison.rows if r.verdict == cmp.REGRESSION]
     if advisory:
         return (
