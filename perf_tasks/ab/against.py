@@ -16,7 +16,7 @@ from perf_tasks.ab import engine, worktree
 from perf_tasks.ab import workspace as arms
 from perf_tasks.ab.engine import Design, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
-from perf_tasks.inspect import inspect
+from perf_tasks.inspection import inspect
 from perf_tasks.measure.environment import build_env
 from perf_tasks.runlock import run_lock
 

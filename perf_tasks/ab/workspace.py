@@ -42,7 +42,7 @@ from perf_tasks.ab.stats import Threshold
 from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
 from perf_tasks.measure.plan import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands

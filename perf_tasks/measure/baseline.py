@@ -18,7 +18,7 @@ from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
 from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
-from perf_tasks.inspect import inspect
+from perf_tasks.inspection import inspect
 from perf_tasks.measure import record as record_mod
 from perf_tasks.measure import report
 from perf_tasks.measure.compare import Comparison

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ConfigError
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
 from perf_tasks.measure.phases import PhaseName

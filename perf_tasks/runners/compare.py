@@ -26,7 +26,7 @@ from perf_tasks.ab.engine import Design, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
 from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.errors import CommandFailed, ToolMissing
-from perf_tasks.inspect import Inspection, inspect
+from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
 from perf_tasks.measure.shell import program_word, shell_line

@@ -38,7 +38,7 @@ NEXTEST_TESTS_FAILED = 100  # nextest's exit code when the run worked and a test
 CARGO_TEST_FAILED = 101  # cargo test's, also a build error: told apart by its result lines
 
 if TYPE_CHECKING:
-    from perf_tasks.inspect import Inspection
+    from perf_tasks.inspection import Inspection
 
 
 def listed(json_text: str) -> dict[tuple[str, str], bool]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from perf_tasks.ab import worktree
 from perf_tasks.ab.workspace import arm_env
-from perf_tasks.inspect import inspect
+from perf_tasks.inspection import inspect
 from perf_tasks.runlock import run_lock
 from perf_tasks.verify import collect
 from perf_tasks.verify.record import Comparison, Record, compare

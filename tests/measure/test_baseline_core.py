@@ -9,7 +9,7 @@ import pytest
 
 from perf_tasks import settings
 from perf_tasks.errors import ConfigError
-from perf_tasks.inspect import tool_env
+from perf_tasks.inspection import tool_env
 from perf_tasks.measure.baseline import options_like
 from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.measure.read import read_record

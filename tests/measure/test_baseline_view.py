@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from perf_tasks import settings
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import baseline, record, report
 from perf_tasks.measure import compare as cmp
 from perf_tasks.measure.cargo import Units

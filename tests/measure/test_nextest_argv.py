@@ -11,7 +11,7 @@ import pytest
 
 from perf_tasks import settings
 from perf_tasks.ab import workspace as ab_workspace
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import baseline, nextest
 from perf_tasks.runners import arms
 from perf_tasks.workspace import Workspace
