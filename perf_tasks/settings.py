@@ -27,7 +27,7 @@ from perf_tasks.cargo.messages import check_command
 from perf_tasks.ci import workflows
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.cargo import check_timed_build
-from perf_tasks.units import parse_size
+from perf_tasks.quantities import parse_size
 
 SETTINGS_FILE = "perf-tasks.toml"
 PYPROJECT_TABLE = ("tool", "perf-tasks")

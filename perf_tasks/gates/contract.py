@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import TIMED
+from perf_tasks.quantities import format_bytes, format_seconds, parse_seconds, parse_size
 from perf_tasks.text import lines as lines_of
-from perf_tasks.units import format_bytes, format_seconds, parse_seconds, parse_size
 
 CONTRACT_FILE = "benches/PERFORMANCE_CONTRACT.md"
 

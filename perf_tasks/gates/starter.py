@@ -39,7 +39,7 @@ from perf_tasks.gates.check import all_tests, metric_of
 from perf_tasks.gates.contract import BYTES, EACH_EXAMPLE, SECONDS, show
 from perf_tasks.measure.compare import label
 from perf_tasks.measure.schema import Record
-from perf_tasks.units import format_bytes
+from perf_tasks.quantities import format_bytes
 
 MAD_FACTOR = 5.0
 

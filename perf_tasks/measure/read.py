@@ -31,7 +31,7 @@ from perf_tasks.measure.schema import (
     ToolConfig,
     Units,
 )
-from perf_tasks.units import MAX_SIZE
+from perf_tasks.quantities import MAX_SIZE
 
 # Larger values are typos or corruption, not measurements.
 MAX_SECONDS = 10.0**7  # about 116 days

@@ -143,6 +143,6 @@ def _metadata(fmt: str) -> dict[str, str | None]:
 
 
 def _shown(value: float, unit: str) -> str:
-    from perf_tasks.units import format_bytes, format_seconds
+    from perf_tasks.quantities import format_bytes, format_seconds
 
     return format_bytes(int(value)) if unit == "bytes" else format_seconds(value)

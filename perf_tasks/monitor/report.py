@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from perf_tasks.gates.check import GateReport
 from perf_tasks.gates.github import markdown_table
 from perf_tasks.monitor.history import Entry, iso
-from perf_tasks.units import format_bytes, format_seconds
+from perf_tasks.quantities import format_bytes, format_seconds
 
 LARGEST = 5  # changes listed
 

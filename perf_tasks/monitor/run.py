@@ -26,7 +26,7 @@ from perf_tasks.monitor import history as history_mod
 from perf_tasks.monitor.chart import ChartUnavailable, draw
 from perf_tasks.monitor.report import markdown
 from perf_tasks.paths import relative
-from perf_tasks.units import format_bytes
+from perf_tasks.quantities import format_bytes
 
 REPORT_FILE = "report.md"
 

@@ -13,7 +13,7 @@ from perf_tasks.inspection import tool_env
 from perf_tasks.measure.baseline import options_like
 from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.measure.read import read_record
-from perf_tasks.units import format_seconds
+from perf_tasks.quantities import format_seconds
 
 
 def test_the_nextest_extra_scripts_dir_joins_the_end_of_path() -> None:

@@ -23,7 +23,7 @@ def one_line(proc: subprocess.CompletedProcess[str], code: int) -> str:
 @pytest.mark.parametrize(
     "value",
     [
-        '"1' + "0" * 400 + ' B"',  # OverflowError in units.py before
+        '"1' + "0" * 400 + ' B"',  # a 400-digit size: past a float's range
         "1" + "0" * 400,  # a bare TOML integer of 400 digits
         '"1e999 GB"',
         "inf",
