@@ -44,7 +44,7 @@ from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
 from perf_tasks.inspection import Inspection
 from perf_tasks.measure import cargo as cargo_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.plan import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
@@ -213,8 +213,8 @@ class WorkspaceArm:
         )
         self.junit: Path | None = None
         if commands.profile is not None:
-            self.junit = nextest.junit_path(
-                nextest.workspace_config(root),
+            self.junit = nextest_runs.junit_path(
+                nextest_runs.workspace_config(root),
                 profile=commands.profile,
                 root=root,
                 store_dir=target / "nextest",
@@ -229,7 +229,9 @@ class WorkspaceArm:
         if self.commands.profile is not None:
             write_atomic(
                 self.target / self.commands.tool_config,
-                nextest.tool_config(self.commands.profile, store_dir=str(self.target / "nextest")),
+                nextest_runs.tool_config(
+                    self.commands.profile, store_dir=str(self.target / "nextest")
+                ),
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
         self.run()
@@ -286,7 +288,7 @@ class WorkspaceArm:
         per_test = False
         if self.junit is not None and self.junit.is_file():
             per_test = True
-            for case in nextest.parse_junit(read_text(self.junit)):
+            for case in nextest_runs.parse_junit(read_text(self.junit)):
                 outcomes[case.id] = case.status
                 if case.status != "skipped":
                     times[case.id] = case.time_s

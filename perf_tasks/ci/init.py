@@ -117,7 +117,7 @@ def _no_link(root: Path, shown: str) -> None:
 
 def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:
     """What the workflows need from the workspace that it does not have yet."""
-    from perf_tasks.measure.nextest import has_profile, workspace_config
+    from perf_tasks.measure.nextest_runs import has_profile, workspace_config
 
     out = []
     if not install_set:

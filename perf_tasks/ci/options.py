@@ -115,7 +115,7 @@ def _monitor_dir(settings: Settings) -> str:
 def junit(root: Path, *, profile: str) -> str:
     """Where nextest writes `profile`'s JUnit report in CI, relative to the root: its store dir
     (`target/nextest` unless `.config/nextest.toml` says else), the profile, `junit.path`."""
-    from perf_tasks.measure.nextest import junit_path, workspace_config
+    from perf_tasks.measure.nextest_runs import junit_path, workspace_config
 
     path = junit_path(
         workspace_config(root), profile=profile, root=root, store_dir=root / "target" / "nextest"

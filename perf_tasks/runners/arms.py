@@ -20,7 +20,7 @@ from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
 from perf_tasks.runners import libtest
@@ -55,7 +55,7 @@ def commands(cargo: str, nextest_program: str, target: Path, *, has_doc: bool) -
     common = ("--workspace", "--tests")
 
     def ours(action: Literal["build", "list", "run"], *args: str) -> tuple[str, ...]:
-        return nextest.argv(
+        return nextest_runs.argv(
             nextest_program, action, profile=PROFILE, tool_config=target / TOOL_CONFIG, args=args
         )
 
@@ -87,7 +87,7 @@ class Listing:
 
 def write_tool_config(target: Path) -> None:
     write_atomic(
-        target / TOOL_CONFIG, nextest.tool_config(PROFILE, store_dir=str(target / "nextest"))
+        target / TOOL_CONFIG, nextest_runs.tool_config(PROFILE, store_dir=str(target / "nextest"))
     )
 
 
@@ -117,8 +117,8 @@ class _Base:
         self.timeout_s = timeout_s
         self.on_step = on_step
         self.last: dict[str, str] = {}  # each test's outcome in the last run
-        self.junit = nextest.junit_path(
-            nextest.workspace_config(root),
+        self.junit = nextest_runs.junit_path(
+            nextest_runs.workspace_config(root),
             profile=PROFILE,
             root=root,
             store_dir=target / "nextest",
@@ -204,7 +204,7 @@ class NextestArm(_Base):
         if run.exit_code not in (0, NEXTEST_TESTS_FAILED):
             raise self._failed("the tests", argv, run)
         try:
-            cases = nextest.parse_junit(read_text(self.junit))
+            cases = nextest_runs.parse_junit(read_text(self.junit))
         except (OSError, ValueError) as exc:
             if self.listing.total:
                 raise CommandFailed(

@@ -28,7 +28,7 @@ from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.errors import CommandFailed, ToolMissing
 from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
 from perf_tasks.runlock import run_lock
@@ -286,7 +286,7 @@ def _doctests(
     timeout_s: float | None,
 ) -> Doctests:
     run = run_once(argv, cwd=inspection.root, env=env, timeout_s=timeout_s, capture_stdout=True)
-    if run.timed_out or (run.exit_code != 0 and nextest.parse_cargo_test(run.stdout) is None):
+    if run.timed_out or (run.exit_code != 0 and nextest_runs.parse_cargo_test(run.stdout) is None):
         tail = "\n".join(run.tail[-10:])
         raise CommandFailed(
             f"`{shell_line(argv, inspection.root)}` failed (exit {run.exit_code})"
