@@ -13,7 +13,7 @@ from pathlib import Path
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.ab import engine, worktree
-from perf_tasks.ab import workspace as arms
+from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab.engine import Design, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
 from perf_tasks.inspection import inspect

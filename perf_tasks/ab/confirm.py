@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab import stats, worktree
-from perf_tasks.ab import workspace as arms
 from perf_tasks.ab.against import OnProgress, Request, compare_against
 from perf_tasks.ab.engine import Outcome
 from perf_tasks.errors import ConfigError, ExitCode

@@ -23,8 +23,8 @@ from typing import Any
 
 from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.engine import Design, Outcome
+from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
-from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.errors import CommandFailed, ToolMissing
 from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod

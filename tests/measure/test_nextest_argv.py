@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from perf_tasks import settings
-from perf_tasks.ab import workspace as ab_workspace
+from perf_tasks.ab import revision_arms
 from perf_tasks.inspection import Inspection
 from perf_tasks.measure import baseline, nextest_runs
 from perf_tasks.runners import arms
@@ -43,7 +43,7 @@ def runs(root: Path) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Each caller's nextest commands: (build, list?, run)."""
     inspection = facts(root)
     plan = baseline.plan(inspection, settings.Settings(), baseline.Options())
-    ab = ab_workspace.commands(inspection, settings.Settings())
+    ab = revision_arms.commands(inspection, settings.Settings())
     runner = arms.commands(inspection.cargo, NEXTEST, root / "t", has_doc=True)
     steps = [s.argv for s in plan.steps if s.argv[0] == NEXTEST]
     return {
