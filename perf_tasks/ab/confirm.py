@@ -18,8 +18,8 @@ from pathlib import Path
 
 from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab import stats, worktree
-from perf_tasks.ab.against import OnProgress, Request, compare_against
-from perf_tasks.ab.engine import Outcome
+from perf_tasks.ab.against import Request, compare_against
+from perf_tasks.ab.engine import OnProgress, Outcome
 from perf_tasks.errors import ConfigError, ExitCode
 from perf_tasks.measure.compare import TIME, Comparison
 from perf_tasks.measure.schema import Record

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from perf_tasks.ab import engine, stats, worktree
-from perf_tasks.ab.engine import Design, Outcome
+from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
 from perf_tasks.errors import CommandFailed, ToolMissing
@@ -205,10 +205,6 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
     if wall is not None and wall.verdict == stats.REGRESSION:
         return CARGO_TEST, CARGO_TEST
     return None, NO_CLEAR_WINNER
-
-
-# (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
-OnProgress = Callable[[str, int, int], None]
 
 
 def compare_runners(
