@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from perf_tasks.gates.ab_base import ABResult, Interval, MetricVerdict
+from perf_tasks.ab.stats import Interval
+from perf_tasks.gates.ab_base import ABResult, MetricVerdict
 from perf_tasks.gates.ab_base import TestVerdict as ABTest
 from perf_tasks.gates.check import BREACH, PASS, SKIPPED, evaluate, slower_tests
 from perf_tasks.gates.contract import ContractError, parse
