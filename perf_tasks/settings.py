@@ -25,6 +25,12 @@ from typing import Any, ClassVar
 
 from perf_tasks.cargo.messages import check_command
 from perf_tasks.ci import workflows
+from perf_tasks.ci.values import (
+    check_cron,
+    check_path_pattern,
+    check_requirement,
+    check_workflow_word,
+)
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.cargo import check_timed_build
 from perf_tasks.quantities import parse_size
@@ -372,26 +378,18 @@ def _nextest_profile(value: str, at: At) -> None:
 
 
 def _requirement(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_requirement
-
     check_requirement(value, what=at.what)
 
 
 def _workflow_word(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_workflow_word
-
     check_workflow_word(value, what=at.what, example=at.example)
 
 
 def _cron(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_cron
-
     check_cron(value, what=at.what)
 
 
 def _path_pattern(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_path_pattern
-
     check_path_pattern(value, what=at.what)
 
 
