@@ -117,6 +117,16 @@ def perf(
     )
 
 
+def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The run failed with `code` and said why in exactly one `error: ` line on stderr, with no
+    traceback; that line."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    return lines[0]
+
+
 @contextlib.contextmanager
 def lock_held_elsewhere(root: Path) -> Iterator[int]:
     """The run lock of `root`, held by another process (its pid) until the block ends: within one
