@@ -102,11 +102,13 @@ def perf(
     *args: str,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
-    timeout: float = 300,
+    timeout: float | None = 300,
+    python: str = sys.executable,
 ) -> subprocess.CompletedProcess[str]:
-    """The `perf-tasks` program as users run it: a real process, no terminal, output captured."""
+    """The `perf-tasks` program as users run it: a real process, no terminal, output captured;
+    `python` runs it (another one: a venv without the `[nextest]` extra)."""
     return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
+        [python, "-m", "perf_tasks", *args],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,
