@@ -335,7 +335,7 @@ def settings_file(root: Path, where: str, section: str, body: str) -> str:
 @pytest.mark.parametrize("where", [SOURCE, "pyproject.toml"])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_gates_contract_setting_is_read(tmp_path: Path, where: str, as_json: bool) -> None:
-    # `[gates] contract`, documented, was a TypeError traceback: Gates was no dataclass.
+    # `[gates] contract` is documented: it loads like every other key, text and JSON alike.
     root = tiny_workspace(tmp_path / "ws")
     settings_file(root, where, "gates", 'contract = "x.md"')
     proc = perf("clean.runs", "--dry-run", "--root", str(root), *(["--json"] if as_json else []))

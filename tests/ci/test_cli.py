@@ -217,9 +217,9 @@ def test_the_junit_upload_follows_nextests_config(ws: Path) -> None:
 @pytest.mark.parametrize(
     ("link", "to"),
     [
-        (".github", "elsewhere"),  # a folder out of the root: written through before
+        (".github", "elsewhere"),  # a folder out of the root: never written through
         (".github/workflows", "missing"),
-        (CI_FILE, "missing.yml"),  # a dangling link was replaced by a file, "created"
+        (CI_FILE, "missing.yml"),  # a dangling link: never replaced by a file
     ],
 )
 def test_a_symlink_on_the_way_is_refused_and_nothing_is_written(

@@ -33,7 +33,7 @@ def test_an_absurd_budget_is_one_line_exit_2(tmp_path: Path, value: str) -> None
 @pytest.mark.parametrize(
     "pyproject",
     [
-        "[tool]\nperf-tasks = 5\n",  # AttributeError in settings.parse before
+        "[tool]\nperf-tasks = 5\n",  # the tool's table is a number
         "tool = 5\n",
         'tool = "perf-tasks"\n',
         '[tool]\nperf-tasks = "runs"\n',
@@ -301,7 +301,7 @@ def test_a_target_dir_that_holds_too_much_is_refused_before_any_scan(
         "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
         "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
     }
-    # Before, `/` was refused only after the dry run had scanned the whole file system.
+    # `/` is refused before anything is scanned: a dry run would walk the whole file system.
     proc = perf("clean.nuke", "--dry-run", "--root", str(root), env=env, timeout=30)
     line = one_line_error(proc, 2)
     assert f"cargo's target dir is {Path(target).resolve()}" in line and "refusing" in line
