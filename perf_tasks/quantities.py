@@ -56,6 +56,15 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else f"{text[:30]}\u2026 ({len(text)} characters)"
 
 
+SECONDS = "seconds"
+BYTES = "bytes"
+
+
+def in_unit(value: float, unit: str) -> str:
+    """`value` in its unit (BYTES, else SECONDS) as tables show it: `80.9 MB`, `1.234 s`."""
+    return format_bytes(int(value)) if unit == BYTES else format_seconds(value)
+
+
 def format_bytes(n: int) -> str:
     """1_234_567 -> '1.2 MB' (decimal, one decimal place above kB)."""
     sign = "-" if n < 0 else ""
