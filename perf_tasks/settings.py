@@ -56,12 +56,14 @@ class At:
 
     def wrong(self, value: Any, want: str) -> ConfigError:
         """A value of the wrong type or out of range."""
-        return ConfigError(f"{self.what} must be {want}, got {_shown(value)}: e.g. {self.example}")
+        return ConfigError(
+            f"{self.what} must be {want}, got {_excerpt(value)}: e.g. {self.example}"
+        )
 
     def bad(self, value: Any, problem: str, want: str, *, verb: str = "write") -> ConfigError:
         """A value of the right type that cannot be used."""
         return ConfigError(
-            f"{self.what} = {_shown(value)} {problem}: {verb} {want}, e.g. {self.example}"
+            f"{self.what} = {_excerpt(value)} {problem}: {verb} {want}, e.g. {self.example}"
         )
 
     def item(self, index: int) -> At:
@@ -895,7 +897,7 @@ def _kind(value: Any) -> str:
     )
 
 
-def _shown(value: Any) -> str:
+def _excerpt(value: Any) -> str:
     """A value as a message shows it: its TOML type when it is a table or a list, else its repr,
     cut short so that the message stays one readable line."""
     if isinstance(value, (dict, list)):
