@@ -46,7 +46,7 @@ from perf_tasks.fs.regular import read_text
 from perf_tasks.inspection import Inspection
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest_runs
-from perf_tasks.measure.plan import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
+from perf_tasks.measure.commands import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
 from perf_tasks.measure.timing import Run
 from perf_tasks.settings import Settings
 

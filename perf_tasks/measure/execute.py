@@ -19,8 +19,8 @@ from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
 from perf_tasks.measure import environment, nextest_runs, sources
+from perf_tasks.measure.commands import NEXTEST, Plan, Step
 from perf_tasks.measure.phases import PhaseName
-from perf_tasks.measure.plan import NEXTEST, Plan, Step
 from perf_tasks.measure.result import Event, Phase, Result
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, measure, run_once

@@ -8,8 +8,8 @@ from typing import Any
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
 from perf_tasks.measure import nextest_runs
+from perf_tasks.measure.commands import Plan, Step
 from perf_tasks.measure.phases import PhaseName
-from perf_tasks.measure.plan import Plan, Step
 from perf_tasks.measure.timing import Measurement
 
 
