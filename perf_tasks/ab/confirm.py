@@ -21,7 +21,7 @@ from perf_tasks.ab import stats, worktree
 from perf_tasks.ab.against import Request, compare_against
 from perf_tasks.ab.engine import OnProgress, Outcome
 from perf_tasks.errors import ConfigError, ExitCode
-from perf_tasks.measure.compare import TIME, Comparison
+from perf_tasks.measure.comparison import TIME, Comparison
 from perf_tasks.measure.schema import Record
 
 # The A/B phase that confirms a record's phase: a rebuild of one crate for the warm and

@@ -4,7 +4,7 @@
   bytes; a test: its median over the runs) to the bound.
 - A relative bound (`≤ +10%`) compares with a base:
   - a record (`--base FILE`): the measured median against the base median; a breach only when the
-    change is outside `measure/compare.py`'s noise band AND above the bound;
+    change is outside `measure/comparison.py`'s noise band AND above the bound;
   - an A/B result (`--against REF`): a breach only when the low end of the ratio's confidence
     interval is above 1 + the bound (a confirmed slowdown, never one noisy sample).
 - `tests.each` (`≤ +50% and +100 ms`): a test breaches when its fastest new run is slower than its
@@ -28,7 +28,7 @@ from perf_tasks.errors import ExitCode
 from perf_tasks.gates.ab_base import ABResultLike
 from perf_tasks.gates.contract import EACH, Bound, Contract, Gate
 from perf_tasks.measure import outcomes
-from perf_tasks.measure.compare import bytes_threshold, label, time_threshold
+from perf_tasks.measure.comparison import bytes_threshold, label, time_threshold
 from perf_tasks.measure.environment import differences
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.schema import Record, Stats

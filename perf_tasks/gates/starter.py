@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from perf_tasks.gates.check import all_tests, metric_of
 from perf_tasks.gates.contract import EACH_EXAMPLE
-from perf_tasks.measure.compare import label
+from perf_tasks.measure.comparison import label
 from perf_tasks.measure.schema import Record
 from perf_tasks.quantities import BYTES, SECONDS, format_bytes, in_unit
 

@@ -3,8 +3,8 @@
 `prepare` inspects the workspace and plans every command (`measure/commands.py`); `record` runs the
 plan (`measure/execute.py`) under the run lock, then writes baseline.json (`measure/record.py`) and
 Baseline.md (`measure/report.py`); `compare` reads two records, or reads one and measures afresh
-with its settings, and compares them (`measure/compare.py`). Nothing here prints: progress goes to
-the `Progress` callbacks, and each function returns a frozen result with `as_json()`.
+with its settings, and compares them (`measure/comparison.py`). Nothing here prints: progress
+goes to the `Progress` callbacks, and each function returns a frozen result with `as_json()`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from perf_tasks.measure.commands import (
     options,
     plan,
 )
-from perf_tasks.measure.compare import Comparison
-from perf_tasks.measure.compare import compare as compare_records
+from perf_tasks.measure.comparison import Comparison
+from perf_tasks.measure.comparison import compare as compare_records
 from perf_tasks.measure.execute import execute
 from perf_tasks.measure.read import read_record
 from perf_tasks.measure.result import Event, Phase, Result
