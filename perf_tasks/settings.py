@@ -25,9 +25,15 @@ from typing import Any, ClassVar
 
 from perf_tasks.cargo.messages import check_command
 from perf_tasks.ci import workflows
+from perf_tasks.ci.values import (
+    check_cron,
+    check_path_pattern,
+    check_requirement,
+    check_workflow_word,
+)
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.cargo import check_timed_build
-from perf_tasks.units import parse_size
+from perf_tasks.quantities import parse_size
 
 SETTINGS_FILE = "perf-tasks.toml"
 PYPROJECT_TABLE = ("tool", "perf-tasks")
@@ -50,12 +56,14 @@ class At:
 
     def wrong(self, value: Any, want: str) -> ConfigError:
         """A value of the wrong type or out of range."""
-        return ConfigError(f"{self.what} must be {want}, got {_shown(value)}: e.g. {self.example}")
+        return ConfigError(
+            f"{self.what} must be {want}, got {_excerpt(value)}: e.g. {self.example}"
+        )
 
     def bad(self, value: Any, problem: str, want: str, *, verb: str = "write") -> ConfigError:
         """A value of the right type that cannot be used."""
         return ConfigError(
-            f"{self.what} = {_shown(value)} {problem}: {verb} {want}, e.g. {self.example}"
+            f"{self.what} = {_excerpt(value)} {problem}: {verb} {want}, e.g. {self.example}"
         )
 
     def item(self, index: int) -> At:
@@ -372,26 +380,18 @@ def _nextest_profile(value: str, at: At) -> None:
 
 
 def _requirement(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_requirement
-
     check_requirement(value, what=at.what)
 
 
 def _workflow_word(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_workflow_word
-
     check_workflow_word(value, what=at.what, example=at.example)
 
 
 def _cron(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_cron
-
     check_cron(value, what=at.what)
 
 
 def _path_pattern(value: str, at: At) -> None:
-    from perf_tasks.ci.options import check_path_pattern
-
     check_path_pattern(value, what=at.what)
 
 
@@ -897,7 +897,7 @@ def _kind(value: Any) -> str:
     )
 
 
-def _shown(value: Any) -> str:
+def _excerpt(value: Any) -> str:
     """A value as a message shows it: its TOML type when it is a table or a list, else its repr,
     cut short so that the message stays one readable line."""
     if isinstance(value, (dict, list)):

@@ -102,11 +102,13 @@ def perf(
     *args: str,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
-    timeout: float = 300,
+    timeout: float | None = 300,
+    python: str = sys.executable,
 ) -> subprocess.CompletedProcess[str]:
-    """The `perf-tasks` program as users run it: a real process, no terminal, output captured."""
+    """The `perf-tasks` program as users run it: a real process, no terminal, output captured;
+    `python` runs it (another one: a venv without the `[nextest]` extra)."""
     return subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args],
+        [python, "-m", "perf_tasks", *args],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,
@@ -115,6 +117,16 @@ def perf(
         check=False,
         timeout=timeout,
     )
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The run failed with `code` and said why in exactly one `error: ` line on stderr, with no
+    traceback; that line."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    return lines[0]
 
 
 @contextlib.contextmanager

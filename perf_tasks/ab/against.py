@@ -7,16 +7,16 @@ workspace's run lock, so that no cleaning run deletes what it builds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.ab import engine, worktree
-from perf_tasks.ab import workspace as arms
-from perf_tasks.ab.engine import Design, Outcome
+from perf_tasks.ab import revision_arms as arms
+from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
-from perf_tasks.inspect import inspect
+from perf_tasks.inspection import inspect
 from perf_tasks.measure.environment import build_env
 from perf_tasks.runlock import run_lock
 
@@ -31,10 +31,6 @@ class Request:
     # empty target dir of its own. `cold_hint_s`: a cold build's wall time, when a record knows it.
     cold: bool = False
     cold_hint_s: float | None = None
-
-
-# (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
-OnProgress = Callable[[str, int, int], None]
 
 
 def compare_against(

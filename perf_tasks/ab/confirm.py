@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab import stats, worktree
-from perf_tasks.ab import workspace as arms
-from perf_tasks.ab.against import OnProgress, Request, compare_against
-from perf_tasks.ab.engine import Outcome
+from perf_tasks.ab.against import Request, compare_against
+from perf_tasks.ab.engine import OnProgress, Outcome
 from perf_tasks.errors import ConfigError, ExitCode
-from perf_tasks.measure.compare import TIME, Comparison
+from perf_tasks.measure.comparison import TIME, Comparison
 from perf_tasks.measure.schema import Record
 
 # The A/B phase that confirms a record's phase: a rebuild of one crate for the warm and

@@ -159,8 +159,9 @@ def _finite(x: float) -> float | None:
     return round(x, 6) if math.isfinite(x) else None
 
 
-# (arm label, pair number from 1, pairs planned so far) -> None, before each timed run.
-OnRun = Callable[[str, int, int], None]
+# (what, pair number from 1 or 0, pairs planned so far or 0) -> None: before each timed run the
+# arm's label; an untimed step (a build, a checkout) says what it does, with 0s.
+OnProgress = Callable[[str, int, int], None]
 
 
 def order(pairs: int) -> str:
@@ -173,7 +174,7 @@ def compare(
     b: Arm,
     design: Design,
     *,
-    on_run: OnRun | None = None,
+    on_run: OnProgress | None = None,
     on_prepared: Callable[[], None] | None = None,
 ) -> Outcome:
     """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises.

@@ -178,11 +178,10 @@ def build(outputs: Sequence[CommandOutput], ws: Workspace) -> KeepSet:
                     keep(area, unit_hash, artifact.crate_name, mtime)
                     reported.add(unit_hash)
         for script in output.scripts:
-            profile = resolver.profile_of(script.out_dir)
-            if profile is None:
+            placed_at = _unit_at(script.out_dir, resolver, use)
+            if placed_at is None:
                 continue
-            area = use(profile)
-            run_hash = layout.hash_of(script.out_dir, area)
+            area, run_hash = placed_at
             if run_hash is None:
                 problems.setdefault(area, f"build script OUT_DIR {script.out_dir} names no unit")
                 continue
@@ -215,11 +214,10 @@ def _listed(
     """(area, hash, crate, mtime) of each planned unit that lies in a profile dir."""
     listed = []
     for unit in planned:
-        profile = resolver.profile_of(unit.fingerprint)
-        if profile is None:
+        placed_at = _unit_at(unit.fingerprint, resolver, use)
+        if placed_at is None:
             continue
-        area = use(profile)
-        unit_hash = layout.hash_of(unit.fingerprint, area)
+        area, unit_hash = placed_at
         if unit_hash is None:
             continue
         # A build script's run is never compiled by rustc: it has no incremental session.
@@ -227,6 +225,18 @@ def _listed(
         crate = unit.target.replace("-", "_") if compiled else ""
         listed.append((area, unit_hash, crate, _newest_mtime(unit.fingerprint.parent)))
     return listed
+
+
+def _unit_at(
+    path: Path, resolver: _Resolver, use: Callable[[Path], Path]
+) -> tuple[Path, str | None] | None:
+    """The area of the profile dir that holds `path`, and the unit hash `path` names there (None:
+    no unit's); None when `path` is in no profile dir."""
+    profile = resolver.profile_of(path)
+    if profile is None:
+        return None
+    area = use(profile)
+    return area, layout.hash_of(path, area)
 
 
 def _distrust(

@@ -12,32 +12,18 @@ from pathlib import Path
 from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
 from perf_tasks.ci.workflows import Options
+from perf_tasks.edit.file import Planned
 from perf_tasks.errors import FileExists, WorkspaceError
-from perf_tasks.fs.guarded import Snapshot
-from perf_tasks.text import keep_ends
 
 
 @dataclass(frozen=True)
-class File:
-    before: Snapshot  # shown relative to the root: ".github/workflows/ci.yml"
-    new: str
-
-    @property
-    def path(self) -> Path:
-        return self.before.path
-
-    @property
-    def shown(self) -> str:
-        return self.before.shown
+class File(Planned):
+    """A workflow file; `before` is shown relative to the root: ".github/workflows/ci.yml"."""
 
     @property
     def old(self) -> str | None:
         """None: there is no such file."""
         return self.before.text
-
-    @property
-    def exists(self) -> bool:
-        return self.old is not None
 
     @property
     def changes(self) -> bool:
@@ -51,17 +37,7 @@ class File:
 
     def diff(self) -> str:
         """The unified diff from the file there to the new text ("" when none is there)."""
-        if self.old is None:
-            return ""
-        import difflib
-
-        lines = difflib.unified_diff(
-            keep_ends(self.old),
-            keep_ends(self.new),
-            fromfile=f"a/{self.shown}",
-            tofile=f"b/{self.shown}",
-        )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return "" if self.old is None else self.unified_diff()
 
 
 @dataclass(frozen=True)
@@ -117,7 +93,7 @@ def _no_link(root: Path, shown: str) -> None:
 
 def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:
     """What the workflows need from the workspace that it does not have yet."""
-    from perf_tasks.measure.nextest import has_profile, workspace_config
+    from perf_tasks.measure.nextest_runs import has_profile, workspace_config
 
     out = []
     if not install_set:

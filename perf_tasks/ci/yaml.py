@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perf_tasks import escape
 from perf_tasks.text import lines as lines_of
 
 INDENT = 2
@@ -167,17 +168,12 @@ def _double_quoted(text: str) -> str:
     `\\U` escape, not a JSON surrogate pair)."""
     out = []
     for ch in text:
-        code = ord(ch)
         if ch in '"\\':
             out.append("\\" + ch)
         elif ch.isprintable():
             out.append(ch)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
         else:
-            out.append(f"\\U{code:08x}")
+            out.append(escape.code_point(ch))
     return '"' + "".join(out) + '"'
 
 

@@ -20,8 +20,8 @@ from perf_tasks.clean.selection import Candidate, Selection, label
 from perf_tasks.clean.stale import Options, Sweep, dirs_of, select_stale
 from perf_tasks.fs.partition import scan_with_rest
 from perf_tasks.fs.scan import Scan, scan
+from perf_tasks.quantities import format_bytes
 from perf_tasks.settings import Settings
-from perf_tasks.units import format_bytes
 from perf_tasks.workspace import Workspace
 
 

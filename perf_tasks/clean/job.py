@@ -22,8 +22,8 @@ from perf_tasks.clean.safety import Guard
 from perf_tasks.errors import ConfigError, ExitCode, UsageError
 from perf_tasks.fs import mounts
 from perf_tasks.fs.scan import Scan
+from perf_tasks.quantities import format_bytes, parse_size
 from perf_tasks.settings import Settings
-from perf_tasks.units import format_bytes, parse_size
 
 # Deleting more than this is worth a progress bar.
 LARGE_BYTES = 500 * 10**6

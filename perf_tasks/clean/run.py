@@ -9,7 +9,9 @@ from perf_tasks.clean import budget, cargo_home, stale
 from perf_tasks.clean.apply import Progress, apply
 from perf_tasks.clean.model import Area, Plan, Report
 from perf_tasks.clean.modes.artifacts import select_artifacts
-from perf_tasks.clean.modes.nuke import select_cache, select_nuke
+from perf_tasks.clean.modes.cache import select_cache
+from perf_tasks.clean.modes.nuke import select_nuke
+from perf_tasks.clean.modes.routine import select_routine
 from perf_tasks.clean.modes.runs import select_runs
 from perf_tasks.clean.modes.unfinished import select_unfinished
 from perf_tasks.clean.plan import build_plan, measure_areas
@@ -44,11 +46,9 @@ def plan(
     elif mode == "cache":
         selection.extend(select_cache(guard))
     elif mode == "routine":
-        selection.extend(select_runs(guard, settings, now=now))
-        selection.extend(select_artifacts(guard, settings, now=now))
-        sweep = stale.select_stale(guard, settings, stale_options or stale.Options())
+        sweep = select_routine(guard, settings, stale_options or stale.Options(), now=now)
         selection.extend(sweep.selection)
-        facts["stale"] = sweep.facts
+        facts.update(sweep.facts)  # "stale"
     elif mode == "target":
         sweep = budget.select_target(
             guard, settings, stale_options or stale.Options(), base=selection, force=within_budget

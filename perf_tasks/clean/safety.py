@@ -46,13 +46,7 @@ class GitIndex:
         files: set[Path] = set()
         for area in areas:
             files.update(_tracked_under(area))
-        folders: set[Path] = set()
-        for f in files:
-            for parent in f.parents:
-                if parent in folders:
-                    break
-                folders.add(parent)
-        return cls(frozenset(files), frozenset(folders))
+        return cls(frozenset(files), frozenset(_ancestors(files)))
 
 
 def _tracked_under(area: Path) -> list[Path]:

@@ -10,11 +10,11 @@ from perf_tasks.text import keep_ends
 
 
 @dataclass(frozen=True)
-class Edit:
-    before: guarded.Snapshot  # what the file held when the edit was planned
+class Planned:
+    """A file's text when the change was planned (`before`), and the text planned for it."""
+
+    before: guarded.Snapshot
     new: str
-    tables: tuple[str, ...]  # "[profile.ci]": the tables asked for
-    changed: tuple[str, ...]  # those of them whose text changes
 
     @property
     def path(self) -> Path:
@@ -25,28 +25,38 @@ class Edit:
         return self.before.shown
 
     @property
+    def exists(self) -> bool:
+        return self.before.exists
+
+    def unified_diff(self) -> str:
+        """From the file there (from /dev/null when there is none) to the new text."""
+        import difflib
+
+        lines = difflib.unified_diff(
+            keep_ends(self.before.text or ""),
+            keep_ends(self.new),
+            fromfile=f"a/{self.shown}" if self.exists else "/dev/null",
+            tofile=f"b/{self.shown}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Edit(Planned):
+    tables: tuple[str, ...]  # "[profile.ci]": the tables asked for
+    changed: tuple[str, ...]  # those of them whose text changes
+
+    @property
     def old(self) -> str:
         """ "" for a file that does not exist yet."""
         return self.before.text or ""
-
-    @property
-    def exists(self) -> bool:
-        return self.before.exists
 
     @property
     def changes(self) -> bool:
         return self.old != self.new
 
     def diff(self) -> str:
-        import difflib
-
-        lines = difflib.unified_diff(
-            keep_ends(self.old),
-            keep_ends(self.new),
-            fromfile=f"a/{self.shown}" if self.exists else "/dev/null",
-            tofile=f"b/{self.shown}",
-        )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return self.unified_diff()
 
     def write(self, root: Path) -> None:
         """Only when the text changes, through the one guarded writer (fs/guarded.py): under the

@@ -13,8 +13,9 @@ from perf_tasks.errors import WriteFailed
 _NEW_FILE_MODE = 0o644
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, fsync it, then `os.replace` it."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write through a temporary file in the same folder, fsync it, then `os.replace` it; `text`
+    as UTF-8, or bytes as they are (a chart)."""
     tmp = _staged(path, text)
     try:
         tmp.replace(path)
@@ -64,12 +65,13 @@ def write_all_atomic(files: Mapping[Path, str], *, modes: Mapping[Path, int] | N
             backup.unlink(missing_ok=True)
 
 
-def _staged(path: Path, text: str, mode: int = 0o644) -> Path:
+def _staged(path: Path, text: str | bytes, mode: int = 0o644) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         Path(tmp).chmod(mode)

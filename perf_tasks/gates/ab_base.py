@@ -18,23 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from perf_tasks.ab.stats import Interval
+
 if TYPE_CHECKING:
     from perf_tasks.ab.engine import Outcome
-
-
-class IntervalLike(Protocol):
-    """A distribution-free confidence interval of the median of pairwise ratios B/A."""
-
-    @property
-    def median(self) -> float: ...
-    @property
-    def low(self) -> float: ...
-    @property
-    def high(self) -> float: ...
-    @property
-    def confidence(self) -> float: ...
-    @property
-    def pairs(self) -> int: ...
 
 
 class MetricVerdictLike(Protocol):
@@ -47,7 +34,7 @@ class MetricVerdictLike(Protocol):
     @property
     def b(self) -> Sequence[float]: ...  # samples of the work tree
     @property
-    def ratio(self) -> IntervalLike: ...
+    def ratio(self) -> Interval: ...
 
 
 class TestVerdictLike(Protocol):
@@ -66,15 +53,6 @@ class ABResultLike(Protocol):
     def tests(self) -> Sequence[TestVerdictLike]: ...
     @property
     def label(self) -> str: ...  # "main @ abc1234 vs the work tree", for tables
-
-
-@dataclass(frozen=True)
-class Interval:
-    median: float
-    low: float
-    high: float
-    confidence: float
-    pairs: int
 
 
 @dataclass(frozen=True)
@@ -137,12 +115,11 @@ def from_outcome(outcome: Outcome) -> ABResult:
     `build.rebuild`), and every test timed on both arms."""
     metrics: list[MetricVerdict] = []
     for m in outcome.metrics:
-        i = m.interval
         verdict = MetricVerdict(
             metric=m.metric,
             a=m.a,
             b=m.b,
-            ratio=Interval(i.median, i.low, i.high, i.confidence, i.pairs),
+            ratio=m.interval,
             delta=0.0 if m.threshold is None else m.threshold.delta,
             verdict=m.verdict,
         )

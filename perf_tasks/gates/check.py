@@ -4,7 +4,7 @@
   bytes; a test: its median over the runs) to the bound.
 - A relative bound (`≤ +10%`) compares with a base:
   - a record (`--base FILE`): the measured median against the base median; a breach only when the
-    change is outside `measure/compare.py`'s noise band AND above the bound;
+    change is outside `measure/comparison.py`'s noise band AND above the bound;
   - an A/B result (`--against REF`): a breach only when the low end of the ratio's confidence
     interval is above 1 + the bound (a confirmed slowdown, never one noisy sample).
 - `tests.each` (`≤ +50% and +100 ms`): a test breaches when its fastest new run is slower than its
@@ -26,12 +26,13 @@ from typing import Any, Union
 
 from perf_tasks.errors import ExitCode
 from perf_tasks.gates.ab_base import ABResultLike
-from perf_tasks.gates.contract import BYTES, EACH, SECONDS, Bound, Contract, Gate, show
+from perf_tasks.gates.contract import EACH, Bound, Contract, Gate
 from perf_tasks.measure import outcomes
-from perf_tasks.measure.compare import bytes_threshold, label, time_threshold
+from perf_tasks.measure.comparison import bytes_threshold, label, time_threshold
 from perf_tasks.measure.environment import differences
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.schema import Record, Stats
+from perf_tasks.quantities import BYTES, SECONDS, in_unit
 
 PASS = "pass"
 BREACH = "breach"
@@ -52,7 +53,7 @@ class Slower:
         return {"test": self.id, "before_s": self.before_s, "after_s": self.after_s}
 
     def __str__(self) -> str:
-        return f"{self.id} {show(self.before_s, SECONDS)} → {show(self.after_s, SECONDS)}"
+        return f"{self.id} {in_unit(self.before_s, SECONDS)} → {in_unit(self.after_s, SECONDS)}"
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
                 f"{r.pairs} pairs ({r.confidence:.0%} CI)"
             )
             value = statistics.median(ab.b) if ab.b else r.median
-            return Verdict(gate, value, show(value, unit), BREACH if breach else PASS, evidence)
+            return Verdict(gate, value, in_unit(value, unit), BREACH if breach else PASS, evidence)
         own = ab is not None and ab.measured == gate.metric  # the A/B timed this very figure
         if ab is not None and (
             measured is None or (own and metric_of(measured, gate.metric) is None)
@@ -237,7 +238,8 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
                 raise _missing(contract, gate, gate.metric, "the measured record")
             value = statistics.median(ab.b)
             evidence = (
-                f"{ab.measured}: median {show(value, unit)} over {len(ab.b)} runs of the work tree"
+                f"{ab.measured}: median {in_unit(value, unit)} over {len(ab.b)} runs of the "
+                "work tree"
             )
             return _absolute(gate, value, evidence)
     assert measured is not None
@@ -246,11 +248,11 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
         raise _missing(contract, gate, gate.metric, "the measured record")
     if bound.limit is not None:
         if now.stats is None:
-            evidence = f"{show(now.value, unit)} measured ({int(now.value)} bytes)"
+            evidence = f"{in_unit(now.value, unit)} measured ({int(now.value)} bytes)"
         else:
-            evidence = f"median {show(now.value, unit)} over {now.runs or '?'} runs"
+            evidence = f"median {in_unit(now.value, unit)} over {now.runs or '?'} runs"
             if now.stats.max is not None:
-                evidence += f" (max {show(now.stats.max, unit)})"
+                evidence += f" (max {in_unit(now.stats.max, unit)})"
         return _absolute(gate, now.value, evidence)
     assert isinstance(base, Record) and bound.relative is not None
     then = metric_of(base, gate.metric)
@@ -267,10 +269,10 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
     pct = 100.0 * change / then.value if then.value else float("inf") if change > 0 else 0.0
     breach = change > band and now.value > then.value * (1 + bound.relative)
     evidence = (
-        f"{show(now.value, unit)} vs base {show(then.value, unit)}: {pct:+.1f}% "
-        f"(noise ±{show(band, unit)})"
+        f"{in_unit(now.value, unit)} vs base {in_unit(then.value, unit)}: {pct:+.1f}% "
+        f"(noise ±{in_unit(band, unit)})"
     )
-    return Verdict(gate, now.value, show(now.value, unit), BREACH if breach else PASS, evidence)
+    return Verdict(gate, now.value, in_unit(now.value, unit), BREACH if breach else PASS, evidence)
 
 
 _AB_TIMES = (
@@ -282,7 +284,7 @@ _AB_TIMES = (
 def _absolute(gate: Gate, value: float, evidence: str) -> Verdict:
     assert gate.bound.limit is not None
     breach = value > gate.bound.limit
-    return Verdict(gate, value, show(value, gate.unit), BREACH if breach else PASS, evidence)
+    return Verdict(gate, value, in_unit(value, gate.unit), BREACH if breach else PASS, evidence)
 
 
 # -- tests --------------------------------------------------------------------------------------
@@ -338,31 +340,39 @@ def _test(contract: Contract, gate: Gate, measured: Record | None, base: Base | 
             limit = ab.before_max_s * (1 + bound.relative)
             breach = after > limit and after - ab.before_max_s > RESOLUTION_S
             evidence = (
-                f"fastest {show(after, SECONDS)} vs slowest base run "
-                f"{show(ab.before_max_s, SECONDS)}"
+                f"fastest {in_unit(after, SECONDS)} vs slowest base run "
+                f"{in_unit(ab.before_max_s, SECONDS)}"
             )
-            return Verdict(gate, after, show(after, SECONDS), BREACH if breach else PASS, evidence)
+            return Verdict(
+                gate, after, in_unit(after, SECONDS), BREACH if breach else PASS, evidence
+            )
         if measured is None and after is not None:
-            return _absolute(gate, after, f"fastest run {show(after, SECONDS)}")
+            return _absolute(gate, after, f"fastest run {in_unit(after, SECONDS)}")
     assert measured is not None
     now = times_of(measured, test_id)
     if now is None:
         raise _missing(contract, gate, f"test {test_id!r}", "the measured record's durations")
     if bound.limit is not None:
         spread = (
-            f" (runs {show(now.low, SECONDS)} to {show(now.high, SECONDS)})" if now.ranged else ""
+            f" (runs {in_unit(now.low, SECONDS)} to {in_unit(now.high, SECONDS)})"
+            if now.ranged
+            else ""
         )
         runs = measured.tests.run.runs if measured.tests else None
         return _absolute(
-            gate, now.median, f"median {show(now.median, SECONDS)} over {runs or '?'} runs{spread}"
+            gate,
+            now.median,
+            f"median {in_unit(now.median, SECONDS)} over {runs or '?'} runs{spread}",
         )
     assert isinstance(base, Record) and bound.relative is not None
     then = times_of(base, test_id)
     if then is None:
         raise _missing(contract, gate, f"test {test_id!r}", "the base record's durations")
     breach = now.low > then.high * (1 + bound.relative) and now.low - then.high > RESOLUTION_S
-    evidence = f"fastest {show(now.low, SECONDS)} vs slowest base run {show(then.high, SECONDS)}"
-    return Verdict(gate, now.low, show(now.low, SECONDS), BREACH if breach else PASS, evidence)
+    evidence = (
+        f"fastest {in_unit(now.low, SECONDS)} vs slowest base run {in_unit(then.high, SECONDS)}"
+    )
+    return Verdict(gate, now.low, in_unit(now.low, SECONDS), BREACH if breach else PASS, evidence)
 
 
 RESOLUTION_S = 0.001  # JUnit times are to the millisecond

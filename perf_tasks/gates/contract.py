@@ -22,13 +22,16 @@ from dataclasses import dataclass
 
 from perf_tasks.errors import ConfigError
 from perf_tasks.measure.phases import TIMED
+from perf_tasks.quantities import (
+    BYTES,
+    SECONDS,
+    parse_seconds,
+    parse_size,
+)
 from perf_tasks.text import lines as lines_of
-from perf_tasks.units import format_bytes, format_seconds, parse_seconds, parse_size
 
 CONTRACT_FILE = "benches/PERFORMANCE_CONTRACT.md"
 
-SECONDS = "seconds"
-BYTES = "bytes"
 
 EACH = "tests.each"  # the per-test rule: no test got slower
 TEST_PREFIX = "test:"
@@ -259,8 +262,3 @@ def _bound(text: str, gate: Gate, *, source: str) -> Bound:
     except ValueError as exc:
         raise ContractError(f"{where}: {exc}, or a change such as '+10%'") from None
     return Bound(text, limit=limit)
-
-
-def show(value: float, unit: str) -> str:
-    """A value as tables show it: `1.234 s`, `80.9 MB`."""
-    return format_seconds(value) if unit == SECONDS else format_bytes(int(value))

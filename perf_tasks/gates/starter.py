@@ -36,10 +36,10 @@ import math
 from dataclasses import dataclass
 
 from perf_tasks.gates.check import all_tests, metric_of
-from perf_tasks.gates.contract import BYTES, EACH_EXAMPLE, SECONDS, show
-from perf_tasks.measure.compare import label
+from perf_tasks.gates.contract import EACH_EXAMPLE
+from perf_tasks.measure.comparison import label
 from perf_tasks.measure.schema import Record
-from perf_tasks.units import format_bytes
+from perf_tasks.quantities import BYTES, SECONDS, format_bytes, in_unit
 
 MAD_FACTOR = 5.0
 
@@ -94,9 +94,9 @@ def starter(record: Record, *, budget: int, source: str) -> str:
             continue
         s = found.stats
         bound = round_up(bound_for(s.median, s.max, s.mad, headroom))
-        measured = f"median {show(s.median, SECONDS)}"
+        measured = f"median {in_unit(s.median, SECONDS)}"
         if s.max is not None:
-            measured += f", max {show(s.max, SECONDS)}"
+            measured += f", max {in_unit(s.max, SECONDS)}"
         rows.append((metric, f"≤ {_seconds_text(bound)}", f"{what}; measured {measured}"))
     test_rows, untimed = _test_rows(record)
     rows += test_rows
@@ -107,7 +107,7 @@ def starter(record: Record, *, budget: int, source: str) -> str:
             (
                 "disk.target.bytes",
                 f"≤ {_size_text(budget)}",
-                f"the clean.target budget{over}; measured {show(target.value, BYTES)}",
+                f"the clean.target budget{over}; measured {in_unit(target.value, BYTES)}",
             )
         )
     width_metric = max(len(f"`{m}`") for m, _, _ in rows) if rows else 6
@@ -160,7 +160,7 @@ def _test_rows(record: Record) -> tuple[list[tuple[str, str, str]], list[str]]:
     for test in sorted(slowest):
         times = tests[test]
         bound = round_up(bound_for(times.high, None, 0.0, TEST_WALL))
-        measured = f"median {show(times.median, SECONDS)}, max {show(times.high, SECONDS)}"
+        measured = f"median {in_unit(times.median, SECONDS)}, max {in_unit(times.high, SECONDS)}"
         metric = "test:" + test.replace("|", "\\|")  # a `|` in a name is not a new cell
         rows.append((metric, f"≤ {_seconds_text(bound)}", f"wall time; {measured}"))
     left = len(tests) - len(slowest)

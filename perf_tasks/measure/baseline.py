@@ -1,10 +1,10 @@
 """`invoke baseline` and `baseline.compare`: the functions their tasks call, one per step.
 
-`prepare` inspects the workspace and plans every command (`measure/plan.py`); `record` runs the
+`prepare` inspects the workspace and plans every command (`measure/commands.py`); `record` runs the
 plan (`measure/execute.py`) under the run lock, then writes baseline.json (`measure/record.py`) and
 Baseline.md (`measure/report.py`); `compare` reads two records, or reads one and measures afresh
-with its settings, and compares them (`measure/compare.py`). Nothing here prints: progress goes to
-the `Progress` callbacks, and each function returns a frozen result with `as_json()`.
+with its settings, and compares them (`measure/comparison.py`). Nothing here prints: progress
+goes to the `Progress` callbacks, and each function returns a frozen result with `as_json()`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
 from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
-from perf_tasks.inspect import inspect
+from perf_tasks.inspection import inspect
 from perf_tasks.measure import record as record_mod
 from perf_tasks.measure import report
-from perf_tasks.measure.compare import Comparison
-from perf_tasks.measure.compare import compare as compare_records
-from perf_tasks.measure.execute import execute
-from perf_tasks.measure.plan import (
+from perf_tasks.measure.commands import (
     CARGO_TEST,
     JSON_FILE,
     MARKDOWN_FILE,
@@ -35,6 +32,9 @@ from perf_tasks.measure.plan import (
     options,
     plan,
 )
+from perf_tasks.measure.comparison import Comparison
+from perf_tasks.measure.comparison import compare as compare_records
+from perf_tasks.measure.execute import execute
 from perf_tasks.measure.read import read_record
 from perf_tasks.measure.result import Event, Phase, Result
 from perf_tasks.measure.schema import Record

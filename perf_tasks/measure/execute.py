@@ -18,9 +18,9 @@ from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
-from perf_tasks.measure import environment, nextest, sources
+from perf_tasks.measure import environment, nextest_runs, sources
+from perf_tasks.measure.commands import NEXTEST, Plan, Step
 from perf_tasks.measure.phases import PhaseName
-from perf_tasks.measure.plan import NEXTEST, Plan, Step
 from perf_tasks.measure.result import Event, Phase, Result
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, measure, run_once
@@ -64,7 +64,7 @@ def execute(
     # clean there.
     config_pending = plan.tool_config is not None
 
-    listing: nextest.Listing | None = None
+    listing: nextest_runs.Listing | None = None
     phases: dict[PhaseName, Phase] = {}
     edits: list[tuple[str, tuple[str, ...]]] = []
     exclude = (*plan.workspace.cargo_dirs, plan.record_dir, *plan.outputs.values())
@@ -97,7 +97,7 @@ def execute(
                 emit(Event(step.phase, step.argv))
                 run = _untimed(step, plan=plan, env=env, stream_fd=stream_fd, clock=clock)
                 if step.lists_tests:
-                    listing = nextest.parse_list(run.stdout)
+                    listing = nextest_runs.parse_list(run.stdout)
                 look_again(step.phase.value)
                 continue
             phase = _timed(
@@ -165,7 +165,7 @@ def _timed(
     stream_fd: int | None,
     clock: Callable[[], float],
     emit: Callable[[Event], None],
-    listing: nextest.Listing | None,
+    listing: nextest_runs.Listing | None,
 ) -> Phase:
     is_build = step.phase.is_build
     is_nextest = step.phase == PhaseName.TESTS and plan.runner == NEXTEST
@@ -189,22 +189,22 @@ def _timed(
         def before() -> None:
             junit.unlink(missing_ok=True)
 
-    cases: list[tuple[nextest.Case, ...]] = []
-    counts: list[nextest.Counts | None] = []
+    cases: list[tuple[nextest_runs.Case, ...]] = []
+    counts: list[nextest_runs.Counts | None] = []
     outcomes: list[tuple[tuple[str, str], ...]] = []  # cargo test's, per run
 
     def after(run: Run) -> None:
         if is_nextest and plan.junit is not None:
             try:
-                found = nextest.parse_junit(read_text(plan.junit))
+                found = nextest_runs.parse_junit(read_text(plan.junit))
             except (OSError, ValueError):
                 counts.append(None)
                 return
             cases.append(found)
-            counts.append(nextest.counts_from_junit(found, listing))
+            counts.append(nextest_runs.counts_from_junit(found, listing))
         elif step.phase.is_tests:
-            counts.append(nextest.parse_cargo_test(run.stdout))
-            outcomes.append(nextest.cargo_test_outcomes(run.stdout))
+            counts.append(nextest_runs.parse_cargo_test(run.stdout))
+            outcomes.append(nextest_runs.cargo_test_outcomes(run.stdout))
 
     def on_run(i: int, n: int, warmup: bool) -> None:
         emit(Event(step.phase, step.argv, i, n, warmup))
@@ -230,7 +230,7 @@ def _timed(
         running: tuple[str, ...] = ()
         if is_nextest and plan.junit is not None:  # nextest reports the tests it had to stop
             with contextlib.suppress(OSError, UnicodeDecodeError):
-                running = nextest.aborted(read_text(plan.junit))
+                running = nextest_runs.aborted(read_text(plan.junit))
         raise CommandFailed(_failure(step, m.runs[-1], plan, streamed=streamed, running=running))
     if is_build:
         if not m.ok:
@@ -243,17 +243,17 @@ def _timed(
             raise CommandFailed(_failure(step, run, plan, streamed=streamed))
     known = [c for c in counts if c is not None]
     worst = max(reversed(known), key=lambda c: c.failed) if known else None
-    durations = nextest.median_durations(cases) if cases else None
+    durations = nextest_runs.median_durations(cases) if cases else None
     return Phase(
         step=step,
         measurement=m,
         counts=worst,
         counts_varied=len(set(known)) > 1,
-        varied=nextest.varied(cases) if cases else nextest.varied_outcomes(outcomes),
-        timed_out=nextest.timed_out(cases),
-        failing=nextest.failing(cases) if cases else nextest.failing_outcomes(outcomes),
+        varied=nextest_runs.varied(cases) if cases else nextest_runs.varied_outcomes(outcomes),
+        timed_out=nextest_runs.timed_out(cases),
+        failing=nextest_runs.failing(cases) if cases else nextest_runs.failing_outcomes(outcomes),
         durations=durations,
-        durations_range=nextest.duration_ranges(cases) if cases else None,
+        durations_range=nextest_runs.duration_ranges(cases) if cases else None,
     )
 
 

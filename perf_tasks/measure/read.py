@@ -31,7 +31,7 @@ from perf_tasks.measure.schema import (
     ToolConfig,
     Units,
 )
-from perf_tasks.units import MAX_SIZE
+from perf_tasks.quantities import MAX_SIZE
 
 # Larger values are typos or corruption, not measurements.
 MAX_SECONDS = 10.0**7  # about 116 days
@@ -80,13 +80,13 @@ class _Node:
 
     def fail(self, key: str | None, expected: str, value: object) -> ConfigError:
         where = self.child(key).path if key is not None else self.path or "the record"
-        return ConfigError(f"{self.source}: {where} must be {expected}, got {_shown(value)}")
+        return ConfigError(f"{self.source}: {where} must be {expected}, got {_brief(value)}")
 
     def table(self, value: object, what: str | None = None) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             if what is not None and not self.path:
                 raise ConfigError(
-                    f"{self.source}: {what} must be a JSON object, got {_shown(value)}"
+                    f"{self.source}: {what} must be a JSON object, got {_brief(value)}"
                 )
             raise self.fail(None, "a table (JSON object)", value)
         return value
@@ -156,9 +156,9 @@ def _stats(node: _Node, value: object, *, unit: str, maximum: float) -> Stats | 
     high = node.number(table, "max", maximum=maximum, unit=unit)
     _numbers(node, table, "samples", maximum=maximum, unit=unit)
     if low is not None and median < low:
-        raise node.fail("median", f"at least min ({_shown(table.get('min'))})", table.get("median"))
+        raise node.fail("median", f"at least min ({_brief(table.get('min'))})", table.get("median"))
     if high is not None and median > high:
-        raise node.fail("median", f"at most max ({_shown(table.get('max'))})", table.get("median"))
+        raise node.fail("median", f"at most max ({_brief(table.get('max'))})", table.get("median"))
     return Stats(
         median=median,
         mad=node.number(table, "mad", maximum=maximum, unit=unit) or 0.0,
@@ -432,7 +432,7 @@ def _settings(node: _Node, value: object) -> Settings:
     )
 
 
-def _shown(value: object) -> str:
+def _brief(value: object) -> str:
     """The value as JSON would write it, cut short: a message stays one readable line."""
     if isinstance(value, float) and not math.isfinite(value):
         return {math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")

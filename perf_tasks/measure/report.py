@@ -13,7 +13,7 @@ from typing import Any
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import DiskUsage, Environment, Record, Stats, Timed
-from perf_tasks.units import format_bytes, format_seconds
+from perf_tasks.quantities import format_bytes, format_seconds
 
 SLOWEST = 10
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import disk as disk_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
+from perf_tasks.measure.commands import Plan, Step
 from perf_tasks.measure.phases import PhaseName
-from perf_tasks.measure.plan import Plan, Step
 from perf_tasks.measure.timing import Measurement
 
 
@@ -31,7 +31,7 @@ class Phase:
     step: Step
     measurement: Measurement
     units: tuple[cargo_mod.Units, ...] = ()  # builds, per run
-    counts: nextest.Counts | None = None  # tests: the run with the most failures
+    counts: nextest_runs.Counts | None = None  # tests: the run with the most failures
     counts_varied: bool = False
     varied: tuple[str, ...] = ()  # tests: `binary name` of each test whose outcome varied
     timed_out: tuple[str, ...] = ()  # tests: `binary name` of each test nextest ended as hung

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks.measure import cargo as cargo_mod
+from perf_tasks.measure.commands import NEXTEST, Plan
 from perf_tasks.measure.environment import busy_note
 from perf_tasks.measure.phases import PhaseName
-from perf_tasks.measure.plan import NEXTEST, Plan
 from perf_tasks.measure.result import Phase
 from perf_tasks.measure.stats import first_run_slow, outliers
 from perf_tasks.measure.timing import Run

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from perf_tasks.errors import PerfTasksError
 from perf_tasks.monitor.history import PHASE_ORDER, Entry
+from perf_tasks.quantities import in_unit
 
 INSTALL_HINT = "pip install 'perf-tasks[chart]' (matplotlib) for the trend chart"
 # A bound further above the data than this is named in the panel's title, not drawn: a 5 GB
@@ -93,7 +94,7 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
                 if not bounds:
                     continue
                 if max(b for _, b in bounds) > BOUND_SPAN * largest:
-                    off_chart.append(f"{metric} ≤ {_shown(bounds[-1][1], unit)}")
+                    off_chart.append(f"{metric} ≤ {in_unit(bounds[-1][1], unit)}")
                     continue
                 ax.step(
                     [b[0] for b in bounds],
@@ -140,9 +141,3 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
 def _metadata(fmt: str) -> dict[str, str | None]:
     # No date or tool version in the file: the same history draws the same bytes.
     return {"Date": None} if fmt == "svg" else {}
-
-
-def _shown(value: float, unit: str) -> str:
-    from perf_tasks.units import format_bytes, format_seconds
-
-    return format_bytes(int(value)) if unit == "bytes" else format_seconds(value)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from perf_tasks.gates.check import GateReport
 from perf_tasks.gates.github import markdown_table
 from perf_tasks.monitor.history import Entry, iso
-from perf_tasks.units import format_bytes, format_seconds
+from perf_tasks.quantities import BYTES, SECONDS, in_unit
 
 LARGEST = 5  # changes listed
 
 
-def shown(metric: str, value: float) -> str:
-    return format_bytes(int(value)) if metric.endswith("bytes") else format_seconds(value)
+def _in_its_unit(metric: str, value: float) -> str:
+    return in_unit(value, BYTES if metric.endswith("bytes") else SECONDS)
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,11 @@ def markdown(
             "|---|---|---|---|---|",
         ]
         for c in changes:
-            previous = "—" if c.previous is None else shown(c.metric, c.previous)
+            previous = "—" if c.previous is None else _in_its_unit(c.metric, c.previous)
             pct = "new" if c.relative == float("inf") else f"{100 * c.relative:+.1f}%"
             lines.append(
-                f"| `{c.metric}` | {shown(c.metric, c.first)} | {previous} | "
-                f"{shown(c.metric, c.latest)} | {pct} |"
+                f"| `{c.metric}` | {_in_its_unit(c.metric, c.first)} | {previous} | "
+                f"{_in_its_unit(c.metric, c.latest)} | {pct} |"
             )
     else:
         lines.append("None yet: the history needs two entries with changed figures.")

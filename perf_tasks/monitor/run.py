@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ExitCode
 from perf_tasks.fs import guarded
+from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.gates.check import Base, GateReport, evaluate, outcome_rows
 from perf_tasks.gates.contract import Contract
 from perf_tasks.measure.schema import Record
@@ -26,7 +26,7 @@ from perf_tasks.monitor import history as history_mod
 from perf_tasks.monitor.chart import ChartUnavailable, draw
 from perf_tasks.monitor.report import markdown
 from perf_tasks.paths import relative
-from perf_tasks.units import format_bytes
+from perf_tasks.quantities import format_bytes
 
 REPORT_FILE = "report.md"
 
@@ -262,7 +262,7 @@ def _record_day(
     )
     written: list[Path] = []
     if chart_path is not None:
-        _write_bytes(chart_path, picture)
+        write_atomic(chart_path, picture)
         written.append(chart_path)
     guarded.write(root, [(history_before, history_mod.dumps(entries)), (report_before, text)])
     written += [history_path, report_path]
@@ -277,19 +277,3 @@ def _record_day(
         chart_note=chart_note,
         notes=tuple(notes),
     )
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Atomic, as `fs/atomic.py` writes text: a temp file beside it, fsynced, then replaced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

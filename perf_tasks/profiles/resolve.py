@@ -125,7 +125,7 @@ def layers(
     out.append(Layer("Cargo.toml", _profiles_of(_read(manifest))))
     read.append("Cargo.toml")
     for path in config_files(root, env):
-        shown = _shown(path, root, env)
+        shown = _config_file_text(path, root, env)
         data = _read(path)
         out.append(Layer(shown, _profiles_of(data), _build_incremental(data)))
         read.append(shown)
@@ -140,7 +140,7 @@ def layers(
     return out, read
 
 
-def _shown(path: Path, root: Path, env: Mapping[str, str]) -> str:
+def _config_file_text(path: Path, root: Path, env: Mapping[str, str]) -> str:
     home = env.get("CARGO_HOME")
     if home and path.parent == Path(home):
         return f"$CARGO_HOME/{path.name}"

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from perf_tasks.ab.command_arm import CommandArm, OnStep
 from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import shell_line
-from perf_tasks.measure.timing import Run, run_once
+from perf_tasks.measure.timing import Run
 from perf_tasks.runners import libtest
 from perf_tasks.verify import collect
 from perf_tasks.verify.record import OUTCOMES
@@ -55,7 +56,7 @@ def commands(cargo: str, nextest_program: str, target: Path, *, has_doc: bool) -
     common = ("--workspace", "--tests")
 
     def ours(action: Literal["build", "list", "run"], *args: str) -> tuple[str, ...]:
-        return nextest.argv(
+        return nextest_runs.argv(
             nextest_program, action, profile=PROFILE, tool_config=target / TOOL_CONFIG, args=args
         )
 
@@ -67,10 +68,6 @@ def commands(cargo: str, nextest_program: str, target: Path, *, has_doc: bool) -
         nextest_run=ours("run", *common, "--no-tests=pass"),
         doc=(cargo, "test", "--doc", "--workspace", "--no-fail-fast") if has_doc else None,
     )
-
-
-# (arm label, what it is doing) -> None: progress on untimed work.
-OnStep = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ class Listing:
 
 def write_tool_config(target: Path) -> None:
     write_atomic(
-        target / TOOL_CONFIG, nextest.tool_config(PROFILE, store_dir=str(target / "nextest"))
+        target / TOOL_CONFIG, nextest_runs.tool_config(PROFILE, store_dir=str(target / "nextest"))
     )
 
 
@@ -95,9 +92,7 @@ def parse_listing(list_json: str) -> Listing:
     return Listing(ids=libtest.binary_ids(list_json), ignored=collect.listed(list_json))
 
 
-class _Base:
-    label: str
-
+class _Base(CommandArm):
     def __init__(
         self,
         root: Path,
@@ -109,16 +104,13 @@ class _Base:
         timeout_s: float | None = None,
         on_step: OnStep | None = None,
     ) -> None:
-        self.root = root
+        super().__init__(root, env=env, timeout_s=timeout_s, on_step=on_step)
         self.target = target
         self.commands = cmds
         self.listing = listing
-        self.env = env
-        self.timeout_s = timeout_s
-        self.on_step = on_step
         self.last: dict[str, str] = {}  # each test's outcome in the last run
-        self.junit = nextest.junit_path(
-            nextest.workspace_config(root),
+        self.junit = nextest_runs.junit_path(
+            nextest_runs.workspace_config(root),
             profile=PROFILE,
             root=root,
             store_dir=target / "nextest",
@@ -133,31 +125,6 @@ class _Base:
     def _sample(self, run: Run, tests: dict[str, str]) -> Sample:
         self.last = tests
         return Sample(values={WALL: run.wall_s, CPU: run.cpu_s}, test_outcomes=dict(tests))
-
-    def _step(self, what: str, argv: tuple[str, ...]) -> None:
-        if self.on_step is not None:
-            self.on_step(self.label, what)
-        run = run_once(argv, cwd=self.root, env=self.env, timeout_s=self.timeout_s, sample=False)
-        if run.exit_code != 0 or run.timed_out:
-            raise self._failed(what, argv, run)
-
-    def _timed(self, argv: tuple[str, ...], *, stream_fd: int | None = None) -> Run:
-        run = run_once(
-            argv, cwd=self.root, env=self.env, timeout_s=self.timeout_s, stream_fd=stream_fd
-        )
-        if run.timed_out:
-            raise CommandFailed(
-                f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
-                f"({self.timeout_s:g} s) and was ended"
-            )
-        return run
-
-    def _failed(self, what: str, argv: tuple[str, ...], run: Run) -> CommandFailed:
-        tail = "\n".join(run.tail[-10:])
-        return CommandFailed(
-            f"{self.label}: {what} failed (`{shell_line(argv, self.root)}`, exit {run.exit_code})"
-            + (f":\n{tail}" if tail else "")
-        )
 
 
 class CargoTestArm(_Base):
@@ -204,7 +171,7 @@ class NextestArm(_Base):
         if run.exit_code not in (0, NEXTEST_TESTS_FAILED):
             raise self._failed("the tests", argv, run)
         try:
-            cases = nextest.parse_junit(read_text(self.junit))
+            cases = nextest_runs.parse_junit(read_text(self.junit))
         except (OSError, ValueError) as exc:
             if self.listing.total:
                 raise CommandFailed(

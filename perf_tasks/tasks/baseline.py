@@ -18,7 +18,7 @@ from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
 if TYPE_CHECKING:  # annotations only: loading the tasks stays light
     from perf_tasks.ab.engine import Outcome
     from perf_tasks.measure.baseline import Compared, Requested
-    from perf_tasks.measure.compare import Comparison
+    from perf_tasks.measure.comparison import Comparison
     from perf_tasks.ui.output import Output
 
 HELP = {

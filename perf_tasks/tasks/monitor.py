@@ -94,7 +94,7 @@ def _clean_target(c: Context, root: Path, out: Output) -> tuple[str, int]:
     import time
 
     from perf_tasks.clean.job import Job, Request, check
-    from perf_tasks.units import format_bytes
+    from perf_tasks.quantities import format_bytes
 
     request = Request("target")
     check(request, invoke_dry=bool(c.config.run.dry), can_ask=False)

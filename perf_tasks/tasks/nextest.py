@@ -19,7 +19,7 @@ def init(c, root=None, dry_run=False, json=False):  # type: ignore[no-untyped-de
     """Create or merge .config/nextest.toml's ci profile: no fail-fast, retries, timeouts, JUnit."""
     with task_edge(json=json):
         from perf_tasks.fs import guarded
-        from perf_tasks.profiles import nextest
+        from perf_tasks.profiles import nextest_config as nextest
         from perf_tasks.ui import profiles_view as view
         from perf_tasks.ui.output import Output
 

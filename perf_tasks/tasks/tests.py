@@ -28,7 +28,7 @@ def runners(c, root=None, max_pairs=None, timeout=None, dry_run=False, json=Fals
         from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
         from perf_tasks.ab.stats import MIN_PAIRS
         from perf_tasks.errors import ExitCode, UsageError
-        from perf_tasks.runners import compare
+        from perf_tasks.runners import recommend as compare
         from perf_tasks.ui.baseline.ab import ab_progress
         from perf_tasks.ui.output import Output
         from perf_tasks.ui.runners_view import render_plan, render_report

@@ -40,7 +40,7 @@ def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
     with task_edge(json=json), _stoppable(json=json):
         import os
 
-        from perf_tasks.inspect import inspect
+        from perf_tasks.inspection import inspect
         from perf_tasks.paths import relative
         from perf_tasks.ui.output import Output
         from perf_tasks.ui.verify_view import render_recorded
@@ -61,7 +61,7 @@ def check(c, root=None, record=None, before=None, after=None, json=False):  # ty
         import os
 
         from perf_tasks.errors import ExitCode, UsageError
-        from perf_tasks.inspect import inspect
+        from perf_tasks.inspection import inspect
         from perf_tasks.paths import relative
         from perf_tasks.ui.output import Output
         from perf_tasks.ui.verify_view import render_check, render_step

@@ -6,8 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from perf_tasks.clean.model import SCHEMA_VERSION, Item, Report
+from perf_tasks.quantities import format_bytes, format_seconds
 from perf_tasks.ui.output import Output, show_path, shown
-from perf_tasks.units import format_bytes, format_seconds
 
 MAX_LISTED = 25
 

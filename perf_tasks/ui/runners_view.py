@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from perf_tasks.ab.engine import MetricResult
-    from perf_tasks.runners.compare import Plan, Report
+    from perf_tasks.runners.recommend import Plan, Report
 
 
 def render_plan(out: Output, plan: Plan) -> None:
@@ -60,7 +60,7 @@ def render_report(out: Output, report: Report) -> None:
         out.emit_json(report.as_json())
         return
     from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL
-    from perf_tasks.runners.compare import NO_CLEAR_WINNER, NO_TESTS, THRESHOLD
+    from perf_tasks.runners.recommend import NO_CLEAR_WINNER, NO_TESTS, THRESHOLD
 
     outcome = report.outcome
     wall, cpu = outcome.metric(WALL), outcome.metric(CPU)

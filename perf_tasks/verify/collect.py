@@ -18,7 +18,7 @@ from perf_tasks import command
 from perf_tasks.errors import CommandFailed, ToolMissing
 from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import cargo as cargo_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.verify.record import (
     DOCTEST,
     FAILED,
@@ -38,7 +38,7 @@ NEXTEST_TESTS_FAILED = 100  # nextest's exit code when the run worked and a test
 CARGO_TEST_FAILED = 101  # cargo test's, also a build error: told apart by its result lines
 
 if TYPE_CHECKING:
-    from perf_tasks.inspect import Inspection
+    from perf_tasks.inspection import Inspection
 
 
 def listed(json_text: str) -> dict[tuple[str, str], bool]:
@@ -52,7 +52,7 @@ def listed(json_text: str) -> dict[tuple[str, str], bool]:
 
 
 def nextest_tests(
-    listing: Mapping[tuple[str, str], bool], cases: Iterable[nextest.Case]
+    listing: Mapping[tuple[str, str], bool], cases: Iterable[nextest_runs.Case]
 ) -> list[Entry]:
     """Each listed test with its outcome: ignored ones from the list, the rest from the JUnit
     report; a test the report does not name was skipped. A test that failed an attempt and passed
@@ -134,10 +134,12 @@ def collect(inspection: Inspection) -> Record:
     store_dir = inspection.workspace.target_dir / "nextest"
     with tempfile.TemporaryDirectory(prefix="perf-tasks-verify-") as tmp:
         config = Path(tmp) / "nextest.toml"
-        config.write_text(nextest.tool_config(PROFILE, store_dir=str(store_dir)), encoding="utf-8")
+        config.write_text(
+            nextest_runs.tool_config(PROFILE, store_dir=str(store_dir)), encoding="utf-8"
+        )
 
         def ours(action: Literal["list", "run"], *args: str) -> tuple[str, ...]:
-            return nextest.argv(
+            return nextest_runs.argv(
                 inspection.nextest_program, action, profile=PROFILE, tool_config=config, args=args
             )
 
@@ -149,7 +151,7 @@ def collect(inspection: Inspection) -> Record:
                 timeout_s=RUN_TIMEOUT_S,
             ).stdout
         )
-        junit = nextest.junit_path(
+        junit = nextest_runs.junit_path(
             inspection.nextest_config,
             profile=PROFILE,
             root=root,
@@ -164,7 +166,7 @@ def collect(inspection: Inspection) -> Record:
             ok_codes=(0, NEXTEST_TESTS_FAILED),
         )
         try:
-            cases = nextest.parse_junit(read_text(junit)) if listing else ()
+            cases = nextest_runs.parse_junit(read_text(junit)) if listing else ()
         except (OSError, ValueError) as exc:
             raise CommandFailed(
                 f"nextest left no readable JUnit report at {junit}: {exc}"
@@ -184,7 +186,7 @@ def _run_doctests(inspection: Inspection) -> list[Entry]:
         timeout_s=RUN_TIMEOUT_S,
         ok_codes=(0, CARGO_TEST_FAILED),
     )
-    if out.code != 0 and nextest.parse_cargo_test(out.stdout) is None:
+    if out.code != 0 and nextest_runs.parse_cargo_test(out.stdout) is None:
         tail = "\n".join(out.stderr.strip().splitlines()[-command.TAIL_LINES :])
         raise CommandFailed(f"`cargo test --doc --workspace` failed (exit {out.code}):\n{tail}")
     return doctests(out.stdout, package_dirs(inspection.metadata, inspection.root))

@@ -2,7 +2,7 @@
 
 Each revision is checked out in the workspace's scratch worktrees (`ab.worktree.Scratch`, slots
 "before" and "after"), never in the work tree, and built in its own target dir there with the A/B
-engine's hermetic environment (`ab.workspace.arm_env`). Without `--after` the other side is the
+engine's hermetic environment (`ab.revision_arms.arm_env`). Without `--after` the other side is the
 work tree as it is, uncommitted changes included; it too builds in a scratch target dir, so
 neither its files nor its `target/` change. The whole run holds the workspace's run lock.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perf_tasks.ab import worktree
-from perf_tasks.ab.workspace import arm_env
-from perf_tasks.inspect import inspect
+from perf_tasks.ab.revision_arms import arm_env
+from perf_tasks.inspection import inspect
 from perf_tasks.runlock import run_lock
 from perf_tasks.verify import collect
 from perf_tasks.verify.record import Comparison, Record, compare

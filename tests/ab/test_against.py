@@ -148,7 +148,7 @@ def test_a_version_bump_in_the_work_tree_is_compared_not_refused(
     crate: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     # Each arm cleans its own `name@version`: A's is 0.1.0, B's 0.2.0 (cargo clean -p abtiny@0.2.0
-    # in A's tree was "did not match any packages").
+    # in A's tree says "did not match any packages").
     scratch = tmp_path_factory.mktemp("scratch")
     manifest = crate / "Cargo.toml"
     manifest.write_text(manifest.read_text().replace('"0.1.0"', '"0.2.0"'))

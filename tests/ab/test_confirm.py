@@ -6,7 +6,7 @@ from typing import Any
 
 from perf_tasks.ab import confirm, stats
 from perf_tasks.ab.engine import Design, Sample, judge
-from perf_tasks.measure import compare as cmp
+from perf_tasks.measure import comparison as cmp
 
 MIB = 2**20
 

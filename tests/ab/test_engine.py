@@ -9,8 +9,8 @@ from pathlib import Path
 from perf_tasks.ab import engine, stats
 from perf_tasks.ab.against import shared_env_note
 from perf_tasks.ab.engine import Design, Sample
+from perf_tasks.ab.revision_arms import controlled_note
 from perf_tasks.ab.stats import Threshold
-from perf_tasks.ab.workspace import controlled_note
 
 
 class Replay:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import git, perf, tiny_workspace, write
+from helpers import git, one_line_error, perf, tiny_workspace, write
 
 from perf_tasks.ci.workflows import CI_FILE, MONITORING_FILE
 
@@ -29,14 +29,6 @@ def ws(tmp_path: Path) -> Path:
 
 def init(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return perf("ci.init", "--root", str(ws), "--install", "perf-tasks==0.1.0", *args)
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 def texts(ws: Path) -> dict[str, str | None]:
@@ -225,9 +217,9 @@ def test_the_junit_upload_follows_nextests_config(ws: Path) -> None:
 @pytest.mark.parametrize(
     ("link", "to"),
     [
-        (".github", "elsewhere"),  # a folder out of the root: written through before
+        (".github", "elsewhere"),  # a folder out of the root: never written through
         (".github/workflows", "missing"),
-        (CI_FILE, "missing.yml"),  # a dangling link was replaced by a file, "created"
+        (CI_FILE, "missing.yml"),  # a dangling link: never replaced by a file
     ],
 )
 def test_a_symlink_on_the_way_is_refused_and_nothing_is_written(

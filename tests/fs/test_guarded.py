@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import perf, write
+from helpers import one_line_error, perf, write
 
 from perf_tasks.errors import EditRefused, PerfTasksError
 from perf_tasks.fs import guarded
@@ -27,14 +27,6 @@ PROGRAM = (sys.executable, "-m", "perf_tasks")
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     return write(tmp_path / "ws" / "Cargo.toml", MANIFEST).parent
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 def apply(ws: Path, *profiles: str) -> subprocess.CompletedProcess[str]:

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import du
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perf_tasks.fs import scan as scan_mod
 from perf_tasks.fs.scan import scan
-
-
-def du(*paths: Path) -> int:
-    out = subprocess.run(
-        ["du", "-s", "-c", "-B1", *map(str, paths)], capture_output=True, text=True, check=True
-    ).stdout
-    return int(out.strip().splitlines()[-1].split()[0])
 
 
 def make_tree(root: Path, files: int, *, size: int = 3000) -> list[Path]:

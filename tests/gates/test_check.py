@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from perf_tasks.gates.ab_base import ABResult, Interval, MetricVerdict
+from perf_tasks.ab.stats import Interval
+from perf_tasks.gates.ab_base import ABResult, MetricVerdict
 from perf_tasks.gates.ab_base import TestVerdict as ABTest
 from perf_tasks.gates.check import BREACH, PASS, SKIPPED, evaluate, slower_tests
 from perf_tasks.gates.contract import ContractError, parse
@@ -251,7 +252,7 @@ def test_absolute_gates_the_ab_does_not_time_read_the_fresh_measurement() -> Non
 
 def ab_outcome(values: dict[str, tuple[float, float]]) -> ABResult:
     """An A/B result as `--against` makes it, from the engine's own outcome: metric -> (A, B)."""
-    from perf_tasks.ab import workspace as arms
+    from perf_tasks.ab import revision_arms as arms
     from perf_tasks.ab.engine import Design, Sample, judge
     from perf_tasks.gates.ab_base import from_outcome
 

@@ -17,27 +17,21 @@ from typing import Any
 
 import pytest
 from conftest import copy_tree
-from helpers import REPO_ROOT, du, write
+from helpers import REPO_ROOT, du, perf, write
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 VENV_BIN = str(Path(sys.executable).parent)  # where the [nextest] extra puts cargo-nextest
 
 
-def perf(
+def perf_with_nextest(
     *args: str, env: dict[str, str] | None = None, python: str = sys.executable
 ) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, **(env or {})}
-    if env is None or "PATH" not in env:
-        full["PATH"] = os.pathsep.join([VENV_BIN, full.get("PATH", "")])
-    return subprocess.run(
-        [python, "-m", "perf_tasks", *args],
-        env=full,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    """`perf` with this venv's scripts first on PATH (unless `env` sets PATH), so the cargo-nextest
+    of the `[nextest]` extra is the one found; no timeout: real builds take what they take."""
+    full = dict(env or {})
+    full.setdefault("PATH", os.pathsep.join([VENV_BIN, os.environ.get("PATH", "")]))
+    return perf(*args, env=full, python=python, timeout=None)
 
 
 def needs_nextest() -> None:
@@ -57,7 +51,7 @@ class Recorded:
 def recorded(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     needs_nextest()
     root = copy_tree(demo_built, tmp_path_factory.mktemp("baseline") / "ws")
-    proc = perf("baseline", "--root", str(root), "--runs", "1", "--cold", "--json")
+    proc = perf_with_nextest("baseline", "--root", str(root), "--runs", "1", "--cold", "--json")
     du_after = {"target": du(root / "target")}  # right away, before anything else runs here
     assert proc.returncode == 0, proc.stderr
     data = json.loads((root / "docs" / "performance" / "baseline.json").read_text())
@@ -140,22 +134,26 @@ def test_markdown_has_the_tables_and_the_commands(recorded: Recorded) -> None:
 
 
 def test_number_flags_take_numbers_and_compare_has_a_dry_run(recorded: Recorded) -> None:
-    shown = perf("--help", "baseline")
+    shown = perf_with_nextest("--help", "baseline")
     assert "--runs=INT" in shown.stdout and "--warmup=INT" in shown.stdout, shown.stdout
     assert "--cold-runs=INT" in shown.stdout and shown.stdout.count("STRING") == 2  # -r, --root
-    assert "--runs=INT" in perf("--help", "baseline.compare").stdout
-    bad = perf("baseline", "--root", str(recorded.root), "--runs", "three", "--dry-run")
+    assert "--runs=INT" in perf_with_nextest("--help", "baseline.compare").stdout
+    bad = perf_with_nextest(
+        "baseline", "--root", str(recorded.root), "--runs", "three", "--dry-run"
+    )
     assert bad.returncode == 2 and "whole number" in bad.stderr and "Traceback" not in bad.stderr
     folder = recorded.root / "docs" / "performance"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    dry = perf("baseline.compare", "--root", str(recorded.root), "--dry-run", "--json")
+    dry = perf_with_nextest("baseline.compare", "--root", str(recorded.root), "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     plan = json.loads(dry.stdout)
     assert plan["dry_run"] is True
     timed = [s for s in plan["steps"] if s["timed"]]
     assert {s["runs"] for s in timed} == {1}  # as the reference had
     assert any(s["phase"] == "build.cold" for s in timed)
-    text = perf("baseline.compare", "--root", str(recorded.root), "--dry-run", "--runs", "2")
+    text = perf_with_nextest(
+        "baseline.compare", "--root", str(recorded.root), "--dry-run", "--runs", "2"
+    )
     assert text.returncode == 0 and "(2 runs)" in text.stdout and "nothing was run" in text.stdout
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
@@ -171,7 +169,7 @@ def test_a_different_build_environment_makes_times_and_target_size_advisory(
     data["disk"]["target"]["bytes"] *= 2  # larger
     new = tmp_path / "new.json"
     new.write_text(json.dumps(data))
-    proc = perf("baseline.compare", "--old", str(old), "--new", str(new), "--json")
+    proc = perf_with_nextest("baseline.compare", "--old", str(old), "--new", str(new), "--json")
     assert proc.returncode == 0, proc.stdout  # the slower build is not counted against it
     result = json.loads(proc.stdout)
     why = " ".join(result["advisory"])
@@ -185,7 +183,7 @@ def test_a_different_build_environment_makes_times_and_target_size_advisory(
 
 
 def test_messages_name_the_program_that_runs(demo_built: Path) -> None:
-    own = perf("baseline.compare", "--root", str(demo_built))
+    own = perf_with_nextest("baseline.compare", "--root", str(demo_built))
     assert own.returncode == 2
     assert "run `perf-tasks baseline` first" in own.stderr, own.stderr
     under_invoke = subprocess.run(
@@ -204,7 +202,7 @@ def test_compare_flags_an_injected_slowdown_and_keeps_the_reference(recorded: Re
     reference = recorded.root / "docs" / "performance" / "baseline.json"
     before = reference.read_bytes()
     saved = recorded.root.parent / "fresh.json"
-    proc = perf(
+    proc = perf_with_nextest(
         "baseline.compare",
         "--root",
         str(recorded.root),
@@ -234,10 +232,12 @@ def test_compare_of_two_files_needs_no_workspace(recorded: Recorded, tmp_path: P
     data = json.loads(old.read_text())
     data["disk"]["target"]["bytes"] += 50 * 2**20
     new.write_text(json.dumps(data))
-    same = perf("baseline.compare", "--old", str(old), "--new", str(old), "--root", str(tmp_path))
+    same = perf_with_nextest(
+        "baseline.compare", "--old", str(old), "--new", str(old), "--root", str(tmp_path)
+    )
     assert same.returncode == 0, same.stderr
     assert same.stdout.strip().splitlines()[-1] == "no change outside the noise"
-    grown = perf("baseline.compare", "--old", str(old), "--new", str(new))
+    grown = perf_with_nextest("baseline.compare", "--old", str(old), "--new", str(new))
     assert grown.returncode == 1
     assert "1 regression(s) outside the noise: disk.target.bytes (+52.4 MB" in grown.stdout
 
@@ -248,7 +248,7 @@ def test_a_failing_test_is_recorded_and_fails_the_run(demo_copy: Path) -> None:
         demo_copy / "crates" / "demo-core" / "tests" / "broken.rs",
         '#[test]\nfn broken() { panic!("no") }\n',
     )
-    proc = perf("baseline", "--root", str(demo_copy), "--runs", "1")
+    proc = perf_with_nextest("baseline", "--root", str(demo_copy), "--runs", "1")
     assert proc.returncode == 1, proc.stderr
     data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
     assert data["ok"] is False and data["tests"]["failed"] == 1 and data["tests"]["passed"] == 13
@@ -259,7 +259,7 @@ def test_a_broken_build_is_one_error_with_the_compiler_lines(demo_copy: Path) ->
     shutil.rmtree(demo_copy / "docs", ignore_errors=True)  # a record of the repo's own demo
     lib = demo_copy / "crates" / "demo-core" / "src" / "lib.rs"
     lib.write_text(lib.read_text() + "\nfn broken( {\n")
-    proc = perf("baseline", "--root", str(demo_copy), "--runs", "1")
+    proc = perf_with_nextest("baseline", "--root", str(demo_copy), "--runs", "1")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     first = proc.stderr.strip().splitlines()[0]
@@ -284,7 +284,7 @@ def test_without_nextest_it_falls_back_to_cargo_test(demo_copy: Path) -> None:
         for d in os.environ["PATH"].split(os.pathsep)
         if d and not Path(d, "cargo-nextest").exists()
     ]
-    proc = perf(
+    proc = perf_with_nextest(
         "baseline",
         "--root",
         str(demo_copy),
@@ -308,7 +308,7 @@ def test_dry_run_shows_the_commands_and_runs_nothing(demo_built: Path) -> None:
         return sorted((str(p), p.stat().st_mtime_ns) for p in demo_built.rglob("*"))
 
     before = state()
-    proc = perf("baseline", "--root", str(demo_built), "--dry-run", "--cold")
+    proc = perf_with_nextest("baseline", "--root", str(demo_built), "--dry-run", "--cold")
     assert proc.returncode == 0, proc.stderr
     assert "build.cold (1 run; before each run: empty " in proc.stdout
     assert "tests.doc (3 runs): cargo test --doc --workspace" in proc.stdout
@@ -316,7 +316,7 @@ def test_dry_run_shows_the_commands_and_runs_nothing(demo_built: Path) -> None:
 
 
 def test_no_workspace_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    proc = perf("baseline", "--root", str(tmp_path))
+    proc = perf_with_nextest("baseline", "--root", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         f"error: no Cargo.toml in {tmp_path}: run from a Rust workspace or pass --root PATH"
@@ -324,7 +324,9 @@ def test_no_workspace_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_missing_cargo_is_one_line(demo_built: Path, tmp_path: Path) -> None:
-    proc = perf("baseline", "--root", str(demo_built), env={"PATH": str(tmp_path), "CARGO": ""})
+    proc = perf_with_nextest(
+        "baseline", "--root", str(demo_built), env={"PATH": str(tmp_path), "CARGO": ""}
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: cargo is not on PATH")
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -336,7 +338,7 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
         pytest.skip("cargo-nextest is not beside this Python")
     path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
     path = [d for d in path if not Path(d, "cargo-nextest").exists()]
-    proc = perf(
+    proc = perf_with_nextest(
         "baseline",
         "--root",
         str(demo_copy),
@@ -353,7 +355,7 @@ def test_finds_the_nextest_extra_beside_python_when_not_on_path(demo_copy: Path)
 def test_per_test_durations_with_cargo_target_dir_set(demo_copy: Path, tmp_path: Path) -> None:
     needs_nextest()
     target = tmp_path / "elsewhere"
-    proc = perf(
+    proc = perf_with_nextest(
         "baseline", "--root", str(demo_copy), "--runs", "1", "--json",
         env={"CARGO_TARGET_DIR": str(target)},
     )  # fmt: skip
@@ -375,6 +377,6 @@ def test_a_target_dir_made_by_the_baseline_keeps_cargos_cachedir_tag(tmp_path: P
     needs_nextest()
     root = tmp_path / "ws"
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
-    proc = perf("baseline", "--root", str(root), "--runs", "1")
+    proc = perf_with_nextest("baseline", "--root", str(root), "--runs", "1")
     assert proc.returncode == 0, proc.stderr
     assert has_cachedir_tag(root / "target"), "cargo must create the target dir, not us"

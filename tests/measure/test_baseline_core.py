@@ -9,11 +9,11 @@ import pytest
 
 from perf_tasks import settings
 from perf_tasks.errors import ConfigError
-from perf_tasks.inspect import tool_env
+from perf_tasks.inspection import tool_env
 from perf_tasks.measure.baseline import options_like
 from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.measure.read import read_record
-from perf_tasks.units import format_seconds
+from perf_tasks.quantities import format_seconds
 
 
 def test_the_nextest_extra_scripts_dir_joins_the_end_of_path() -> None:

@@ -11,7 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf, python_without_nextest
+from measure.test_baseline_cargo import (
+    VENV_BIN,
+    needs_nextest,
+    perf_with_nextest,
+    python_without_nextest,
+)
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
@@ -58,7 +63,7 @@ def test_a_fast_outlier_is_not_blamed_on_the_machine_and_a_flaky_test_is_named(
 ) -> None:
     needs_nextest()
     env = {"DEMO_FLAKY": str(tmp_path / "flag"), "DEMO_FAST_AFTER": str(tmp_path / "count")}
-    proc = perf("baseline", "--root", str(extra), "--runs", "3", "--json", env=env)
+    proc = perf_with_nextest("baseline", "--root", str(extra), "--runs", "3", "--json", env=env)
     assert proc.returncode == 1, proc.stderr  # run 2 failed a test
     record = json.loads(proc.stdout)
     tests = record["tests"]
@@ -74,7 +79,7 @@ def test_without_nextest_a_flaky_test_is_named_from_cargo_tests_output(
 ) -> None:
     path = [d for d in os.environ["PATH"].split(os.pathsep) if d and d != VENV_BIN]
     path = [d for d in path if not Path(d, "cargo-nextest").exists()]
-    proc = perf(
+    proc = perf_with_nextest(
         "baseline", "--root", str(extra), "--runs", "2", "--json",
         env={"PATH": os.pathsep.join(path), "DEMO_FLAKY": str(tmp_path / "flag")},
         python=python_without_nextest(tmp_path / "py"),
@@ -95,7 +100,7 @@ def test_other_processes_using_the_cpu_during_a_run_are_measured_and_warned_of(
         subprocess.Popen([sys.executable, "-c", "while True: pass"], cwd=tmp_path) for _ in range(2)
     ]
     try:
-        proc = perf(
+        proc = perf_with_nextest(
             "baseline", "--root", str(demo_copy), "--runs", "1", "--json",
             env={"DEMO_SLOW_MS": "2000"},
         )  # fmt: skip

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
+from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf_with_nextest
 
 pytestmark = [
     pytest.mark.cargo,
@@ -68,7 +68,7 @@ def test_a_full_disk_leaves_both_old_files_and_says_so_in_one_line(
     folder = demo_copy / "docs" / "performance"
     free = 0
     if room == "for the JSON only":  # as many pages as a new baseline.json takes
-        first = perf("baseline", "--root", str(demo_copy), "--runs", "1")
+        first = perf_with_nextest("baseline", "--root", str(demo_copy), "--runs", "1")
         assert first.returncode == 0, first.stderr
         free = -(-(folder / "baseline.json").stat().st_size // PAGE) * PAGE
     # Small old files: replacing the old JSON frees next to nothing for the new Markdown.

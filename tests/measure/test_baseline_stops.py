@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf
+from measure.test_baseline_cargo import VENV_BIN, needs_nextest, perf_with_nextest
 from processes import processes_under, wait_none_under
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
@@ -54,7 +54,9 @@ def test_a_hung_test_is_ended_by_nextest_and_named(demo_copy: Path) -> None:
     config = demo_copy / ".config" / "nextest.toml"
     config.parent.mkdir()
     config.write_text('[profile.ci]\nslow-timeout = { period = "1s", terminate-after = 2 }\n')
-    proc = perf("baseline", "--root", str(demo_copy), "--runs", "1", "--json", env=HANG)
+    proc = perf_with_nextest(
+        "baseline", "--root", str(demo_copy), "--runs", "1", "--json", env=HANG
+    )
     assert proc.returncode == 1, proc.stderr
     record = json.loads(proc.stdout)
     tests = record["tests"]
@@ -66,7 +68,7 @@ def test_a_hung_test_is_ended_by_nextest_and_named(demo_copy: Path) -> None:
 def test_the_timeout_ends_the_command_and_every_process_it_started(hanging: Path) -> None:
     needs_nextest()
     started = time.monotonic()
-    proc = perf(
+    proc = perf_with_nextest(
         "baseline", "--root", str(hanging), "--runs", "1", "--timeout", "10", env=HANG_CHILD
     )
     assert proc.returncode == 1, proc.stderr

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from perf_tasks import settings
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import baseline, record, report
-from perf_tasks.measure import compare as cmp
+from perf_tasks.measure import comparison as cmp
 from perf_tasks.measure.cargo import Units
 from perf_tasks.measure.disk import OutputUsage, Part, Profile
-from perf_tasks.measure.nextest import Counts
+from perf_tasks.measure.nextest_runs import Counts
 from perf_tasks.measure.timing import Measurement, Run
 from perf_tasks.ui import baseline as view
 from perf_tasks.ui.output import Output

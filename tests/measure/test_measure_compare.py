@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from perf_tasks.errors import ExitCode
-from perf_tasks.measure import compare as cmp
+from perf_tasks.measure import comparison as cmp
 from perf_tasks.measure import environment
 
 MIB = 2**20

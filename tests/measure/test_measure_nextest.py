@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 
 JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="nextest-run" tests="5" failures="1" errors="0">
@@ -30,7 +30,7 @@ JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_junit_statuses_and_times() -> None:
-    cases = nextest.parse_junit(JUNIT)
+    cases = nextest_runs.parse_junit(JUNIT)
     got = {(c.binary, c.name): (c.status, c.time_s) for c in cases}
     assert got == {
         ("core", "tests::ok"): ("passed", 0.012),
@@ -42,16 +42,16 @@ def test_junit_statuses_and_times() -> None:
 
 
 def test_counts_split_not_run_tests_into_ignored_and_skipped() -> None:
-    cases = nextest.parse_junit(JUNIT)
+    cases = nextest_runs.parse_junit(JUNIT)
     # The list knows 9 tests, 2 of them #[ignore]: 5 ran, so 2 more were skipped (a filter).
-    counts = nextest.counts_from_junit(cases, nextest.Listing(total=9, ignored=2))
-    assert counts == nextest.Counts(passed=3, failed=2, skipped=2, ignored=2, flaky=1)
-    assert nextest.counts_from_junit(cases, None).ignored == 0
+    counts = nextest_runs.counts_from_junit(cases, nextest_runs.Listing(total=9, ignored=2))
+    assert counts == nextest_runs.Counts(passed=3, failed=2, skipped=2, ignored=2, flaky=1)
+    assert nextest_runs.counts_from_junit(cases, None).ignored == 0
 
 
 def test_garbage_is_not_a_report() -> None:
     with pytest.raises(ValueError):
-        nextest.parse_junit("<testsuites><oops")
+        nextest_runs.parse_junit("<testsuites><oops")
 
 
 def test_list_counts_ignored_tests() -> None:
@@ -60,7 +60,7 @@ def test_list_counts_ignored_tests() -> None:
       "core::bin/x": {"testcases": {}},
       "cli": {"testcases": {"c": {"ignored": false}}}
     }}"""
-    assert nextest.parse_list(text) == nextest.Listing(total=3, ignored=1)
+    assert nextest_runs.parse_list(text) == nextest_runs.Listing(total=3, ignored=1)
 
 
 def test_cargo_test_summary_lines_add_up() -> None:
@@ -71,23 +71,28 @@ test result: ok. 4 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
 running 3 tests
 test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 2 filtered out; finished in 0.01s
 """
-    assert nextest.parse_cargo_test(out) == nextest.Counts(passed=5, failed=1, skipped=2, ignored=1)
-    assert nextest.parse_cargo_test("error: could not compile `x`") is None
+    assert nextest_runs.parse_cargo_test(out) == nextest_runs.Counts(
+        passed=5, failed=1, skipped=2, ignored=1
+    )
+    assert nextest_runs.parse_cargo_test("error: could not compile `x`") is None
 
 
 def test_median_durations_skip_what_did_not_run() -> None:
-    run = nextest.Case
+    run = nextest_runs.Case
     runs = [
         (run("core", "a", 0.010, "passed"), run("core", "b", 0.0, "skipped")),
         (run("core", "a", 0.030, "passed"),),
         (run("core", "a", 0.020, "failed"), run("cli", "c", 1.0, "passed")),
     ]
-    assert nextest.median_durations(runs) == {"cli": {"c": 1.0}, "core": {"a": 0.02}}
-    assert nextest.duration_ranges(runs) == {"cli": {"c": [1.0, 1.0]}, "core": {"a": [0.01, 0.03]}}
+    assert nextest_runs.median_durations(runs) == {"cli": {"c": 1.0}, "core": {"a": 0.02}}
+    assert nextest_runs.duration_ranges(runs) == {
+        "cli": {"c": [1.0, 1.0]},
+        "core": {"a": [0.01, 0.03]},
+    }
 
 
 def test_our_tool_config_is_the_profile_the_issue_asks_for() -> None:
-    data = tomlkit.parse(nextest.tool_config("ci", store_dir="target/nextest")).unwrap()
+    data = tomlkit.parse(nextest_runs.tool_config("ci", store_dir="target/nextest")).unwrap()
     assert data == {
         "store": {"dir": "target/nextest"},
         "profile": {
@@ -104,21 +109,23 @@ def test_our_tool_config_is_the_profile_the_issue_asks_for() -> None:
 def test_junit_path_follows_the_workspace_config(tmp_path: Path) -> None:
     target = tmp_path / "target"
     store = target / "nextest"
-    assert nextest.junit_path({}, profile="ci", root=tmp_path, store_dir=store) == (
+    assert nextest_runs.junit_path({}, profile="ci", root=tmp_path, store_dir=store) == (
         target / "nextest" / "ci" / "junit.xml"
     )
     config = {
         "store": {"dir": "build/nx"},
         "profile": {"ci": {"junit": {"path": "out/report.xml"}}},
     }
-    assert nextest.junit_path(config, profile="ci", root=tmp_path, store_dir=store) == (
+    assert nextest_runs.junit_path(config, profile="ci", root=tmp_path, store_dir=store) == (
         tmp_path / "build" / "nx" / "ci" / "out" / "report.xml"
     )
 
 
 def test_workspace_profile_is_found_in_its_config(tmp_path: Path) -> None:
-    assert nextest.workspace_config(tmp_path) == {}
+    assert nextest_runs.workspace_config(tmp_path) == {}
     (tmp_path / ".config").mkdir()
     (tmp_path / ".config" / "nextest.toml").write_text("[profile.ci]\nretries = 2\n")
-    config = nextest.workspace_config(tmp_path)
-    assert nextest.has_profile(config, "ci") and not nextest.has_profile(config, "nightly")
+    config = nextest_runs.workspace_config(tmp_path)
+    assert nextest_runs.has_profile(config, "ci") and not nextest_runs.has_profile(
+        config, "nightly"
+    )

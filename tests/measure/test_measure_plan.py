@@ -9,7 +9,7 @@ import pytest
 
 from perf_tasks import settings
 from perf_tasks.errors import ConfigError
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import baseline
 from perf_tasks.workspace import Workspace
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from perf_tasks import settings
-from perf_tasks.ab import workspace as ab_workspace
-from perf_tasks.inspect import Inspection
-from perf_tasks.measure import baseline, nextest
+from perf_tasks.ab import revision_arms
+from perf_tasks.inspection import Inspection
+from perf_tasks.measure import baseline, nextest_runs
 from perf_tasks.runners import arms
 from perf_tasks.workspace import Workspace
 
@@ -43,7 +43,7 @@ def runs(root: Path) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Each caller's nextest commands: (build, list?, run)."""
     inspection = facts(root)
     plan = baseline.plan(inspection, settings.Settings(), baseline.Options())
-    ab = ab_workspace.commands(inspection, settings.Settings())
+    ab = revision_arms.commands(inspection, settings.Settings())
     runner = arms.commands(inspection.cargo, NEXTEST, root / "t", has_doc=True)
     steps = [s.argv for s in plan.steps if s.argv[0] == NEXTEST]
     return {
@@ -73,7 +73,9 @@ def test_every_run_is_cargo_nextest_itself_with_the_pinned_flags(
 
 
 def test_one_function_builds_them() -> None:
-    run = nextest.argv("cargo-nextest", "run", profile="p", tool_config="/c.toml", args=("-x",))
+    run = nextest_runs.argv(
+        "cargo-nextest", "run", profile="p", tool_config="/c.toml", args=("-x",)
+    )
     assert run == (
         "cargo-nextest",
         "nextest",
@@ -83,7 +85,7 @@ def test_one_function_builds_them() -> None:
         "p",
         "--tool-config-file",
         "perf-tasks:/c.toml",
-        *nextest.PINNED_RUN,
+        *nextest_runs.PINNED_RUN,
     )
-    build = nextest.argv("cargo-nextest", "build", profile="p", tool_config="/c.toml")
+    build = nextest_runs.argv("cargo-nextest", "build", profile="p", tool_config="/c.toml")
     assert build[-1] == "--no-run" and "--retries" not in build  # nextest refuses both at once

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import perf
+from helpers import one_line_error, perf
 
 MIB = 2**20
 
@@ -97,12 +97,9 @@ def changed(path: str, value: Any) -> dict[str, Any]:
 
 
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
+    """One error line, exit 2, and nothing on stdout."""
     assert proc.stdout == ""
-    return lines[0]
+    return one_line_error(proc)
 
 
 @pytest.mark.parametrize(

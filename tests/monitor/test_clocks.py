@@ -54,7 +54,7 @@ def five_days(root: Path) -> list[str]:
 
 
 def test_a_run_a_year_ahead_keeps_the_history(tmp_path: Path) -> None:
-    # the review's case: the cutoff was counted from the new entry, and one entry was left
+    # the cutoff counts from the machine's clock, not from the new entry: every entry stays
     days = [history.iso(REAL - timedelta(days=5 - d)) for d in range(5)]
     for day in days:
         monitor(tmp_path, "--now", day)
@@ -88,15 +88,15 @@ def test_the_report_is_about_this_run_though_an_entry_is_stamped_later(tmp_path:
     done = perf("monitor", "--root", str(tmp_path), "--record", str(rec))
     assert done.returncode == 0, done.stderr
     report = (tmp_path / HISTORY).with_name("report.md").read_text()
-    assert f"Last run: {history.iso(REAL)}." in report  # was the entry stamped 2036
+    assert f"Last run: {history.iso(REAL)}." in report  # not the entry stamped 2036
     assert "| `tests.wall_s` | 100.0 ms | 100.0 ms | 200.0 ms | +100.0% |" in report, report
 
 
 def test_year_one_round_trips_and_never_blocks_the_next_run(tmp_path: Path) -> None:
     days = five_days(tmp_path)
-    monitor(tmp_path, "--now", "0001-01-01T00:00:00Z")  # wrote "1-01-01T00:00:00Z" before
+    monitor(tmp_path, "--now", "0001-01-01T00:00:00Z")  # four digits: "0001", never "1"
     assert stamps(tmp_path)[0] == "0001-01-01T00:00:00Z"
-    monitor(tmp_path)  # every later run exited 2
+    monitor(tmp_path)  # the next run is not blocked by it
     # the year-1 entry cannot be judged by its age: it stays, as every real one does
     assert stamps(tmp_path) == ["0001-01-01T00:00:00Z", *days, history.iso(REAL)]
 
@@ -129,7 +129,7 @@ def test_an_entry_outside_the_range_in_the_file_never_blocks_the_next_run(tmp_pa
     path = tmp_path / HISTORY
     edited = {"at": "9999-12-31T23:00:00-12:00", "values": {"tests.wall_s": 0.3}}
     path.write_text(path.read_text() + json.dumps(edited) + "\n")
-    monitor(tmp_path)  # an OverflowError, every run, before
+    monitor(tmp_path)  # a stamp at the end of datetime's range: no OverflowError
     assert stamps(tmp_path) == [*days, history.iso(REAL), "9999-12-31T23:59:59Z"]
 
 

@@ -4,11 +4,10 @@ that stay untouched whenever a run is refused."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import perf, write
+from helpers import one_line_error, perf, write
 
 MANIFEST = '# the demo\n[workspace]\nmembers = ["crates/a"]  # one\n\n[workspace.package]\nversion = "0.1.0"\n'
 MEMBER = '[package]\nname = "a"\nversion.workspace = true\nedition = "2021"\n'
@@ -21,14 +20,6 @@ def ws(tmp_path: Path) -> Path:
     write(root / "crates" / "a" / "Cargo.toml", MEMBER)
     write(root / "crates" / "a" / "src" / "lib.rs", "")
     return root
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 def test_dry_run_shows_the_diff_and_writes_nothing(ws: Path) -> None:

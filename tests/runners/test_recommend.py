@@ -4,7 +4,7 @@ runners disagree on a test. Samples as plain values, judged by the real engine."
 from __future__ import annotations
 
 from perf_tasks.ab.engine import Design, Sample, judge
-from perf_tasks.runners.compare import (
+from perf_tasks.runners.recommend import (
     NO_CLEAR_WINNER,
     OUTCOMES_DIFFER,
     THRESHOLD,

@@ -8,22 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import du, perf, tiny_workspace, write
-
-
-def one_line(proc: subprocess.CompletedProcess[str], code: int) -> str:
-    """The run failed with `code` and said why in exactly one line on stderr, with no traceback."""
-    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    return lines[0]
+from helpers import du, one_line_error, perf, tiny_workspace, write
 
 
 @pytest.mark.parametrize(
     "value",
     [
-        '"1' + "0" * 400 + ' B"',  # OverflowError in units.py before
+        '"1' + "0" * 400 + ' B"',  # a 400-digit size: past a float's range
         "1" + "0" * 400,  # a bare TOML integer of 400 digits
         '"1e999 GB"',
         "inf",
@@ -35,14 +26,14 @@ def one_line(proc: subprocess.CompletedProcess[str], code: int) -> str:
 def test_an_absurd_budget_is_one_line_exit_2(tmp_path: Path, value: str) -> None:
     root = tiny_workspace(tmp_path / "ws")
     write(root / "perf-tasks.toml", f"[budgets]\ntarget = {value}\n")
-    line = one_line(perf("clean.target", "--dry-run", "--root", str(root)), 2)
+    line = one_line_error(perf("clean.target", "--dry-run", "--root", str(root)), 2)
     assert "budgets.target" in line and len(line) < 300
 
 
 @pytest.mark.parametrize(
     "pyproject",
     [
-        "[tool]\nperf-tasks = 5\n",  # AttributeError in settings.parse before
+        "[tool]\nperf-tasks = 5\n",  # the tool's table is a number
         "tool = 5\n",
         'tool = "perf-tasks"\n',
         '[tool]\nperf-tasks = "runs"\n',
@@ -55,7 +46,7 @@ def test_a_pyproject_table_of_the_wrong_shape_is_one_line_exit_2(
 ) -> None:
     root = tiny_workspace(tmp_path / "ws")
     write(root / "pyproject.toml", pyproject)
-    line = one_line(perf("clean.runs", "--dry-run", "--root", str(root)), 2)
+    line = one_line_error(perf("clean.runs", "--dry-run", "--root", str(root)), 2)
     assert "pyproject.toml" in line and "must be a table" in line
 
 
@@ -129,7 +120,7 @@ def test_a_lock_file_we_may_not_write_is_still_shared(tmp_path: Path) -> None:
     finally:
         chattr("-i", lock)
     assert alone.returncode == 0, alone.stderr
-    line = one_line(busy, 1)
+    line = one_line_error(busy, 1)
     assert "another perf-tasks run" in line and str(root) in line
 
 
@@ -145,7 +136,7 @@ def test_an_older_version_holding_its_lock_in_tmp_keeps_us_out(tmp_path: Path) -
         proc = perf("clean.runs", "--root", str(root), env={"TMPDIR": str(tmpdir)})
     finally:
         os.close(fd)
-    assert "an older perf-tasks run" in one_line(proc, 1)
+    assert "an older perf-tasks run" in one_line_error(proc, 1)
 
 
 def test_a_lock_that_cannot_be_made_is_one_line_exit_2(tmp_path: Path) -> None:
@@ -158,7 +149,7 @@ def test_a_lock_that_cannot_be_made_is_one_line_exit_2(tmp_path: Path) -> None:
         proc = perf("clean.runs", "--root", str(root))
     finally:
         chattr("-i", root)
-    line = one_line(proc, 2)
+    line = one_line_error(proc, 2)
     assert f"cannot create the run lock {root / LOCK_NAME}" in line
 
 
@@ -168,7 +159,7 @@ def test_a_symlink_in_place_of_the_lock_is_refused(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
     precious = write(tmp_path / "precious", "keep me")
     (root / LOCK_NAME).symlink_to(precious)
-    line = one_line(perf("clean.runs", "--root", str(root)), 2)
+    line = one_line_error(perf("clean.runs", "--root", str(root)), 2)
     assert "is a symlink" in line
     assert precious.read_text() == "keep me"
 
@@ -250,7 +241,7 @@ def test_an_empty_root_is_exit_2_and_touches_nothing(
     other = tiny_workspace(tmp_path / "other")  # what $PERF_TASKS_ROOT names
     env = {k: str(other) if v == "OTHER" else v for k, v in env.items()}
     proc = perf("clean.nuke", "--yes", *args, cwd=here, env=env)
-    line = one_line(proc, 2)
+    line = one_line_error(proc, 2)
     assert line.startswith(f"error: {named} is empty")
     assert (here / "target" / "debug" / "deps").exists()
     assert (other / "target" / "debug" / "deps").exists()
@@ -268,7 +259,7 @@ def test_a_root_that_cannot_be_resolved_is_one_line_exit_2(
     else:
         root = str(tmp_path / ("n" * 5000))  # past NAME_MAX and PATH_MAX
     args, env = (["--root", root], {}) if via == "--root" else ([], {"PERF_TASKS_ROOT": root})
-    line = one_line(perf("clean.runs", "--dry-run", *args, cwd=tmp_path, env=env), 2)
+    line = one_line_error(perf("clean.runs", "--dry-run", *args, cwd=tmp_path, env=env), 2)
     assert "cannot be used" in line and len(line) < 400
 
 
@@ -288,7 +279,7 @@ def test_a_settings_file_that_is_not_a_file_is_one_line_exit_2(
         path.symlink_to(path)
     else:
         path.symlink_to(root / "nowhere.toml")
-    line = one_line(perf("clean.runs", "--dry-run", "--root", str(root), timeout=60), 2)
+    line = one_line_error(perf("clean.runs", "--dry-run", "--root", str(root), timeout=60), 2)
     assert f"{path} is not a regular file" in line
 
 
@@ -310,9 +301,9 @@ def test_a_target_dir_that_holds_too_much_is_refused_before_any_scan(
         "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
         "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")),
     }
-    # Before, `/` was refused only after the dry run had scanned the whole file system.
+    # `/` is refused before anything is scanned: a dry run would walk the whole file system.
     proc = perf("clean.nuke", "--dry-run", "--root", str(root), env=env, timeout=30)
-    line = one_line(proc, 2)
+    line = one_line_error(proc, 2)
     assert f"cargo's target dir is {Path(target).resolve()}" in line and "refusing" in line
     assert proc.stdout == ""
 
@@ -327,14 +318,14 @@ def test_a_target_dir_that_cannot_be_resolved_is_one_line_exit_2(tmp_path: Path,
     else:
         target = tmp_path / ("t" * 5000)
     env = {"CARGO_TARGET_DIR": str(target)}
-    line = one_line(perf("clean.nuke", "--dry-run", "--root", str(root), env=env), 2)
+    line = one_line_error(perf("clean.nuke", "--dry-run", "--root", str(root), env=env), 2)
     assert "cannot be used" in line and len(line) < 500
 
 
 def test_an_empty_cargo_target_dir_is_bad_usage(tmp_path: Path) -> None:
     root = tiny_workspace(tmp_path / "ws")
     proc = perf("clean.cache", "--dry-run", "--root", str(root), env={"CARGO_TARGET_DIR": ""})
-    assert "$CARGO_TARGET_DIR is set but empty" in one_line(proc, 2)
+    assert "$CARGO_TARGET_DIR is set but empty" in one_line_error(proc, 2)
 
 
 # ------------------------------------------------------------------------- runs from the future
@@ -398,7 +389,7 @@ def test_control_characters_in_names_are_escaped_in_text_and_real_in_json(tmp_pa
 
 def test_an_error_naming_a_path_is_escaped_too(tmp_path: Path) -> None:
     proc = perf("clean.nuke", "--yes", "--root", str(tmp_path / EVIL))
-    line = one_line(proc, 2)
+    line = one_line_error(proc, 2)
     assert "\x1b" not in proc.stderr and "evil\\x1b[2J" in line
 
 
@@ -421,7 +412,7 @@ def test_with_json_an_error_is_one_json_document(tmp_path: Path, task: str) -> N
     missing = tmp_path / "not-there"
     yes = ["--yes"] if task == "clean.nuke" else []
     proc = perf(task, "--json", *yes, "--root", str(missing))
-    line = one_line(proc, 2)
+    line = one_line_error(proc, 2)
     assert json.loads(proc.stdout) == {
         "schema_version": 1,
         "ok": False,
@@ -437,6 +428,6 @@ def test_with_json_a_busy_workspace_is_a_json_error_exit_1(tmp_path: Path) -> No
     root = tiny_workspace(tmp_path / "ws")
     with run_lock(root):
         proc = perf("clean.cache", "--json", "--root", str(root))
-    one_line(proc, 1)
+    one_line_error(proc, 1)
     doc = json.loads(proc.stdout)
     assert doc["ok"] is False and doc["error"]["kind"] == "busy"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers import REPO_ROOT, age, du, perf, tiny_workspace, write
 
-from perf_tasks.units import format_bytes
+from perf_tasks.quantities import format_bytes
 
 MENU = """\
 Available tasks:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from perf_tasks.errors import ConfigError
-from perf_tasks.measure.nextest import Case
+from perf_tasks.measure.nextest_runs import Case
 from perf_tasks.verify import collect
 from perf_tasks.verify.record import Entry, compare, make, read, write
 

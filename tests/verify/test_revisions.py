@@ -178,7 +178,7 @@ def test_bad_revisions_are_one_line_and_exit_2(crate: Path, args: list[str], say
 def test_without_nextest_before_is_refused_before_any_checkout(
     crate: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from measure.test_baseline_cargo import perf as perf_with
+    from measure.test_baseline_cargo import perf_with_nextest as perf_with
     from measure.test_baseline_cargo import python_without_nextest
 
     scratch = tmp_path_factory.mktemp("scratch")

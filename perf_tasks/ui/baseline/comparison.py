@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from perf_tasks.measure import compare as cmp
+from perf_tasks.measure import comparison as cmp
 from perf_tasks.measure.report import secs
+from perf_tasks.quantities import format_bytes
 from perf_tasks.ui.output import Output, shown
-from perf_tasks.units import format_bytes
 
 KEY_LABELS = {
     "wall_s": "wall",

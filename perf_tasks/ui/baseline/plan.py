@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
-from perf_tasks.measure.plan import Plan
+from perf_tasks.measure.commands import Plan
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.ui.output import Output, show_path
 

@@ -10,8 +10,8 @@ from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.report import median, path_text, secs, size, units_text
 from perf_tasks.measure.schema import Record, Timed
+from perf_tasks.quantities import format_bytes
 from perf_tasks.ui.output import Output, shown
-from perf_tasks.units import format_bytes
 
 
 def render_record(out: Output, data: Mapping[str, Any], *, written: Sequence[Path]) -> None:

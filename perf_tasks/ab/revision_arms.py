@@ -30,24 +30,24 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from perf_tasks import command
 from perf_tasks import settings as settings_mod
+from perf_tasks.ab.command_arm import CommandArm, OnStep
 from perf_tasks.ab.engine import Sample
 from perf_tasks.ab.stats import Threshold
 from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import cargo as cargo_mod
-from perf_tasks.measure import nextest
-from perf_tasks.measure.plan import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
-from perf_tasks.measure.shell import shell_line
-from perf_tasks.measure.timing import Run, run_once
+from perf_tasks.measure import nextest_runs
+from perf_tasks.measure.commands import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
+from perf_tasks.measure.timing import Run
 from perf_tasks.settings import Settings
 
 BUILD = "build.rebuild"
@@ -169,11 +169,7 @@ def controlled_note(env: Mapping[str, str]) -> str:
     return base + (f" (your environment has {', '.join(said)})" if said else "")
 
 
-# (arm label, what it is doing) -> None: progress on untimed work.
-OnStep = Callable[[str, str], None]
-
-
-class WorkspaceArm:
+class WorkspaceArm(CommandArm):
     """One arm: a workspace root (the work tree, or a revision's checkout) and its target dir."""
 
     def __init__(
@@ -189,16 +185,15 @@ class WorkspaceArm:
         on_step: OnStep | None = None,
         cold_target: Path | None = None,
     ) -> None:
+        super().__init__(
+            root, env=arm_env(env, target), timeout_s=timeout_s or None, on_step=on_step
+        )
         self.label = label
         self.cold_target = cold_target  # emptied before each timed cold build; ours alone
         self.cold_env = None if cold_target is None else arm_env(env, cold_target)
         self.last_run_s: float | None = None  # how long the last whole run took (estimates)
-        self.root = root
         self.target = target
-        self.env = arm_env(env, target)
         self.build_env = arm_env(env, build_target)
-        self.timeout_s = timeout_s or None
-        self.on_step = on_step
         tool_config = str(target / commands.tool_config)
         self.commands = Commands(
             build=commands.build,
@@ -213,8 +208,8 @@ class WorkspaceArm:
         )
         self.junit: Path | None = None
         if commands.profile is not None:
-            self.junit = nextest.junit_path(
-                nextest.workspace_config(root),
+            self.junit = nextest_runs.junit_path(
+                nextest_runs.workspace_config(root),
                 profile=commands.profile,
                 root=root,
                 store_dir=target / "nextest",
@@ -225,11 +220,15 @@ class WorkspaceArm:
         first run after a checkout pays for caches the others would not."""
         self._own_crate()
         self._step("build (untimed, first time may compile everything)", self.commands.build)
-        self._step("build again for the timed rebuilds (untimed)", self.commands.build, build=True)
+        self._step(
+            "build again for the timed rebuilds (untimed)", self.commands.build, env=self.build_env
+        )
         if self.commands.profile is not None:
             write_atomic(
                 self.target / self.commands.tool_config,
-                nextest.tool_config(self.commands.profile, store_dir=str(self.target / "nextest")),
+                nextest_runs.tool_config(
+                    self.commands.profile, store_dir=str(self.target / "nextest")
+                ),
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
         self.run()
@@ -271,9 +270,9 @@ class WorkspaceArm:
 
     def _run(self) -> Sample:
         cmds = self.commands
-        self._step("", cmds.clean, build=True)
+        self._step("", cmds.clean, env=self.build_env)
         values: dict[str, float] = {}
-        build = self._timed(cmds.build, build=True)
+        build = self._timed(cmds.build, env=self.build_env)
         if build.exit_code != 0:
             raise self._failed("the build", cmds.build, build)
         values.update(_figures(BUILD, build))
@@ -286,7 +285,7 @@ class WorkspaceArm:
         per_test = False
         if self.junit is not None and self.junit.is_file():
             per_test = True
-            for case in nextest.parse_junit(read_text(self.junit)):
+            for case in nextest_runs.parse_junit(read_text(self.junit)):
                 outcomes[case.id] = case.status
                 if case.status != "skipped":
                     times[case.id] = case.time_s
@@ -308,33 +307,6 @@ class WorkspaceArm:
         if run.exit_code != 0:
             raise self._failed("the cold build", self.commands.build, run)
         return run
-
-    def _timed(
-        self, argv: tuple[str, ...], *, build: bool = False, env: Mapping[str, str] | None = None
-    ) -> Run:
-        env = env or (self.build_env if build else self.env)
-        run = run_once(argv, cwd=self.root, env=env, timeout_s=self.timeout_s)
-        if run.timed_out:
-            raise CommandFailed(
-                f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
-                f"({self.timeout_s:g} s) and was ended"
-            )
-        return run
-
-    def _step(self, what: str, argv: tuple[str, ...], *, build: bool = False) -> None:
-        if what and self.on_step is not None:
-            self.on_step(self.label, what)
-        env = self.build_env if build else self.env
-        run = run_once(argv, cwd=self.root, env=env, timeout_s=self.timeout_s, sample=False)
-        if run.exit_code != 0 or run.timed_out:
-            raise self._failed(what or shell_line(argv, self.root), argv, run)
-
-    def _failed(self, what: str, argv: tuple[str, ...], run: Run) -> CommandFailed:
-        tail = "\n".join(run.tail[-10:])
-        return CommandFailed(
-            f"{self.label}: {what} failed (`{shell_line(argv, self.root)}`, exit {run.exit_code})"
-            + (f":\n{tail}" if tail else "")
-        )
 
 
 def _figures(phase: str, run: Run) -> dict[str, float]:

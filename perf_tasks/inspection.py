@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks import workspace as workspace_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.workspace import Workspace
 
 
@@ -37,8 +37,8 @@ class Inspection:
 
     @property
     def nextest_program(self) -> str:
-        """The cargo-nextest to run (`nextest.argv`)."""
-        return self.nextest_path or nextest.PROGRAM
+        """The cargo-nextest to run (`nextest_runs.argv`)."""
+        return self.nextest_path or nextest_runs.PROGRAM
 
     @property
     def root(self) -> Path:
@@ -58,13 +58,13 @@ def inspect(root: Path, *, env: Mapping[str, str]) -> Inspection:
     """Ask cargo and nextest about `root`, with `env` plus the PATH the `[nextest]` extra needs."""
     env = tool_env(env, scripts=sysconfig.get_path("scripts"))
     cargo = workspace_mod.cargo_program(env)
-    nextest_path = nextest.find(env)
+    nextest_path = nextest_runs.find(env)
     return Inspection(
         workspace=workspace_mod.load(root, env=env),
         cargo=cargo,
         metadata=workspace_mod.cargo_metadata(root, env=env),
-        nextest=nextest.version(nextest_path, cwd=root, env=env),
-        nextest_config=nextest.workspace_config(root),
+        nextest=nextest_runs.version(nextest_path, cwd=root, env=env),
+        nextest_config=nextest_runs.workspace_config(root),
         tmp_dir=Path(tempfile.gettempdir()),
         nextest_path=nextest_path,
         env=env,

@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from perf_tasks.ab import engine, stats, worktree
-from perf_tasks.ab.engine import Design, Outcome
+from perf_tasks.ab.engine import Design, OnProgress, Outcome
+from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
-from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.errors import CommandFailed, ToolMissing
-from perf_tasks.inspect import Inspection, inspect
+from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
 from perf_tasks.runlock import run_lock
@@ -207,10 +207,6 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
     return None, NO_CLEAR_WINNER
 
 
-# (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
-OnProgress = Callable[[str, int, int], None]
-
-
 def compare_runners(
     root: Path,
     request: Request,
@@ -286,7 +282,7 @@ def _doctests(
     timeout_s: float | None,
 ) -> Doctests:
     run = run_once(argv, cwd=inspection.root, env=env, timeout_s=timeout_s, capture_stdout=True)
-    if run.timed_out or (run.exit_code != 0 and nextest.parse_cargo_test(run.stdout) is None):
+    if run.timed_out or (run.exit_code != 0 and nextest_runs.parse_cargo_test(run.stdout) is None):
         tail = "\n".join(run.tail[-10:])
         raise CommandFailed(
             f"`{shell_line(argv, inspection.root)}` failed (exit {run.exit_code})"

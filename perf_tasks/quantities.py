@@ -31,29 +31,40 @@ def parse_size(text: str | int) -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         return _checked(text, text)
     if not isinstance(text, str):
-        raise ValueError(f"expected a size such as '5 GB', got {_shown(text)}")
+        raise ValueError(f"expected a size such as '5 GB', got {_repr_excerpt(text)}")
     match = _SIZE.match(text)
     if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(f"expected a size such as '5 GB' or '800 MiB', got {_shown(text)}")
+        raise ValueError(f"expected a size such as '5 GB' or '800 MiB', got {_repr_excerpt(text)}")
     # Exact decimal arithmetic: a float would turn 400 digits into inf, and inf into OverflowError.
     return _checked(int(Decimal(match.group(1)) * _UNITS[match.group(2).lower()]), text)
 
 
 def _checked(n: int, given: object) -> int:
     if n < 0:
-        raise ValueError(f"a size cannot be negative, got {_shown(given)}")
+        raise ValueError(f"a size cannot be negative, got {_repr_excerpt(given)}")
     if n > MAX_SIZE:
-        raise ValueError(f"a size must be below 9.2 million TB (2**63 bytes), got {_shown(given)}")
+        raise ValueError(
+            f"a size must be below 9.2 million TB (2**63 bytes), got {_repr_excerpt(given)}"
+        )
     return n
 
 
-def _shown(value: object) -> str:
+def _repr_excerpt(value: object) -> str:
     """`repr(value)`, cut short: a message stays one readable line."""
     try:
         text = repr(value)
     except ValueError:  # an int too long to print (sys.get_int_max_str_digits)
         return "a number of more than 4300 digits"
     return text if len(text) <= 40 else f"{text[:30]}\u2026 ({len(text)} characters)"
+
+
+SECONDS = "seconds"
+BYTES = "bytes"
+
+
+def in_unit(value: float, unit: str) -> str:
+    """`value` in its unit (BYTES, else SECONDS) as tables show it: `80.9 MB`, `1.234 s`."""
+    return format_bytes(int(value)) if unit == BYTES else format_seconds(value)
 
 
 def format_bytes(n: int) -> str:
@@ -92,5 +103,7 @@ def parse_seconds(text: str) -> float:
     number could be either). Raises ValueError."""
     match = _DURATION.match(text) if isinstance(text, str) else None
     if not match:
-        raise ValueError(f"expected a duration such as '120 s' or '200 ms', got {_shown(text)}")
+        raise ValueError(
+            f"expected a duration such as '120 s' or '200 ms', got {_repr_excerpt(text)}"
+        )
     return float(Decimal(match.group(1)) * Decimal(str(_SECONDS[match.group(2)])))

@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 from perf_tasks import settings as settings_mod
 from perf_tasks.errors import ConfigError
-from perf_tasks.inspect import Inspection
+from perf_tasks.inspection import Inspection
 from perf_tasks.measure import cargo as cargo_mod
-from perf_tasks.measure import nextest
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.paths import relative
@@ -156,11 +156,14 @@ class Plan:
 def nextest_commands(
     program: str, profile: str, tool_config: Path
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """nextest's commands (`nextest.argv`, with its pinned flags): build the tests, list them, run
-    them. A workspace without tests has a baseline too: nextest's default is to fail then."""
+    """nextest's commands (`nextest_runs.argv`, with its pinned flags): build the tests, list
+    them, run them. A workspace without tests has a baseline too: nextest's default is to fail
+    then."""
 
     def ours(action: Literal["build", "list", "run"], *args: str) -> tuple[str, ...]:
-        return nextest.argv(program, action, profile=profile, tool_config=tool_config, args=args)
+        return nextest_runs.argv(
+            program, action, profile=profile, tool_config=tool_config, args=args
+        )
 
     build = ours("build", "--workspace")
     listing = ours("list", "--workspace", "--message-format", "json")
@@ -200,19 +203,19 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         # nextest keeps its store (and the JUnit report) in <workspace root>/target/nextest unless
         # told otherwise, whatever CARGO_TARGET_DIR says: our tool config tells it.
         store_dir = ws.target_dir / "nextest"
-        own = nextest.has_profile(inspection.nextest_config, profile)
+        own = nextest_runs.has_profile(inspection.nextest_config, profile)
         source = "workspace" if own else "perf-tasks"
         prepare_tests, list_tests, run_tests = nextest_commands(
             inspection.nextest_program, profile, tool_config
         )
-        junit: Path | None = nextest.junit_path(
+        junit: Path | None = nextest_runs.junit_path(
             inspection.nextest_config, profile=profile, root=root, store_dir=store_dir
         )
         if own:
             notes.append(
                 f"nextest profile `{profile}` comes from .config/nextest.toml; ours only fills "
                 "in what it leaves unset (JUnit), and the command line sets "
-                + " ".join(nextest.PINNED_RUN)
+                + " ".join(nextest_runs.PINNED_RUN)
             )
     else:
         runner = CARGO_TEST
@@ -293,7 +296,7 @@ def plan(inspection: Inspection, config: Settings, opts: Options) -> Plan:
         profile_source=source,
         tool_config=tool_config,
         tool_config_text=(
-            nextest.tool_config(profile, store_dir=relative(store_dir, root))
+            nextest_runs.tool_config(profile, store_dir=relative(store_dir, root))
             if store_dir is not None
             else ""
         ),

@@ -345,14 +345,8 @@ def median_durations(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, floa
     """binary -> test -> the median of its times over the runs that ran it (seconds, to the ms)."""
     import statistics
 
-    times: dict[tuple[str, str], list[float]] = {}
-    for cases in runs:
-        for case in cases:
-            if case.status == "skipped":
-                continue
-            times.setdefault((case.binary, case.name), []).append(case.time_s)
     out: dict[str, dict[str, float]] = {}
-    for (binary, name), values in sorted(times.items()):
+    for (binary, name), values in _times_of(runs):
         out.setdefault(binary, {})[name] = round(statistics.median(values), 3)
     return out
 
@@ -361,13 +355,17 @@ def duration_ranges(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, list[
     """binary -> test -> [fastest, slowest] of its times over the runs that ran it (seconds, to
     the ms): what the per-test gate rule needs (a test's fastest new run against its slowest old
     one)."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for (binary, name), values in _times_of(runs):
+        out.setdefault(binary, {})[name] = [round(min(values), 3), round(max(values), 3)]
+    return out
+
+
+def _times_of(runs: Iterable[Iterable[Case]]) -> list[tuple[tuple[str, str], list[float]]]:
+    """((binary, test), its times over the runs that ran it), sorted: skipped runs have none."""
     times: dict[tuple[str, str], list[float]] = {}
     for cases in runs:
         for case in cases:
-            if case.status == "skipped":
-                continue
-            times.setdefault((case.binary, case.name), []).append(case.time_s)
-    out: dict[str, dict[str, list[float]]] = {}
-    for (binary, name), values in sorted(times.items()):
-        out.setdefault(binary, {})[name] = [round(min(values), 3), round(max(values), 3)]
-    return out
+            if case.status != "skipped":
+                times.setdefault((case.binary, case.name), []).append(case.time_s)
+    return sorted(times.items())

@@ -1,0 +1,74 @@
+"""What every arm that runs commands does alike: an untimed step that says what it does, a timed
+run that the timeout ends, and a failure as one message naming the arm, the command and its tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from perf_tasks.errors import CommandFailed
+from perf_tasks.measure.shell import shell_line
+from perf_tasks.measure.timing import Run, run_once
+
+# (arm label, what it is doing) -> None: progress on untimed work.
+OnStep = Callable[[str, str], None]
+
+
+class CommandArm:
+    """Runs an arm's commands from `root` with `env`; `timeout_s` ends each (None: never)."""
+
+    label: str
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        env: Mapping[str, str],
+        timeout_s: float | None = None,
+        on_step: OnStep | None = None,
+    ) -> None:
+        self.root = root
+        self.env = env
+        self.timeout_s = timeout_s
+        self.on_step = on_step
+
+    def _step(
+        self, what: str, argv: tuple[str, ...], *, env: Mapping[str, str] | None = None
+    ) -> None:
+        """Run `argv` untimed; `what` (when given) is reported first and names a failure."""
+        if what and self.on_step is not None:
+            self.on_step(self.label, what)
+        run = run_once(
+            argv, cwd=self.root, env=env or self.env, timeout_s=self.timeout_s, sample=False
+        )
+        if run.exit_code != 0 or run.timed_out:
+            raise self._failed(what or shell_line(argv, self.root), argv, run)
+
+    def _timed(
+        self,
+        argv: tuple[str, ...],
+        *,
+        env: Mapping[str, str] | None = None,
+        stream_fd: int | None = None,
+    ) -> Run:
+        run = run_once(
+            argv,
+            cwd=self.root,
+            env=env or self.env,
+            timeout_s=self.timeout_s,
+            stream_fd=stream_fd,
+        )
+        if run.timed_out:
+            raise CommandFailed(
+                f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
+                f"({self.timeout_s:g} s) and was ended"
+            )
+        return run
+
+    def _failed(self, what: str, argv: tuple[str, ...], run: Run) -> CommandFailed:
+        tail = "\n".join(run.tail[-10:])
+        return CommandFailed(
+            f"{self.label}: {what} failed (`{shell_line(argv, self.root)}`, exit {run.exit_code})"
+            + (f":\n{tail}" if tail else "")
+        )
