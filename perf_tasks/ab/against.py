@@ -163,6 +163,7 @@ class AgainstPlan:
     scratch: Path
     commands: arms.Commands
     request: Request
+    exit_code = 0  # a dry run: nothing measured, nothing failed
 
     def as_json(self) -> dict[str, object]:
         c = self.commands

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,11 @@ from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.gates import ab_base
 from perf_tasks.gates.check import Base, GateReport, evaluate
 from perf_tasks.gates.contract import Contract, ContractError, parse
+from perf_tasks.gates.github import Published, publish
 from perf_tasks.gates.starter import starter
 from perf_tasks.measure.schema import Record
 from perf_tasks.paths import relative
+from perf_tasks.progress import Progress
 
 
 def contract_path(root: Path, config: settings_mod.Settings, flag: Path | None) -> Path:
@@ -63,7 +65,7 @@ class Measured:
 
 
 def measure_fresh(
-    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any, cold: bool = False
+    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Progress, cold: bool = False
 ) -> Measured:
     """A fresh baseline record of `root` (nothing written; the reference record stays as it is);
     with `cold`, its cold build too."""
@@ -83,7 +85,7 @@ def measured_from(
     *,
     env: Mapping[str, str],
     runs: int | None,
-    progress: Any,
+    progress: Progress,
     program: str,
     cold: bool = False,
 ) -> Measured:
@@ -107,6 +109,7 @@ class Checked:
     report: GateReport
     measured: Measured
     saved: Path | None = None
+    github: Published = field(default_factory=Published)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -159,26 +162,29 @@ def names_cold_build(contract: Contract) -> bool:
     return any(g.metric.startswith("build.cold.") for g in contract.gates)
 
 
+@dataclass(frozen=True)
+class GateRequest:
+    """`gate`'s flags: the contract, the measured record, the base, and how to measure."""
+
+    program: str  # what the user runs, named in the advice
+    contract: Path | None = None  # default: [gates] contract under the root
+    record: Path | None = None  # check this record instead of measuring afresh
+    base: Path | None = None  # the base of relative gates: a record
+    against: str | None = None  # or a git revision, measured at the same time (A/B)
+    save: Path | None = None  # also write the fresh record here
+    runs: int | None = None
+    max_pairs: int | None = None
+
+
 def check(
-    root: Path,
-    *,
-    contract: Path | None,
-    record: Path | None,
-    base: Path | None,
-    against: str | None,
-    save: Path | None,
-    env: Mapping[str, str],
-    runs: int | None,
-    progress: Any,
-    program: str,
-    on_ab_progress: Callable[[str, int, int], None] | None = None,
-    max_pairs: int | None = None,
+    root: Path, request: GateRequest, *, env: Mapping[str, str], progress: Progress
 ) -> Checked:
     """Read the contract first (a typo fails in a second, before any measurement), then the base,
-    then measure (or read `record`) and evaluate."""
+    then measure (or read the record), evaluate, and leave the table for GitHub Actions."""
     config = settings_mod.load(root)
-    gates = load_contract(contract_path(root, config, contract), root, program=program)
-    if base is None and against is None:
+    program, against = request.program, request.against
+    gates = load_contract(contract_path(root, config, request.contract), root, program=program)
+    if request.base is None and against is None:
         relative_rows = [g for g in gates.gates if g.bound.is_relative]
         if relative_rows:
             g = relative_rows[0]
@@ -189,30 +195,31 @@ def check(
             )
     the_base = base_of(
         root,
-        base=base,
+        base=request.base,
         against=against,
         env=env,
-        runs=runs,
+        runs=request.runs,
         program=program,
         cold=names_cold_build(gates),
-        on_ab_progress=on_ab_progress,
-        max_pairs=max_pairs,
+        on_ab_progress=progress.on_pair,
+        max_pairs=request.max_pairs,
     )
     # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
     # A/B of --against times them for every row (an absolute one takes the work tree's runs).
     measured = measured_from(
         root,
-        record,
+        request.record,
         env=env,
-        runs=runs,
+        runs=request.runs,
         progress=progress,
         program=program,
         cold=names_cold_build(gates) and against is None,
     )
+    save = request.save if measured.data is not None else None
     if save is not None and measured.data is not None:
         save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)
-    return Checked(report, measured, save if measured.data is not None else None)
+    return Checked(report, measured, save, publish(report, env))
 
 
 @dataclass(frozen=True)
@@ -220,24 +227,29 @@ class Initialized:
     path: Path
     text: str
     source: str
+    where: str = ""  # the path as text output shows it (relative to the root)
+    exit_code = ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         return {"written": str(self.path), "source": self.source, "contract": self.text}
 
 
+@dataclass(frozen=True)
+class InitRequest:
+    program: str  # what the user runs, named in the advice
+    contract: Path | None = None  # default: [gates] contract under the root
+    record: Path | None = None  # start from this record instead of measuring afresh
+    runs: int | None = None
+    force: bool = False  # replace an existing contract
+
+
 def init(
-    root: Path,
-    *,
-    contract: Path | None,
-    record: Path | None,
-    force: bool,
-    env: Mapping[str, str],
-    runs: int | None,
-    progress: Any,
-    program: str,
+    root: Path, request: InitRequest, *, env: Mapping[str, str], progress: Progress
 ) -> Initialized:
     """Write a starter contract from a fresh measurement (or `record`); never over an existing
     contract without `force`. The check comes before the measurement."""
+    contract, record, force = request.contract, request.record, request.force
+    runs, program = request.runs, request.program
     config = settings_mod.load(root)
     path = contract_path(root, config, contract)
     shown = relative(path, root)
@@ -252,4 +264,4 @@ def init(
     text = starter(measured.record, budget=config.budgets.target, source=source)
     parse(text, source=relative(path, root))  # what we write must read back
     guarded.overwrite(root, {path: text})  # an unwritable folder is one line, exit 1
-    return Initialized(path, text, measured.source)
+    return Initialized(path, text, measured.source, shown)

@@ -9,7 +9,7 @@ the `Progress` callbacks, and each function returns a frozen result with `as_jso
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,15 +38,8 @@ from perf_tasks.measure.plan import (
 from perf_tasks.measure.read import read_record
 from perf_tasks.measure.result import Event, Phase, Result
 from perf_tasks.measure.schema import Record
+from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a measurement reports: each step and run, and the fd cargo's output streams to."""
-
-    on_event: Callable[[Event], None] | None = None
-    stream_fd: int | None = None  # None: cargo's output is captured, not shown
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,13 @@ from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.engine import Design, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
 from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
-from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.errors import CommandFailed, ExitCode, ToolMissing, UsageError
 from perf_tasks.inspect import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest
 from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
+from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
 from perf_tasks.runners import arms
 from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL, Commands
@@ -49,6 +50,20 @@ NO_TESTS = "no tests"  # neither runner has a test to run: only their start-up w
 class Request:
     max_pairs: int = engine.DEFAULT_MAX_PAIRS
     timeout_s: float | None = None
+    dry_run: bool = False  # show every command it would run; run nothing
+
+    def __post_init__(self) -> None:
+        if self.max_pairs < MIN_PAIRS:
+            raise UsageError(
+                f"--max-pairs {self.max_pairs} is too few: a 95% interval needs at least "
+                f"{MIN_PAIRS}"
+            )
+
+    @classmethod
+    def of(cls, max_pairs: int | None, timeout_s: float | None, *, dry_run: bool) -> Request:
+        """From the flags: no --max-pairs is the default; --timeout 0 is no limit."""
+        pairs = engine.DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
+        return cls(pairs, timeout_s or None, dry_run)
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class Plan:
     commands: Commands
     request: Request
     nextest: str  # its version
+    exit_code = 0  # a dry run: nothing ran, nothing failed
 
     def as_json(self) -> dict[str, Any]:
         c = self.commands
@@ -127,6 +143,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.differences
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.ok else ExitCode.INCOMPLETE
 
     def as_json(self) -> dict[str, Any]:
         wall, cpu = self.outcome.metric(WALL), self.outcome.metric(CPU)
@@ -209,6 +229,15 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
 
 # (what, pair number or 0, pairs planned or 0) -> None: progress, untimed steps with 0s.
 OnProgress = Callable[[str, int, int], None]
+
+
+def run(
+    root: Path, request: Request, *, env: Mapping[str, str], progress: Progress
+) -> Plan | Report:
+    """`tests.runners`, one call: the plan (a dry run), or the runners compared."""
+    if request.dry_run:
+        return plan(root, request, env=env)[0]
+    return compare_runners(root, request, env=env, on_progress=progress.on_pair)
 
 
 def compare_runners(

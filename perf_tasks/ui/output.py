@@ -82,6 +82,7 @@ class Output:
         self,
         *,
         json: bool = False,
+        verbose: bool = False,
         stdout: IO[str] | None = None,
         stderr: IO[str] | None = None,
         stdin: IO[str] | None = None,
@@ -91,6 +92,7 @@ class Output:
         from rich.console import Console
 
         self.json = json
+        self.verbose = verbose  # list everything (each item, each unchanged count)
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
         self._stdin = stdin or sys.stdin
