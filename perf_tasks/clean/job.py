@@ -22,6 +22,7 @@ from perf_tasks.clean import run, stale
 from perf_tasks.clean.apply import Progress
 from perf_tasks.clean.model import SCHEMA_VERSION, Plan, Report, Skip
 from perf_tasks.clean.safety import Guard
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, Declined, ExitCode, UsageError
 from perf_tasks.fs import mounts
 from perf_tasks.fs.scan import Scan
@@ -261,9 +262,10 @@ def clean(
 
 
 def clean_over_budget(
-    root: Path, *, env: Mapping[str, str], invoke_dry: bool = False, on_status: StatusFn | None
+    context: RunContext, *, invoke_dry: bool = False, on_status: StatusFn | None
 ) -> tuple[str, int]:
     """clean.target as its task runs it, for the monitor: what it did and freed."""
+    root, env = context.root, context.env
     done = clean(root, Request("target"), env=env, invoke_dry=invoke_dry, on_status=on_status)
     freed = done.report.freed_bytes
     state = "" if done.report.ok else " (not everything could be removed: run clean.target)"

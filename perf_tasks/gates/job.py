@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks import settings as settings_mod
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ExitCode, UsageError
 from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
@@ -65,25 +66,24 @@ class Measured:
 
 
 def measure_fresh(
-    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Progress, cold: bool = False
+    context: RunContext, *, runs: int | None, progress: Progress, cold: bool = False
 ) -> Measured:
-    """A fresh baseline record of `root` (nothing written; the reference record stays as it is);
-    with `cold`, its cold build too."""
+    """A fresh baseline record of the workspace (nothing written; the reference record stays as
+    it is); with `cold`, its cold build too."""
     from perf_tasks.measure import baseline
     from perf_tasks.measure import record as record_mod
     from perf_tasks.measure.read import read_record as read_json
 
     requested = baseline.Requested(runs=runs, cold=cold)
-    plan = baseline.prepare(root, env=env, requested=requested)
+    plan = baseline.prepare(context, requested=requested)
     data = record_mod.build(baseline.measure(plan, progress=progress))
     return Measured(data, read_json(data, source="the fresh measurement"), "a fresh measurement")
 
 
 def measured_from(
-    root: Path,
+    context: RunContext,
     record_flag: Path | None,
     *,
-    env: Mapping[str, str],
     runs: int | None,
     progress: Progress,
     program: str,
@@ -92,7 +92,7 @@ def measured_from(
     if record_flag is not None:
         record = read_record(record_flag, program=program, what="--record")
         return Measured(None, record, str(record_flag))
-    return measure_fresh(root, env=env, runs=runs, progress=progress, cold=cold)
+    return measure_fresh(context, runs=runs, progress=progress, cold=cold)
 
 
 def save_record(path: Path, data: Mapping[str, Any]) -> None:
@@ -120,11 +120,10 @@ class Checked:
 
 
 def base_of(
-    root: Path,
+    context: RunContext,
     *,
     base: Path | None,
     against: str | None,
-    env: Mapping[str, str],
     runs: int | None,
     program: str,
     cold: bool = False,
@@ -146,9 +145,8 @@ def base_of(
         return read_record(base, program=program, what="--base")
     if against is not None:
         return ab_base.against(
-            root,
+            context,
             against,
-            env=env,
             runs=runs,
             cold=cold,
             on_progress=on_ab_progress,
@@ -176,12 +174,10 @@ class GateRequest:
     max_pairs: int | None = None
 
 
-def check(
-    root: Path, request: GateRequest, *, env: Mapping[str, str], progress: Progress
-) -> Checked:
+def check(context: RunContext, request: GateRequest, *, progress: Progress) -> Checked:
     """Read the contract first (a typo fails in a second, before any measurement), then the base,
     then measure (or read the record), evaluate, and leave the table for GitHub Actions."""
-    config = settings_mod.load(root)
+    root, config = context.root, context.settings
     program, against = request.program, request.against
     gates = load_contract(contract_path(root, config, request.contract), root, program=program)
     if request.base is None and against is None:
@@ -194,10 +190,9 @@ def check(
                 "of this machine) or --against REF (a git revision)",
             )
     the_base = base_of(
-        root,
+        context,
         base=request.base,
         against=against,
-        env=env,
         runs=request.runs,
         program=program,
         cold=names_cold_build(gates),
@@ -207,9 +202,8 @@ def check(
     # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
     # A/B of --against times them for every row (an absolute one takes the work tree's runs).
     measured = measured_from(
-        root,
+        context,
         request.record,
-        env=env,
         runs=request.runs,
         progress=progress,
         program=program,
@@ -219,7 +213,7 @@ def check(
     if save is not None and measured.data is not None:
         save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)
-    return Checked(report, measured, save, publish(report, env))
+    return Checked(report, measured, save, publish(report, context.env))
 
 
 @dataclass(frozen=True)
@@ -243,14 +237,12 @@ class InitRequest:
     force: bool = False  # replace an existing contract
 
 
-def init(
-    root: Path, request: InitRequest, *, env: Mapping[str, str], progress: Progress
-) -> Initialized:
+def init(context: RunContext, request: InitRequest, *, progress: Progress) -> Initialized:
     """Write a starter contract from a fresh measurement (or `record`); never over an existing
     contract without `force`. The check comes before the measurement."""
     contract, record, force = request.contract, request.record, request.force
     runs, program = request.runs, request.program
-    config = settings_mod.load(root)
+    root, config = context.root, context.settings
     path = contract_path(root, config, contract)
     shown = relative(path, root)
     if path.is_dir():
@@ -258,7 +250,7 @@ def init(
     if os.path.lexists(path) and not force:  # a dangling symlink is there too: never replaced
         what = " (a symlink)" if path.is_symlink() else ""
         raise UsageError(f"{shown}{what} already exists: edit it, or pass --force to replace it")
-    measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
+    measured = measured_from(context, record, runs=runs, progress=progress, program=program)
     # The contract is a project file: it names the record by its file name, never a local path.
     source = measured.source if record is None else f"the record {record.name}"
     text = starter(measured.record, budget=config.budgets.target, source=source)

@@ -8,14 +8,13 @@ errors come first, before anything is inspected or measured. Nothing here prints
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from perf_tasks.ab.against import AgainstPlan
 from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ExitCode, UsageError
 from perf_tasks.measure import baseline
 from perf_tasks.measure.baseline import Progress, RecordPaths, Requested
@@ -25,7 +24,6 @@ from perf_tasks.measure.plan import Plan
 
 @dataclass(frozen=True)
 class RecordRequest:
-    root: Path
     requested: Requested
     program: str  # what the user runs: Baseline.md says how to reproduce
     dry_run: bool = False
@@ -43,10 +41,10 @@ class PlannedRecord:
 
 
 def record(
-    request: RecordRequest, *, env: Mapping[str, str], progress: Progress
+    context: RunContext, request: RecordRequest, *, progress: Progress
 ) -> PlannedRecord | baseline.Recorded:
     """The plan (a dry run) or the record measured and written (`baseline.Recorded`)."""
-    plan = baseline.prepare(request.root, env=env, requested=request.requested)
+    plan = baseline.prepare(context, requested=request.requested)
     if request.dry_run:
         return PlannedRecord(plan)
     return baseline.record(plan, progress=progress, program=request.program)
@@ -131,50 +129,38 @@ class CompareDone:
 
 
 def compare(
-    root: Path | None, request: CompareRequest, *, env: Mapping[str, str], progress: Progress
+    context: RunContext | None, request: CompareRequest, *, progress: Progress
 ) -> PlannedCompare | AgainstPlan | Outcome | CompareDone:
-    """A dry run's plan, an A/B `Outcome` (`--against`), or a `CompareDone`. `root` is None
+    """A dry run's plan, an A/B `Outcome` (`--against`), or a `CompareDone`. `context` is None
     only when two records are given (`needs_workspace`)."""
     if request.against is not None:
-        assert root is not None
-        return _against(root, request, env=env, progress=progress)
+        assert context is not None
+        return _against(context, request, progress=progress)
+    paths, program, requested = request.paths, request.program, request.requested
     if request.dry_run:
         fresh = None
-        if root is not None:
+        if context is not None:
             _, fresh = baseline.prepare_compare(
-                root, request.paths, env=env, program=request.program, requested=request.requested
+                context, paths, program=program, requested=requested
             )
-        return PlannedCompare(fresh, request.paths)
-    done = baseline.compare(
-        root,
-        request.paths,
-        requested=request.requested,
-        env=env,
-        progress=progress,
-        program=request.program,
-    )
-    if done.reference is None or not request.confirm or root is None:
+        return PlannedCompare(fresh, paths)
+    done = baseline.compare(context, paths, requested=requested, progress=progress, program=program)
+    if done.reference is None or not request.confirm or context is None:
         return CompareDone(done.comparison, done.warnings)
-    return _confirmed(root, done, request, env=env, progress=progress)
+    return _confirmed(context, done, request, progress=progress)
 
 
 def _confirmed(
-    root: Path,
-    done: baseline.Compared,
-    request: CompareRequest,
-    *,
-    env: Mapping[str, str],
-    progress: Progress,
+    context: RunContext, done: baseline.Compared, request: CompareRequest, *, progress: Progress
 ) -> CompareDone:
     """The comparison after confirming its time regressions, with the A/B that did (if one ran)."""
     from perf_tasks.ab.confirm import confirm
 
     assert done.reference is not None
     confirmed = confirm(
-        root,
+        context,
         done.comparison,
         done.reference,
-        env=env,
         max_pairs=request.pairs,
         timeout_s=request.requested.timeout_s,
         on_progress=progress.on_pair,
@@ -186,7 +172,7 @@ def _confirmed(
 
 
 def _against(
-    root: Path, request: CompareRequest, *, env: Mapping[str, str], progress: Progress
+    context: RunContext, request: CompareRequest, *, progress: Progress
 ) -> AgainstPlan | Outcome:
     from perf_tasks.ab import against as ab
 
@@ -197,5 +183,5 @@ def _against(
         cold=request.cold,
     )
     if request.dry_run:
-        return ab.plan_against(root, ab_request, env=env)
-    return ab.compare_against(root, ab_request, env=env, on_progress=progress.on_pair)
+        return ab.plan_against(context, ab_request)
+    return ab.compare_against(context, ab_request, on_progress=progress.on_pair)

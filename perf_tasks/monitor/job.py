@@ -3,12 +3,12 @@ day checked, recorded, drawn and reported (`monitor/run.py`). Nothing here print
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from perf_tasks import settings as settings_mod
+from perf_tasks.context import RunContext
 from perf_tasks.gates import job as gates_job
 from perf_tasks.monitor import history
 from perf_tasks.monitor.run import Monitored, monitor
@@ -27,26 +27,23 @@ class MonitorRequest:
 
 
 def run(
-    root: Path,
+    context: RunContext,
     request: MonitorRequest,
     *,
-    env: Mapping[str, str],
     progress: Progress,
     clean: Callable[[], tuple[str, int]] | None = None,
 ) -> Monitored:
     """One day. `clean` runs clean.target when the target dir is over its budget (and
     `[monitor] clean_over_budget` is on); it says what it did and freed."""
-    program = request.program
-    config = settings_mod.load(root)
+    program, root, config = request.program, context.root, context.settings
     path = gates_job.contract_path(root, config, request.contract)
     gates = gates_job.load_contract(path, root, program=program) if path.exists() else None
     at = history.parse_time(request.now, what="--now") if request.now else None
     base = request.base
     the_base = gates_job.read_record(base, program=program, what="--base") if base else None
     measured = gates_job.measured_from(
-        root,
+        context,
         request.record,
-        env=env,
         runs=request.runs,
         progress=progress,
         program=program,
@@ -55,7 +52,7 @@ def run(
     if request.save and measured.data is not None:
         gates_job.save_record(request.save, measured.data)
     return monitor(
-        root,
+        context,
         measured.record,
         contract=gates,
         base=the_base,

@@ -15,6 +15,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import Task
 
 if TYPE_CHECKING:  # annotations only: loading the tasks stays light
+    from perf_tasks.context import RunContext
     from perf_tasks.ui.output import Output
     from perf_tasks.ui.render import Result
 
@@ -63,6 +64,13 @@ def _fail(json: bool, *, kind: str, message: str, code: int) -> NoReturn:
     text = f"error: {message}" if kind not in ("interrupted", "stopped") else message
     # One line, names escaped; only a failed command's message keeps the line breaks of its output.
     raise Exit(shown(text, keep_newlines=kind == "command_failed"), code=int(code)) from None
+
+
+def context_of(c: Context, flag: str | None) -> RunContext:
+    """The workspace the command runs in: resolved once (each fact on first use), handed down."""
+    from perf_tasks.context import RunContext
+
+    return RunContext(root_of(c, flag), os.environ)
 
 
 def program_of(c: Context) -> str:

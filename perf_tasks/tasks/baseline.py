@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from invoke.collection import Collection
 from invoke.tasks import task
 
@@ -11,10 +9,10 @@ from perf_tasks.tasks._edge import (
     JSON_HELP,
     ROOT_HELP,
     CountingTask,
+    context_of,
     finish,
     path_of,
     program_of,
-    root_of,
     task_edge,
 )
 
@@ -72,9 +70,9 @@ def record(  # type: ignore[no-untyped-def]
         from perf_tasks.ui.baseline import progress
 
         asked = Requested(runs, warmup, cold=cold, cold_runs=cold_runs, timeout_s=timeout)
-        request = job.RecordRequest(root_of(c, root), asked, program_of(c), dry_run=dry_run)
+        request = job.RecordRequest(asked, program_of(c), dry_run=dry_run)
         with progress(out, verbose=verbose) as reporting:
-            done = job.record(request, env=os.environ, progress=reporting)
+            done = job.record(context_of(c, root), request, progress=reporting)
         finish(out, done)
 
 
@@ -108,9 +106,9 @@ def compare(  # type: ignore[no-untyped-def]
         request = job.CompareRequest(
             paths, asked, program_of(c), against, cold, confirm, max_pairs, dry_run=dry_run
         )
-        where = root_of(c, root) if request.needs_workspace else None
+        where = context_of(c, root) if request.needs_workspace else None
         with progress(out, verbose=verbose) as reporting:
-            done = job.compare(where, request, env=os.environ, progress=reporting)
+            done = job.compare(where, request, progress=reporting)
         finish(out, done)
 
 

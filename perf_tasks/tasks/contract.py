@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from invoke.collection import Collection
 from invoke.tasks import task
 
@@ -11,10 +9,10 @@ from perf_tasks.tasks._edge import (
     JSON_HELP,
     ROOT_HELP,
     CountingTask,
+    context_of,
     finish,
     path_of,
     program_of,
-    root_of,
     task_edge,
 )
 
@@ -42,7 +40,7 @@ def init(  # type: ignore[no-untyped-def]
             program_of(c), path_of(contract), path_of(record), runs=runs, force=force
         )
         with progress(out, verbose=verbose) as reporting:
-            done = job.init(root_of(c, root), request, env=os.environ, progress=reporting)
+            done = job.init(context_of(c, root), request, progress=reporting)
         finish(out, done)
 
 

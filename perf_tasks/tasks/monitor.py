@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from invoke.collection import Collection
 from invoke.tasks import task
 
@@ -11,10 +9,10 @@ from perf_tasks.tasks._edge import (
     JSON_HELP,
     ROOT_HELP,
     CountingTask,
+    context_of,
     finish,
     path_of,
     program_of,
-    root_of,
     task_edge,
 )
 
@@ -53,13 +51,13 @@ def run(  # type: ignore[no-untyped-def]
         from perf_tasks.monitor import job
         from perf_tasks.ui.baseline import progress
 
-        where, env = root_of(c, root), os.environ
+        where = context_of(c, root)
         paths = {"record": path_of(record), "contract": path_of(contract), "base": path_of(base)}
         request = job.MonitorRequest(program_of(c), **paths, now=now, save=path_of(save), runs=runs)
         dry = bool(c.config.run.dry)  # invoke's --dry: the clean over budget refuses, as its task
-        clean = partial(clean_over_budget, where, env=env, invoke_dry=dry, on_status=out.line)
+        clean = partial(clean_over_budget, where, invoke_dry=dry, on_status=out.line)
         with progress(out, verbose=verbose) as reporting:
-            done = job.run(where, request, env=env, progress=reporting, clean=clean)
+            done = job.run(where, request, progress=reporting, clean=clean)
         finish(out, done)
 
 
