@@ -13,6 +13,7 @@ from typing import Any
 from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
 from perf_tasks.ci.workflows import Options
+from perf_tasks.context import RunContext
 from perf_tasks.errors import FileExists, WorkspaceError
 from perf_tasks.fs import guarded
 from perf_tasks.fs.guarded import Snapshot
@@ -206,9 +207,10 @@ class Initialized:
         }
 
 
-def init(root: Path, request: InitRequest) -> Initialized:
+def init(context: RunContext, request: InitRequest) -> Initialized:
     """Plan both workflows and write them (unless a dry run), under the run lock from the read
     to the rename."""
+    root = context.root
     with guarded.editing(root, dry_run=request.dry_run):
         planned = plan(root, install=request.install)
         written = () if request.dry_run else write(planned, force=request.force)

@@ -238,10 +238,9 @@ ProgressFor = Callable[[bool], AbstractContextManager[Progress]]
 
 
 def clean(
-    root: Path,
+    context: RunContext,
     request: Request,
     *,
-    env: Mapping[str, str],
     invoke_dry: bool = False,
     on_status: StatusFn | None = None,
     confirm: Callable[[str], bool] | None = None,
@@ -250,7 +249,7 @@ def clean(
     """Check, open, plan, ask (`confirm`; None: nobody to ask), execute: the one call of a
     cleaning run. `Declined` when the person says no."""
     check(request, invoke_dry=invoke_dry, can_ask=confirm is not None)
-    job = Job.open(root, request, env=env, on_status=on_status)
+    job = Job.open(context.root, request, env=context.env, on_status=on_status)
     with job.locked():
         planned = job.plan(now=time.time())
         if job.must_ask(planned) and not (confirm and confirm(job.question(planned))):
@@ -265,8 +264,7 @@ def clean_over_budget(
     context: RunContext, *, invoke_dry: bool = False, on_status: StatusFn | None
 ) -> tuple[str, int]:
     """clean.target as its task runs it, for the monitor: what it did and freed."""
-    root, env = context.root, context.env
-    done = clean(root, Request("target"), env=env, invoke_dry=invoke_dry, on_status=on_status)
+    done = clean(context, Request("target"), invoke_dry=invoke_dry, on_status=on_status)
     freed = done.report.freed_bytes
     state = "" if done.report.ok else " (not everything could be removed: run clean.target)"
     return f"clean.target ran and freed {format_bytes(freed)}{state}", freed

@@ -4,11 +4,11 @@ frozen result out. Edits are planned and written under the run lock, from the re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Edit
 from perf_tasks.errors import ExitCode
 from perf_tasks.profiles.resolve import Resolved
@@ -49,10 +49,11 @@ class Shown:
         }
 
 
-def show(root: Path, request: ShowRequest, *, env: Mapping[str, str], cwd: Path) -> Shown:
+def show(context: RunContext, request: ShowRequest, *, cwd: Path) -> Shown:
     from perf_tasks.errors import WorkspaceError
     from perf_tasks.profiles import apply, resolve
 
+    root, env = context.root, context.env
     if not (root / apply.MANIFEST).is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: pass --root with a Rust workspace")
     apply.check_is_workspace_root(root, env=env)
@@ -92,13 +93,13 @@ class ApplyRequest:
     dry_run: bool = False
 
 
-def apply(root: Path, request: ApplyRequest, *, env: Mapping[str, str]) -> Edited:
+def apply(context: RunContext, request: ApplyRequest) -> Edited:
     """Add or update the profiles asked for in the workspace root's Cargo.toml."""
-    from perf_tasks import settings
     from perf_tasks.fs import guarded
     from perf_tasks.profiles import apply as apply_mod
 
-    wanted = apply_mod.wanted(apply_mod.names(list(request.profiles)), settings.load(root))
+    root, env = context.root, context.env
+    wanted = apply_mod.wanted(apply_mod.names(list(request.profiles)), context.settings)
     with guarded.editing(root, dry_run=request.dry_run):  # from the read to the rename
         edit = apply_mod.plan(root, wanted)
         apply_mod.check_is_workspace_root(root, env=env)
@@ -108,11 +109,12 @@ def apply(root: Path, request: ApplyRequest, *, env: Mapping[str, str]) -> Edite
     return Edited(edit, request.dry_run, (apply_mod.ignored_note(ignored),) if ignored else ())
 
 
-def nextest_init(root: Path, *, dry_run: bool) -> Edited:
+def nextest_init(context: RunContext, *, dry_run: bool) -> Edited:
     """Create or merge .config/nextest.toml's ci profile."""
     from perf_tasks.fs import guarded
     from perf_tasks.profiles import nextest
 
+    root = context.root
     with guarded.editing(root, dry_run=dry_run):  # from the read to the rename
         edit = nextest.plan(root)
         if not dry_run:

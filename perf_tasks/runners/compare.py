@@ -25,6 +25,7 @@ from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.engine import Design, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
 from perf_tasks.ab.workspace import CONTROLLED, LEFT_OUT, arm_env
+from perf_tasks.context import RunContext
 from perf_tasks.errors import CommandFailed, ExitCode, ToolMissing, UsageError
 from perf_tasks.inspect import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
@@ -96,9 +97,16 @@ class Plan:
         }
 
 
-def plan(root: Path, request: Request, *, env: Mapping[str, str]) -> tuple[Plan, Inspection]:
-    """Resolve the commands; run nothing, write nothing. Needs cargo-nextest."""
-    inspection = inspect(root, env=env)
+def plan(
+    root: Path,
+    request: Request,
+    *,
+    env: Mapping[str, str],
+    inspection: Inspection | None = None,
+) -> tuple[Plan, Inspection]:
+    """Resolve the commands; run nothing, write nothing. Needs cargo-nextest. `inspection`: the
+    workspace's, when the caller has it already."""
+    inspection = inspection or inspect(root, env=env)
     if inspection.nextest is None:
         raise ToolMissing(
             "cargo-nextest is not installed: tests.runners compares it with cargo test "
@@ -231,13 +239,14 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
 OnProgress = Callable[[str, int, int], None]
 
 
-def run(
-    root: Path, request: Request, *, env: Mapping[str, str], progress: Progress
-) -> Plan | Report:
+def run(context: RunContext, request: Request, *, progress: Progress) -> Plan | Report:
     """`tests.runners`, one call: the plan (a dry run), or the runners compared."""
+    root, env = context.root, context.env
     if request.dry_run:
-        return plan(root, request, env=env)[0]
-    return compare_runners(root, request, env=env, on_progress=progress.on_pair)
+        return plan(root, request, env=env, inspection=context.inspection)[0]
+    return compare_runners(
+        root, request, env=env, on_progress=progress.on_pair, inspection=context.inspection
+    )
 
 
 def compare_runners(
@@ -246,9 +255,10 @@ def compare_runners(
     *,
     env: Mapping[str, str],
     on_progress: OnProgress | None = None,
+    inspection: Inspection | None = None,
 ) -> Report:
     """Build once, run the doctests once, then cargo test and nextest in pairs; recommend."""
-    the_plan, inspection = plan(root, request, env=env)
+    the_plan, inspection = plan(root, request, env=env, inspection=inspection)
     report = on_progress or (lambda what, i, n: None)
     cmds, target = the_plan.commands, the_plan.target
     run_env = arm_env(inspection.env, target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, finish, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -23,7 +23,7 @@ def init(c, root=None, install=None, force=False, dry_run=False, json=False):  #
         from perf_tasks.ci import init as ci_init
 
         request = ci_init.InitRequest(install=install, force=force, dry_run=dry_run)
-        finish(out, ci_init.init(root_of(c, root), request))
+        finish(out, ci_init.init(context_of(c, root), request))
 
 
 ns = Collection("ci", init)

@@ -8,7 +8,7 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import DRY_RUN_HELP, JSON_HELP, ROOT_HELP, finish, root_of, task_edge
+from perf_tasks.tasks._edge import DRY_RUN_HELP, JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -34,14 +34,11 @@ def _clean(
 ) -> None:
     """One cleaning run: the policy is in clean/job; asking and the progress bar are the UI's."""
     with task_edge(json=json, verbose=verbose) as out:
-        import os
-
         from perf_tasks.clean import job
 
         done = job.clean(
-            root_of(c, root),
+            context_of(c, root),
             job.Request(mode, **flags),
-            env=os.environ,
             invoke_dry=bool(c.config.run.dry),
             on_status=out.line,
             confirm=out.confirm if out.can_ask else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, finish, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -20,7 +20,7 @@ def init(c, root=None, dry_run=False, json=False):  # type: ignore[no-untyped-de
     with task_edge(json=json) as out:
         from perf_tasks.profiles import job
 
-        finish(out, job.nextest_init(root_of(c, root), dry_run=dry_run))
+        finish(out, job.nextest_init(context_of(c, root), dry_run=dry_run))
 
 
 ns = Collection("nextest", init)

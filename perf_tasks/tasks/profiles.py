@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, finish, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 SHOW_HELP = {
     "root": ROOT_HELP,
@@ -25,25 +25,22 @@ APPLY_HELP = {
 def show(c, root=None, json=False, config=None):  # type: ignore[no-untyped-def]
     """Show the profiles cargo builds with, inherits resolved, and where each value is set."""
     with task_edge(json=json) as out:
-        import os
         from pathlib import Path
 
         from perf_tasks.profiles import job
 
         request = job.ShowRequest(tuple(config or ()))
-        finish(out, job.show(root_of(c, root), request, env=os.environ, cwd=Path.cwd()))
+        finish(out, job.show(context_of(c, root), request, cwd=Path.cwd()))
 
 
 @task(help=APPLY_HELP, iterable=["profile"])
 def apply(c, root=None, profile=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Add or update [profile.*] in the workspace root's Cargo.toml; nothing else changes."""
     with task_edge(json=json) as out:
-        import os
-
         from perf_tasks.profiles import job
 
         request = job.ApplyRequest(tuple(profile or ()), dry_run=dry_run)
-        finish(out, job.apply(root_of(c, root), request, env=os.environ))
+        finish(out, job.apply(context_of(c, root), request))
 
 
 ns = Collection("profiles", show, apply)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, CountingTask, finish, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, CountingTask, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -21,14 +21,12 @@ HELP = {
 def runners(c, root=None, max_pairs=None, timeout=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Time cargo test and nextest in pairs; recommend one, or show the tests they differ on."""
     with task_edge(json=json) as out:
-        import os
-
         from perf_tasks.runners import compare
         from perf_tasks.ui.baseline import progress
 
         request = compare.Request.of(max_pairs, timeout, dry_run=dry_run)
         with progress(out) as reporting:
-            done = compare.run(root_of(c, root), request, env=os.environ, progress=reporting)
+            done = compare.run(context_of(c, root), request, progress=reporting)
         finish(out, done)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, finish, program_of, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, program_of, task_edge
 
 RECORD_HELP = {
     "root": ROOT_HELP,
@@ -25,26 +25,22 @@ CHECK_HELP = {
 def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
     """Run every test and doctest once; record the list and each test's outcome."""
     with task_edge(json=json) as output:
-        import os
-
         from perf_tasks.verify import job
 
         request = job.RecordRequest(out=out)
-        finish(output, job.record(root_of(c, root), request, env=os.environ))
+        finish(output, job.record(context_of(c, root), request))
 
 
 @task(help=CHECK_HELP)
 def check(c, root=None, record=None, before=None, after=None, json=False):  # type: ignore[no-untyped-def]
     """Run every test and doctest again; exit 1 if a test or an outcome differs from the record."""
     with task_edge(json=json) as out:
-        import os
-
         from perf_tasks.ui.baseline import progress
         from perf_tasks.verify import job
 
         request = job.CheckRequest(program_of(c), record=record, before=before, after=after)
         with progress(out) as reporting:
-            done = job.check(root_of(c, root), request, env=os.environ, progress=reporting)
+            done = job.check(context_of(c, root), request, progress=reporting)
         finish(out, done)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ExitCode, UsageError
 from perf_tasks.progress import Progress
 from perf_tasks.verify.record import DEFAULT_PATH, Comparison, Record
@@ -42,17 +42,16 @@ class Recorded:
         }
 
 
-def record(root: Path, request: RecordRequest, *, env: Mapping[str, str]) -> Recorded:
+def record(context: RunContext, request: RecordRequest) -> Recorded:
     """Run every test and doctest once; write the list and each test's outcome."""
-    from perf_tasks.inspect import inspect
     from perf_tasks.paths import relative
     from perf_tasks.verify import collect
     from perf_tasks.verify import record as record_mod
 
-    path = record_path(root, request.out)
-    result = collect.collect(inspect(root, env=env))
+    path = record_path(context.root, request.out)
+    result = collect.collect(context.inspection)
     record_mod.write(path, result)
-    return Recorded(result, path, relative(path, root))
+    return Recorded(result, path, relative(path, context.root))
 
 
 @dataclass(frozen=True)
@@ -85,11 +84,8 @@ class Checked:
         return self.comparison.as_json()
 
 
-def check(
-    root: Path, request: CheckRequest, *, env: Mapping[str, str], progress: Progress
-) -> Checked:
+def check(context: RunContext, request: CheckRequest, *, progress: Progress) -> Checked:
     """Run every test and doctest again (or both revisions) and compare."""
-    from perf_tasks.inspect import inspect
     from perf_tasks.paths import relative
     from perf_tasks.verify import collect
     from perf_tasks.verify import record as record_mod
@@ -97,11 +93,10 @@ def check(
     if request.before is not None:
         from perf_tasks.verify.revisions import check_revisions
 
-        sides = check_revisions(
-            root, request.before, request.after, env=env, on_step=progress.on_step
-        )
+        before, after, on_step = request.before, request.after, progress.on_step
+        sides = check_revisions(context.root, before, after, env=context.env, on_step=on_step)
         return Checked(sides)
-    path = record_path(root, request.record)
+    path = record_path(context.root, request.record)
     old = record_mod.read(path, program=request.program)  # bad input fails before anything runs
-    new = collect.collect(inspect(root, env=env))
-    return Checked(record_mod.compare(old, new, record=path), relative(path, root))
+    new = collect.collect(context.inspection)
+    return Checked(record_mod.compare(old, new, record=path), relative(path, context.root))
