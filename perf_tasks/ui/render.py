@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, TypeVar
 
 from perf_tasks.ui.output import Output
@@ -29,7 +29,7 @@ R = TypeVar("R")
 Renderer = Callable[[Output, Any], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _View:
     text: Renderer | None = None
     before_json: Renderer | None = None
@@ -57,13 +57,8 @@ def renders(
     """Register the text of `kind` or, with `beside_json`, the human lines that go with its JSON."""
 
     def register(fn: Callable[[Output, R], None]) -> Callable[[Output, R], None]:
-        view = _VIEWS.setdefault(kind, _View())
-        if beside_json == "before":
-            view.before_json = fn
-        elif beside_json == "after":
-            view.after_json = fn
-        else:
-            view.text = fn
+        part = {"before": "before_json", "after": "after_json", None: "text"}[beside_json]
+        _VIEWS[kind] = replace(_VIEWS.get(kind, _View()), **{part: fn})
         return fn
 
     return register
