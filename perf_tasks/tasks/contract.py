@@ -16,15 +16,16 @@ from perf_tasks.tasks._edge import (
     task_edge,
 )
 
-HELP = {
+# The flags `gate` shares with contract.init: where the contract is, what is measured.
+CONTRACT_HELP = {
     "root": ROOT_HELP,
     "json": JSON_HELP,
     "contract": "The contract (default: [gates] contract, benches/PERFORMANCE_CONTRACT.md)",
     "record": "Check this baseline record instead of measuring afresh",
     "runs": "Timed runs of each command of the fresh measurement (default: [baseline] runs)",
     "verbose": "Stream the output of cargo and nextest as they run",
-    "force": "Replace an existing contract",
 }
+HELP = {**CONTRACT_HELP, "force": "Replace an existing contract"}
 
 
 @task(klass=CountingTask, help=HELP)

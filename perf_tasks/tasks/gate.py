@@ -6,8 +6,6 @@ from invoke.collection import Collection
 from invoke.tasks import task
 
 from perf_tasks.tasks._edge import (
-    JSON_HELP,
-    ROOT_HELP,
     CountingTask,
     context_of,
     finish,
@@ -15,14 +13,10 @@ from perf_tasks.tasks._edge import (
     program_of,
     task_edge,
 )
+from perf_tasks.tasks.contract import CONTRACT_HELP
 
 HELP = {
-    "root": ROOT_HELP,
-    "json": JSON_HELP,
-    "contract": "The contract (default: [gates] contract, benches/PERFORMANCE_CONTRACT.md)",
-    "record": "Check this baseline record instead of measuring afresh",
-    "runs": "Timed runs of each command of the fresh measurement (default: [baseline] runs)",
-    "verbose": "Stream the output of cargo and nextest as they run",
+    **CONTRACT_HELP,
     "base": "The base of relative gates: a baseline record of this machine (baseline.json)",
     "against": "The base of relative gates: a git revision, measured at the same time (A/B)",
     "save": "Also write the fresh record to this path",
