@@ -140,3 +140,80 @@ def test_the_rules_see_imports_inside_functions_and_relative_ones(tmp_path: Path
 def test_a_cycle_through_a_third_module_is_found() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [{"a", "b", "c"}]
+
+
+TASKS = sorted((PACKAGE / "tasks").glob("*.py"))
+
+
+def private_task_imports(source: str) -> list[str]:
+    """The private names a module imports from a task module (relative imports included)."""
+    return [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom)
+        and ((node.module or "").startswith("perf_tasks.tasks") or node.level)
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize("path", TASKS, ids=where)
+def test_a_task_module_never_imports_another_ones_private_names(path: Path) -> None:
+    """The edge (`tasks/_edge.py`) is shared by name; nothing private of another task module is."""
+    bad = private_task_imports(path.read_text(encoding="utf-8"))
+    assert not bad, f"{where(path)} imports {bad}"
+
+
+def _is_task(node: ast.FunctionDef) -> bool:
+    def name(d: ast.expr) -> str:
+        return ast.unparse(d.func if isinstance(d, ast.Call) else d)
+
+    return any(name(d) in ("task", "invoke.task") for d in node.decorator_list)
+
+
+def _body_lines(node: ast.FunctionDef) -> int:
+    """The lines of a function's body, its docstring left out."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if not body:
+        return 0
+    return int(node.end_lineno or 0) - body[0].lineno + 1
+
+
+def task_sizes(source: str) -> list[tuple[str, int, int]]:
+    """Each function over its limit: (name, lines, limit). A task's body (the flags resolved and
+    one call) is at most 20 lines; any other function of a task module, at most 30 in all."""
+    over = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        if _is_task(node):
+            size, limit = _body_lines(node), 20
+        else:
+            size, limit = int(node.end_lineno or 0) - node.lineno + 1, 30
+        if size > limit:
+            over.append((node.name, size, limit))
+    return over
+
+
+@pytest.mark.parametrize("path", TASKS, ids=where)
+def test_task_bodies_stay_thin(path: Path) -> None:
+    assert task_sizes(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_size_rule_sees_a_long_task_and_a_long_helper() -> None:
+    long_task = "@task(help={})\ndef t(c):\n    '''Doc.'''\n" + "    x = 1\n" * 21
+    assert task_sizes(long_task) == [("t", 21, 20)]
+    assert task_sizes("@task\ndef t(c):\n" + "    x = 1\n" * 20) == []
+    helper = "def _h():\n" + "    x = 1\n" * 30
+    assert task_sizes(helper) == [("_h", 31, 30)]
+
+
+def test_the_private_name_rule_sees_a_private_import() -> None:
+    source = (
+        "from perf_tasks.tasks.baseline import CountingTask, _stoppable\n"
+        "def f():\n    from .clean import _clean\n"
+        "from perf_tasks.tasks._edge import finish\n"
+    )
+    assert private_task_imports(source) == ["perf_tasks.tasks.baseline._stoppable", "clean._clean"]

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from perf_tasks import settings as settings_mod
 from perf_tasks.ab import engine, worktree
 from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
-from perf_tasks.inspection import inspect
+from perf_tasks.context import RunContext
 from perf_tasks.measure.environment import build_env
 from perf_tasks.runlock import run_lock
 
@@ -34,15 +33,10 @@ class Request:
 
 
 def compare_against(
-    root: Path,
-    request: Request,
-    *,
-    env: Mapping[str, str],
-    on_progress: OnProgress | None = None,
+    context: RunContext, request: Request, *, on_progress: OnProgress | None = None
 ) -> Outcome:
-    config = settings_mod.load(root)
-    inspection = inspect(root, env=env)
-    tool_env = inspection.env
+    root, config, inspection = context.root, context.settings, context.inspection
+    env, tool_env = context.env, inspection.env
     revision = worktree.resolve(root, request.ref, env=tool_env)
     commands = arms.commands(inspection, config)
     timeout = request.timeout_s if request.timeout_s is not None else config.baseline.timeout
@@ -159,6 +153,7 @@ class AgainstPlan:
     scratch: Path
     commands: arms.Commands
     request: Request
+    exit_code = 0  # a dry run: nothing measured, nothing failed
 
     def as_json(self) -> dict[str, object]:
         c = self.commands
@@ -187,10 +182,9 @@ class AgainstPlan:
         }
 
 
-def plan_against(root: Path, request: Request, *, env: Mapping[str, str]) -> AgainstPlan:
+def plan_against(context: RunContext, request: Request) -> AgainstPlan:
     """Resolve the revision and the commands; run nothing, write nothing."""
-    config = settings_mod.load(root)
-    inspection = inspect(root, env=env)
+    root, config, inspection = context.root, context.settings, context.inspection
     revision = worktree.resolve(root, request.ref, env=inspection.env)
     return AgainstPlan(
         root=root,

@@ -12,14 +12,13 @@ can be confirmed: the record comparison's verdicts stand, and a note says why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab import stats, worktree
 from perf_tasks.ab.against import Request, compare_against
 from perf_tasks.ab.engine import OnProgress, Outcome
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, ExitCode
 from perf_tasks.measure.comparison import TIME, Comparison
 from perf_tasks.measure.schema import Record
@@ -55,11 +54,10 @@ def suspected_phases(comparison: Comparison) -> set[str]:
 
 
 def confirm(
-    root: Path,
+    context: RunContext,
     comparison: Comparison,
     reference: Record,
     *,
-    env: Mapping[str, str],
     max_pairs: int,
     timeout_s: float | None = None,
     on_progress: OnProgress | None = None,
@@ -78,7 +76,7 @@ def confirm(
         )
     else:
         try:
-            worktree.resolve(root, git.commit, env=env)
+            worktree.resolve(context.root, git.commit, env=context.env)
         except ConfigError:
             why_not = f"its revision {git.commit[:10]} is not in this repository (fetch it)"
     if why_not is not None:
@@ -95,7 +93,7 @@ def confirm(
         cold=arms.COLD in phases,
         cold_hint_s=cold.wall_s.median if cold is not None and cold.wall_s else None,
     )
-    outcome = compare_against(root, request, env=env, on_progress=on_progress)
+    outcome = compare_against(context, request, on_progress=on_progress)
     return Confirmed(settle(comparison, outcome), outcome)
 
 

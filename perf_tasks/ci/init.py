@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
 from perf_tasks.ci.workflows import Options
+from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Planned
 from perf_tasks.errors import FileExists, WorkspaceError
+from perf_tasks.fs import guarded
 
 
 @dataclass(frozen=True)
@@ -137,3 +140,54 @@ def write(plan: Plan, *, force: bool) -> tuple[File, ...]:
     todo = tuple(f for f in plan.files if f.changes)
     guarded.write(plan.root, [(f.before, f.new) for f in todo])
     return todo
+
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class InitRequest:
+    install: str | None = None  # the pip requirement CI installs perf-tasks with
+    force: bool = False  # replace workflow files that are already there
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Initialized:
+    """`ci.init`: the plan, and the files written (none in a dry run)."""
+
+    plan: Plan
+    written: tuple[File, ...]
+    request: InitRequest
+    exit_code = 0
+
+    def as_json(self) -> dict[str, Any]:
+        plan, force = self.plan, self.request.force
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "ok": True,
+            "dry_run": self.request.dry_run,
+            "install": plan.options.install,
+            "files": [
+                {
+                    "file": f.shown,
+                    "action": f.action,
+                    "needs_force": f.exists and f.changes and not force,
+                    "written": f in self.written,
+                    "diff": f.diff(),
+                    "text": f.new,
+                }
+                for f in plan.files
+            ],
+            "notes": list(plan.notes),
+        }
+
+
+def init(context: RunContext, request: InitRequest) -> Initialized:
+    """Plan both workflows and write them (unless a dry run), under the run lock from the read
+    to the rename."""
+    root = context.root
+    with guarded.editing(root, dry_run=request.dry_run):
+        planned = plan(root, install=request.install)
+        written = () if request.dry_run else write(planned, force=request.force)
+    return Initialized(planned, written, request)

@@ -1,25 +1,29 @@
 """One cleaning run as a task asks for it: the flags checked, the workspace opened, then plan and
-execute under the run lock. The policy lives here so that every task (and the next ones) shares it;
-the tasks only parse flags, ask the user where needed, and render.
+execute under the run lock. The policy lives here so that every task (and the next ones, and the
+monitor's clean over budget) shares it: `clean` is the one call, `Cleaned` its result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from perf_tasks import settings as settings_mod
 from perf_tasks import workspace
 from perf_tasks.cargo.probe import StatusFn
 from perf_tasks.clean import run, stale
 from perf_tasks.clean.apply import Progress
-from perf_tasks.clean.model import Plan, Report, Skip
+from perf_tasks.clean.model import SCHEMA_VERSION, Plan, Report, Skip
 from perf_tasks.clean.safety import Guard
-from perf_tasks.errors import ConfigError, ExitCode, UsageError
+from perf_tasks.context import RunContext
+from perf_tasks.errors import ConfigError, Declined, ExitCode, UsageError
 from perf_tasks.fs import mounts
 from perf_tasks.fs.scan import Scan
 from perf_tasks.quantities import format_bytes, parse_size
@@ -212,3 +216,111 @@ def exit_code(report: Report, request: Request) -> ExitCode:
     if not report.ok or (request.build and run.build_failed(report)):
         return ExitCode.INCOMPLETE
     return ExitCode.OK
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A cleaning run's result: its report, and the request it answers (for the exit code)."""
+
+    report: Report
+    request: Request
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code(self.report, self.request)
+
+    def as_json(self) -> dict[str, Any]:
+        return report_json(self.report)
+
+
+# A progress bar for the deletion, or none: given whether the deletion is large.
+ProgressFor = Callable[[bool], AbstractContextManager[Progress]]
+
+
+def clean(
+    context: RunContext,
+    request: Request,
+    *,
+    invoke_dry: bool = False,
+    on_status: StatusFn | None = None,
+    confirm: Callable[[str], bool] | None = None,
+    progress: ProgressFor | None = None,
+) -> Cleaned:
+    """Check, open, plan, ask (`confirm`; None: nobody to ask), execute: the one call of a
+    cleaning run. `Declined` when the person says no."""
+    check(request, invoke_dry=invoke_dry, can_ask=confirm is not None)
+    job = Job.open(context.root, request, env=context.env, on_status=on_status)
+    with job.locked():
+        planned = job.plan(now=time.time())
+        if job.must_ask(planned) and not (confirm and confirm(job.question(planned))):
+            raise Declined("nothing removed")
+        bar = progress(job.large(planned)) if progress else nullcontext(_no_progress)
+        with bar as step:
+            report = job.execute(planned, progress=step, now=time.time())
+    return Cleaned(report, request)
+
+
+def clean_over_budget(
+    context: RunContext, *, invoke_dry: bool = False, on_status: StatusFn | None
+) -> tuple[str, int]:
+    """clean.target as its task runs it, for the monitor: what it did and freed."""
+    done = clean(context, Request("target"), invoke_dry=invoke_dry, on_status=on_status)
+    freed = done.report.freed_bytes
+    state = "" if done.report.ok else " (not everything could be removed: run clean.target)"
+    return f"clean.target ran and freed {format_bytes(freed)}{state}", freed
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    removed = {i.path for i in report.removed}
+    plan = report.plan
+    by_category: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"items": 0, "bytes": 0, "freed_bytes": 0}
+    )
+    for item in plan.items:
+        by_category[item.category]["items"] += 1
+        by_category[item.category]["bytes"] += item.bytes
+    for category, freed in report.freed_by_category.items():
+        by_category[category]["freed_bytes"] = freed
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "mode": plan.mode,
+        "dry_run": report.dry_run,
+        "ok": report.ok,
+        "root": str(plan.root),
+        "items": [
+            {
+                "path": str(i.path),
+                "bytes": i.bytes,
+                "files": i.files,
+                "category": i.category,
+                "reason": i.reason,
+                "removed": i.path in removed,
+            }
+            for i in plan.items
+        ],
+        "totals": {
+            "items": len(plan.items),
+            "bytes": plan.bytes,
+            "freed_bytes": report.freed_bytes,
+            "removed_items": len(report.removed),
+            "by_category": dict(by_category),
+            # Bytes that only go when two categories go together (links across them): with the
+            # categories' own freed_bytes, this adds up to freed_bytes.
+            "freed_shared_bytes": report.freed_shared_bytes,
+        },
+        "areas": [
+            {"label": a.label, "path": str(a.path), "bytes_before": a.bytes, "bytes_after": b.bytes}
+            for a, b in zip(plan.areas, report.areas_after or plan.areas, strict=True)
+        ],
+        "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
+        "errors": [
+            {"path": str(e.path), "error": e.error} for e in (*report.errors, *plan.scan_errors)
+        ],
+        "notes": list(plan.notes),
+        "elapsed_s": round(report.elapsed_s, 3),
+        **report.extra,
+    }

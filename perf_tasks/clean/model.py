@@ -104,3 +104,10 @@ class Report:
         if self.errors or self.plan.scan_errors or any(s.blocking for s in self.skipped):
             return False
         return self.dry_run or len(self.removed) == len(self.plan.items)
+
+    @property
+    def freed_shared_bytes(self) -> int:
+        """What the run frees beyond the sum of each category alone: files whose links span
+        categories (rustc links work products between `incremental/` and units) go only with
+        all of them."""
+        return max(0, self.freed_bytes - sum(self.freed_by_category.values()))

@@ -13,15 +13,15 @@ rebuild: the A/B then times cold builds too (`cold=True`), and without them it h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from perf_tasks.ab.stats import Interval
 
 if TYPE_CHECKING:
     from perf_tasks.ab.engine import Outcome
+    from perf_tasks.context import RunContext
 
 
 class MetricVerdictLike(Protocol):
@@ -91,10 +91,9 @@ BUILD_PHASES = ("build", "build.incremental")
 
 
 def against(
-    root: Path,
+    context: RunContext,
     ref: str,
     *,
-    env: Mapping[str, str],
     runs: int | None,
     cold: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
@@ -107,7 +106,7 @@ def against(
 
     pairs = DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
     request = Request(ref=ref, cold=cold, max_pairs=pairs)
-    return from_outcome(compare_against(root, request, env=env, on_progress=on_progress))
+    return from_outcome(compare_against(context, request, on_progress=on_progress))
 
 
 def from_outcome(outcome: Outcome) -> ABResult:

@@ -1,7 +1,11 @@
 """A gate report for GitHub Actions: the Markdown table for `$GITHUB_STEP_SUMMARY`, and `::error`
-annotations for breaches (at most `cap`, then one line saying how many more). Pure text."""
+annotations for breaches (at most `cap`, then one line saying how many more). `publish` appends
+the table to the job summary; the rest is pure text."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from perf_tasks.gates.check import BREACH, GateReport
 
@@ -76,3 +80,28 @@ def error_lines(report: GateReport, *, cap: int = ANNOTATION_CAP) -> list[str]:
             f"({len(breaches)} in all): see the job summary"
         )
     return lines
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a gate run leaves for GitHub Actions: the annotations to print, and why the job
+    summary could not be written (None: it was, or there is none)."""
+
+    annotations: tuple[str, ...] = ()
+    summary_error: str | None = None
+
+
+def publish(report: GateReport, env: Mapping[str, str]) -> Published:
+    """In GitHub Actions: the table into the job summary, an annotation per breach (capped)."""
+    summary, problem = env.get("GITHUB_STEP_SUMMARY"), None
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as f:
+                f.write(step_summary(report))
+        except OSError as exc:  # the verdict stands; the summary is a courtesy
+            problem = (
+                f"cannot append the gate table to $GITHUB_STEP_SUMMARY ({summary}): "
+                f"{exc.strerror or exc}"
+            )
+    lines = tuple(error_lines(report)) if env.get("GITHUB_ACTIONS") else ()
+    return Published(lines, problem)

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from perf_tasks import settings as settings_mod
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ExitCode, UsageError
 from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
 from perf_tasks.gates import ab_base
 from perf_tasks.gates.check import Base, GateReport, evaluate
 from perf_tasks.gates.contract import Contract, ContractError, parse
+from perf_tasks.gates.github import Published, publish
 from perf_tasks.gates.starter import starter
 from perf_tasks.measure.schema import Record
 from perf_tasks.paths import relative
+from perf_tasks.progress import Progress
 
 
 def contract_path(root: Path, config: settings_mod.Settings, flag: Path | None) -> Path:
@@ -63,34 +66,33 @@ class Measured:
 
 
 def measure_fresh(
-    root: Path, *, env: Mapping[str, str], runs: int | None, progress: Any, cold: bool = False
+    context: RunContext, *, runs: int | None, progress: Progress, cold: bool = False
 ) -> Measured:
-    """A fresh baseline record of `root` (nothing written; the reference record stays as it is);
-    with `cold`, its cold build too."""
+    """A fresh baseline record of the workspace (nothing written; the reference record stays as
+    it is); with `cold`, its cold build too."""
     from perf_tasks.measure import baseline
     from perf_tasks.measure import record as record_mod
     from perf_tasks.measure.read import read_record as read_json
 
     requested = baseline.Requested(runs=runs, cold=cold)
-    plan = baseline.prepare(root, env=env, requested=requested)
+    plan = baseline.prepare(context, requested=requested)
     data = record_mod.build(baseline.measure(plan, progress=progress))
     return Measured(data, read_json(data, source="the fresh measurement"), "a fresh measurement")
 
 
 def measured_from(
-    root: Path,
+    context: RunContext,
     record_flag: Path | None,
     *,
-    env: Mapping[str, str],
     runs: int | None,
-    progress: Any,
+    progress: Progress,
     program: str,
     cold: bool = False,
 ) -> Measured:
     if record_flag is not None:
         record = read_record(record_flag, program=program, what="--record")
         return Measured(None, record, str(record_flag))
-    return measure_fresh(root, env=env, runs=runs, progress=progress, cold=cold)
+    return measure_fresh(context, runs=runs, progress=progress, cold=cold)
 
 
 def save_record(path: Path, data: Mapping[str, Any]) -> None:
@@ -107,6 +109,7 @@ class Checked:
     report: GateReport
     measured: Measured
     saved: Path | None = None
+    github: Published = field(default_factory=Published)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -117,11 +120,10 @@ class Checked:
 
 
 def base_of(
-    root: Path,
+    context: RunContext,
     *,
     base: Path | None,
     against: str | None,
-    env: Mapping[str, str],
     runs: int | None,
     program: str,
     cold: bool = False,
@@ -143,9 +145,8 @@ def base_of(
         return read_record(base, program=program, what="--base")
     if against is not None:
         return ab_base.against(
-            root,
+            context,
             against,
-            env=env,
             runs=runs,
             cold=cold,
             on_progress=on_ab_progress,
@@ -159,26 +160,27 @@ def names_cold_build(contract: Contract) -> bool:
     return any(g.metric.startswith("build.cold.") for g in contract.gates)
 
 
-def check(
-    root: Path,
-    *,
-    contract: Path | None,
-    record: Path | None,
-    base: Path | None,
-    against: str | None,
-    save: Path | None,
-    env: Mapping[str, str],
-    runs: int | None,
-    progress: Any,
-    program: str,
-    on_ab_progress: Callable[[str, int, int], None] | None = None,
-    max_pairs: int | None = None,
-) -> Checked:
+@dataclass(frozen=True)
+class GateRequest:
+    """`gate`'s flags: the contract, the measured record, the base, and how to measure."""
+
+    program: str  # what the user runs, named in the advice
+    contract: Path | None = None  # default: [gates] contract under the root
+    record: Path | None = None  # check this record instead of measuring afresh
+    base: Path | None = None  # the base of relative gates: a record
+    against: str | None = None  # or a git revision, measured at the same time (A/B)
+    save: Path | None = None  # also write the fresh record here
+    runs: int | None = None
+    max_pairs: int | None = None
+
+
+def check(context: RunContext, request: GateRequest, *, progress: Progress) -> Checked:
     """Read the contract first (a typo fails in a second, before any measurement), then the base,
-    then measure (or read `record`) and evaluate."""
-    config = settings_mod.load(root)
-    gates = load_contract(contract_path(root, config, contract), root, program=program)
-    if base is None and against is None:
+    then measure (or read the record), evaluate, and leave the table for GitHub Actions."""
+    root, config = context.root, context.settings
+    program, against = request.program, request.against
+    gates = load_contract(contract_path(root, config, request.contract), root, program=program)
+    if request.base is None and against is None:
         relative_rows = [g for g in gates.gates if g.bound.is_relative]
         if relative_rows:
             g = relative_rows[0]
@@ -188,31 +190,30 @@ def check(
                 "of this machine) or --against REF (a git revision)",
             )
     the_base = base_of(
-        root,
-        base=base,
+        context,
+        base=request.base,
         against=against,
-        env=env,
-        runs=runs,
+        runs=request.runs,
         program=program,
         cold=names_cold_build(gates),
-        on_ab_progress=on_ab_progress,
-        max_pairs=max_pairs,
+        on_ab_progress=progress.on_pair,
+        max_pairs=request.max_pairs,
     )
     # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
     # A/B of --against times them for every row (an absolute one takes the work tree's runs).
     measured = measured_from(
-        root,
-        record,
-        env=env,
-        runs=runs,
+        context,
+        request.record,
+        runs=request.runs,
         progress=progress,
         program=program,
         cold=names_cold_build(gates) and against is None,
     )
+    save = request.save if measured.data is not None else None
     if save is not None and measured.data is not None:
         save_record(save, measured.data)
     report = evaluate(gates, measured.record, the_base)
-    return Checked(report, measured, save if measured.data is not None else None)
+    return Checked(report, measured, save, publish(report, context.env))
 
 
 @dataclass(frozen=True)
@@ -220,25 +221,28 @@ class Initialized:
     path: Path
     text: str
     source: str
+    where: str = ""  # the path as text output shows it (relative to the root)
+    exit_code = ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         return {"written": str(self.path), "source": self.source, "contract": self.text}
 
 
-def init(
-    root: Path,
-    *,
-    contract: Path | None,
-    record: Path | None,
-    force: bool,
-    env: Mapping[str, str],
-    runs: int | None,
-    progress: Any,
-    program: str,
-) -> Initialized:
+@dataclass(frozen=True)
+class InitRequest:
+    program: str  # what the user runs, named in the advice
+    contract: Path | None = None  # default: [gates] contract under the root
+    record: Path | None = None  # start from this record instead of measuring afresh
+    runs: int | None = None
+    force: bool = False  # replace an existing contract
+
+
+def init(context: RunContext, request: InitRequest, *, progress: Progress) -> Initialized:
     """Write a starter contract from a fresh measurement (or `record`); never over an existing
     contract without `force`. The check comes before the measurement."""
-    config = settings_mod.load(root)
+    contract, record, force = request.contract, request.record, request.force
+    runs, program = request.runs, request.program
+    root, config = context.root, context.settings
     path = contract_path(root, config, contract)
     shown = relative(path, root)
     if path.is_dir():
@@ -246,10 +250,10 @@ def init(
     if os.path.lexists(path) and not force:  # a dangling symlink is there too: never replaced
         what = " (a symlink)" if path.is_symlink() else ""
         raise UsageError(f"{shown}{what} already exists: edit it, or pass --force to replace it")
-    measured = measured_from(root, record, env=env, runs=runs, progress=progress, program=program)
+    measured = measured_from(context, record, runs=runs, progress=progress, program=program)
     # The contract is a project file: it names the record by its file name, never a local path.
     source = measured.source if record is None else f"the record {record.name}"
     text = starter(measured.record, budget=config.budgets.target, source=source)
     parse(text, source=relative(path, root))  # what we write must read back
     guarded.overwrite(root, {path: text})  # an unwritable folder is one line, exit 1
-    return Initialized(path, text, measured.source)
+    return Initialized(path, text, measured.source, shown)

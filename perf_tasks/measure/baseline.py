@@ -9,16 +9,15 @@ goes to the `Progress` callbacks, and each function returns a frozen result with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perf_tasks import settings as settings_mod
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ExitCode
 from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_all_atomic
-from perf_tasks.inspection import inspect
 from perf_tasks.measure import record as record_mod
 from perf_tasks.measure import report
 from perf_tasks.measure.commands import (
@@ -38,15 +37,8 @@ from perf_tasks.measure.execute import execute
 from perf_tasks.measure.read import read_record
 from perf_tasks.measure.result import Event, Phase, Result
 from perf_tasks.measure.schema import Record
+from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a measurement reports: each step and run, and the fd cargo's output streams to."""
-
-    on_event: Callable[[Event], None] | None = None
-    stream_fd: int | None = None  # None: cargo's output is captured, not shown
 
 
 @dataclass(frozen=True)
@@ -60,9 +52,9 @@ class Requested:
     timeout_s: int | None = None
 
 
-def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan:
+def prepare(context: RunContext, *, requested: Requested) -> Plan:
     """Inspect the workspace and plan every command; counts not given come from the settings."""
-    config = settings_mod.load(root)
+    config = context.settings
     opts = options(
         config,
         runs=requested.runs,
@@ -71,7 +63,7 @@ def prepare(root: Path, *, env: Mapping[str, str], requested: Requested) -> Plan
         cold_runs=requested.cold_runs,
         timeout_s=requested.timeout_s,
     )
-    return plan(inspect(root, env=env), config, opts)
+    return plan(context.inspection, config, opts)
 
 
 def measure(plan: Plan, *, progress: Progress) -> Result:
@@ -139,10 +131,9 @@ class RecordPaths:
 
 
 def compare(
-    root: Path | None,
+    context: RunContext | None,
     paths: RecordPaths,
     *,
-    env: Mapping[str, str],
     progress: Progress,
     program: str,
     requested: Requested = Requested(),
@@ -152,9 +143,9 @@ def compare(
 
     Like with like: a fresh measurement takes the reference's runs, warmup and cold build unless
     `requested` says otherwise. `paths.save` also gets the fresh record; the reference is never
-    overwritten. Without a `root`, both records must be given.
+    overwritten. Without a `context` (a workspace), both records must be given.
     """
-    if root is None:
+    if context is None:
         if paths.old is None or paths.new is None:
             raise ValueError("compare needs a workspace root unless both records are given")
         old, new = (
@@ -162,9 +153,7 @@ def compare(
             record_mod.load(paths.new, program=program),
         )
         return Compared(compare_records(old, new), ())
-    reference, fresh_plan = prepare_compare(
-        root, paths, env=env, program=program, requested=requested
-    )
+    reference, fresh_plan = prepare_compare(context, paths, program=program, requested=requested)
     if fresh_plan is None:
         assert paths.new is not None
         return Compared(compare_records(reference, record_mod.load(paths.new, program=program)), ())
@@ -176,17 +165,16 @@ def compare(
 
 
 def prepare_compare(
-    root: Path,
+    context: RunContext,
     paths: RecordPaths,
     *,
-    env: Mapping[str, str],
     program: str,
     requested: Requested = Requested(),
 ) -> tuple[Record, Plan | None]:
     """The reference, and the plan of the fresh measurement (None when `paths.new` is given)."""
-    config = settings_mod.load(root)
+    config = context.settings
     reference = record_mod.load(
-        paths.old or root / config.baseline.dir / JSON_FILE, program=program
+        paths.old or context.root / config.baseline.dir / JSON_FILE, program=program
     )
     if paths.new is not None:
         return reference, None
@@ -197,7 +185,7 @@ def prepare_compare(
         warmup=requested.warmup,
         timeout_s=requested.timeout_s,
     )
-    return reference, plan(inspect(root, env=env), config, opts)
+    return reference, plan(context.inspection, config, opts)
 
 
 def options_like(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks import settings as settings_mod
+from perf_tasks.context import RunContext
 from perf_tasks.errors import ExitCode
 from perf_tasks.fs import guarded
 from perf_tasks.fs.atomic import write_atomic
@@ -144,7 +145,7 @@ def entry_of(
 
 
 def monitor(
-    root: Path,
+    context: RunContext,
     record: Record,
     *,
     contract: Contract | None,
@@ -157,7 +158,7 @@ def monitor(
     entry; `clock` is the machine's time, one of the clocks the history's age limit must agree
     with. `clean` runs clean.target and says what it did and freed; it is called only when the
     target dir is over its budget and `[monitor] clean_over_budget` is on."""
-    config = settings_mod.load(root)
+    root, config = context.root, context.settings
     notes: list[str] = []
     if contract is None:
         notes.append(

@@ -25,12 +25,14 @@ from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
-from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.context import RunContext
+from perf_tasks.errors import CommandFailed, ExitCode, ToolMissing, UsageError
 from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
+from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
 from perf_tasks.runners import arms
 from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL, Commands
@@ -49,6 +51,20 @@ NO_TESTS = "no tests"  # neither runner has a test to run: only their start-up w
 class Request:
     max_pairs: int = engine.DEFAULT_MAX_PAIRS
     timeout_s: float | None = None
+    dry_run: bool = False  # show every command it would run; run nothing
+
+    def __post_init__(self) -> None:
+        if self.max_pairs < MIN_PAIRS:
+            raise UsageError(
+                f"--max-pairs {self.max_pairs} is too few: a 95% interval needs at least "
+                f"{MIN_PAIRS}"
+            )
+
+    @classmethod
+    def of(cls, max_pairs: int | None, timeout_s: float | None, *, dry_run: bool) -> Request:
+        """From the flags: no --max-pairs is the default; --timeout 0 is no limit."""
+        pairs = engine.DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
+        return cls(pairs, timeout_s or None, dry_run)
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,7 @@ class Plan:
     commands: Commands
     request: Request
     nextest: str  # its version
+    exit_code = 0  # a dry run: nothing ran, nothing failed
 
     def as_json(self) -> dict[str, Any]:
         c = self.commands
@@ -80,9 +97,16 @@ class Plan:
         }
 
 
-def plan(root: Path, request: Request, *, env: Mapping[str, str]) -> tuple[Plan, Inspection]:
-    """Resolve the commands; run nothing, write nothing. Needs cargo-nextest."""
-    inspection = inspect(root, env=env)
+def plan(
+    root: Path,
+    request: Request,
+    *,
+    env: Mapping[str, str],
+    inspection: Inspection | None = None,
+) -> tuple[Plan, Inspection]:
+    """Resolve the commands; run nothing, write nothing. Needs cargo-nextest. `inspection`: the
+    workspace's, when the caller has it already."""
+    inspection = inspection or inspect(root, env=env)
     if inspection.nextest is None:
         raise ToolMissing(
             "cargo-nextest is not installed: tests.runners compares it with cargo test "
@@ -127,6 +151,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.differences
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.ok else ExitCode.INCOMPLETE
 
     def as_json(self) -> dict[str, Any]:
         wall, cpu = self.outcome.metric(WALL), self.outcome.metric(CPU)
@@ -207,15 +235,26 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
     return None, NO_CLEAR_WINNER
 
 
+def run(context: RunContext, request: Request, *, progress: Progress) -> Plan | Report:
+    """`tests.runners`, one call: the plan (a dry run), or the runners compared."""
+    root, env = context.root, context.env
+    if request.dry_run:
+        return plan(root, request, env=env, inspection=context.inspection)[0]
+    return compare_runners(
+        root, request, env=env, on_progress=progress.on_pair, inspection=context.inspection
+    )
+
+
 def compare_runners(
     root: Path,
     request: Request,
     *,
     env: Mapping[str, str],
     on_progress: OnProgress | None = None,
+    inspection: Inspection | None = None,
 ) -> Report:
     """Build once, run the doctests once, then cargo test and nextest in pairs; recommend."""
-    the_plan, inspection = plan(root, request, env=env)
+    the_plan, inspection = plan(root, request, env=env, inspection=inspection)
     report = on_progress or (lambda what, i, n: None)
     cmds, target = the_plan.commands, the_plan.target
     run_env = arm_env(inspection.env, target)

@@ -8,8 +8,17 @@ from invoke.collection import Collection
 
 def namespace() -> Collection:
     """Every collection of the suite, as `tasks.py` and the `perf-tasks` program expose them."""
-    from perf_tasks.tasks import baseline, ci, clean, nextest, profiles, tests, verify
-    from perf_tasks.tasks import gate as gates
+    from perf_tasks.tasks import (
+        baseline,
+        ci,
+        clean,
+        contract,
+        gate,
+        nextest,
+        profiles,
+        tests,
+        verify,
+    )
     from perf_tasks.tasks import monitor as monitoring
 
     ns = Collection()
@@ -19,8 +28,8 @@ def namespace() -> Collection:
     ns.add_collection(nextest.ns)
     ns.add_collection(verify.ns)
     ns.add_collection(ci.ns)
-    ns.add_collection(gates.gate_ns)
-    ns.add_collection(gates.contract_ns)
+    ns.add_collection(gate.ns)
+    ns.add_collection(contract.ns)
     ns.add_collection(monitoring.ns)
     ns.add_collection(tests.ns)
     ns.configure({"perf": {"root": None}})

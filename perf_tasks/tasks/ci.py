@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -19,18 +19,11 @@ HELP = {
 @task(help=HELP)
 def init(c, root=None, install=None, force=False, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Write GitHub workflows: ci.yml (path-filtered, cached) and monitoring.yml."""
-    with task_edge(json=json):
+    with task_edge(json=json) as out:
         from perf_tasks.ci import init as ci_init
-        from perf_tasks.fs import guarded
-        from perf_tasks.ui import ci_view as view
-        from perf_tasks.ui.output import Output
 
-        out = Output(json=json)
-        where = root_of(c, root)
-        with guarded.editing(where, dry_run=dry_run):  # from the read to the rename
-            plan = ci_init.plan(where, install=install)
-            written = () if dry_run else ci_init.write(plan, force=force)
-        view.render_init(out, plan, written, dry_run=dry_run, force=force)
+        request = ci_init.InitRequest(install=install, force=force, dry_run=dry_run)
+        finish(out, ci_init.init(context_of(c, root), request))
 
 
 ns = Collection("ci", init)

@@ -6,10 +6,9 @@ from typing import Any
 
 from invoke.collection import Collection
 from invoke.context import Context
-from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import DRY_RUN_HELP, JSON_HELP, ROOT_HELP, root_of, task_edge
+from perf_tasks.tasks._edge import DRY_RUN_HELP, JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -33,29 +32,19 @@ STALE_HELP = {
 def _clean(
     c: Context, mode: str, *, root: str | None, json: bool, verbose: bool, **flags: Any
 ) -> None:
-    """Check, open, plan, ask where asked to, execute, render, exit: the policy is in clean/job."""
-    with task_edge(json=json):
-        import os
-        import time
+    """One cleaning run: the policy is in clean/job; asking and the progress bar are the UI's."""
+    with task_edge(json=json, verbose=verbose) as out:
+        from perf_tasks.clean import job
 
-        from perf_tasks.clean.job import Job, Request, check, exit_code
-        from perf_tasks.errors import Declined
-        from perf_tasks.ui.clean_view import render
-        from perf_tasks.ui.output import Output
-
-        out = Output(json=json)
-        request = Request(mode, **flags)
-        check(request, invoke_dry=bool(c.config.run.dry), can_ask=out.can_ask)
-        job = Job.open(root_of(c, root), request, env=os.environ, on_status=out.line)
-        with job.locked():
-            planned = job.plan(now=time.time())
-            if job.must_ask(planned) and not out.confirm(job.question(planned)):
-                raise Declined("nothing removed")
-            with out.progress("removing", large=job.large(planned)) as progress:
-                report = job.execute(planned, progress=progress, now=time.time())
-        render(out, report, verbose=verbose)
-        if code := exit_code(report, request):
-            raise Exit(code=int(code))
+        done = job.clean(
+            context_of(c, root),
+            job.Request(mode, **flags),
+            invoke_dry=bool(c.config.run.dry),
+            on_status=out.line,
+            confirm=out.confirm if out.can_ask else None,
+            progress=lambda large: out.progress("removing", large=large),
+        )
+        finish(out, done)
 
 
 @task(default=True, help={**HELP, **STALE_HELP})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, root_of, task_edge
+from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
 
 HELP = {
     "root": ROOT_HELP,
@@ -17,19 +17,10 @@ HELP = {
 @task(help=HELP)
 def init(c, root=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Create or merge .config/nextest.toml's ci profile: no fail-fast, retries, timeouts, JUnit."""
-    with task_edge(json=json):
-        from perf_tasks.fs import guarded
-        from perf_tasks.profiles import nextest_config as nextest
-        from perf_tasks.ui import profiles_view as view
-        from perf_tasks.ui.output import Output
+    with task_edge(json=json) as out:
+        from perf_tasks.profiles import job
 
-        out = Output(json=json)
-        where = root_of(c, root)
-        with guarded.editing(where, dry_run=dry_run):  # from the read to the rename
-            edit = nextest.plan(where)
-            if not dry_run:
-                edit.write(where)
-        view.render_edit(out, edit, dry_run=dry_run)
+        finish(out, job.nextest_init(context_of(c, root), dry_run=dry_run))
 
 
 ns = Collection("nextest", init)

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
+from perf_tasks.ci.init import Initialized
 from perf_tasks.ui.output import Output, shown
-
-if TYPE_CHECKING:
-    from perf_tasks.ci.init import File, Plan
-
-SCHEMA_VERSION = 1
+from perf_tasks.ui.render import renders
 
 
-def init_json(plan: Plan, written: Sequence[File], *, dry_run: bool, force: bool) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "ok": True,
-        "dry_run": dry_run,
-        "install": plan.options.install,
-        "files": [
-            {
-                "file": f.shown,
-                "action": f.action,
-                "needs_force": f.exists and f.changes and not force,
-                "written": f in written,
-                "diff": f.diff(),
-                "text": f.new,
-            }
-            for f in plan.files
-        ],
-        "notes": list(plan.notes),
-    }
-
-
-def render_init(
-    out: Output, plan: Plan, written: Sequence[File], *, dry_run: bool, force: bool
-) -> None:
+@renders(Initialized)
+def render_init(out: Output, done: Initialized) -> None:
     """A dry run prints each new file whole and each changed one as a diff; a real run says what
     it wrote."""
-    if out.json:
-        out.emit_json(init_json(plan, written, dry_run=dry_run, force=force))
-    elif dry_run:
+    plan, written, force = done.plan, done.written, done.request.force
+    if done.request.dry_run:
         said = []
         for f in plan.files:
             if f.action == "create":
@@ -62,5 +33,10 @@ def render_init(
                 out.line(f"{'created' if f.action == 'create' else 'replaced'} {shown(f.shown)}")
             else:
                 out.line(f"{shown(f.shown)} is up to date")
-    for note in plan.notes:
+    render_notes(out, done)
+
+
+@renders(Initialized, beside_json="after")
+def render_notes(out: Output, done: Initialized) -> None:
+    for note in done.plan.notes:
         out.warn(shown(note))

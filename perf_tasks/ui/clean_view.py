@@ -5,70 +5,26 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from perf_tasks.clean.model import SCHEMA_VERSION, Item, Report
+from perf_tasks.clean.job import Cleaned
+from perf_tasks.clean.model import Item, Report
 from perf_tasks.quantities import format_bytes, format_seconds
 from perf_tasks.ui.output import Output, show_path, shown
+from perf_tasks.ui.render import renders
 
 MAX_LISTED = 25
 
 
-def report_json(report: Report) -> dict[str, Any]:
-    removed = {i.path for i in report.removed}
-    plan = report.plan
-    by_category: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"items": 0, "bytes": 0, "freed_bytes": 0}
-    )
-    for item in plan.items:
-        by_category[item.category]["items"] += 1
-        by_category[item.category]["bytes"] += item.bytes
-    for category, freed in report.freed_by_category.items():
-        by_category[category]["freed_bytes"] = freed
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "mode": plan.mode,
-        "dry_run": report.dry_run,
-        "ok": report.ok,
-        "root": str(plan.root),
-        "items": [
-            {
-                "path": str(i.path),
-                "bytes": i.bytes,
-                "files": i.files,
-                "category": i.category,
-                "reason": i.reason,
-                "removed": i.path in removed,
-            }
-            for i in plan.items
-        ],
-        "totals": {
-            "items": len(plan.items),
-            "bytes": plan.bytes,
-            "freed_bytes": report.freed_bytes,
-            "removed_items": len(report.removed),
-            "by_category": dict(by_category),
-            # Bytes that only go when two categories go together (links across them): with the
-            # categories' own freed_bytes, this adds up to freed_bytes.
-            "freed_shared_bytes": shared_freed(report),
-        },
-        "areas": [
-            {"label": a.label, "path": str(a.path), "bytes_before": a.bytes, "bytes_after": b.bytes}
-            for a, b in zip(plan.areas, report.areas_after or plan.areas, strict=True)
-        ],
-        "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
-        "errors": [
-            {"path": str(e.path), "error": e.error} for e in (*report.errors, *plan.scan_errors)
-        ],
-        "notes": list(plan.notes),
-        "elapsed_s": round(report.elapsed_s, 3),
-        **report.extra,
-    }
+@renders(Cleaned)
+def render_cleaned(out: Output, done: Cleaned) -> None:
+    render(out, done.report, verbose=out.verbose)
+
+
+@renders(Cleaned, beside_json="after")
+def render_closing(out: Output, done: Cleaned) -> None:
+    _closing(out, done.report)
 
 
 def render(out: Output, report: Report, *, verbose: bool = False) -> None:
-    if out.json:
-        out.emit_json(report_json(report))
-        _closing(out, report)
-        return
     plan = report.plan
     for note in plan.notes:
         out.line(f"note: {shown(note)}")
@@ -135,7 +91,7 @@ def _table(out: Output, report: Report) -> None:
     table.add_column(title, justify="right")
     for category, (count, nbytes, done) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
         table.add_row(category, str(count), format_bytes(nbytes), format_bytes(done))
-    shared = shared_freed(report)
+    shared = report.freed_shared_bytes
     if shared:
         table.add_row("shared between categories", "", "", format_bytes(shared))
     if len(rows) > 1:
@@ -149,12 +105,6 @@ def _table(out: Output, report: Report) -> None:
         out.line(
             "(size counts each hard-linked file once; freed counts it only when its last link goes)"
         )
-
-
-def shared_freed(report: Report) -> int:
-    """What the run frees beyond the sum of each category alone: files whose links span
-    categories (rustc links work products between `incremental/` and units) go only with all."""
-    return max(0, report.freed_bytes - sum(report.freed_by_category.values()))
 
 
 def _cargo_home(out: Output, data: dict[str, Any]) -> None:
@@ -194,4 +144,4 @@ def _closing(out: Output, report: Report) -> None:
     out.line(closing_line(report), style="bold")
 
 
-__all__ = ["Item", "closing_line", "render", "report_json"]
+__all__ = ["Item", "closing_line", "render"]

@@ -3,24 +3,33 @@ summary."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from perf_tasks.gates.job import Checked, Initialized
+from perf_tasks.monitor.run import Monitored
 from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
 
 if TYPE_CHECKING:
     from perf_tasks.gates.check import GateReport
-    from perf_tasks.gates.job import Initialized
-    from perf_tasks.monitor.run import Monitored
 
 _STYLE = {"pass": "green", "breach": "bold red", "skipped": "yellow"}
 
 
-def render_gates(out: Output, report: GateReport, *, extra: dict[str, Any] | None = None) -> None:
+@renders(Checked)
+def render_gates(out: Output, done: Checked) -> None:
     """Every gate: metric, value, bound, verdict, evidence; then one closing line."""
-    if out.json:
-        out.emit_json({**report.as_json(), **(extra or {})})
-        return
-    gates_table(out, report)
+    gates_table(out, done.report)
+    render_github(out, done)
+
+
+@renders(Checked, beside_json="after")
+def render_github(out: Output, done: Checked) -> None:
+    """In GitHub Actions: the annotations (and why the job summary could not be written)."""
+    if done.github.summary_error:
+        out.warn(done.github.summary_error)
+    for line in done.github.annotations:
+        out.line(line)
 
 
 def gates_table(out: Output, report: GateReport) -> None:
@@ -62,19 +71,15 @@ def gates_table(out: Output, report: GateReport) -> None:
         out.line(f"gate: all {len(report.rows)} gates hold")
 
 
-def render_init(out: Output, done: Initialized, *, where: str) -> None:
-    if out.json:
-        out.emit_json(done.as_json())
-        return
+@renders(Initialized)
+def render_init(out: Output, done: Initialized) -> None:
     for line in done.text.rstrip().splitlines():
         out.line(shown(line))
-    out.line(shown(f"contract.init: wrote {where} from {done.source}"))
+    out.line(shown(f"contract.init: wrote {done.where} from {done.source}"))
 
 
+@renders(Monitored)
 def render_monitor(out: Output, done: Monitored) -> None:
-    if out.json:
-        out.emit_json(done.as_json())
-        return
     gates_table(out, done.gates)
     for line in done.lines():
         out.line(shown(line))

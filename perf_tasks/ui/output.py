@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from perf_tasks.escape import code_point
 from perf_tasks.paths import relative
 
 if TYPE_CHECKING:
@@ -68,12 +69,8 @@ def shown(text: object, *, keep_newlines: bool = False) -> str:
             out.append(_NAMED_ESCAPES[ch])
         elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode's surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
         else:
-            out.append(f"\\U{code:08x}")
+            out.append(code_point(ch))
     return "".join(out)
 
 
@@ -82,6 +79,7 @@ class Output:
         self,
         *,
         json: bool = False,
+        verbose: bool = False,
         stdout: IO[str] | None = None,
         stderr: IO[str] | None = None,
         stdin: IO[str] | None = None,
@@ -91,6 +89,7 @@ class Output:
         from rich.console import Console
 
         self.json = json
+        self.verbose = verbose  # list everything (each item, each unchanged count)
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
         self._stdin = stdin or sys.stdin

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from perf_tasks.profiles.job import Edited, Shown
 from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
 
 if TYPE_CHECKING:
-    from perf_tasks.edit.file import Edit
-    from perf_tasks.profiles.resolve import Resolved, Value
-
-SCHEMA_VERSION = 1
-
-
-def show_json(resolved: Resolved, *, notes: Sequence[str] = ()) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "ok": True,
-        "read": list(resolved.read),
-        "profiles": {
-            p.name: {
-                "inherits": list(p.chain[1:]),
-                "values": {
-                    key: {"value": v.value, "source": v.source, "profile": v.profile}
-                    for key, v in p.values.items()
-                },
-            }
-            for p in resolved.profiles
-        },
-        "notes": [*resolved.notes, *notes],
-    }
+    from perf_tasks.profiles.resolve import Value
 
 
 def _value_text(value: object) -> str:
@@ -54,13 +34,13 @@ def _title(name: str, chain: Sequence[str]) -> str:
     return name if len(chain) == 1 else f"{name} < {' < '.join(chain[1:])}"
 
 
-def render_show(out: Output, resolved: Resolved, *, notes: Sequence[str] = ()) -> None:
+@renders(Shown)
+def render_show(out: Output, done: Shown) -> None:
     """One column per profile; a value set anywhere but cargo's defaults carries a mark, and the
     marks are listed under the table."""
-    if out.json:
-        out.emit_json(show_json(resolved, notes=notes))
-        return
     from perf_tasks.profiles.model import SHOWN
+
+    resolved, notes = done.resolved, done.notes
 
     marks: dict[str, int] = {}
     rows = [["", *(_title(p.name, p.chain) for p in resolved.profiles)]]
@@ -86,35 +66,23 @@ def render_show(out: Output, resolved: Resolved, *, notes: Sequence[str] = ()) -
         out.warn(shown(note))
 
 
-def edit_json(edit: Edit, *, dry_run: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "ok": True,
-        "dry_run": dry_run,
-        "file": edit.shown,
-        "created": edit.changes and not edit.exists,
-        "changed": edit.changes,
-        "tables": list(edit.tables),
-        "tables_changed": list(edit.changed),
-        "diff": edit.diff(),
-        "notes": list(notes),
-    }
-
-
-def render_edit(out: Output, edit: Edit, *, dry_run: bool, notes: Sequence[str] = ()) -> None:
+@renders(Edited)
+def render_edit(out: Output, done: Edited) -> None:
     """A dry run prints the diff; a real run says what it wrote."""
-    if out.json:
-        out.emit_json(edit_json(edit, dry_run=dry_run, notes=notes))
+    edit, tables = done.edit, ", ".join(done.edit.changed)
+    if not edit.changes:
+        out.line(f"{edit.shown} already has {', '.join(edit.tables)}: nothing to change")
+    elif done.dry_run:
+        out.console.file.write(edit.diff())
+        verb = "create" if not edit.exists else "change"
+        out.line(f"dry run: would {verb} {edit.shown} ({tables}); nothing was written")
     else:
-        tables = ", ".join(edit.changed)
-        if not edit.changes:
-            out.line(f"{edit.shown} already has {', '.join(edit.tables)}: nothing to change")
-        elif dry_run:
-            out.console.file.write(edit.diff())
-            verb = "create" if not edit.exists else "change"
-            out.line(f"dry run: would {verb} {edit.shown} ({tables}); nothing was written")
-        else:
-            verb = "created" if not edit.exists else "updated"
-            out.line(f"{verb} {edit.shown}: {tables}")
-    for note in notes:
+        verb = "created" if not edit.exists else "updated"
+        out.line(f"{verb} {edit.shown}: {tables}")
+    render_notes(out, done)
+
+
+@renders(Edited, beside_json="after")
+def render_notes(out: Output, done: Edited) -> None:
+    for note in done.notes:
         out.warn(shown(note))

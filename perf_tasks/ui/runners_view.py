@@ -7,21 +7,20 @@ import math
 from typing import TYPE_CHECKING
 
 from perf_tasks.measure.report import secs
+from perf_tasks.runners.recommend import Plan, Report
 from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from perf_tasks.ab.engine import MetricResult
-    from perf_tasks.runners.recommend import Plan, Report
 
 
+@renders(Plan)
 def render_plan(out: Output, plan: Plan) -> None:
     data = plan.as_json()
-    if out.json:
-        out.emit_json(data)
-        return
     out.line(shown(f"workspace: {plan.root}; both runners build in {plan.target}"))
     out.line("before the pairs (untimed, but the doctests, timed once):")
     for step in data["before_the_pairs"]:
@@ -55,10 +54,8 @@ def _median(values: tuple[float, ...]) -> float:
     return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
 
 
+@renders(Report)
 def render_report(out: Output, report: Report) -> None:
-    if out.json:
-        out.emit_json(report.as_json())
-        return
     from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL
     from perf_tasks.runners.recommend import NO_CLEAR_WINNER, NO_TESTS, THRESHOLD
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
+from perf_tasks.verify.job import Checked, Recorded
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from perf_tasks.verify.record import Comparison, Record
+    from perf_tasks.verify.record import Record
 
 
 def _totals(record: Record) -> str:
@@ -19,20 +19,9 @@ def _totals(record: Record) -> str:
     return f"{record.total} tests" + (f" ({', '.join(parts)})" if parts else "")
 
 
-def render_recorded(out: Output, record: Record, *, path: str, full: Path) -> None:
-    if out.json:
-        data = record.as_json()
-        out.emit_json(
-            {
-                "schema_version": data["schema_version"],
-                "ok": True,
-                "record": str(full),
-                "tests": record.total,
-                "totals": data["totals"],
-            }
-        )
-        return
-    out.line(shown(f"recorded {_totals(record)} in {path}"))
+@renders(Recorded)
+def render_recorded(out: Output, done: Recorded) -> None:
+    out.line(shown(f"recorded {_totals(done.record)} in {done.path}"))
 
 
 def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -42,12 +31,11 @@ def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
-def render_check(out: Output, comparison: Comparison, *, path: str) -> None:
-    """Quiet when nothing changed (one line); otherwise one row per difference. `path` names the
-    record; with --before/--after the comparison's sides are named instead."""
-    if out.json:
-        out.emit_json(comparison.as_json())
-        return
+@renders(Checked)
+def render_check(out: Output, done: Checked) -> None:
+    """Quiet when nothing changed (one line); otherwise one row per difference. `done.path` names
+    the record; with --before/--after the comparison's sides are named instead."""
+    comparison, path = done.comparison, done.path
     if comparison.sides is not None:
         before, after = comparison.sides
         same = f"same tests, same outcomes in {before} and {after}"
@@ -68,8 +56,3 @@ def render_check(out: Output, comparison: Comparison, *, path: str) -> None:
         out.line(shown(line))
     n = sum(d.count for d in comparison.differences)
     out.line(shown(f"{n} test(s) {differ}"))
-
-
-def render_step(out: Output, what: str) -> None:
-    """Progress of --before/--after, on stderr when --json owns stdout."""
-    out.line(shown(what), style="dim")

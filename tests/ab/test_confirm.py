@@ -6,6 +6,7 @@ from typing import Any
 
 from perf_tasks.ab import confirm, stats
 from perf_tasks.ab.engine import Design, Sample, judge
+from perf_tasks.context import RunContext
 from perf_tasks.measure import comparison as cmp
 
 MIB = 2**20
@@ -85,7 +86,9 @@ def test_nothing_to_confirm_without_a_clean_revision(tmp_path: Any) -> None:
     suspected = cmp.compare(old, new)
     from perf_tasks.measure.read import read_record
 
-    done = confirm.confirm(tmp_path, suspected, read_record(old, source="old"), env={}, max_pairs=6)
+    done = confirm.confirm(
+        RunContext(tmp_path, {}), suspected, read_record(old, source="old"), max_pairs=6
+    )
     assert done.outcome is None
     assert [r.metric for r in done.comparison.regressions] == ["build.cpu_s"]  # it stands
     assert any("uncommitted changes" in n for n in done.comparison.notes)

@@ -14,10 +14,12 @@ from perf_tasks.measure import baseline, record, report
 from perf_tasks.measure import comparison as cmp
 from perf_tasks.measure.cargo import Units
 from perf_tasks.measure.disk import OutputUsage, Part, Profile
+from perf_tasks.measure.job import PlannedRecord
 from perf_tasks.measure.nextest_runs import Counts
 from perf_tasks.measure.timing import Measurement, Run
 from perf_tasks.ui import baseline as view
 from perf_tasks.ui.output import Output
+from perf_tasks.ui.render import render
 from perf_tasks.workspace import Workspace
 
 MIB = 2**20
@@ -180,7 +182,7 @@ def test_summary_and_closing_line(result: baseline.Result) -> None:
     buf = io.StringIO()
     out = Output(stdout=buf, width=100)
     written = [Path("/ws/docs/performance/baseline.json"), Path("/ws/docs/performance/Baseline.md")]
-    view.render_record(out, record.build(result), written=written)
+    render(out, baseline.Recorded(record.build(result), tuple(written)))
     text = buf.getvalue()
     assert "tests: 12 passed, 1 failed, 1 ignored" in text
     assert "build.incremental: 3 built, 1 fresh" in text
@@ -193,7 +195,7 @@ def test_summary_and_closing_line(result: baseline.Result) -> None:
 def test_json_mode_prints_only_the_record_on_stdout(result: baseline.Result) -> None:
     stdout, stderr = io.StringIO(), io.StringIO()
     data = record.build(result)
-    view.render_record(Output(json=True, stdout=stdout, stderr=stderr), data, written=[])
+    render(Output(json=True, stdout=stdout, stderr=stderr), baseline.Recorded(data, ()))
     assert json.loads(stdout.getvalue()) == data
     assert "baseline:" in stderr.getvalue()
 
@@ -278,7 +280,7 @@ def test_dry_run_lists_every_command(result: baseline.Result) -> None:
         == "dry run: nothing was run; it would write docs/performance/"
     )
     out = io.StringIO()
-    view.render_plan(Output(json=True, stdout=out, stderr=io.StringIO()), result.plan)
+    render(Output(json=True, stdout=out, stderr=io.StringIO()), PlannedRecord(result.plan))
     steps = json.loads(out.getvalue())["steps"]
     assert [s["phase"] for s in steps if s["timed"]] == [
         "build",

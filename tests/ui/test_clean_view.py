@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from perf_tasks.clean.job import Cleaned, Request
 from perf_tasks.clean.model import Area, Item, Plan, Report
 from perf_tasks.ui.clean_view import closing_line, render
 from perf_tasks.ui.output import Output
+from perf_tasks.ui.render import render as render_result
 
 T = Path("/ws/target")
 
@@ -61,7 +63,7 @@ def test_progress_off_a_terminal_is_a_few_plain_lines() -> None:
 def test_json_mode_keeps_stdout_for_json(tmp_path: Path) -> None:
     stdout, stderr = io.StringIO(), io.StringIO()
     out = Output(json=True, stdout=stdout, stderr=stderr, width=100)
-    render(out, report(1000, 0))
+    render_result(out, Cleaned(report(1000, 0), Request("target")))
     import json
 
     assert json.loads(stdout.getvalue())["totals"]["freed_bytes"] == 1000

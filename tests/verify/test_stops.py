@@ -1,4 +1,4 @@
-"""verify and tests.runners never orphan a process: a signal sent to the tool alone (as `kill`
+"""verify, tests.runners, monitor and contract.init never orphan a process: a signal sent to the tool alone (as `kill`
 sends it) ends every process it started, with the exit code of the signal and, under --json, a
 JSON error document. Before, SIGTERM killed the Python process and left cargo, rustc and the
 tests running."""
@@ -38,6 +38,9 @@ fn waits_for_a_child_that_never_ends() {
         (("verify.check", "--before", "HEAD"), signal.SIGHUP, 129),
         (("tests.runners", "--max-pairs", "6"), signal.SIGTERM, 143),
         (("verify.record",), signal.SIGINT, 130),
+        # Every task stops at the one edge, those that measure through the baseline too.
+        (("monitor",), signal.SIGTERM, 143),
+        (("contract.init",), signal.SIGHUP, 129),
     ],
 )
 def test_a_signal_ends_every_process_and_says_so(

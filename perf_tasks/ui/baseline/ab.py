@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from perf_tasks.ab import stats
 from perf_tasks.ab.against import AgainstPlan
 from perf_tasks.ab.engine import SHOWN, MetricResult, Outcome
 from perf_tasks.measure.report import secs
 from perf_tasks.ui.output import Output
+from perf_tasks.ui.render import renders
 
 VERDICTS = {
     stats.REGRESSION: "REGRESSION",
@@ -27,26 +27,25 @@ TEST_CHANGES = {
 }
 
 
-@contextmanager
-def ab_progress(out: Output) -> Iterator[Callable[[str, int, int], None]]:
-    """One line per step or run, on stderr-like human output (never in --json's stdout)."""
-    started = time.monotonic()
+def pair_reporter(out: Output) -> Callable[[str, int, int], None]:
+    """One line per step or run of an A/B, on human output (never in --json's stdout); the time
+    counts from the A/B's first line."""
+    started: list[float] = []
 
     def report(what: str, pair: int, planned: int) -> None:
-        at = f"{time.monotonic() - started:5.0f} s"
+        started[:] = started or [time.monotonic()]
+        at = f"{time.monotonic() - started[0]:5.0f} s"
         if planned:
             out.line(f"[{at}] pair {pair} of {planned}: {what}", style="dim")
         else:
             out.line(f"[{at}] {what}", style="dim")
 
-    yield report
+    return report
 
 
+@renders(AgainstPlan)
 def render_ab_plan(out: Output, plan: AgainstPlan) -> None:
     data = plan.as_json()
-    if out.json:
-        out.emit_json(data)
-        return
     out.line(f"A: {plan.revision.label}, checked out in {plan.scratch}/tree-a")
     out.line(f"B: the work tree at {plan.root}")
     out.line(
@@ -58,11 +57,8 @@ def render_ab_plan(out: Output, plan: AgainstPlan) -> None:
     out.line("nothing was run (--dry-run)")
 
 
+@renders(Outcome)
 def render_outcome(out: Output, outcome: Outcome) -> None:
-    if out.json:
-        out.emit_json(outcome.as_json())
-        out.line(outcome_line(outcome), style="bold")
-        return
     from rich.table import Table
 
     out.line(f"A (before): {outcome.a_label}")
@@ -106,6 +102,11 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
         out.console.print(tests)
     for note in outcome.notes:
         out.line(f"note: {note}")
+    render_outcome_line(out, outcome)
+
+
+@renders(Outcome, beside_json="after")
+def render_outcome_line(out: Output, outcome: Outcome) -> None:
     out.line(outcome_line(outcome), style="bold")
 
 

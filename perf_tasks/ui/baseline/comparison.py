@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from perf_tasks.measure import comparison as cmp
+from perf_tasks.measure.job import CompareDone
 from perf_tasks.measure.report import secs
 from perf_tasks.quantities import format_bytes
 from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
 
 KEY_LABELS = {
     "wall_s": "wall",
@@ -16,6 +18,29 @@ KEY_LABELS = {
     "peak_process_rss_bytes": "RAM, 1 process",
     "units.compiled": "units built",
 }
+
+
+@renders(CompareDone)
+def render_compared(out: Output, done: CompareDone) -> None:
+    """The confirmation A/B when one ran, then the comparison."""
+    if done.confirmation is not None:
+        from perf_tasks.ui.baseline.ab import render_outcome
+
+        out.line("same-time A/B, to confirm:", style="bold")
+        render_outcome(out, done.confirmation)
+        out.line()
+    render_comparison(out, done.comparison, verbose=out.verbose, warnings=done.warnings)
+
+
+@renders(CompareDone, beside_json="before")
+def render_warnings(out: Output, done: CompareDone) -> None:
+    for warning in done.warnings:
+        out.warn(warning)
+
+
+@renders(CompareDone, beside_json="after")
+def render_closing(out: Output, done: CompareDone) -> None:
+    out.line(comparison_line(done.comparison), style="bold")
 
 
 def render_comparison(
@@ -29,51 +54,48 @@ def render_comparison(
     are those of a fresh measurement (outliers, a busy machine)."""
     for warning in warnings:
         out.warn(warning)
-    if out.json:
-        out.emit_json(comparison.as_json())
-    else:
-        from rich.table import Table
+    from rich.table import Table
 
-        out.line(f"old: {comparison.old_label}")
-        out.line(f"new: {comparison.new_label}")
-        if comparison.advisory:
-            out.warn(
-                "the environments differ, so this comparison is advisory (time and disk changes "
-                "do not fail it): " + "; ".join(comparison.advisory)
-            )
-        for note in comparison.notes:
-            out.line(f"note: {note}")
-        table = Table(show_edge=False, pad_edge=False)
-        table.add_column("", no_wrap=True)
-        for column in ("old", "new", "change", "noise"):
-            table.add_column(column, justify="right", no_wrap=True)
-        table.add_column("verdict", no_wrap=True)
-        group = None
-        for row in comparison.rows:
-            if not verbose and row.kind == cmp.COUNT and row.verdict == cmp.SAME:
-                continue
-            if row.group != group:
-                group = row.group
-                table.add_row(group, style="bold")
-            table.add_row(
-                "  " + KEY_LABELS.get(row.key, row.key),
-                fmt(row.kind, row.old),
-                fmt(row.kind, row.new),
-                _change(row, percent_only=True),
-                "" if row.threshold is None or row.kind == cmp.COUNT else _band(row),
-                _verdict_text(row),
-                style="red" if row.verdict == cmp.REGRESSION and row.counts else None,
-            )
-        out.console.print(table)
-        for test in comparison.tests:
-            verdict = "REGRESSION" if test.counts else "slower, not counted"
-            out.line(
-                f"test {test.id}: {secs(test.old_s)} -> {secs(test.new_s)} "
-                f"(slowest old run -> fastest new run): {verdict}",
-                style="red" if test.counts else None,
-            )
-        for line in comparison.outcomes:
-            out.line(shown(f"test outcome: {line}"), style="red")
+    out.line(f"old: {comparison.old_label}")
+    out.line(f"new: {comparison.new_label}")
+    if comparison.advisory:
+        out.warn(
+            "the environments differ, so this comparison is advisory (time and disk changes "
+            "do not fail it): " + "; ".join(comparison.advisory)
+        )
+    for note in comparison.notes:
+        out.line(f"note: {note}")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("", no_wrap=True)
+    for column in ("old", "new", "change", "noise"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    group = None
+    for row in comparison.rows:
+        if not verbose and row.kind == cmp.COUNT and row.verdict == cmp.SAME:
+            continue
+        if row.group != group:
+            group = row.group
+            table.add_row(group, style="bold")
+        table.add_row(
+            "  " + KEY_LABELS.get(row.key, row.key),
+            fmt(row.kind, row.old),
+            fmt(row.kind, row.new),
+            _change(row, percent_only=True),
+            "" if row.threshold is None or row.kind == cmp.COUNT else _band(row),
+            _verdict_text(row),
+            style="red" if row.verdict == cmp.REGRESSION and row.counts else None,
+        )
+    out.console.print(table)
+    for test in comparison.tests:
+        verdict = "REGRESSION" if test.counts else "slower, not counted"
+        out.line(
+            f"test {test.id}: {secs(test.old_s)} -> {secs(test.new_s)} "
+            f"(slowest old run -> fastest new run): {verdict}",
+            style="red" if test.counts else None,
+        )
+    for line in comparison.outcomes:
+        out.line(shown(f"test outcome: {line}"), style="red")
     out.line(comparison_line(comparison), style="bold")
 
 

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
 
 from perf_tasks.measure.commands import Plan
+from perf_tasks.measure.job import PlannedCompare, PlannedRecord
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.ui.output import Output, show_path
+from perf_tasks.ui.render import renders
 
-if TYPE_CHECKING:
-    from perf_tasks.measure.baseline import RecordPaths
+
+@renders(PlannedRecord)
+def render_planned_record(out: Output, planned: PlannedRecord) -> None:
+    render_plan(out, planned.plan)
 
 
 def render_plan(out: Output, plan: Plan, *, writes: bool = True) -> None:
     """The commands of `plan`, in order; `writes`: it would write the record (not for compare)."""
-    if out.json:
-        out.emit_json(plan.as_json())
-        return
     out.line(f"dry run: the baseline of {plan.root} would run, from that dir:")
     for step in plan.steps:
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in step.env.items())
@@ -36,14 +36,13 @@ def render_plan(out: Output, plan: Plan, *, writes: bool = True) -> None:
         out.line("dry run: nothing was run; it would compare the fresh record with the reference")
 
 
-def render_compare_plan(out: Output, plan: Plan | None, paths: RecordPaths) -> None:
+@renders(PlannedCompare)
+def render_compare_plan(out: Output, planned: PlannedCompare) -> None:
     """`baseline.compare --dry-run`: the fresh measurement's commands, or that none would run."""
-    if plan is not None:
-        render_plan(out, plan, writes=False)
+    if planned.plan is not None:
+        render_plan(out, planned.plan, writes=False)
         return
-    if out.json:
-        out.emit_json({"dry_run": True, "old": str(paths.old), "new": str(paths.new), "steps": []})
-        return
+    paths = planned.paths
     out.line(f"dry run: would compare {paths.old} with {paths.new}; nothing would be measured")
 
 

@@ -11,18 +11,25 @@ from typing import TYPE_CHECKING, Any
 from perf_tasks.measure.baseline import Event, Progress
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.shell import program_word
-from perf_tasks.ui.output import Output
+from perf_tasks.ui.output import Output, shown
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 
 @contextmanager
-def progress(out: Output, *, verbose: bool) -> Iterator[Progress]:
-    """Where a measurement reports; with `verbose`, cargo's output streams to our output."""
+def progress(out: Output, *, verbose: bool = False) -> Iterator[Progress]:
+    """Where long-running work reports; with `verbose`, cargo's output streams to our output."""
+    from perf_tasks.ui.baseline.ab import pair_reporter
+
     fd = stream_fd(out) if verbose else None
     with status(out, plain=fd is not None) as on_event:
-        yield Progress(on_event=on_event, stream_fd=fd)
+        yield Progress(
+            on_event=on_event,
+            stream_fd=fd,
+            on_pair=pair_reporter(out),
+            on_step=lambda what: out.line(shown(what), style="dim"),
+        )
 
 
 @contextmanager
@@ -80,12 +87,12 @@ def _event_text(event: Event, started: float | None) -> str:
 def _short(argv: Sequence[str]) -> str:
     """The command without our tool config (a long path that says little)."""
     words = [program_word(a) for a in argv]
-    shown = []
+    kept = []
     for i, word in enumerate(words):
         if word == "--tool-config-file" or (i and words[i - 1] == "--tool-config-file"):
             continue
-        shown.append(word)
-    return " ".join(shown)
+        kept.append(word)
+    return " ".join(kept)
 
 
 def stream_fd(out: Output) -> int | None:

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from perf_tasks.measure.baseline import Recorded
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.report import median, path_text, secs, size, units_text
 from perf_tasks.measure.schema import Record, Timed
 from perf_tasks.quantities import format_bytes
 from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
 
 
-def render_record(out: Output, data: Mapping[str, Any], *, written: Sequence[Path]) -> None:
-    """The record on a terminal: a table per part; with --json, the record itself."""
-    record = as_record(data, source="the record")
-    if out.json:
-        out.emit_json(data)
-    else:
-        _tables(out, record)
-    out.line(closing_line(record, written), style="bold")
+@renders(Recorded)
+def render_record(out: Output, done: Recorded) -> None:
+    """The record on a terminal: a table per part, then the closing line."""
+    _tables(out, as_record(done.record, source="the record"))
+    render_closing(out, done)
+
+
+@renders(Recorded, beside_json="after")
+def render_closing(out: Output, done: Recorded) -> None:
+    record = as_record(done.record, source="the record")
+    out.line(closing_line(record, done.written), style="bold")
 
 
 def _tables(out: Output, record: Record) -> None:
