@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from perf_tasks.clean import budget, cargo_home, stale
+from perf_tasks.clean import cargo_home, stale
 from perf_tasks.clean.apply import Progress, apply
 from perf_tasks.clean.model import Area, Plan, Report
 from perf_tasks.clean.modes.artifacts import select_artifacts
@@ -13,6 +13,7 @@ from perf_tasks.clean.modes.cache import select_cache
 from perf_tasks.clean.modes.nuke import select_nuke
 from perf_tasks.clean.modes.routine import select_routine
 from perf_tasks.clean.modes.runs import select_runs
+from perf_tasks.clean.modes.target import select_target
 from perf_tasks.clean.modes.unfinished import select_unfinished
 from perf_tasks.clean.plan import build_plan, measure_areas
 from perf_tasks.clean.safety import Guard
@@ -50,7 +51,7 @@ def plan(
         selection.extend(sweep.selection)
         facts.update(sweep.facts)  # "stale"
     elif mode == "target":
-        sweep = budget.select_target(
+        sweep = select_target(
             guard, settings, stale_options or stale.Options(), base=selection, force=within_budget
         )
         selection.extend(sweep.selection)

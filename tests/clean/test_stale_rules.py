@@ -21,7 +21,7 @@ from perf_tasks.cargo.messages import (
     status_word,
 )
 from perf_tasks.clean import model
-from perf_tasks.clean.budget import unused_outputs
+from perf_tasks.clean.modes.target import unused_outputs
 from perf_tasks.errors import ConfigError
 from perf_tasks.settings import parse
 from perf_tasks.workspace import Workspace
