@@ -130,15 +130,11 @@ def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str
 
 
 @contextlib.contextmanager
-def lock_held_elsewhere(root: Path) -> Iterator[int]:
-    """The run lock of `root`, held by another process (its pid) until the block ends: within one
-    process the lock is re-entrant, so a second holder must be another process."""
-    script = (
-        "import sys\nfrom pathlib import Path\nfrom perf_tasks.runlock import run_lock\n"
-        "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    sys.stdin.read()\n"
-    )
+def held_elsewhere(script: str, *args: str) -> Iterator[int]:
+    """Run `script` in another process until the block ends (its pid): the script prints `held`
+    once it holds what it takes, then waits for its stdin to close."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(root)],
+        [sys.executable, "-c", script, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -150,6 +146,16 @@ def lock_held_elsewhere(root: Path) -> Iterator[int]:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=30)
+
+
+def lock_held_elsewhere(root: Path) -> contextlib.AbstractContextManager[int]:
+    """The run lock of `root`, held by another process until the block ends: within one process
+    the lock is re-entrant, so a second holder must be another process."""
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom perf_tasks.runlock import run_lock\n"
+        "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    sys.stdin.read()\n"
+    )
+    return held_elsewhere(script, str(root))
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import lock_held_elsewhere, write
+from helpers import held_elsewhere, lock_held_elsewhere, write
 
 from perf_tasks.errors import Busy, WorkspaceError
 from perf_tasks.runlock import LOCK_NAME, lock_path, run_lock
@@ -158,20 +158,11 @@ def test_a_lock_in_the_root_from_the_previous_version_is_respected(tmp_path: Pat
         "import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDWR)\n"
         "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\nsys.stdin.read()\n"
     )
-
-    old = subprocess.Popen(
-        [sys.executable, "-c", script, str(legacy)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert old.stdout is not None and old.stdout.readline() == "held\n"
-        with pytest.raises(Busy, match="an older perf-tasks run"), run_lock(tmp_path):
-            pass
-    finally:
-        assert old.stdin is not None
-        old.stdin.close()
-        old.wait(timeout=30)
+    with (
+        held_elsewhere(script, str(legacy)),
+        pytest.raises(Busy, match="an older perf-tasks run"),
+        run_lock(tmp_path),
+    ):
+        pass
     with run_lock(tmp_path):
         pass
