@@ -952,10 +952,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     import tomlkit
     from tomlkit.exceptions import ParseError
 
+    from perf_tasks.fs.guarded import BOM
     from perf_tasks.fs.regular import read_text
 
-    try:
-        doc = tomlkit.parse(read_text(path))
+    try:  # a byte order mark is accepted, as in cargo's own TOML files
+        doc = tomlkit.parse(read_text(path).removeprefix(BOM))
     except ParseError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

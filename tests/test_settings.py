@@ -80,3 +80,10 @@ def test_a_file_that_is_not_toml_names_the_file(tmp_path: Path) -> None:
     write(tmp_path / "perf-tasks.toml", "[runs\n")
     with pytest.raises(ConfigError, match=r"perf-tasks\.toml: not valid TOML"):
         settings.load(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["perf-tasks.toml", "pyproject.toml"])
+def test_a_byte_order_mark_is_accepted_as_cargo_accepts_one(tmp_path: Path, name: str) -> None:
+    table = "[monitor]" if name == "perf-tasks.toml" else "[tool.perf-tasks.monitor]"
+    (tmp_path / name).write_text(f"\ufeff{table}\nkeep_days = 30\n", encoding="utf-8")
+    assert settings.load(tmp_path).monitor.keep_days == 30
