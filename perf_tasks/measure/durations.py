@@ -1,0 +1,137 @@
+"""Per-test durations from what earlier runs left: a baseline record, or JUnit reports of CI runs.
+
+The one source of durations for everything that plans from them (`tests.slow`, `tests.shard`,
+`tests.order`, `doctor`): ask `load()`; never read a record's `durations` or a JUnit file
+yourself. A test is named as nextest names it: its binary id and its name.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from perf_tasks.errors import ConfigError, UsageError
+from perf_tasks.measure.nextest_runs import Case, parse_junit
+from perf_tasks.measure.phases import PhaseName
+from perf_tasks.measure.schema import Record
+
+MAX_JUNIT_BYTES = 256 * 1024 * 1024  # a report of a large suite runs to tens of MB
+
+
+@dataclass(frozen=True)
+class TestTime:
+    binary: str  # nextest's binary id: "demo-core", "demo-core::core_api"
+    name: str
+    seconds: float  # the median over the runs that ran it
+
+    @property
+    def id(self) -> str:
+        """`binary name`, as nextest prints a test."""
+        return f"{self.binary} {self.name}"
+
+
+@dataclass(frozen=True)
+class Durations:
+    tests: tuple[TestTime, ...]  # slowest first; ties by id, so the order is stable
+    sources: tuple[str, ...]  # the files they came from
+    failed: frozenset[str] = frozenset()  # ids of tests that failed in a run read
+
+    @property
+    def total_s(self) -> float:
+        return sum(t.seconds for t in self.tests)
+
+    def by_id(self) -> dict[str, TestTime]:
+        return {t.id: t for t in self.tests}
+
+
+def load(root: Path, files: Sequence[Path] = (), *, program: str = "perf-tasks") -> Durations:
+    """Durations from `files` (JUnit reports, or baseline records ending in `.json`, merged), or
+    from the workspace's last baseline record when no file is given."""
+    if files:
+        return merged([_read(path, program=program) for path in files])
+    from perf_tasks import settings
+    from perf_tasks.measure.commands import JSON_FILE
+
+    path = root / settings.load(root).baseline.dir / JSON_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"no durations: no baseline record at {path}; run `{program} baseline`, or pass "
+            "--durations FILE (a JUnit report of nextest, or a baseline.json)"
+        )
+    return _read(path, program=program)
+
+
+def from_record(record: Record, *, source: str) -> Durations:
+    per_binary = record.tests.durations if record.tests is not None else {}
+    tests = [
+        TestTime(binary, name, seconds)
+        for binary, per_test in per_binary.items()
+        for name, seconds in per_test.items()
+    ]
+    phase = record.phase(PhaseName.TESTS)
+    failing = phase.failing if phase is not None else ()
+    return Durations(_slowest_first(tests), (source,), frozenset(failing))
+
+
+def from_cases(runs: Iterable[Iterable[Case]], *, sources: Sequence[str]) -> Durations:
+    """Several runs of JUnit cases: each test's median over the runs that ran it (skipped cases
+    carry no time)."""
+    times: dict[tuple[str, str], list[float]] = {}
+    failed: set[str] = set()
+    for cases in runs:
+        for case in cases:
+            if case.status == "skipped":
+                continue
+            times.setdefault((case.binary, case.name), []).append(case.time_s)
+            if case.status == "failed":
+                failed.add(case.id)
+    tests = [
+        TestTime(binary, name, round(statistics.median(values), 3))
+        for (binary, name), values in times.items()
+    ]
+    return Durations(_slowest_first(tests), tuple(sources), frozenset(failed))
+
+
+def merged(parts: Sequence[Durations]) -> Durations:
+    """One test in several sources: the median of its times there."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for part in parts:
+        for test in part.tests:
+            times.setdefault((test.binary, test.name), []).append(test.seconds)
+    tests = [
+        TestTime(binary, name, round(statistics.median(values), 3))
+        for (binary, name), values in times.items()
+    ]
+    sources = tuple(source for part in parts for source in part.sources)
+    failed = frozenset().union(*(part.failed for part in parts))
+    return Durations(_slowest_first(tests), sources, failed)
+
+
+def _read(path: Path, *, program: str) -> Durations:
+    if path.suffix == ".json":
+        from perf_tasks.measure import record as record_mod
+
+        return from_record(record_mod.load(path, program=program), source=str(path))
+    from perf_tasks.fs.regular import NotRegular, read_text
+
+    try:
+        text = read_text(path, limit=MAX_JUNIT_BYTES)
+    except FileNotFoundError:
+        raise UsageError(
+            f"no durations file at {path}: pass a JUnit report or a baseline.json"
+        ) from None
+    except NotRegular as exc:
+        raise UsageError(f"{path} is not a regular file ({exc}): pass a JUnit report") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        cases = parse_junit(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return from_cases([cases], sources=[str(path)])
+
+
+def _slowest_first(tests: Iterable[TestTime]) -> tuple[TestTime, ...]:
+    return tuple(sorted(tests, key=lambda t: (-t.seconds, t.id)))

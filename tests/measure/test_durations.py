@@ -1,0 +1,95 @@
+"""Per-test durations from a record or JUnit reports: the one source every planner reads."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from perf_tasks.errors import ConfigError, UsageError
+from perf_tasks.measure import durations
+from perf_tasks.measure.record import KIND
+
+JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="nextest-run" tests="3" failures="1" errors="0">
+  <testsuite name="core::api" tests="3" disabled="0" errors="0" failures="1">
+    <testcase name="fast" classname="core::api" time="0.010"/>
+    <testcase name="slow" classname="core::api" time="{slow}"/>
+    <testcase name="broken" classname="core::api" time="0.5"><failure type="test failure"/></testcase>
+    <testcase name="skipped" classname="core::api" time="0"><skipped/></testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
+def _junit(path: Path, slow: float) -> Path:
+    path.write_text(JUNIT.format(slow=slow), encoding="utf-8")
+    return path
+
+
+def test_junit_reports_merge_to_each_tests_median_slowest_first(tmp_path: Path) -> None:
+    files = [_junit(tmp_path / f"r{i}.xml", slow) for i, slow in enumerate((2.0, 4.0, 9.0))]
+    found = durations.load(tmp_path, files)
+    assert [t.id for t in found.tests] == ["core::api slow", "core::api broken", "core::api fast"]
+    assert found.by_id()["core::api slow"].seconds == 4.0
+    assert found.failed == {"core::api broken"}
+    assert "core::api skipped" not in found.by_id()  # a skipped test carries no time
+    assert found.sources == tuple(str(f) for f in files)
+
+
+def test_a_record_gives_its_medians(tmp_path: Path) -> None:
+    from perf_tasks.measure.read import read_record
+
+    data = {
+        "schema_version": 1,
+        "tests": {
+            "command": "cargo nextest run",
+            "failing": ["b t2"],
+            "durations": {"a": {"t1": 1.5}, "b": {"t2": 0.25, "t3": 3.0}},
+        },
+    }
+    record = read_record(data, source="x")
+    found = durations.from_record(record, source="x")
+    assert [(t.id, t.seconds) for t in found.tests] == [
+        ("b t3", 3.0),
+        ("a t1", 1.5),
+        ("b t2", 0.25),
+    ]
+    assert found.failed == {"b t2"}
+    assert found.total_s == pytest.approx(4.75)
+
+
+def test_no_record_and_no_file_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="run `perf-tasks baseline`, or pass --durations"):
+        durations.load(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["missing", "fifo", "folder", "not-xml", "not-utf8"])
+def test_a_bad_durations_file_is_one_error(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "report.xml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "not-xml":
+        path.write_text("not < xml", encoding="utf-8")
+    elif kind == "not-utf8":
+        path.write_bytes(b"<testsuites>\xff</testsuites>")
+    with pytest.raises((UsageError, ConfigError), match=str(path)):
+        durations.load(tmp_path, [path])
+
+
+def test_a_record_file_and_a_junit_report_merge(tmp_path: Path) -> None:
+    record = tmp_path / "baseline.json"
+    data = {
+        "kind": KIND,
+        "schema_version": 1,
+        "tests": {"command": "cargo nextest run", "durations": {"core::api": {"slow": 3.0}}},
+    }
+    record.write_text(json.dumps(data), encoding="utf-8")
+    junit = _junit(tmp_path / "r.xml", 1.0)
+    found = durations.load(tmp_path, [junit, record])
+    assert found.by_id()["core::api slow"].seconds == 2.0  # the median of 1.0 and 3.0
+    assert found.by_id()["core::api fast"].seconds == 0.01
