@@ -5,6 +5,7 @@ team's cargo `ci` profile, whether git carries Cargo.lock (the cache key), and t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +236,23 @@ def test_a_pin_ci_cannot_install_is_one_line_and_exit_2(
     line = one_line_error(perf("ci.init", "--root", str(ws), "--install", "perf-tasks==1"))
     assert line.startswith(f"error: {name}: ") and says in line
     assert not (ws / ".github").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "not-utf8", "folder"])
+def test_a_toolchain_file_that_cannot_be_read_is_one_line_never_a_hang(ws: Path, kind: str) -> None:
+    path = ws / "rust-toolchain.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b'[toolchain]\nchannel = "1.78\xff"\n')
+    proc = perf("ci.init", "--root", str(ws), "--install", "perf-tasks==1", timeout=60)
+    line = one_line_error(proc)
+    assert line.startswith("error: cannot read rust-toolchain.toml: "), line
+    assert not (ws / ".github").exists()
+
+
+def test_a_toolchain_file_with_a_byte_order_mark_is_read(ws: Path) -> None:
+    (ws / "rust-toolchain.toml").write_bytes(b'\xef\xbb\xbf[toolchain]\nchannel = "1.79.0"\n')
+    assert dry_run(ws)["toolchain"] == "1.79.0"
