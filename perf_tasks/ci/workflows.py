@@ -224,10 +224,10 @@ def _rust(o: Options) -> list[Any]:
 
 
 def _toolchain(t: Toolchain) -> Any:
-    extra = [*(f"--component {quote(c)}" for c in t.components)]
-    extra += [f"--target {quote(target)}" for target in t.targets]
+    flags = [f"--component {quote(c)}" for c in t.components]
+    flags += [f"--target {quote(target)}" for target in t.targets]
     install = " ".join(
-        ['rustup toolchain install "$TOOLCHAIN" --profile minimal --no-self-update', *extra]
+        ['rustup toolchain install "$TOOLCHAIN" --profile minimal --no-self-update', *flags]
     )
     # A pin in the checkout selects itself; with none, stable is made the default.
     select = "" if t.file else 'rustup default "$TOOLCHAIN"\n'
