@@ -9,6 +9,9 @@ and a command line that does not parse exits 2. No invoke configuration file or 
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import sys
 from typing import Any, NoReturn
 
 from invoke.config import Config
@@ -116,7 +119,33 @@ def _empty_in(words: list[str]) -> str:
     return "a number flag"
 
 
+# What `perf-tasks`, `-h` and `--help` print above invoke's core options: what the tool is, the
+# flags every task shares, and where the menu and a task's own help are.
+ABOUT = """\
+perf-tasks: machine-level performance work for a Rust workspace. Clean what builds leave behind,
+measure builds, tests and disks, and guard the figures in CI; the workspace's code is never touched.
+
+Usage: perf-tasks [--core-opts] <task> [--task-opts] ...
+       perf-tasks --list            the menu of tasks, each in one line
+       perf-tasks <task> --help     a task's own flags (or: perf-tasks --help <task>)
+
+Flags most tasks take:
+  -r PATH, --root=PATH   the workspace (default: $PERF_TASKS_ROOT, else the current dir)
+  -d, --dry-run          show the full plan or the files it would write; change nothing
+  -j, --json             only one JSON document on stdout (the rest goes to stderr)
+Exit codes: 0 done, 1 a failure or a finding (a regression, a breach), 2 bad usage or
+configuration, 130 interrupted. docs/usage/ in the perf-tasks repository explains each task.
+"""
+
+
 class PerfTasksProgram(Program):
+    def print_help(self) -> None:
+        """ABOUT instead of invoke's usage line, then its core options and the menu."""
+        print(ABOUT)
+        print("Core options:\n")
+        self.print_columns(self.initial_context.help_tuples())
+        self.list_tasks()
+
     def core_args(self) -> list[Argument]:
         return [arg for arg in super().core_args() if arg.name in CORE_FLAGS]
 
@@ -168,4 +197,8 @@ def program() -> Program:
 
 
 def main() -> None:
-    program().run()
+    try:
+        program().run()
+    except BrokenPipeError:  # `perf-tasks --help | head`: the reader has gone, as with SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(128 + signal.SIGPIPE)

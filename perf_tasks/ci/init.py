@@ -6,12 +6,15 @@ an existing file only when asked (`force`), and writes the files as one unit, at
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perf_tasks.ci import inputs as ci_inputs
 from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
+from perf_tasks.ci.inputs import Inputs, Lock
 from perf_tasks.ci.workflows import Options
 from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Planned
@@ -49,6 +52,8 @@ class Plan:
     options: Options
     files: tuple[File, ...]
     notes: tuple[str, ...]  # what the user should do for the workflows to work
+    inputs: Inputs  # what the workflows took from the workspace
+    choices: tuple[str, ...]  # how the workflows build and cache, and why, in the user's words
 
     @property
     def blocked(self) -> tuple[File, ...]:
@@ -56,7 +61,7 @@ class Plan:
         return tuple(f for f in self.files if f.exists and f.changes)
 
 
-def plan(root: Path, *, install: str | None = None) -> Plan:
+def plan(root: Path, *, env: Mapping[str, str], install: str | None = None) -> Plan:
     """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
     from perf_tasks import settings as settings_mod
     from perf_tasks.fs.guarded import read
@@ -64,19 +69,20 @@ def plan(root: Path, *, install: str | None = None) -> Plan:
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
     settings = settings_mod.load(root)
-    opts = ci_options.options(root, settings, install=install)
+    inputs = ci_inputs.read(root, env=env)
+    opts = ci_options.options(root, settings, inputs, install=install)
     files = []
     for shown, text in workflows.render(opts).items():
         path = root / shown
         _no_link(root, shown)
         files.append(File(read(path, shown=shown), text))
-    found = notes(root, opts, install_set=bool(install or settings.ci.install))
+    found = notes(root, opts, inputs, install_set=bool(install or settings.ci.install))
     if not (root / settings.gates.contract).is_file():
         found += (
             f"no {settings.gates.contract}: the perf job's `perf-tasks gate` fails until there is "
             "one: write it with `perf-tasks contract.init` and commit it",
         )
-    return Plan(root, opts, tuple(files), found)
+    return Plan(root, opts, tuple(files), found, inputs, choices(opts, inputs))
 
 
 def _no_link(root: Path, shown: str) -> None:
@@ -94,7 +100,39 @@ def _no_link(root: Path, shown: str) -> None:
             )
 
 
-def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:
+_LOCK_SAYS = {
+    Lock.TRACKED: "Cargo.lock is committed",
+    Lock.IGNORED: "git ignores Cargo.lock",
+    Lock.UNTRACKED: "Cargo.lock is not committed",
+    Lock.MISSING: "there is no Cargo.lock",
+}
+
+
+def choices(opts: Options, inputs: Inputs) -> tuple[str, ...]:
+    """How the workflows build, cache and set up Rust, each with the fact it follows from."""
+    nextest = f"cargo nextest run --profile {opts.nextest_profile}"
+    if inputs.cargo_profile:
+        built = (
+            f"the tests build with cargo's [profile.{inputs.cargo_profile}] of "
+            f"{inputs.profile_file} ({nextest} --cargo-profile {inputs.cargo_profile})"
+        )
+    else:
+        built = (
+            f"the tests build with cargo's dev profile ({nextest}): the workspace has no "
+            f"[profile.{ci_inputs.TEAM_PROFILE}]"
+        )
+    keyed = workflows.LOCK_FILES if opts.lock_tracked else workflows.MANIFESTS
+    why = "" if opts.lock_tracked else f" ({_LOCK_SAYS[inputs.lock]})"
+    toolchain = opts.toolchain
+    pinned = f"pinned by {toolchain.file}" if toolchain.file else "nothing pins one"
+    return (
+        built,
+        f"the cargo cache is keyed on the OS, the toolchain and {keyed}{why}",
+        f"CI installs Rust {toolchain.channel} ({pinned})",
+    )
+
+
+def notes(root: Path, opts: Options, inputs: Inputs, *, install_set: bool) -> tuple[str, ...]:
     """What the workflows need from the workspace that it does not have yet."""
     from perf_tasks.measure.nextest_runs import has_profile, workspace_config
 
@@ -110,10 +148,17 @@ def notes(root: Path, opts: Options, *, install_set: bool) -> tuple[str, ...]:
             f".config/nextest.toml has no [profile.{opts.nextest_profile}]: run `perf-tasks "
             "nextest.init` so that `cargo nextest run --profile ci` finds it and writes JUnit"
         )
-    if not (root / "Cargo.lock").is_file():
+    if inputs.cargo_profile is None:
         out.append(
-            "no Cargo.lock: the cache key hashes **/Cargo.lock; commit one so that the key "
-            "follows the dependencies"
+            f"no [profile.{ci_inputs.TEAM_PROFILE}] in Cargo.toml: CI builds the tests with "
+            f"cargo's dev profile; `perf-tasks profiles.apply --profile {ci_inputs.TEAM_PROFILE}` "
+            "adds the team's, and ci.init --force then builds with it"
+        )
+    if inputs.lock is not Lock.TRACKED:
+        out.append(
+            f"{_LOCK_SAYS[inputs.lock]}: CI has none to hash, so the cache key hashes the "
+            "manifests (**/Cargo.toml) and misses a dependency update; commit Cargo.lock for a "
+            "key that follows the dependencies"
         )
     if not (root / ".git").exists():
         out.append(
@@ -179,6 +224,12 @@ class Initialized:
                 }
                 for f in plan.files
             ],
+            "cargo_profile": plan.inputs.cargo_profile,
+            "cargo_lock": plan.inputs.lock.value,
+            "cache_key": workflows.cargo_key(plan.options),
+            "toolchain": plan.options.toolchain.channel,
+            "toolchain_file": plan.options.toolchain.file,
+            "choices": list(plan.choices),
             "notes": list(plan.notes),
         }
 
@@ -188,6 +239,6 @@ def init(context: RunContext, request: InitRequest) -> Initialized:
     to the rename."""
     root = context.root
     with guarded.editing(root, dry_run=request.dry_run):
-        planned = plan(root, install=request.install)
+        planned = plan(root, env=context.env, install=request.install)
         written = () if request.dry_run else write(planned, force=request.force)
     return Initialized(planned, written, request)

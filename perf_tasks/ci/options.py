@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from perf_tasks.ci.inputs import Inputs, Lock
 from perf_tasks.ci.values import check_path_pattern, check_requirement
 from perf_tasks.ci.workflows import Options
 from perf_tasks.errors import ConfigError
@@ -21,8 +22,10 @@ def default_install() -> str:
     return f"perf-tasks=={__version__}"
 
 
-def options(root: Path, settings: Settings, *, install: str | None = None) -> Options:
-    """The workflows' options for the workspace at `root`: settings, then flags."""
+def options(
+    root: Path, settings: Settings, inputs: Inputs, *, install: str | None = None
+) -> Options:
+    """The workflows' options for the workspace at `root`: what it holds, settings, then flags."""
     ci = settings.ci
     monitor_dir = _monitor_dir(settings)
     for value, what in (
@@ -48,6 +51,9 @@ def options(root: Path, settings: Settings, *, install: str | None = None) -> Op
         performance_dir=PurePosixPath(settings.baseline.dir).as_posix(),
         monitor_dir=monitor_dir,
         chart_name=settings.monitor.chart,
+        cargo_profile=inputs.cargo_profile,
+        lock_tracked=inputs.lock is Lock.TRACKED,
+        toolchain=inputs.toolchain,
     )
 
 

@@ -23,8 +23,12 @@ from perf_tasks.ci.yaml import Commented, dump
 CI_FILE = ".github/workflows/ci.yml"
 MONITORING_FILE = ".github/workflows/monitoring.yml"
 
-CARGO_KEY = "${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}"
+# Every cargo cache key starts with this prefix, which is also the restore key: a restore from an
+# older toolchain or lock file still brings the registry and the units that did not change.
 CARGO_RESTORE_KEYS = "${{ runner.os }}-cargo-"
+LOCK_FILES = "**/Cargo.lock"
+MANIFESTS = "**/Cargo.toml"
+RUSTC_OUTPUT = "steps.toolchain.outputs.rustc"  # `rustc -V`, made fit for a cache key
 CARGO_PATHS = "~/.cargo/registry\n~/.cargo/git\ntarget\n"
 HISTORY_KEY = "perf-history-${{ github.run_id }}"
 HISTORY_RESTORE_KEYS = "perf-history-"
@@ -53,6 +57,16 @@ CHART_SPEC = "matplotlib>=3.5"  # the `chart` extra: the monitor draws its trend
 
 
 @dataclass(frozen=True)
+class Toolchain:
+    """The Rust toolchain CI installs: the one the workspace pins, else stable."""
+
+    channel: str = "stable"  # "1.78.0", "nightly-2024-05-01", "stable"
+    file: str | None = None  # "rust-toolchain.toml" or "rust-toolchain": what pins it
+    components: tuple[str, ...] = ()  # the pin's `components`, installed with it
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Options:
     """Everything the workflows depend on; paths are relative to the workspace root (which is the
     repository's root: GitHub reads workflows only there)."""
@@ -69,6 +83,13 @@ class Options:
     monitor_dir: str = "docs/performance/monitor"  # [monitor] dir: history, chart, report
     chart_name: str = "trend.svg"  # [monitor] chart
     chart_spec: str = CHART_SPEC
+    # The workspace's own cargo profile named `ci` (`[profile.ci]`), which CI builds and tests with;
+    # None: there is none, and cargo's dev profile builds the tests.
+    cargo_profile: str | None = None
+    # Cargo.lock is committed: the cache key hashes it. When it is not (ignored, untracked), CI has
+    # none to hash and the key hashes the manifests instead.
+    lock_tracked: bool = True
+    toolchain: Toolchain = Toolchain()
 
     @property
     def record(self) -> str:
@@ -90,6 +111,15 @@ class Options:
     @property
     def report(self) -> str:
         return f"{self.monitor_dir}/report.md"
+
+
+def cargo_key(o: Options) -> str:
+    """The cache key of cargo's dirs: the OS, the toolchain (`rustc -V`, and the pin's file, which
+    also lists components and targets), and the dependencies (Cargo.lock, else the manifests)."""
+    inputs = [o.toolchain.file] if o.toolchain.file else []
+    inputs.append(LOCK_FILES if o.lock_tracked else MANIFESTS)
+    files = ", ".join(f"'{name}'" for name in inputs)
+    return f"{CARGO_RESTORE_KEYS}${{{{ {RUSTC_OUTPUT} }}}}-${{{{ hashFiles({files}) }}}}"
 
 
 def render(options: Options) -> dict[str, str]:
@@ -188,15 +218,51 @@ def _setup(o: Options, *, chart: bool = False) -> list[Any]:
     ]
 
 
-def _cargo_restore() -> Any:
+def _rust(o: Options) -> list[Any]:
+    """The toolchain the workspace pins, then cargo's cache, keyed on that toolchain."""
+    return [_toolchain(o.toolchain), _cargo_restore(o)]
+
+
+def _toolchain(t: Toolchain) -> Any:
+    flags = [f"--component {quote(c)}" for c in t.components]
+    flags += [f"--target {quote(target)}" for target in t.targets]
+    install = " ".join(
+        ['rustup toolchain install "$TOOLCHAIN" --profile minimal --no-self-update', *flags]
+    )
+    # A pin in the checkout selects itself; with none, stable is made the default.
+    select = "" if t.file else 'rustup default "$TOOLCHAIN"\n'
+    rustc = "rustc -V | sed -e 's/[^A-Za-z0-9.][^A-Za-z0-9.]*/-/g' -e 's/-$//'"
+    return Commented(
+        {
+            "name": f"install Rust {t.channel}",
+            "id": "toolchain",
+            "env": {"TOOLCHAIN": t.channel},
+            "run": f'{install}\n{select}echo "rustc=$({rustc})" >> "$GITHUB_OUTPUT"\n',
+        },
+        above=(
+            f"The toolchain {t.file} pins; its version goes into the cache key."
+            if t.file
+            else "No rust-toolchain file pins one: stable; its version goes into the cache key."
+        ),
+    )
+
+
+def _cargo_restore(o: Options) -> Any:
+    if o.lock_tracked:
+        why = "One key for every Rust job: the OS, the toolchain and Cargo.lock."
+    else:
+        why = (
+            "One key for every Rust job: the OS, the toolchain and the manifests (**/Cargo.toml):\n"
+            "Cargo.lock is not committed, so CI has none to hash."
+        )
     return Commented(
         _uses(
             actions.CACHE_RESTORE,
             name="restore cargo's cache",
             id="cargo-cache",
-            with_={"path": CARGO_PATHS, "key": CARGO_KEY, "restore-keys": CARGO_RESTORE_KEYS},
+            with_={"path": CARGO_PATHS, "key": cargo_key(o), "restore-keys": CARGO_RESTORE_KEYS},
         ),
-        above="One key for every Rust job: the OS and Cargo.lock.",
+        above=why,
     )
 
 
@@ -302,15 +368,27 @@ def _test(o: Options) -> dict[str, Any]:
         "steps": [
             _checkout(),
             *_setup(o),
-            _cargo_restore(),
-            {
-                "name": "cargo nextest run",
-                "run": f"cargo nextest run --workspace --profile {quote(o.nextest_profile)}",
-            },
+            *_rust(o),
+            _nextest_run(o),
             _upload("junit", [o.junit], TEST_REPORT_DAYS, what="the JUnit report"),
             *_cargo_clean_and_save(),
         ],
     }
+
+
+def _nextest_run(o: Options) -> Any:
+    argv = f"cargo nextest run --workspace --profile {quote(o.nextest_profile)}"
+    if o.cargo_profile is None:
+        return {"name": "cargo nextest run", "run": argv}
+    return Commented(
+        {"name": "cargo nextest run", "run": f"{argv} --cargo-profile {quote(o.cargo_profile)}"},
+        above=(
+            f"Two profiles named alike: --profile {o.nextest_profile} is nextest's "
+            f"([profile.{o.nextest_profile}] of .config/nextest.toml:\n"
+            f"retries, timeouts, JUnit); --cargo-profile {o.cargo_profile} is cargo's "
+            f"([profile.{o.cargo_profile}] of the\nworkspace), which builds the tests."
+        ),
+    )
 
 
 def _perf(o: Options) -> dict[str, Any]:
@@ -327,7 +405,7 @@ def _perf(o: Options) -> dict[str, Any]:
                 above="The whole history: the gate builds the base revision too.",
             ),
             *_setup(o),
-            _cargo_restore(),
+            *_rust(o),
             Commented(
                 {
                     "name": "perf-tasks gate against the base revision",
@@ -360,7 +438,7 @@ def _monitor(o: Options) -> dict[str, Any]:
         "steps": [
             _checkout(),
             *_setup(o, chart=True),
-            _cargo_restore(),
+            *_rust(o),
             Commented(
                 _uses(
                     actions.CACHE_RESTORE,

@@ -1,5 +1,7 @@
-"""The trend chart of the monitor's history: one panel per unit (seconds, bytes), dated x-axis,
-labelled axes, the contract's absolute bounds as dashed lines in their metric's colour.
+"""The trend chart of the monitor's history: one panel per metric group (builds, tests, each test,
+disk), cut further where series differ too much in size to share a y axis, so that no series lies
+flat on zero; a dated x-axis, labelled axes, the contract's absolute bounds as dashed lines in
+their metric's colour. `panels` decides the layout (pure); `draw` draws it.
 
 Needs matplotlib, the `chart` extra (`pip install 'perf-tasks[chart]'`); imported only here, only
 when drawing. Without it, `draw` raises `ChartUnavailable` and the monitor goes on without a chart.
@@ -8,7 +10,9 @@ when drawing. Without it, `draw` raises `ChartUnavailable` and the monitor goes 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from perf_tasks.errors import PerfTasksError
 from perf_tasks.monitor.history import PHASE_ORDER, Entry
@@ -37,19 +41,115 @@ def _head(metric: str) -> str:
     return metric if metric.startswith(("disk.", "test:")) else metric.rsplit(".", 1)[0]
 
 
+# The metric groups, in the chart's order: each gets its panels, each panel its own y axis.
+GROUPS = ("builds", "tests", "each test", "disk")
+
+
+def group_of(metric: str) -> str:
+    if metric.startswith("disk."):
+        return "disk"
+    if metric.startswith("test:"):
+        return "each test"
+    return "builds" if metric.startswith("build") else "tests"
+
+
+# A series shares a panel only with series whose highest point is within this factor of the
+# panel's highest: beside a 130 s test suite, a 61 ms warm build would lie flat on zero.
+SERIES_SPAN = 5.0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One y axis: its group, unit and series, the bounds drawn on it and those named instead
+    (too far above the data), and its y limits (in the unit's base: seconds or bytes)."""
+
+    group: str
+    unit: str
+    metrics: tuple[str, ...]
+    bounds: tuple[str, ...]
+    off_chart: tuple[str, ...]
+    low: float
+    high: float
+
+
 def series(entries: Sequence[Entry], unit: str) -> list[str]:
-    """The metrics of one panel, in phase order: those any entry has a value for."""
+    """The metrics of one unit, in phase order: those any entry has a value for."""
     names = {m for e in entries for m in e.values if _unit(m) == unit}
     return sorted(names, key=_order)
 
 
+def panels(entries: Sequence[Entry]) -> list[Panel]:
+    """The chart's panels: one group (builds, tests, each test, disk) per panel, cut further
+    where a group's series differ by more than `SERIES_SPAN` in size, so that each series spans
+    at least 1/SERIES_SPAN of its axis (bounds drawn included); pure."""
+    names = sorted({m for e in entries for m in e.values}, key=_order)
+    out: list[Panel] = []
+    for group in GROUPS:
+        members = [m for m in names if group_of(m) == group]
+        tops = {m: _top(entries, m) for m in members}
+        # Largest first; a series starts a new panel when it is too small for the current one.
+        cuts: list[list[str]] = []
+        for metric in sorted(members, key=lambda m: -tops[m]):
+            if cuts and tops[metric] * SERIES_SPAN >= tops[cuts[-1][0]]:
+                cuts[-1].append(metric)
+            else:
+                cuts.append([metric])
+        for cut in sorted(cuts, key=lambda c: min(_order(m) for m in c)):  # phases in order
+            ordered = tuple(sorted(cut, key=_order))
+            drawn = tuple(m for m in ordered if _bound_drawn(entries, m))
+            named = []
+            for metric in ordered:
+                last = _last_bound(entries, metric)
+                if last is not None and metric not in drawn:
+                    named.append(f"{metric} ≤ {in_unit(last, _unit(metric))}")
+            high = max(tops[m] for m in cut) * 1.1 or 1.0  # from zero, room above the top
+            out.append(Panel(group, _unit(cut[0]), ordered, drawn, tuple(named), 0.0, high))
+    return out
+
+
+def _values(entries: Sequence[Entry], metric: str) -> list[float]:
+    return [e.values[metric] for e in entries if metric in e.values]
+
+
+def _bounds(entries: Sequence[Entry], metric: str) -> list[float]:
+    return [e.bounds[metric] for e in entries if metric in e.bounds]
+
+
+def _last_bound(entries: Sequence[Entry], metric: str) -> float | None:
+    found = _bounds(entries, metric)
+    return found[-1] if found else None
+
+
+def _bound_drawn(entries: Sequence[Entry], metric: str) -> bool:
+    """A bound is drawn unless it is far above its data: a 5 GB budget over an 80 MB target dir
+    is named in the panel's title instead."""
+    bounds = _bounds(entries, metric)
+    return bool(bounds) and max(bounds) <= BOUND_SPAN * max(_values(entries, metric))
+
+
+def _top(entries: Sequence[Entry], metric: str) -> float:
+    """The highest point the series draws: its values, and its bound when that is drawn."""
+    top = max(_values(entries, metric))
+    return max(top, *_bounds(entries, metric)) if _bound_drawn(entries, metric) else top
+
+
 def _scale(unit: str, largest: float) -> tuple[float, str]:
     if unit == "seconds":
-        return (1e-3, "milliseconds") if largest < 1 else (1.0, "seconds")
+        if largest < 1:
+            return 1e-3, "milliseconds"
+        return (60.0, "minutes") if largest >= 600 else (1.0, "seconds")
     for factor, name in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
         if largest >= factor:
             return factor, name
     return 1.0, "bytes"
+
+
+_HEADINGS = {
+    "builds": "builds (median of the runs; dotted: CPU)",
+    "tests": "tests and doctests (median of the runs; dotted: CPU)",
+    "each test": "each test named in the contract",
+    "disk": "disk",
+}
 
 
 def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
@@ -64,57 +164,17 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
     except ImportError:
         raise ChartUnavailable(f"no trend chart: {INSTALL_HINT}") from None
 
-    units = [u for u in ("seconds", "bytes") if series(entries, u)]
-    fig, axes = plt.subplots(
-        len(units) or 1, 1, figsize=(11, 3.6 * max(len(units), 1)), sharex=True, squeeze=False
-    )
+    laid_out = panels(entries)
+    rows = max(len(laid_out), 1)
+    fig, axes = plt.subplots(rows, 1, figsize=(11, 2.6 * rows + 0.8), sharex=True, squeeze=False)
     try:
-        for ax, unit in zip(axes[:, 0], units, strict=False):
-            metrics = series(entries, unit)
-            largest = max(e.values[m] for e in entries for m in metrics if m in e.values)
-            factor, unit_name = _scale(unit, largest)
-            off_chart: list[str] = []
-            colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-            # One colour per phase (wall solid, CPU dotted); a bound takes its metric's colour.
-            heads = list(dict.fromkeys(_head(m) for m in metrics))
-            for metric in metrics:
-                colour = colours[heads.index(_head(metric)) % len(colours)]
-                points = [(e.at, e.values[metric] / factor) for e in entries if metric in e.values]
-                style = ":" if metric.endswith("cpu_s") else "-"
-                ax.plot(
-                    [p[0] for p in points],
-                    [p[1] for p in points],
-                    style,
-                    marker="o",
-                    markersize=3,
-                    color=colour,
-                    label=metric,
-                )
-                bounds = [(e.at, e.bounds[metric]) for e in entries if metric in e.bounds]
-                if not bounds:
-                    continue
-                if max(b for _, b in bounds) > BOUND_SPAN * largest:
-                    off_chart.append(f"{metric} ≤ {in_unit(bounds[-1][1], unit)}")
-                    continue
-                ax.step(
-                    [b[0] for b in bounds],
-                    [b[1] / factor for b in bounds],
-                    "--",
-                    where="post",
-                    color=colour,
-                    linewidth=1.2,
-                    label=f"bound of {metric}",
-                )
-            ax.set_ylabel(unit_name)
-            drawn = [line.get_ydata() for line in ax.get_lines()]
-            top = max((float(max(y)) for y in drawn if len(y)), default=1.0)
-            ax.set_ylim(0, top * 1.1 or 1.0)  # from zero, with room above the highest point
-            heading = "times (median of the runs; dotted: CPU)" if unit == "seconds" else "disk"
-            if off_chart:
-                heading += " — bounds above the panel: " + ", ".join(off_chart)
-            ax.set_title(heading, fontsize=10, loc="left")
-            ax.grid(True, alpha=0.3)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        # One colour per phase across the panels (wall solid, CPU dotted); a bound takes its
+        # metric's colour.
+        heads = list(dict.fromkeys(_head(m) for panel in laid_out for m in panel.metrics))
+        colours = {head: cycle[i % len(cycle)] for i, head in enumerate(heads)}
+        for ax, panel in zip(axes[:, 0], laid_out, strict=False):
+            _draw_panel(ax, panel, entries, colours)
         bottom = axes[-1, 0]
         days = (entries[-1].at - entries[0].at).days if entries else 0
         if days >= 2:  # daily entries: a tick per day (or per few days), dated
@@ -136,6 +196,44 @@ def draw(entries: Sequence[Entry], *, fmt: str, title: str) -> bytes:
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def _draw_panel(
+    ax: Any, panel: Panel, entries: Sequence[Entry], colours: Mapping[str, str]
+) -> None:
+    factor, unit_name = _scale(panel.unit, panel.high / 1.1)
+    for metric in panel.metrics:
+        colour = colours[_head(metric)]
+        points = [(e.at, e.values[metric] / factor) for e in entries if metric in e.values]
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            ":" if metric.endswith("cpu_s") else "-",
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=metric,
+        )
+        if metric not in panel.bounds:
+            continue
+        bounds = [(e.at, e.bounds[metric]) for e in entries if metric in e.bounds]
+        ax.step(
+            [b[0] for b in bounds],
+            [b[1] / factor for b in bounds],
+            "--",
+            where="post",
+            color=colour,
+            linewidth=1.2,
+            label=f"bound of {metric}",
+        )
+    ax.set_ylim(panel.low / factor, panel.high / factor)
+    ax.set_ylabel(unit_name)
+    heading = _HEADINGS[panel.group]
+    if panel.off_chart:
+        heading += " — bounds above the panel: " + ", ".join(panel.off_chart)
+    ax.set_title(heading, fontsize=10, loc="left")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:

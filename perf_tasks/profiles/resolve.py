@@ -86,16 +86,27 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    import tomlkit
-
     from perf_tasks.fs.guarded import text_of
 
     text = text_of(path, shown=str(path), bom=True)  # cargo accepts a BOM
+    return _parse(text, str(path))
+
+
+def _parse(text: str, shown: str) -> dict[str, Any]:
+    import tomlkit
+
     try:
         data: dict[str, Any] = tomlkit.parse(text).unwrap()
     except ValueError as exc:
-        raise ConfigError(f"{path}: cannot read it as TOML: {exc}") from None
+        raise ConfigError(f"{shown}: cannot read it as TOML: {exc}") from None
     return data
+
+
+def profiles_in(path: Path, *, shown: str) -> set[str]:
+    """The names of the `[profile.*]` tables one file defines (a manifest or a config file)."""
+    from perf_tasks.fs.guarded import text_of
+
+    return set(_profiles_of(_parse(text_of(path, shown=shown, bom=True), shown)))
 
 
 def _profiles_of(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -33,6 +33,8 @@ def render_init(out: Output, done: Initialized) -> None:
                 out.line(f"{'created' if f.action == 'create' else 'replaced'} {shown(f.shown)}")
             else:
                 out.line(f"{shown(f.shown)} is up to date")
+    for choice in plan.choices:
+        out.line(shown(choice))
     render_notes(out, done)
 
 

@@ -18,13 +18,25 @@ FILES = (CI_FILE, MONITORING_FILE)
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     root = tiny_workspace(tmp_path / "ws")
+    with (root / "Cargo.toml").open("a") as manifest:
+        manifest.write(TEAM_PROFILE)
     write(root / "Cargo.lock", "version = 4\n")
     git("init", "-q", cwd=root)
+    git("add", "Cargo.lock", cwd=root)
     write(
         root / ".config" / "nextest.toml", '[profile.ci]\n[profile.ci.junit]\npath = "junit.xml"\n'
     )
     write(root / "benches" / "PERFORMANCE_CONTRACT.md", "| metric | bound |\n|--|--|\n")
     return root
+
+
+TEAM_PROFILE = '\n[profile.ci]\ninherits = "dev"\nopt-level = 1\n'
+CHOICES = (
+    "the tests build with cargo's [profile.ci] of Cargo.toml "
+    "(cargo nextest run --profile ci --cargo-profile ci)\n"
+    "the cargo cache is keyed on the OS, the toolchain and **/Cargo.lock\n"
+    "CI installs Rust stable (nothing pins one)\n"
+)
 
 
 def init(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +50,7 @@ def texts(ws: Path) -> dict[str, str | None]:
 def test_writes_both_files_then_has_nothing_to_do(ws: Path) -> None:
     proc = init(ws)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"created {CI_FILE}\ncreated {MONITORING_FILE}\n"
+    assert proc.stdout == f"created {CI_FILE}\ncreated {MONITORING_FILE}\n{CHOICES}"
     written = texts(ws)
     assert all(written.values())
     assert "PERF_TASKS_SPEC: perf-tasks==0.1.0" in str(written[CI_FILE])
@@ -48,7 +60,7 @@ def test_writes_both_files_then_has_nothing_to_do(ws: Path) -> None:
     ]
     again = init(ws)
     assert again.returncode == 0, again.stderr
-    assert again.stdout == f"{CI_FILE} is up to date\n{MONITORING_FILE} is up to date\n"
+    assert again.stdout == (f"{CI_FILE} is up to date\n{MONITORING_FILE} is up to date\n{CHOICES}")
     assert texts(ws) == written
 
 
@@ -67,7 +79,7 @@ def test_force_replaces_atomically(ws: Path) -> None:
     write(ws / MONITORING_FILE, "name: theirs\n")
     proc = init(ws, "--force")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"replaced {CI_FILE}\nreplaced {MONITORING_FILE}\n"
+    assert proc.stdout == f"replaced {CI_FILE}\nreplaced {MONITORING_FILE}\n{CHOICES}"
     assert texts(ws)[CI_FILE] != "name: ours\n"
     assert (
         texts(ws)[CI_FILE] == json.loads(init(ws, "--dry-run", "--json").stdout)["files"][0]["text"]
@@ -92,6 +104,7 @@ def test_dry_run_shows_both_files_and_writes_nothing(ws: Path) -> None:
     ) in proc.stdout
     assert proc.stdout.endswith(
         f"dry run: would create {CI_FILE}; create {MONITORING_FILE}; nothing was written\n"
+        + CHOICES
     )
     assert not (ws / ".github").exists()
 
@@ -105,7 +118,9 @@ def test_dry_run_shows_the_diff_against_a_file_there(ws: Path) -> None:
     assert proc.stdout.startswith(f"--- a/{CI_FILE}\n+++ b/{CI_FILE}\n")
     assert "-    timeout-minutes: 5\n+    timeout-minutes: 60\n" in proc.stdout
     assert f"{MONITORING_FILE} is up to date\n" in proc.stdout
-    assert proc.stdout.endswith(f"would replace {CI_FILE}, needs --force; nothing was written\n")
+    assert proc.stdout.endswith(
+        f"would replace {CI_FILE}, needs --force; nothing was written\n{CHOICES}"
+    )
     assert texts(ws)[CI_FILE] == edited
 
 
@@ -147,7 +162,11 @@ def test_notes_say_what_the_workspace_still_needs(tmp_path: Path) -> None:
     notes = " | ".join(json.loads(proc.stdout)["notes"])
     assert "CI installs perf-tasks as 'perf-tasks==" in notes  # the default: this version
     assert "run `perf-tasks nextest.init`" in notes
-    assert "no Cargo.lock" in notes
+    assert (
+        "there is no Cargo.lock: CI has none to hash, so the cache key hashes the manifests"
+        in notes
+    )
+    assert "no [profile.ci] in Cargo.toml: CI builds the tests with cargo's dev profile" in notes
     assert "GitHub reads workflows only from .github/workflows at the top" in notes
     assert "no benches/PERFORMANCE_CONTRACT.md: the perf job's `perf-tasks gate` fails" in notes
 

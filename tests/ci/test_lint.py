@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, perf, write
+from helpers import REPO_ROOT, git, perf, write
 
 from perf_tasks.ci.workflows import CI_FILE, MONITORING_FILE
 
@@ -31,11 +31,12 @@ def tool(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="module", params=["defaults", "settings"])
+@pytest.fixture(scope="module", params=["defaults", "settings", "pinned"])
 def workflows(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> list[Path]:
-    """ci.init run on a copy of the demo workspace: with the defaults, and with every setting."""
+    """ci.init run on a copy of the demo workspace: with the defaults, with every setting, and
+    with the team's cargo profile, a pinned toolchain and a Cargo.lock that git ignores."""
     root = tmp_path_factory.mktemp(request.param) / "demo"
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
     if request.param == "settings":
@@ -46,6 +47,15 @@ def workflows(
             'rust_paths = ["*.rs", "crates/*", "Cargo.*"]\n'
             '[monitor]\ndir = "perf/monitor"\nchart = "trend.png"\n',
         )
+    if request.param == "pinned":
+        with (root / "Cargo.toml").open("a") as manifest:
+            manifest.write('\n[profile.ci]\ninherits = "dev"\n')
+        write(
+            root / "rust-toolchain.toml",
+            '[toolchain]\nchannel = "1.78.0"\ncomponents = ["clippy"]\ntargets = ["wasm32-wasip1"]\n',
+        )
+        write(root / ".gitignore", "/target\nCargo.lock\n")
+        git("init", "-q", cwd=root)
     proc = perf("ci.init", "--root", str(root))
     assert proc.returncode == 0, proc.stderr
     return [root / CI_FILE, root / MONITORING_FILE]

@@ -10,11 +10,12 @@ import yaml
 
 from perf_tasks.ci import actions
 from perf_tasks.ci.workflows import (
-    CARGO_KEY,
     CARGO_RESTORE_KEYS,
     CI_FILE,
     MONITORING_FILE,
     Options,
+    Toolchain,
+    cargo_key,
     render,
 )
 
@@ -71,9 +72,13 @@ def test_every_rust_job_restores_one_cache_key_and_saves_after_clean(
         )
         assert (
             restore["with"]["key"]
-            == CARGO_KEY
-            == ("${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}")
+            == cargo_key(OPTIONS)
+            == "${{ runner.os }}-cargo-${{ steps.toolchain.outputs.rustc }}-"
+            "${{ hashFiles('**/Cargo.lock') }}"
         ), name
+        # The toolchain is installed, and its version known, before the key is computed.
+        toolchain = next(s for s in job["steps"] if s.get("id") == "toolchain")
+        assert index(job, toolchain) < index(job, restore), name
         assert restore["with"]["restore-keys"] == CARGO_RESTORE_KEYS == "${{ runner.os }}-cargo-"
         save = next(
             s
@@ -244,3 +249,71 @@ def test_perf_tasks_and_nextest_are_installed_from_the_options(ci: dict[str, Any
     }
     setup = steps_using(ci["jobs"]["test"], actions.SETUP_PYTHON)[0]
     assert setup["with"]["python-version"] == "3.12"
+
+
+def toolchain_step(job: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in job["steps"] if s.get("id") == "toolchain")
+
+
+@pytest.mark.parametrize(
+    ("toolchain", "key_files", "installs", "default"),
+    [
+        (Toolchain(), "'**/Cargo.lock'", 'rustup toolchain install "$TOOLCHAIN"', True),
+        (
+            Toolchain("1.78.0", "rust-toolchain.toml", ("clippy",), ("wasm32-unknown-unknown",)),
+            "'rust-toolchain.toml', '**/Cargo.lock'",
+            "--component clippy --target wasm32-unknown-unknown",
+            False,
+        ),
+        (
+            Toolchain("nightly-2024-05-01", "rust-toolchain"),
+            "'rust-toolchain', '**/Cargo.lock'",
+            "--profile minimal",
+            False,
+        ),
+    ],
+    ids=["stable", "toml-pin", "legacy-pin"],
+)
+def test_every_rust_job_installs_the_pinned_toolchain_and_keys_on_it(
+    toolchain: Toolchain, key_files: str, installs: str, default: bool
+) -> None:
+    opts = Options(install="perf-tasks==1", toolchain=toolchain)
+    ci, mon = (load(t) for t in render(opts).values())
+    for job in (ci["jobs"]["test"], ci["jobs"]["perf"], mon["jobs"]["monitor"]):
+        step = toolchain_step(job)
+        assert step["env"] == {"TOOLCHAIN": toolchain.channel}
+        assert installs in step["run"]
+        # A pin in the checkout selects itself; with none, stable becomes the default.
+        assert ('rustup default "$TOOLCHAIN"' in step["run"]) is default
+        assert 'echo "rustc=$(rustc -V' in step["run"]
+        (restore,) = [
+            s
+            for s in steps_using(job, actions.CACHE_RESTORE)
+            if s["with"]["path"].split() == CACHE_PATHS
+        ]
+        assert restore["with"]["key"] == (
+            "${{ runner.os }}-cargo-${{ steps.toolchain.outputs.rustc }}-"
+            f"${{{{ hashFiles({key_files}) }}}}"
+        )
+        assert restore["with"]["restore-keys"] == "${{ runner.os }}-cargo-"
+
+
+def test_without_a_committed_lock_file_the_key_hashes_the_manifests() -> None:
+    opts = Options(install="perf-tasks==1", lock_tracked=False)
+    text = render(opts)[CI_FILE]
+    key = load(text)["jobs"]["test"]["steps"]
+    assert cargo_key(opts).endswith("${{ hashFiles('**/Cargo.toml') }}")
+    assert "Cargo.lock" not in cargo_key(opts)
+    assert any(s.get("with", {}).get("key") == cargo_key(opts) for s in key)
+    assert "# Cargo.lock is not committed, so CI has none to hash.\n" in text
+
+
+def test_the_teams_cargo_profile_builds_the_tests_and_the_workflow_names_both() -> None:
+    with_profile = render(Options(install="perf-tasks==1", cargo_profile="ci"))[CI_FILE]
+    job = load(with_profile)["jobs"]["test"]
+    assert "cargo nextest run --workspace --profile ci --cargo-profile ci" in runs(job)
+    assert "--profile ci is nextest's" in with_profile
+    assert "--cargo-profile ci is cargo's" in with_profile
+    without = render(Options(install="perf-tasks==1"))[CI_FILE]
+    assert "--cargo-profile" not in without
+    assert "cargo nextest run --workspace --profile ci" in runs(load(without)["jobs"]["test"])

@@ -109,3 +109,51 @@ def test_an_empty_flag_is_one_line_and_exit_2_never_its_default(
     else:
         assert proc.stdout == ""
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], []], ids=["--help", "-h", "no-args"])
+def test_help_says_what_perf_tasks_is_its_common_flags_and_where_the_menu_is(
+    argv: list[str],
+) -> None:
+    proc = perf(*argv)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()[:2]
+    assert first.startswith("perf-tasks: machine-level performance work for a Rust workspace.")
+    assert "measure builds, tests and disks" in second
+    for said in (
+        "perf-tasks --list            the menu of tasks",
+        "perf-tasks <task> --help     a task's own flags",
+        "-r PATH, --root=PATH   the workspace (default: $PERF_TASKS_ROOT, else the current dir)",
+        "-d, --dry-run          show the full plan",
+        "-j, --json             only one JSON document on stdout",
+    ):
+        assert said in proc.stdout, said
+    # invoke's core flags are still listed, and the menu after them.
+    core = proc.stdout.index("Core options:")
+    for flag in ("--list[=STRING]", "--help[=STRING]", "--version", "--complete"):
+        assert flag in proc.stdout[core:], flag
+    assert proc.stdout.index("Subcommands:") > core
+    assert "Usage: perf-tasks [--core-opts] <subcommand>" not in proc.stdout  # said once, ours
+
+
+@pytest.mark.parametrize("task", ["clean", "ci.init", "profiles.apply"])
+def test_a_tasks_help_is_where_the_help_says_with_the_flags_it_names(task: str) -> None:
+    own = perf(task, "--help")
+    assert own.returncode == 0, own.stderr
+    for flag in ("-r STRING, --root=STRING", "-d, --dry-run", "-j, --json"):
+        assert flag in own.stdout, (task, flag)
+
+
+def test_help_into_a_closed_pipe_ends_quietly() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        f"{sys.executable} -m perf_tasks --help | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.stdout.startswith("perf-tasks: ")
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr
