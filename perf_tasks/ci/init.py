@@ -56,7 +56,7 @@ class Plan:
         return tuple(f for f in self.files if f.exists and f.changes)
 
 
-def plan(root: Path, *, install: str | None = None) -> Plan:
+def plan(root: Path, *, install: str | None = None, use_action: str | None = None) -> Plan:
     """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
     from perf_tasks import settings as settings_mod
     from perf_tasks.fs.guarded import read
@@ -64,13 +64,13 @@ def plan(root: Path, *, install: str | None = None) -> Plan:
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
     settings = settings_mod.load(root)
-    opts = ci_options.options(root, settings, install=install)
+    opts = ci_options.options(root, settings, install=install, use_action=use_action)
     files = []
     for shown, text in workflows.render(opts).items():
         path = root / shown
         _no_link(root, shown)
         files.append(File(read(path, shown=shown), text))
-    found = notes(root, opts, install_set=bool(install or settings.ci.install))
+    found = notes(root, opts, install_set=bool(install or settings.ci.install or use_action))
     if not (root / settings.gates.contract).is_file():
         found += (
             f"no {settings.gates.contract}: the perf job's `perf-tasks gate` fails until there is "
@@ -150,6 +150,7 @@ class InitRequest:
     install: str | None = None  # the pip requirement CI installs perf-tasks with
     force: bool = False  # replace workflow files that are already there
     dry_run: bool = False
+    use_action: str | None = None  # the perf-tasks action installs it: OWNER/REPO@<commit>
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class Initialized:
             "ok": True,
             "dry_run": self.request.dry_run,
             "install": plan.options.install,
+            "action": plan.options.action or None,
             "files": [
                 {
                     "file": f.shown,
@@ -188,6 +190,6 @@ def init(context: RunContext, request: InitRequest) -> Initialized:
     to the rename."""
     root = context.root
     with guarded.editing(root, dry_run=request.dry_run):
-        planned = plan(root, install=request.install)
+        planned = plan(root, install=request.install, use_action=request.use_action)
         written = () if request.dry_run else write(planned, force=request.force)
     return Initialized(planned, written, request)
