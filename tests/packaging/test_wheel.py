@@ -231,8 +231,8 @@ def test_installed_from_the_wheel_it_runs_on_a_workspace_outside_the_repo(
     if installer == "pipx":
         if importlib.util.find_spec("pipx") is None:
             needed("pipx")
-        # pipx 1.18 hands the install to uv when uv is on PATH: the case to cover (uv alone there,
-        # not the rest of this venv's scripts)
+        # pipx 1.18 hands the install to uv (the uv package beside it, or uv on PATH): the case
+        # to cover, where pip's settings no longer apply (uv alone on PATH, not this venv's scripts)
         alone = home / "uv-on-path"
         alone.mkdir(parents=True)
         (alone / "uv").symlink_to(uv)
@@ -243,6 +243,9 @@ def test_installed_from_the_wheel_it_runs_on_a_workspace_outside_the_repo(
         argv = [uv, "tool", "install", str(wheel)]
         bin_dir = home / "uv-bin"
     run(argv, env=env, cwd=tmp_path, timeout=INSTALL_TIMEOUT)
+    if installer == "pipx":
+        made_by = (home / "pipx" / "venvs" / PROGRAM / "pyvenv.cfg").read_text()
+        assert "\nuv = " in made_by, "pipx did not hand the install to uv"
     smoke(bin_dir / PROGRAM, rust_workspace, env, home)
 
 
