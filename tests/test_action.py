@@ -177,29 +177,40 @@ def test_a_failing_task_fails_the_step_with_its_code(on_path: dict[str, str], ws
     assert run_task(on_path, ws, "no.such.task", "").returncode == 2
 
 
-def test_install_runs_once_per_spec_and_refuses_odd_extras(tmp_path: Path) -> None:
-    """The install step with a `python` that logs what it was asked: a second use with the same
-    extras installs nothing; other extras install again; a word that is not an extra is refused."""
-    bin_dir = tmp_path / "bin"
+def test_install_runs_once_per_spec_and_python_and_refuses_odd_extras(tmp_path: Path) -> None:
+    """The install step with `python`s that log what they were asked: a second use with the same
+    extras and Python installs nothing; other extras, or another Python (another python-version),
+    install again; a word that is not an extra is refused."""
     log = tmp_path / "pip.log"
-    write(bin_dir / "python", f'#!/bin/sh\necho "$@" >> {log}\n')
-    write(bin_dir / "perf-tasks", "#!/bin/sh\necho perf-tasks 0.1.0\n")
-    for name in ("python", "perf-tasks"):
-        (bin_dir / name).chmod(0o755)
-    env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "RUNNER_TEMP": str(tmp_path),
-        "GITHUB_ACTION_PATH": "/actions/perf-tasks",
-    }
+    paths = {}
+    for version in ("3.12", "3.13"):
+        bin_dir = tmp_path / version
+        write(bin_dir / "python", f'#!/bin/sh\necho {version} "$@" >> {log}\n')
+        write(bin_dir / "perf-tasks", "#!/bin/sh\necho perf-tasks 0.1.0\n")
+        for name in ("python", "perf-tasks"):
+            (bin_dir / name).chmod(0o755)
+        paths[version] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_ACTION_PATH": "/actions/perf-tasks"}
     script = step("install")["run"]
-    for extras in ("", "", "chart", "chart"):
-        proc = bash(script, env={**env, "EXTRAS": extras}, cwd=tmp_path)
+    for extras, version in (
+        ("", "3.12"),
+        ("", "3.12"),
+        ("chart", "3.12"),
+        ("chart", "3.12"),
+        ("chart", "3.13"),
+    ):
+        proc = bash(script, env={**env, "EXTRAS": extras, "PATH": paths[version]}, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.endswith("perf-tasks 0.1.0\n")
     assert log.read_text().splitlines() == [
-        "-m pip install --quiet /actions/perf-tasks[nextest]",
-        "-m pip install --quiet /actions/perf-tasks[nextest,chart]",
+        "3.12 -m pip install --quiet /actions/perf-tasks[nextest]",
+        "3.12 -m pip install --quiet /actions/perf-tasks[nextest,chart]",
+        "3.13 -m pip install --quiet /actions/perf-tasks[nextest,chart]",
     ]
-    bad = bash(script, env={**env, "EXTRAS": "chart] @ https://example.com/x.whl"}, cwd=tmp_path)
+    bad = bash(
+        script,
+        env={**env, "EXTRAS": "chart] @ https://example.com/x.whl", "PATH": paths["3.12"]},
+        cwd=tmp_path,
+    )
     assert bad.returncode == 2
     assert "::error::extras" in bad.stdout
