@@ -15,7 +15,7 @@ from perf_tasks.ci import workflows
 from perf_tasks.ci.workflows import Options
 from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Planned
-from perf_tasks.errors import FileExists, WorkspaceError
+from perf_tasks.errors import FileExists, UsageError, WorkspaceError
 from perf_tasks.fs import guarded
 
 
@@ -151,6 +151,13 @@ class InitRequest:
     force: bool = False  # replace workflow files that are already there
     dry_run: bool = False
     use_action: str | None = None  # the perf-tasks action installs it: OWNER/REPO@<commit>
+
+    def __post_init__(self) -> None:
+        if self.install is not None and self.use_action is not None:
+            raise UsageError(
+                "--install and --use-action do not go together: the action installs the "
+                "perf-tasks of the commit it is pinned to; give one of them"
+            )
 
 
 @dataclass(frozen=True)

@@ -275,3 +275,14 @@ def test_use_action_needs_an_action_pinned_to_a_commit(ws: Path, ref: str) -> No
     line = one_line_error(perf("ci.init", "--root", str(ws), "--use-action", ref))
     assert "is not an action pinned to a commit" in line
     assert not (ws / ".github").exists()
+
+
+@pytest.mark.parametrize(
+    "install", ["perf-tasks==0.1.0", "./wheels/perf_tasks-0.1.0-py3-none-any.whl"]
+)
+def test_install_and_use_action_do_not_go_together(ws: Path, install: str) -> None:
+    proc = perf(
+        "ci.init", "--root", str(ws), "--install", install, "--use-action", f"o/r@{ACTION_SHA}"
+    )
+    assert "--install and --use-action do not go together" in one_line_error(proc)
+    assert not (ws / ".github").exists()
