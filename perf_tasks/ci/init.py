@@ -6,12 +6,13 @@ an existing file only when asked (`force`), and writes the files as one unit, at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
+from perf_tasks.ci.values import check_action
 from perf_tasks.ci.workflows import Options
 from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Planned
@@ -64,7 +65,9 @@ def plan(root: Path, *, install: str | None = None, use_action: str | None = Non
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
     settings = settings_mod.load(root)
-    opts = ci_options.options(root, settings, install=install, use_action=use_action)
+    opts = ci_options.options(root, settings, install=install)
+    if use_action is not None:  # the perf-tasks action installs it, pinned to a commit
+        opts = replace(opts, action=check_action(use_action, what="--use-action"))
     files = []
     for shown, text in workflows.render(opts).items():
         path = root / shown

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from perf_tasks.ci.values import check_action, check_path_pattern, check_requirement
+from perf_tasks.ci.values import check_path_pattern, check_requirement
 from perf_tasks.ci.workflows import Options
 from perf_tasks.errors import ConfigError
 from perf_tasks.settings import Ci, Settings
@@ -21,9 +21,7 @@ def default_install() -> str:
     return f"perf-tasks=={__version__}"
 
 
-def options(
-    root: Path, settings: Settings, *, install: str | None = None, use_action: str | None = None
-) -> Options:
+def options(root: Path, settings: Settings, *, install: str | None = None) -> Options:
     """The workflows' options for the workspace at `root`: settings, then flags."""
     ci = settings.ci
     monitor_dir = _monitor_dir(settings)
@@ -50,7 +48,6 @@ def options(
         performance_dir=PurePosixPath(settings.baseline.dir).as_posix(),
         monitor_dir=monitor_dir,
         chart_name=settings.monitor.chart,
-        action="" if use_action is None else check_action(use_action, what="--use-action"),
     )
 
 

@@ -31,12 +31,11 @@ def tool(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="module", params=["defaults", "settings", "action"])
+@pytest.fixture(scope="module", params=["defaults", "settings"])
 def workflows(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> list[Path]:
-    """ci.init run on a copy of the demo workspace: with the defaults, with every setting, and
-    installing through the perf-tasks action (`--use-action`)."""
+    """ci.init run on a copy of the demo workspace: with the defaults, and with every setting."""
     root = tmp_path_factory.mktemp(request.param) / "demo"
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
     if request.param == "settings":
@@ -47,8 +46,7 @@ def workflows(
             'rust_paths = ["*.rs", "crates/*", "Cargo.*"]\n'
             '[monitor]\ndir = "perf/monitor"\nchart = "trend.png"\n',
         )
-    action = ["--use-action", "example/perf-tasks@" + "c" * 40] if request.param == "action" else []
-    proc = perf("ci.init", "--root", str(root), *action)
+    proc = perf("ci.init", "--root", str(root))
     assert proc.returncode == 0, proc.stderr
     return [root / CI_FILE, root / MONITORING_FILE]
 

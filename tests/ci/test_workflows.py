@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -245,27 +244,3 @@ def test_perf_tasks_and_nextest_are_installed_from_the_options(ci: dict[str, Any
     }
     setup = steps_using(ci["jobs"]["test"], actions.SETUP_PYTHON)[0]
     assert setup["with"]["python-version"] == "3.12"
-
-
-ACTION_REF = "example/perf-tasks@" + "b" * 40
-
-
-def test_with_the_action_every_rust_job_installs_through_it_and_nothing_else() -> None:
-    """`--use-action`: the action sets up Python and installs perf-tasks and cargo-nextest (the
-    monitor's with the chart extra); no pip line is left, and the steps after it are the same."""
-    with_action = {
-        name: load(text) for name, text in render(replace(OPTIONS, action=ACTION_REF)).items()
-    }
-    plain = {name: load(text) for name, text in render(OPTIONS).items()}
-    jobs = {**with_action[CI_FILE]["jobs"], **with_action[MONITORING_FILE]["jobs"]}
-    before = {**plain[CI_FILE]["jobs"], **plain[MONITORING_FILE]["jobs"]}
-    for name in ("test", "perf", "monitor"):
-        job = jobs[name]
-        used = [s for s in job["steps"] if s.get("uses") == ACTION_REF]
-        assert len(used) == 1, name
-        extras = {"extras": "chart"} if name == "monitor" else {}
-        assert used[0]["with"] == {"python-version": "3.12", **extras}
-        assert not any("pip install" in s.get("run", "") for s in job["steps"])
-        assert not steps_using(job, actions.SETUP_PYTHON)
-        assert runs(job) == [r for r in runs(before[name]) if "pip install" not in r]
-    assert "uses" not in str(jobs["changes"]["steps"][1:])
