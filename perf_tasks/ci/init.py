@@ -6,13 +6,12 @@ an existing file only when asked (`force`), and writes the files as one unit, at
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perf_tasks.ci import options as ci_options
 from perf_tasks.ci import workflows
-from perf_tasks.ci.values import check_action
 from perf_tasks.ci.workflows import Options
 from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Planned
@@ -67,6 +66,10 @@ def plan(root: Path, *, install: str | None = None, use_action: str | None = Non
     settings = settings_mod.load(root)
     opts = ci_options.options(root, settings, install=install)
     if use_action is not None:  # the perf-tasks action installs it, pinned to a commit
+        from dataclasses import replace
+
+        from perf_tasks.ci.values import check_action
+
         opts = replace(opts, action=check_action(use_action, what="--use-action"))
     files = []
     for shown, text in workflows.render(opts).items():
