@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import nox
 
@@ -36,8 +37,21 @@ def integration(session: nox.Session) -> None:
     drive is the same on every version, and the fast tests cover it on each, so they run once.
     """
     session.install("-e", ".[nextest,chart]", *group("test"))
-    args = session.posargs or ["tests/", "-m", "slow"]
+    args = session.posargs or ["tests/", "-m", "slow and not package"]
     session.run("pytest", "--durations=10", *args)
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build the sdist and wheel, twine-check them, install the wheel (pipx, uv, pip), run it."""
+    session.install("-e", ".", *group("test"), *group("package"))
+    dist = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    # the backend is in the session's venv: the build itself needs no index
+    session.run("python", "-m", "build", "--no-isolation", "--outdir", str(dist))
+    session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
+    args = session.posargs or ["tests/packaging"]
+    session.run("pytest", "-m", "package", *args, env={"PERF_TASKS_DIST": str(dist)})
 
 
 @nox.session

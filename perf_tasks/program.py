@@ -191,6 +191,8 @@ def program() -> Program:
         namespace=namespace(),
         name=PROGRAM,
         binary=PROGRAM,
+        # the completion scripts name the program, however it was started (`python -m perf_tasks`)
+        binary_names=[PROGRAM],
         version=__version__,
         config_class=OwnConfig,
     )

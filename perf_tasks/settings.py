@@ -423,7 +423,7 @@ class Outputs:
 
 @dataclass(frozen=True)
 class Runs:
-    """Run folders under `output/scg/` (cleanup_old_runs)."""
+    """`clean.runs`: run folders under `output/scg/`."""
 
     output: str = key("output_scg", NAME_OF_OUTPUT, "the `[outputs]` entry holding runs")
     keep_newest: int = key(10, Integer(), "runs always kept, newest first")
@@ -485,6 +485,8 @@ class Clean:
 
 @dataclass(frozen=True)
 class Budgets:
+    """Disk budgets: `clean.target` and `monitor` hold the target dir to them."""
+
     target: int = key(
         5 * 10**9,
         Size(),
@@ -516,7 +518,7 @@ class Stale:
 
 @dataclass(frozen=True)
 class Baseline:
-    """`invoke baseline` (docs/usage/baseline.md): what it times, and where it writes its record."""
+    """`baseline` (docs/usage/baseline.md): what it times, and where it writes its record."""
 
     dir: str = key(
         "docs/performance", FOLDER, "where `Baseline.md` and `baseline.json` are written"
@@ -609,7 +611,7 @@ class Ci:
 
 @dataclass(frozen=True)
 class Gates:
-    """`invoke gate` (docs/usage/gates.md): where the contract is, relative to the root."""
+    """`gate` (docs/usage/gates.md): where the contract is, relative to the root."""
 
     contract: str = key(
         "benches/PERFORMANCE_CONTRACT.md",
@@ -623,7 +625,7 @@ class Gates:
 
 @dataclass(frozen=True)
 class Monitor:
-    """`invoke monitor` (docs/usage/monitor.md): the daily job's history, chart and report."""
+    """`monitor` (docs/usage/monitor.md): the daily job's history, chart and report."""
 
     dir: str = key(
         "docs/performance/monitor",

@@ -48,9 +48,9 @@ def test_the_integration_session_runs_on_the_python_nox_names() -> None:
     assert "nox -s integration" in run_lines(job)
 
 
-def test_lint_and_typecheck_run_as_nox_sessions() -> None:
+def test_lint_typecheck_and_package_run_as_nox_sessions() -> None:
     checks = load()["jobs"]["checks"]
-    assert checks["strategy"]["matrix"]["session"] == ["lint", "typecheck"]
+    assert checks["strategy"]["matrix"]["session"] == ["lint", "typecheck", "package"]
     assert 'nox -s "$SESSION"' in run_lines(checks)
 
 

@@ -18,7 +18,7 @@ from perf_tasks.ci.inputs import Inputs, Lock
 from perf_tasks.ci.workflows import Options
 from perf_tasks.context import RunContext
 from perf_tasks.edit.file import Planned
-from perf_tasks.errors import FileExists, WorkspaceError
+from perf_tasks.errors import FileExists, UsageError, WorkspaceError
 from perf_tasks.fs import guarded
 
 
@@ -61,7 +61,13 @@ class Plan:
         return tuple(f for f in self.files if f.exists and f.changes)
 
 
-def plan(root: Path, *, env: Mapping[str, str], install: str | None = None) -> Plan:
+def plan(
+    root: Path,
+    *,
+    env: Mapping[str, str],
+    install: str | None = None,
+    use_action: str | None = None,
+) -> Plan:
     """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
     from perf_tasks import settings as settings_mod
     from perf_tasks.fs.guarded import read
@@ -71,12 +77,20 @@ def plan(root: Path, *, env: Mapping[str, str], install: str | None = None) -> P
     settings = settings_mod.load(root)
     inputs = ci_inputs.read(root, env=env)
     opts = ci_options.options(root, settings, inputs, install=install)
+    if use_action is not None:  # the perf-tasks action installs it, pinned to a commit
+        from dataclasses import replace
+
+        from perf_tasks.ci.values import check_action
+
+        opts = replace(opts, action=check_action(use_action, what="--use-action"))
     files = []
     for shown, text in workflows.render(opts).items():
         path = root / shown
         _no_link(root, shown)
         files.append(File(read(path, shown=shown), text))
-    found = notes(root, opts, inputs, install_set=bool(install or settings.ci.install))
+    found = notes(
+        root, opts, inputs, install_set=bool(install or settings.ci.install or use_action)
+    )
     if not (root / settings.gates.contract).is_file():
         found += (
             f"no {settings.gates.contract}: the perf job's `perf-tasks gate` fails until there is "
@@ -195,6 +209,14 @@ class InitRequest:
     install: str | None = None  # the pip requirement CI installs perf-tasks with
     force: bool = False  # replace workflow files that are already there
     dry_run: bool = False
+    use_action: str | None = None  # the perf-tasks action installs it: OWNER/REPO@<commit>
+
+    def __post_init__(self) -> None:
+        if self.install is not None and self.use_action is not None:
+            raise UsageError(
+                "--install and --use-action do not go together: the action installs the "
+                "perf-tasks of the commit it is pinned to; give one of them"
+            )
 
 
 @dataclass(frozen=True)
@@ -213,6 +235,7 @@ class Initialized:
             "ok": True,
             "dry_run": self.request.dry_run,
             "install": plan.options.install,
+            "action": plan.options.action or None,
             "files": [
                 {
                     "file": f.shown,
@@ -239,6 +262,8 @@ def init(context: RunContext, request: InitRequest) -> Initialized:
     to the rename."""
     root = context.root
     with guarded.editing(root, dry_run=request.dry_run):
-        planned = plan(root, env=context.env, install=request.install)
+        planned = plan(
+            root, env=context.env, install=request.install, use_action=request.use_action
+        )
         written = () if request.dry_run else write(planned, force=request.force)
     return Initialized(planned, written, request)

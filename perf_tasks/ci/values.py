@@ -45,6 +45,20 @@ def check_requirement(spec: str, *, what: str) -> str:
     return spec.strip()
 
 
+# OWNER/REPO (or OWNER/REPO/PATH) @ a full commit: a tag or a branch can be moved to other code.
+_ACTION = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}")
+
+
+def check_action(ref: str, *, what: str) -> str:
+    """The perf-tasks action a workflow `uses:`, pinned to a commit."""
+    if not _ACTION.fullmatch(ref.strip()):
+        raise ConfigError(
+            f"{what} = {ref!r} is not an action pinned to a commit: write OWNER/REPO@<40-hex "
+            "commit> of a perf-tasks repository, e.g. 'example/perf-tasks@<sha>'"
+        )
+    return ref.strip()
+
+
 def _match(pattern: re.Pattern[str], value: str, *, what: str, example: str) -> None:
     if not pattern.fullmatch(value):
         raise ConfigError(

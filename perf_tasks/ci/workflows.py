@@ -72,6 +72,7 @@ class Options:
     repository's root: GitHub reads workflows only there)."""
 
     install: str  # the pip requirement that installs perf-tasks
+    action: str = ""  # `--use-action`: the perf-tasks action that installs it, OWNER/REPO@<commit>
     nextest: str = NEXTEST_SPEC  # the pip requirement that installs cargo-nextest
     python: str = "3.12"
     branches: tuple[str, ...] = ("main",)  # pushes to these run ci.yml
@@ -191,7 +192,21 @@ def _checkout(*, full_history: bool = False) -> dict[str, Any]:
     return _uses(actions.CHECKOUT, with_=with_)
 
 
+def _action_setup(o: Options, *, chart: bool) -> Any:
+    """The perf-tasks action, task-less: it sets up Python and installs perf-tasks (the commit it
+    is pinned to) and cargo-nextest, both on PATH for the job's later steps."""
+    with_: dict[str, Any] = {"python-version": o.python}
+    if chart:
+        with_["extras"] = "chart"
+    return Commented(
+        {"name": "install perf-tasks and cargo-nextest", "uses": o.action, "with": with_},
+        above="The perf-tasks action installs the perf-tasks of the commit it is pinned to.",
+    )
+
+
 def _setup(o: Options, *, chart: bool = False) -> list[Any]:
+    if o.action:
+        return [_action_setup(o, chart=chart)]
     if not chart:
         return [
             _uses(actions.SETUP_PYTHON, with_={"python-version": o.python}),

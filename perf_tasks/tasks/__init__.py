@@ -14,6 +14,7 @@ def namespace() -> Collection:
         clean,
         contract,
         gate,
+        init,
         nextest,
         profiles,
         tests,
@@ -32,5 +33,6 @@ def namespace() -> Collection:
     ns.add_collection(contract.ns)
     ns.add_collection(monitoring.ns)
     ns.add_collection(tests.ns)
+    ns.add_collection(init.ns)
     ns.configure({"perf": {"root": None}})
     return ns

@@ -13,16 +13,19 @@ HELP = {
     "dry_run": "Show both files (a diff for one already there); write nothing",
     "force": "Replace workflow files that are already there",
     "install": "pip requirement CI installs perf-tasks with ([ci] install, else this version)",
+    "use_action": "Install perf-tasks with its GitHub action instead: OWNER/REPO@<commit>",
 }
 
 
 @task(help=HELP)
-def init(c, root=None, install=None, force=False, dry_run=False, json=False):  # type: ignore[no-untyped-def]
+def init(c, root=None, install=None, use_action=None, force=False, dry_run=False, json=False):  # type: ignore[no-untyped-def]
     """Write GitHub workflows: ci.yml (path-filtered, cached) and monitoring.yml."""
     with task_edge(json=json) as out:
         from perf_tasks.ci import init as ci_init
 
-        request = ci_init.InitRequest(install=install, force=force, dry_run=dry_run)
+        request = ci_init.InitRequest(
+            install=install, force=force, dry_run=dry_run, use_action=use_action
+        )
         finish(out, ci_init.init(context_of(c, root), request))
 
 

@@ -257,3 +257,51 @@ def test_a_symlink_on_the_way_is_refused_and_nothing_is_written(
         )
     assert (ws / link).is_symlink()
     assert not target.exists() or not any(target.iterdir())
+
+
+ACTION_SHA = "d" * 40
+
+
+def test_use_action_writes_workflows_that_use_it(ws: Path) -> None:
+    proc = perf("ci.init", "--root", str(ws), "--use-action", f"example/perf-tasks@{ACTION_SHA}")
+    assert proc.returncode == 0, proc.stderr
+    text = (ws / CI_FILE).read_text()
+    assert text.count(f"uses: example/perf-tasks@{ACTION_SHA}\n") == 2
+    assert "pip install" not in text
+    assert f"uses: example/perf-tasks@{ACTION_SHA}\n" in (ws / MONITORING_FILE).read_text()
+    assert "CI installs perf-tasks as" not in proc.stdout + proc.stderr  # the action decides
+    doc = json.loads(
+        perf(
+            "ci.init", "--root", str(ws), "--use-action", f"o/r@{ACTION_SHA}", "--dry-run", "--json"
+        ).stdout
+    )
+    assert doc["action"] == f"o/r@{ACTION_SHA}"
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "example/perf-tasks@v1",  # a tag can be moved to other code
+        "example/perf-tasks@main",
+        "perf-tasks@" + "d" * 40,  # no owner
+        "./",  # a local action is not in the user's repository
+        "example/perf-tasks@" + "d" * 39,
+        "example/perf-tasks@${{ github.sha }}",
+        "example/perf tasks@" + "d" * 40,
+    ],
+)
+def test_use_action_needs_an_action_pinned_to_a_commit(ws: Path, ref: str) -> None:
+    line = one_line_error(perf("ci.init", "--root", str(ws), "--use-action", ref))
+    assert "is not an action pinned to a commit" in line
+    assert not (ws / ".github").exists()
+
+
+@pytest.mark.parametrize(
+    "install", ["perf-tasks==0.1.0", "./wheels/perf_tasks-0.1.0-py3-none-any.whl"]
+)
+def test_install_and_use_action_do_not_go_together(ws: Path, install: str) -> None:
+    proc = perf(
+        "ci.init", "--root", str(ws), "--install", install, "--use-action", f"o/r@{ACTION_SHA}"
+    )
+    assert "--install and --use-action do not go together" in one_line_error(proc)
+    assert not (ws / ".github").exists()

@@ -37,6 +37,8 @@ Available tasks:
                                (--force).
   gate.check (gate)            Check a fresh measurement (or --record) against
                                the contract's gates; exit 1 on a breach.
+  init.workspace (init)        Write a starter perf-tasks.toml: every key at
+                               its default, commented, with what it does.
   monitor.run (monitor)        Daily: measure, check gates and the disk budget,
                                append the history, draw, report.
   nextest.init                 Create or merge .config/nextest.toml's ci

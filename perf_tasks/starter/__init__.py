@@ -1,0 +1,1 @@
+"""`init`: the files a workspace starts with (a commented perf-tasks.toml, .gitignore lines)."""

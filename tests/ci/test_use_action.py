@@ -1,0 +1,93 @@
+"""`ci.init --use-action OWNER/REPO@<commit>`: every job installs perf-tasks through the perf-tasks
+action instead of pip, and actionlint and zizmor accept what it writes (as tests/ci/test_lint.py
+does for the other forms)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import REPO_ROOT, perf
+
+from perf_tasks.ci import actions
+from perf_tasks.ci.workflows import CI_FILE, MONITORING_FILE, Options, render
+
+ACTION_REF = "example/perf-tasks@" + "b" * 40
+OPTIONS = Options(install="perf-tasks @ git+https://example.com/perf-tasks@" + "a" * 40)
+DEMO = REPO_ROOT / "examples" / "demo-workspace"
+
+
+def load(text: str) -> dict[str, Any]:
+    data = yaml.safe_load(text)
+    data["on"] = data.pop(True)  # PyYAML reads `on` as YAML 1.1's boolean; GitHub as the string
+    return data  # type: ignore[no-any-return]
+
+
+def jobs_of(options: Options) -> dict[str, Any]:
+    files = {name: load(text) for name, text in render(options).items()}
+    return {**files[CI_FILE]["jobs"], **files[MONITORING_FILE]["jobs"]}
+
+
+def runs(job: dict[str, Any]) -> list[str]:
+    return [s["run"] for s in job["steps"] if "run" in s]
+
+
+def test_every_rust_job_installs_through_the_action_and_nothing_else() -> None:
+    """The action sets up Python and installs perf-tasks and cargo-nextest (the monitor's with the
+    chart extra); no pip line and no setup-python are left, and the other steps are the same."""
+    jobs = jobs_of(replace(OPTIONS, action=ACTION_REF))
+    before = jobs_of(OPTIONS)
+    for name in ("test", "perf", "monitor"):
+        job = jobs[name]
+        used = [s for s in job["steps"] if s.get("uses") == ACTION_REF]
+        assert len(used) == 1, name
+        extras = {"extras": "chart"} if name == "monitor" else {}
+        assert used[0]["with"] == {"python-version": "3.12", **extras}
+        assert not any("pip install" in s.get("run", "") for s in job["steps"])
+        assert not [s for s in job["steps"] if s.get("uses") == actions.SETUP_PYTHON.uses]
+        assert runs(job) == [r for r in runs(before[name]) if "pip install" not in r]
+    assert ACTION_REF not in str(jobs["changes"])
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is missing: it comes with the test dependency group"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def workflows(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    root = tmp_path_factory.mktemp("action") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
+    proc = perf("ci.init", "--root", str(root), "--use-action", ACTION_REF)
+    assert proc.returncode == 0, proc.stderr
+    return [root / CI_FILE, root / MONITORING_FILE]
+
+
+def test_actionlint_accepts_them(workflows: list[Path]) -> None:
+    tool("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
+    proc = subprocess.run(
+        [tool("actionlint"), *map(str, workflows)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_finds_nothing(workflows: list[Path]) -> None:
+    proc = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", *map(str, workflows)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings to report" in proc.stdout, proc.stdout
