@@ -47,6 +47,8 @@ Available tasks:
                                resolved, and where each value is set.
   tests.runners                Time cargo test and nextest in pairs; recommend
                                one, or show the tests they differ on.
+  tests.shard                  Plan duration-balanced shards of the tests
+                               (--shards N), or run one (--run K/N).
   verify.check                 Run every test and doctest again; exit 1 if a
                                test or an outcome differs from the record.
   verify.record                Run every test and doctest once; record the list

@@ -1,0 +1,164 @@
+"""The entry points of `tests.shard` (plan, or run one shard) and `tests.merge`: a request in, a
+frozen result out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from perf_tasks.errors import ConfigError, ToolMissing, UsageError
+from perf_tasks.shards import listing
+from perf_tasks.shards import plan as plan_mod
+
+if TYPE_CHECKING:
+    from perf_tasks.context import RunContext
+
+PLAN_FILE = "shard-plan.json"  # in `[baseline] dir`, beside the record it learns from
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    shards: int
+    durations: tuple[Path, ...] = ()  # JUnit reports or records; none: the last baseline record
+    plan_file: Path | None = None  # None: `<[baseline] dir>/shard-plan.json`
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shards <= plan_mod.MAX_SHARDS:
+            raise UsageError(
+                f"--shards {self.shards}: give a whole number from 1 to {plan_mod.MAX_SHARDS}"
+            )
+
+    @classmethod
+    def of(
+        cls,
+        shards: int | None,
+        durations: list[str] | None,
+        plan_file: Path | None,
+        *,
+        run_only: tuple[str | None, ...] = (),
+    ) -> PlanRequest:
+        """From the flags of `tests.shard` without --run."""
+        if shards is None:
+            raise UsageError("give --shards N to plan, or --run K/N to run one shard of the plan")
+        if any(run_only):
+            raise UsageError("--archive and --out go with --run K/N: they run a shard")
+        return cls(shards, tuple(Path(d) for d in durations or () if d), plan_file)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """What one way of splitting gives on the same durations: each shard's predicted seconds."""
+
+    name: str  # "plan", "hash", "slice"
+    predicted_s: tuple[float, ...]
+
+    @property
+    def slowest_s(self) -> float:
+        return max(self.predicted_s, default=0.0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "predicted_s": [round(s, 3) for s in self.predicted_s],
+            "slowest_s": round(self.slowest_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: plan_mod.Plan
+    path: Path
+    partitions: tuple[Partition, ...]  # ours first, then nextest's hash: and slice:
+    tests: int  # listed, runnable
+    unmeasured: int  # placed by hash: no duration yet
+    exit_code: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "plan": str(self.path),
+            "shards": self.plan.shards,
+            "tests": self.tests,
+            "unmeasured": self.unmeasured,
+            "durations_from": list(self.plan.sources),
+            "ideal_s": round(self.plan.ideal_s, 3),
+            "partitions": {p.name: p.as_json() for p in self.partitions},
+        }
+
+
+def source_of(context: RunContext, archive: Path | None = None) -> listing.Source:
+    inspection = context.inspection
+    if inspection.nextest is None:
+        raise ToolMissing(
+            "cargo-nextest is not installed: shards are planned and run with it "
+            "(pip install 'perf-tasks[nextest]' or cargo install cargo-nextest)"
+        )
+    if archive is not None and not archive.is_file():
+        raise UsageError(f"no nextest archive at {archive}: make it with `cargo nextest archive`")
+    return listing.Source(
+        inspection.root, inspection.nextest_program, tuple(inspection.env.items()), archive
+    )
+
+
+def plan_file(context: RunContext, given: Path | None) -> Path:
+    return given if given is not None else context.root / context.settings.baseline.dir / PLAN_FILE
+
+
+def plan(context: RunContext, request: PlanRequest, *, program: str = "perf-tasks") -> Planned:
+    """List the tests, balance them on the measured durations, ask nextest what its own
+    partitions give, and write the plan (atomically, under the run lock)."""
+    from perf_tasks.fs.guarded import overwrite
+    from perf_tasks.measure import durations as durations_mod
+
+    known = durations_mod.load(context.root, request.durations, program=program)
+    source = source_of(context)
+    tests = listing.runnable(listing.list_tests(source))
+    seconds = {(t.binary, t.name): t.seconds for t in known.tests}
+    made = plan_mod.balance(tests, seconds, request.shards, sources=known.sources)
+    theirs = [
+        Partition(kind, _predicted(listing.partitions(source, kind, made.shards), seconds, made))
+        for kind in ("hash", "slice")
+    ]
+    path = plan_file(context, request.plan_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    overwrite(context.root, {path: plan_mod.dumps(made)})
+    return Planned(
+        plan=made,
+        path=path,
+        partitions=(Partition("plan", made.predicted_s()), *theirs),
+        tests=len(tests),
+        unmeasured=sum(t.seconds is None for t in made.tests),
+    )
+
+
+def _predicted(
+    shard_of: dict[tuple[str, str], int],
+    seconds: dict[tuple[str, str], float],
+    made: plan_mod.Plan,
+) -> tuple[float, ...]:
+    return plan_mod.predicted(
+        (
+            (shard_of[t.binary, t.name], seconds.get((t.binary, t.name), 0.0))
+            for t in made.tests
+            if (t.binary, t.name) in shard_of
+        ),
+        made.shards,
+    )
+
+
+def read_plan(path: Path) -> plan_mod.Plan:
+    from perf_tasks.fs.regular import NotRegular, read_text
+
+    try:
+        text = read_text(path, limit=plan_mod.MAX_PLAN_BYTES)
+    except FileNotFoundError:
+        raise UsageError(
+            f"no shard plan at {path}: make one with `tests.shard --shards N`"
+        ) from None
+    except NotRegular as exc:
+        raise ConfigError(f"{path} is not a shard plan ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return plan_mod.parse(text, source=str(path))
+    except plan_mod.BadPlan as exc:
+        raise ConfigError(str(exc)) from None

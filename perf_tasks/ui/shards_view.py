@@ -1,0 +1,37 @@
+"""How `tests.shard` and `tests.merge` look: each shard's predicted time beside the ideal and
+nextest's own partitions; a shard's run; the merged record."""
+
+from __future__ import annotations
+
+from perf_tasks.measure.report import secs
+from perf_tasks.shards.job import Planned
+from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
+from perf_tasks.ui.verify_view import text_table
+
+
+@renders(Planned)
+def render_planned(out: Output, done: Planned) -> None:
+    plan = done.plan
+    rows = [["partition", *(f"shard {k}" for k in range(1, plan.shards + 1)), "slowest", "/ ideal"]]
+    ideal = plan.ideal_s
+    for part in done.partitions:
+        label = {"plan": "this plan", "hash": "nextest hash:", "slice": "nextest slice:"}
+        ratio = f"{part.slowest_s / ideal:.2f}" if ideal > 0 else "\u2014"
+        rows.append(
+            [
+                label.get(part.name, part.name),
+                *(secs(s) for s in part.predicted_s),
+                secs(part.slowest_s),
+                ratio,
+            ]
+        )
+    for line in text_table(rows):
+        out.line(shown(line))
+    out.line(f"ideal: {secs(ideal)} (the larger of total / {plan.shards} and the longest test)")
+    unmeasured = ""
+    if done.unmeasured:
+        unmeasured = f"; {done.unmeasured} without a duration, placed by hash"
+    sources = ", ".join(plan.sources)
+    out.line(shown(f"{done.tests} tests from the durations of {sources}{unmeasured}"))
+    out.line(shown(f"wrote {done.path}"))
