@@ -3,6 +3,7 @@ frozen result out."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,3 +163,137 @@ def read_plan(path: Path) -> plan_mod.Plan:
         return plan_mod.parse(text, source=str(path))
     except plan_mod.BadPlan as exc:
         raise ConfigError(str(exc)) from None
+
+
+NEXTEST_TESTS_FAILED = 100  # nextest's exit code when the run worked and a test failed
+RUN_TIMEOUT_S = 6 * 3600.0
+OUT_DIR = "perf-tasks-shards"  # in the target dir, unless --out says where
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    shard: int  # 1..shards
+    shards: int
+    plan_file: Path | None = None
+    archive: Path | None = None  # a nextest archive (`cargo nextest archive`)
+    out: Path | None = None  # where the shard's JUnit report goes
+
+    @classmethod
+    def of(
+        cls,
+        run: str,
+        plan_file: Path | None,
+        archive: Path | None,
+        out: Path | None,
+        *,
+        plan_only: tuple[object, ...] = (),
+    ) -> RunRequest:
+        """From `--run K/N` and the flags that go with it."""
+        if any(flag is not None and flag != [] for flag in plan_only):
+            raise UsageError("--shards and --durations plan; --run K/N runs the plan's shard K")
+        k, slash, n = run.partition("/")
+        if not (slash and k.isdecimal() and n.isdecimal() and 1 <= int(k) <= int(n)):
+            raise UsageError(f"--run {run!r}: give K/N, shard K of N, with 1 <= K <= N (`2/4`)")
+        return cls(int(k), int(n), plan_file, archive, out)
+
+    @property
+    def name(self) -> str:
+        return f"{self.shard}-of-{self.shards}"
+
+
+@dataclass(frozen=True)
+class Ran:
+    request: RunRequest
+    junit: Path  # this shard's report, a file of its own
+    tests: int  # run in this shard
+    unplanned: int  # of them, not in the plan (added since): placed by their hash
+    failing: tuple[str, ...]  # `binary name`
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failing else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "shard": self.request.shard,
+            "shards": self.request.shards,
+            "junit": str(self.junit),
+            "tests": self.tests,
+            "unplanned": self.unplanned,
+            "failing": list(self.failing),
+        }
+
+
+def run(context: RunContext, request: RunRequest) -> Ran:
+    """Run the plan's shard K with nextest (from the archive when given); its JUnit report is
+    written to `<out>/junit-K-of-N.xml`."""
+    from perf_tasks import command
+    from perf_tasks.fs.atomic import write_atomic
+    from perf_tasks.measure import nextest_runs
+    from perf_tasks.shards import run as run_mod
+
+    made = read_plan(plan_file(context, request.plan_file))
+    if made.shards != request.shards:
+        raise UsageError(
+            f"--run {request.shard}/{request.shards}, but the plan has {made.shards} shards: "
+            f"run 1/{made.shards} to {made.shards}/{made.shards}, or plan again"
+        )
+    source = source_of(context, request.archive)
+    listed = listing.runnable(listing.list_tests(source))
+    chosen, unplanned = run_mod.selection(made, listed, request.shard)
+    out = request.out or context.inspection.workspace.target_dir / OUT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    profile = f"{listing.PROFILE}-{request.name}"
+    store = out / "store"
+    config = out / f"shard-{request.name}.toml"
+    write_atomic(
+        config,
+        nextest_runs.tool_config(
+            profile, store_dir=str(store), default_filter=run_mod.default_filter(chosen)
+        ),
+    )
+    report = nextest_runs.junit_path(
+        context.inspection.nextest_config, profile=profile, root=context.root, store_dir=store
+    )
+    report.unlink(missing_ok=True)
+    argv = nextest_runs.argv(
+        source.program,
+        "run",
+        profile=profile,
+        tool_config=config,
+        args=(*source.args(), "--no-tests=pass"),
+        own_filter=True,
+    )
+    command.run(
+        argv,
+        cwd=context.root,
+        env=dict(source.env),
+        timeout_s=RUN_TIMEOUT_S,
+        what=f"shard {request.shard}/{request.shards} (`cargo nextest run`)",
+        ok_codes=(0, NEXTEST_TESTS_FAILED),
+    )
+    text = _report_text(report, chosen)
+    junit = out / f"junit-{request.name}.xml"
+    write_atomic(junit, text)
+    cases = nextest_runs.parse_junit(text)
+    return Ran(request, junit, len(chosen), unplanned, nextest_runs.failing([cases]))
+
+
+EMPTY_REPORT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nextest-run" tests="0"/>\n'
+)
+
+
+def _report_text(report: Path, chosen: Sequence[tuple[str, str]]) -> str:
+    from perf_tasks.errors import CommandFailed
+    from perf_tasks.fs.regular import read_text
+    from perf_tasks.measure.durations import MAX_JUNIT_BYTES
+
+    try:
+        return read_text(report, limit=MAX_JUNIT_BYTES)
+    except FileNotFoundError:
+        if not chosen:  # nothing to run: nextest writes no report
+            return EMPTY_REPORT
+        raise CommandFailed(f"nextest left no JUnit report at {report}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandFailed(f"cannot read nextest's JUnit report at {report}: {exc}") from None

@@ -68,8 +68,14 @@ def shard(  # type: ignore[no-untyped-def]
     with task_edge(json=json) as output:
         from perf_tasks.shards import job
 
-        request = job.PlanRequest.of(shards, durations, path_of(plan), run_only=(archive, out))
-        finish(output, job.plan(context_of(c, root), request, program=program_of(c)))
+        if run is None:
+            request = job.PlanRequest.of(shards, durations, path_of(plan), run_only=(archive, out))
+            finish(output, job.plan(context_of(c, root), request, program=program_of(c)))
+        else:
+            ask = job.RunRequest.of(
+                run, path_of(plan), path_of(archive), path_of(out), plan_only=(shards, durations)
+            )
+            finish(output, job.run(context_of(c, root), ask))
 
 
 ns = Collection("tests", runners, shard)

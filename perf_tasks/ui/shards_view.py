@@ -4,7 +4,7 @@ nextest's own partitions; a shard's run; the merged record."""
 from __future__ import annotations
 
 from perf_tasks.measure.report import secs
-from perf_tasks.shards.job import Planned
+from perf_tasks.shards.job import Planned, Ran
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
@@ -35,3 +35,13 @@ def render_planned(out: Output, done: Planned) -> None:
     sources = ", ".join(plan.sources)
     out.line(shown(f"{done.tests} tests from the durations of {sources}{unmeasured}"))
     out.line(shown(f"wrote {done.path}"))
+
+
+@renders(Ran)
+def render_ran(out: Output, done: Ran) -> None:
+    ask = done.request
+    added = f" ({done.unplanned} not in the plan, placed by hash)" if done.unplanned else ""
+    out.line(f"shard {ask.shard}/{ask.shards}: {done.tests} tests run{added}")
+    for test in done.failing:
+        out.line(shown(f"  failed: {test}"))
+    out.line(shown(f"JUnit report: {done.junit}"))
