@@ -4,10 +4,10 @@ gone ones never asked for; the filterset and tool config nextest reads it from; 
 from __future__ import annotations
 
 import json
-import tomlkit
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from perf_tasks.measure import nextest_runs
 from perf_tasks.shards import plan as plan_mod
