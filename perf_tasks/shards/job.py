@@ -297,3 +297,163 @@ def _report_text(report: Path, chosen: Sequence[tuple[str, str]]) -> str:
         raise CommandFailed(f"nextest left no JUnit report at {report}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandFailed(f"cannot read nextest's JUnit report at {report}: {exc}") from None
+
+
+RECORD_FILE = "record.json"  # in the reports' folder, unless --out says where
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    shards: int
+    reports: Path | None = None  # the folder of junit-K-of-N.xml; None: the run's default
+    archive: Path | None = None  # list the tests (and the ignored ones) from this archive
+    doctests: Path | None = None  # the doctest job's `cargo test --doc` output
+    out: Path | None = None  # the record; None: <reports>/record.json
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shards <= plan_mod.MAX_SHARDS:
+            raise UsageError(
+                f"--shards {self.shards}: give a whole number from 1 to {plan_mod.MAX_SHARDS}"
+            )
+
+    @classmethod
+    def of(
+        cls,
+        shards: int | None,
+        reports: Path | None,
+        archive: Path | None,
+        doctests: Path | None,
+        out: Path | None,
+    ) -> MergeRequest:
+        if shards is None:
+            raise UsageError("give --shards N: the number of shards whose reports are merged")
+        return cls(shards, reports, archive, doctests, out)
+
+
+@dataclass(frozen=True)
+class MergedRun:
+    path: Path
+    shards: int
+    tests: int  # run, all shards together
+    ignored: int
+    failing: tuple[str, ...]
+    missing: tuple[str, ...]
+    duplicated: tuple[str, ...]
+    doc_failing: tuple[str, ...]
+    doctests: int | None  # None: no doctest output given
+
+    @property
+    def exit_code(self) -> int:
+        bad = self.failing or self.missing or self.duplicated or self.doc_failing
+        return 1 if bad else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "record": str(self.path),
+            "shards": self.shards,
+            "tests": self.tests,
+            "ignored": self.ignored,
+            "failing": list(self.failing),
+            "missing": list(self.missing),
+            "duplicated": list(self.duplicated),
+            "doctests": self.doctests,
+            "doctests_failing": list(self.doc_failing),
+        }
+
+
+def merge(context: RunContext, request: MergeRequest) -> MergedRun:
+    """Read every shard's report (a missing one is an error naming it), list the tests, and
+    write one record of the whole run."""
+    import time
+
+    from perf_tasks.fs.guarded import overwrite
+    from perf_tasks.measure import environment
+    from perf_tasks.measure import record as record_mod
+    from perf_tasks.shards import merge as merge_mod
+
+    folder = request.reports or context.inspection.workspace.target_dir / OUT_DIR
+    absent = [
+        f"{k}/{request.shards}"
+        for k in range(1, request.shards + 1)
+        if not (folder / f"junit-{k}-of-{request.shards}.xml").exists()
+    ]
+    if absent:
+        raise UsageError(
+            f"no report of shard {', '.join(absent)} in {folder} (junit-K-of-N.xml: did its "
+            "job fail, or its artifact not download?); nothing was merged"
+        )
+    reports = [
+        _shard_report(folder / f"junit-{k}-of-{request.shards}.xml", k, request.shards)
+        for k in range(1, request.shards + 1)
+    ]
+    doc = None
+    if request.doctests is not None:
+        text = _read_input(request.doctests, what="the doctest job's output")
+        try:
+            doc = merge_mod.doc_part(text, source=str(request.doctests))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    source = source_of(context, request.archive)
+    merged = merge_mod.merge(reports, listing.list_tests(source, ignored="all"))
+    tests = merge_mod.tests_part(
+        merged, reports, command=f"tests.shard --run K/{request.shards}", doc=doc
+    )
+    inspection = context.inspection
+    warnings = [f"no shard ran {t}" for t in merged.missing]
+    warnings += [f"more than one shard ran {t}" for t in merged.duplicated]
+    data = record_mod.envelope(
+        started_at=time.time(),
+        elapsed_s=0.0,
+        ok=not tests["failing"] and not (doc or {}).get("failing") and merged.complete,
+        workspace={"name": context.root.name, "members": [], "shards": request.shards},
+        settings=None,
+        environment=environment.fingerprint(
+            root=context.root,
+            cargo=inspection.cargo,
+            env=inspection.env,
+            nextest=inspection.nextest,
+        ),
+        build=None,
+        tests=tests,
+        warnings=warnings,
+    )
+    text = record_mod.dumps(data)
+    record_mod.parse(text, source="the merged record")  # what gate and monitor will read
+    path = request.out or folder / RECORD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    overwrite(context.root, {path: text})
+    return MergedRun(
+        path=path,
+        shards=request.shards,
+        tests=len(merged.cases),
+        ignored=merged.ignored,
+        failing=tuple(tests["failing"]),
+        missing=merged.missing,
+        duplicated=merged.duplicated,
+        doc_failing=tuple((doc or {}).get("failing") or ()),
+        doctests=None if doc is None else sum(doc[k] or 0 for k in ("passed", "failed", "ignored")),
+    )
+
+
+def _shard_report(path: Path, shard: int, shards: int) -> Any:
+    from perf_tasks.shards import merge as merge_mod
+
+    text = _read_input(path, what=f"shard {shard}/{shards}'s JUnit report")
+    try:
+        return merge_mod.read_report(text, shard=shard, source=str(path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _read_input(path: Path, *, what: str) -> str:
+    from perf_tasks.fs.regular import NotRegular, read_text
+    from perf_tasks.measure.durations import MAX_JUNIT_BYTES
+
+    try:
+        return read_text(path, limit=MAX_JUNIT_BYTES)
+    except FileNotFoundError:
+        raise UsageError(f"no file at {path}: give {what}") from None
+    except NotRegular as exc:
+        raise ConfigError(f"{path} is not a regular file ({exc}): give {what}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None

@@ -78,4 +78,27 @@ def shard(  # type: ignore[no-untyped-def]
             finish(output, job.run(context_of(c, root), ask))
 
 
-ns = Collection("tests", runners, shard)
+MERGE_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "shards": "How many shards ran: each one's report must be there",
+    "reports": "The folder of the shards' junit-K-of-N.xml (default: target/perf-tasks-shards)",
+    "archive": "List the tests (the ignored ones too) from this nextest archive",
+    "doctests": "The doctest job's output (`cargo test --doc --workspace`), for their outcomes",
+    "out": "Where the record goes (default: record.json beside the reports)",
+}
+
+
+@task(klass=CountingTask, help=MERGE_HELP)
+def merge(  # type: ignore[no-untyped-def]
+    c, root=None, shards=None, reports=None, archive=None, doctests=None, out=None, json=False
+):
+    """Merge the shards' reports into one record of the run, for gate, monitor and the next plan."""
+    with task_edge(json=json) as output:
+        from perf_tasks.shards import job
+
+        paths = (path_of(reports), path_of(archive), path_of(doctests), path_of(out))
+        finish(output, job.merge(context_of(c, root), job.MergeRequest.of(shards, *paths)))
+
+
+ns = Collection("tests", runners, shard, merge)

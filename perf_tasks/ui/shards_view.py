@@ -4,7 +4,7 @@ nextest's own partitions; a shard's run; the merged record."""
 from __future__ import annotations
 
 from perf_tasks.measure.report import secs
-from perf_tasks.shards.job import Planned, Ran
+from perf_tasks.shards.job import MergedRun, Planned, Ran
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
@@ -45,3 +45,19 @@ def render_ran(out: Output, done: Ran) -> None:
     for test in done.failing:
         out.line(shown(f"  failed: {test}"))
     out.line(shown(f"JUnit report: {done.junit}"))
+
+
+@renders(MergedRun)
+def render_merged(out: Output, done: MergedRun) -> None:
+    ignored = f", {done.ignored} ignored" if done.ignored else ""
+    doc = "" if done.doctests is None else f"; {done.doctests} doctests"
+    out.line(f"{done.shards} shards: {done.tests} tests run{ignored}{doc}")
+    for kind, tests in (
+        ("failed", done.failing),
+        ("doctest failed", done.doc_failing),
+        ("run by no shard", done.missing),
+        ("run by more than one shard", done.duplicated),
+    ):
+        for test in tests:
+            out.line(shown(f"  {kind}: {test}"))
+    out.line(shown(f"wrote {done.path}"))
