@@ -110,7 +110,9 @@ def plan(context: RunContext, request: PlanRequest, *, program: str = "perf-task
     from perf_tasks.fs.guarded import overwrite
     from perf_tasks.measure import durations as durations_mod
 
-    known = durations_mod.load(context.root, request.durations, program=program)
+    # A first plan has no durations yet: every test goes by its hash, and the merged record of
+    # that run is the next plan's durations.
+    known = durations_mod.load(context.root, request.durations, program=program, missing_ok=True)
     source = source_of(context)
     tests = listing.runnable(listing.list_tests(source))
     seconds = {(t.binary, t.name): t.seconds for t in known.tests}

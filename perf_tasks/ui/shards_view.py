@@ -32,8 +32,14 @@ def render_planned(out: Output, done: Planned) -> None:
     unmeasured = ""
     if done.unmeasured:
         unmeasured = f"; {done.unmeasured} without a duration, placed by hash"
-    sources = ", ".join(plan.sources)
-    out.line(shown(f"{done.tests} tests from the durations of {sources}{unmeasured}"))
+    if plan.sources:
+        sources = ", ".join(plan.sources)
+        out.line(shown(f"{done.tests} tests from the durations of {sources}{unmeasured}"))
+    else:
+        out.line(
+            f"{done.tests} tests, no durations yet (no baseline record, no --durations): each "
+            "placed by its hash; plan from the record tests.merge writes of this run next time"
+        )
     out.line(shown(f"wrote {done.path}"))
 
 

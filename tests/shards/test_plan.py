@@ -152,3 +152,15 @@ def test_bad_flags_with_json_print_the_error_document(tmp_path: Path) -> None:
     proc = perf("tests.shard", "--shards", "0", "--json", cwd=tmp_path)
     assert proc.returncode == 2
     assert json.loads(proc.stdout)["error"]["kind"] == "usage"
+
+
+def test_a_first_plan_has_no_durations_and_a_given_file_must_be_there(tmp_path: Path) -> None:
+    from perf_tasks.errors import UsageError
+    from perf_tasks.measure import durations
+
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\nversion = "0.1.0"\n')
+    assert durations.load(tmp_path, missing_ok=True).tests == ()
+    with pytest.raises(UsageError, match="no baseline record"):
+        durations.load(tmp_path)
+    with pytest.raises(UsageError, match="no durations file"):
+        durations.load(tmp_path, [tmp_path / "gone.xml"], missing_ok=True)

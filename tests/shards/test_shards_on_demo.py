@@ -136,3 +136,15 @@ def test_three_shards_at_once_from_one_archive_cover_every_test_once(
     assert record.tests.doc is not None and record.tests.doc.counts is not None
     assert record.tests.doc.counts.passed == nextest_runs.parse_cargo_test(doc.stdout).passed  # type: ignore[union-attr]
     assert record.ok is False
+
+
+def test_a_first_plan_without_durations_places_every_test_by_its_hash(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.json"
+    proc = perf("tests.shard", "--shards", "2", "--plan", str(plan), "--json", cwd=demo_copy)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["unmeasured"] == summary["tests"] == 13
+    placed = json.loads(plan.read_text())["tests"]
+    assert all(seconds is None for tests in placed.values() for _, seconds in tests.values())
