@@ -6,7 +6,7 @@ an existing file only when asked (`force`), and writes the files as one unit, at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class Plan:
         return tuple(f for f in self.files if f.exists and f.changes)
 
 
-def plan(root: Path, *, install: str | None = None) -> Plan:
+def plan(root: Path, *, install: str | None = None, shards: int = 0) -> Plan:
     """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
     from perf_tasks import settings as settings_mod
     from perf_tasks.fs.guarded import read
@@ -64,9 +64,12 @@ def plan(root: Path, *, install: str | None = None) -> Plan:
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
     settings = settings_mod.load(root)
-    opts = ci_options.options(root, settings, install=install)
+    opts = replace(ci_options.options(root, settings, install=install), shards=shards)
     files = []
-    for shown, text in workflows.render(opts).items():
+    from perf_tasks.ci import sharded
+
+    ci_doc = sharded.ci(opts) if opts.shards else None
+    for shown, text in workflows.render(opts, ci_doc=ci_doc).items():
         path = root / shown
         _no_link(root, shown)
         files.append(File(read(path, shown=shown), text))
@@ -143,6 +146,7 @@ def write(plan: Plan, *, force: bool) -> tuple[File, ...]:
 
 
 SCHEMA_VERSION = 1
+MAX_SHARDS = 256  # GitHub's limit of jobs in one matrix
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,16 @@ class InitRequest:
     install: str | None = None  # the pip requirement CI installs perf-tasks with
     force: bool = False  # replace workflow files that are already there
     dry_run: bool = False
+    shards: int | None = None  # None: one test job; N: build, N shard jobs, doctests, merge
+
+    def __post_init__(self) -> None:
+        from perf_tasks.errors import UsageError
+
+        if self.shards is not None and not 2 <= self.shards <= MAX_SHARDS:
+            raise UsageError(
+                f"--shards {self.shards}: give a whole number from 2 to {MAX_SHARDS} "
+                "(GitHub's matrix runs at most 256 jobs), or leave it out for one test job"
+            )
 
 
 @dataclass(frozen=True)
@@ -188,6 +202,6 @@ def init(context: RunContext, request: InitRequest) -> Initialized:
     to the rename."""
     root = context.root
     with guarded.editing(root, dry_run=request.dry_run):
-        planned = plan(root, install=request.install)
+        planned = plan(root, install=request.install, shards=request.shards or 0)
         written = () if request.dry_run else write(planned, force=request.force)
     return Initialized(planned, written, request)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error, perf
 
 from perf_tasks.measure import record as record_mod
 from perf_tasks.shards import merge as merge_mod
 from perf_tasks.shards.listing import Listed
-from tests.helpers import one_line_error, perf
 
 
 def junit(*cases: tuple[str, str, float, str], wall: float = 1.0) -> str:

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error, perf
 
 from perf_tasks.shards import plan as plan_mod
 from perf_tasks.shards.plan import BadPlan, balance, hash_shard, ideal
-from tests.helpers import one_line_error, perf
 
 
 def skewed_suite() -> dict[tuple[str, str], float]:

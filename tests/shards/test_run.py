@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from helpers import one_line_error, perf
 
 from perf_tasks.measure import nextest_runs
 from perf_tasks.shards import plan as plan_mod
 from perf_tasks.shards.plan import balance, hash_shard
 from perf_tasks.shards.run import default_filter, escaped, selection
-from tests.helpers import one_line_error, perf
 
 SECONDS = {("demo-core", f"tests::t{i}"): float(i) for i in range(1, 13)}
 

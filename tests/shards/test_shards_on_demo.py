@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import perf
 
 from perf_tasks.measure import nextest_runs
 from perf_tasks.measure import record as record_mod
-from tests.helpers import perf
 
 pytestmark = pytest.mark.slow
 
