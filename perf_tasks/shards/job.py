@@ -44,7 +44,8 @@ class PlanRequest:
             raise UsageError("give --shards N to plan, or --run K/N to run one shard of the plan")
         if any(run_only):
             raise UsageError("--archive and --out go with --run K/N: they run a shard")
-        return cls(shards, tuple(Path(d) for d in durations or () if d), plan_file)
+        files = tuple(Path(d).absolute() for d in durations or () if d)
+        return cls(shards, files, _absolute(plan_file))
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,12 @@ def source_of(context: RunContext, archive: Path | None = None) -> listing.Sourc
     return listing.Source(
         inspection.root, inspection.nextest_program, tuple(inspection.env.items()), archive
     )
+
+
+def _absolute(path: Path | None) -> Path | None:
+    """A path flag, relative to where the user ran the command: nextest runs in the root, and
+    takes a tool config only by its absolute path."""
+    return None if path is None else path.absolute()
 
 
 def plan_file(context: RunContext, given: Path | None) -> Path:
@@ -196,7 +203,7 @@ class RunRequest:
         k, slash, n = run.partition("/")
         if not (slash and k.isdecimal() and n.isdecimal() and 1 <= int(k) <= int(n)):
             raise UsageError(f"--run {run!r}: give K/N, shard K of N, with 1 <= K <= N (`2/4`)")
-        return cls(int(k), int(n), plan_file, archive, out)
+        return cls(int(k), int(n), *map(_absolute, (plan_file, archive, out)))
 
     @property
     def name(self) -> str:
@@ -329,7 +336,7 @@ class MergeRequest:
     ) -> MergeRequest:
         if shards is None:
             raise UsageError("give --shards N: the number of shards whose reports are merged")
-        return cls(shards, reports, archive, doctests, out)
+        return cls(shards, *map(_absolute, (reports, archive, doctests, out)))
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_three_shards_at_once_from_one_archive_cover_every_test_once(
         [nextest_runs.PROGRAM, "nextest", "archive", "--workspace", "--archive-file", str(archive)],
         cwd=ws, capture_output=True, check=True, timeout=900,
     )  # fmt: skip
-    out = tmp_path / "shards"
+    out = ws / "shards"  # given relative to the root, as a user in the root types it
     env = {**os.environ}
 
     def shard(k: int) -> subprocess.Popen[str]:
@@ -79,7 +79,7 @@ def test_three_shards_at_once_from_one_archive_cover_every_test_once(
             "--archive",
             str(archive),
             "--out",
-            str(out),
+            "shards",
         ]
         return subprocess.Popen(
             argv, cwd=ws, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -113,9 +113,10 @@ def test_three_shards_at_once_from_one_archive_cover_every_test_once(
         cwd=ws, capture_output=True, text=True, check=False, timeout=900,
     )  # fmt: skip
     (tmp_path / "doc.txt").write_text(doc.stdout)
+    # From another folder, every path relative to it.
     merged = perf(
-        "tests.merge", "--shards", "3", "--reports", str(out), "--archive", str(archive),
-        "--doctests", str(tmp_path / "doc.txt"), "--json", cwd=ws,
+        "tests.merge", "--root", str(ws), "--shards", "3", "--reports", "ws/shards",
+        "--archive", "tests.tar.zst", "--doctests", "doc.txt", "--json", cwd=tmp_path,
     )  # fmt: skip
     assert merged.returncode == 1, merged.stderr  # the failing test
     summary = json.loads(merged.stdout)
