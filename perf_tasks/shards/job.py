@@ -44,8 +44,7 @@ class PlanRequest:
             raise UsageError("give --shards N to plan, or --run K/N to run one shard of the plan")
         if any(run_only):
             raise UsageError("--archive and --out go with --run K/N: they run a shard")
-        files = tuple(Path(d).absolute() for d in durations or () if d)
-        return cls(shards, files, _absolute(plan_file))
+        return cls(shards, tuple(Path(d) for d in durations or () if d), plan_file)
 
 
 @dataclass(frozen=True)
@@ -96,15 +95,13 @@ def source_of(context: RunContext, archive: Path | None = None) -> listing.Sourc
         )
     if archive is not None and not archive.is_file():
         raise UsageError(f"no nextest archive at {archive}: make it with `cargo nextest archive`")
+    # Path flags are relative to where the user ran the command; nextest runs in the root.
     return listing.Source(
-        inspection.root, inspection.nextest_program, tuple(inspection.env.items()), archive
+        inspection.root,
+        inspection.nextest_program,
+        tuple(inspection.env.items()),
+        None if archive is None else archive.absolute(),
     )
-
-
-def _absolute(path: Path | None) -> Path | None:
-    """A path flag, relative to where the user ran the command: nextest runs in the root, and
-    takes a tool config only by its absolute path."""
-    return None if path is None else path.absolute()
 
 
 def plan_file(context: RunContext, given: Path | None) -> Path:
@@ -203,7 +200,7 @@ class RunRequest:
         k, slash, n = run.partition("/")
         if not (slash and k.isdecimal() and n.isdecimal() and 1 <= int(k) <= int(n)):
             raise UsageError(f"--run {run!r}: give K/N, shard K of N, with 1 <= K <= N (`2/4`)")
-        return cls(int(k), int(n), *map(_absolute, (plan_file, archive, out)))
+        return cls(int(k), int(n), plan_file, archive, out)
 
     @property
     def name(self) -> str:
@@ -250,7 +247,9 @@ def run(context: RunContext, request: RunRequest) -> Ran:
     source = source_of(context, request.archive)
     listed = listing.runnable(listing.list_tests(source))
     chosen, unplanned = run_mod.selection(made, listed, request.shard)
-    out = request.out or context.inspection.workspace.target_dir / OUT_DIR
+    # Absolute: nextest takes a tool config only by its absolute path, and reads the store dir
+    # in it relative to the root, not to where the user ran the command.
+    out = (request.out or context.inspection.workspace.target_dir / OUT_DIR).absolute()
     out.mkdir(parents=True, exist_ok=True)
     profile = f"{listing.PROFILE}-{request.name}"
     store = out / "store"
@@ -336,7 +335,7 @@ class MergeRequest:
     ) -> MergeRequest:
         if shards is None:
             raise UsageError("give --shards N: the number of shards whose reports are merged")
-        return cls(shards, *map(_absolute, (reports, archive, doctests, out)))
+        return cls(shards, reports, archive, doctests, out)
 
 
 @dataclass(frozen=True)
