@@ -72,6 +72,7 @@ class Planned:
     partitions: tuple[Partition, ...]  # ours first, then nextest's hash: and slice:
     tests: int  # listed, runnable
     unmeasured: int  # placed by hash: no duration yet
+    root: Path | None = None  # the plan file is shown relative to it
     exit_code: int = 0
 
     def as_json(self) -> dict[str, Any]:
@@ -134,6 +135,7 @@ def plan(context: RunContext, request: PlanRequest, *, program: str = "perf-task
         partitions=(Partition("plan", made.predicted_s()), *theirs),
         tests=len(tests),
         unmeasured=sum(t.seconds is None for t in made.tests),
+        root=context.root,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from perf_tasks.measure.report import secs
 from perf_tasks.shards.job import MergedRun, Planned, Ran
-from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.output import Output, show_path, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
 
@@ -40,7 +40,7 @@ def render_planned(out: Output, done: Planned) -> None:
             f"{done.tests} tests, no durations yet (no baseline record, no --durations): each "
             "placed by its hash; plan from the record tests.merge writes of this run next time"
         )
-    out.line(shown(f"wrote {done.path}"))
+    out.line("wrote " + (show_path(done.path, done.root) if done.root else shown(done.path)))
 
 
 @renders(Ran)
