@@ -60,6 +60,24 @@ def test_the_merged_record_is_the_union_with_the_ignored_from_the_listing() -> N
     assert record.tests.run.counts.ignored == 1 and record.tests.run.failing == ("b::it t3",)
 
 
+def test_a_merged_record_against_an_unsharded_one_is_advisory_never_a_verdict() -> None:
+    from perf_tasks.measure.comparison import compare
+
+    part = merge_mod.tests_part(
+        merge_mod.merge(reports(), LISTED), reports(), command="c", doc=None
+    )
+
+    def record(tests: dict[str, object]) -> dict[str, object]:
+        return record_mod.envelope(
+            started_at=0.0, elapsed_s=0.0, ok=True, workspace={}, settings=None,
+            environment={}, build=None, tests=tests,
+        )  # fmt: skip
+
+    unsharded = record({**part, "runner": "nextest"})
+    assert "test runner: 'nextest' -> 'nextest-shards'" in compare(unsharded, record(part)).advisory
+    assert compare(record(part), record(part)).advisory == ()
+
+
 def test_a_test_no_shard_ran_or_two_shards_ran_is_named() -> None:
     twice = [
         *reports(),
