@@ -118,6 +118,8 @@ def plan(context: RunContext, request: PlanRequest, *, program: str = "perf-task
     # A first plan has no durations yet: every test goes by its hash, and the merged record of
     # that run is the next plan's durations.
     known = durations_mod.load(context.root, request.durations, program=program, missing_ok=True)
+    path = plan_file(context, request.plan_file)
+    folder_for(path, what="--plan")
     source = source_of(context)
     tests = listing.runnable(listing.list_tests(source))
     seconds = {(t.binary, t.name): t.seconds for t in known.tests}
@@ -126,8 +128,6 @@ def plan(context: RunContext, request: PlanRequest, *, program: str = "perf-task
         Partition(kind, _predicted(listing.partitions(source, kind, made.shards), seconds, made))
         for kind in ("hash", "slice")
     ]
-    path = plan_file(context, request.plan_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
     overwrite(context.root, {path: plan_mod.dumps(made)})
     return Planned(
         plan=made,
@@ -152,6 +152,19 @@ def _predicted(
         ),
         made.shards,
     )
+
+
+def folder_for(path: Path, *, what: str) -> None:
+    """Make the folder a file will be written in, before any work: a path through a file, or a
+    folder that cannot be made, is one line."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{what} {path}: cannot make its folder {path.parent} ({exc.strerror or exc})"
+        ) from None
+    if path.is_dir():
+        raise ConfigError(f"{what} {path} is a folder: give a file's path")
 
 
 def read_plan(path: Path) -> plan_mod.Plan:
@@ -246,13 +259,13 @@ def run(context: RunContext, request: RunRequest) -> Ran:
             f"--run {request.shard}/{request.shards}, but the plan has {made.shards} shards: "
             f"run 1/{made.shards} to {made.shards}/{made.shards}, or plan again"
         )
-    source = source_of(context, request.archive)
-    listed = listing.runnable(listing.list_tests(source))
-    chosen, unplanned = run_mod.selection(made, listed, request.shard)
     # Absolute: nextest takes a tool config only by its absolute path, and reads the store dir
     # in it relative to the root, not to where the user ran the command.
     out = (request.out or context.inspection.workspace.target_dir / OUT_DIR).absolute()
-    out.mkdir(parents=True, exist_ok=True)
+    folder_for(out / "junit.xml", what="--out")
+    source = source_of(context, request.archive)
+    listed = listing.runnable(listing.list_tests(source))
+    chosen, unplanned = run_mod.selection(made, listed, request.shard)
     profile = f"{listing.PROFILE}-{request.name}"
     store = out / "store"
     config = out / f"shard-{request.name}.toml"
@@ -403,6 +416,8 @@ def merge(context: RunContext, request: MergeRequest) -> MergedRun:
             doc = merge_mod.doc_part(text, source=str(request.doctests))
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+    path = request.out or folder / RECORD_FILE
+    folder_for(path, what="--out")
     source = source_of(context, request.archive)
     merged = merge_mod.merge(reports, listing.list_tests(source, ignored="all"))
     tests = merge_mod.tests_part(
@@ -429,8 +444,6 @@ def merge(context: RunContext, request: MergeRequest) -> MergedRun:
     )
     text = record_mod.dumps(data)
     record_mod.parse(text, source="the merged record")  # what gate and monitor will read
-    path = request.out or folder / RECORD_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
     overwrite(context.root, {path: text})
     return MergedRun(
         path=path,

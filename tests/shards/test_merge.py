@@ -127,6 +127,13 @@ def test_a_missing_shard_is_named_and_nothing_is_written(
     assert not (folder / "record.json").exists()
 
 
+def test_an_out_path_through_a_file_is_one_line(tmp_path: Path) -> None:
+    folder = shard_files(tmp_path, 1, (1,))
+    args = ("--shards", "1", "--reports", str(folder), "--out", "Cargo.toml/record.json")
+    proc = perf("tests.merge", *args, cwd=tmp_path)
+    assert "--out Cargo.toml/record.json: cannot make its folder Cargo.toml" in one_line_error(proc)
+
+
 def test_a_damaged_report_is_named(tmp_path: Path) -> None:
     folder = shard_files(tmp_path, 2, (1, 2))
     (folder / "junit-2-of-2.xml").write_text("<testsuites><testcase")

@@ -138,10 +138,13 @@ def test_a_damaged_plan_is_refused_naming_the_field(edit, said: str) -> None:  #
         (["--shards", "2", "--archive", "a.tar.zst"], "--archive and --out go with --run"),
         (["--shards", "2", "--durations", "missing.xml"], "no durations file at missing.xml"),
         (["--shards", "2", "--durations", "/dev/null"], "is not a regular file"),
+        (["--shards", "2", "--plan", "Cargo.toml/plan.json"], "cannot make its folder Cargo.toml"),
+        (["--shards", "2", "--plan", "src"], "--plan src is a folder: give a file's path"),
     ],
 )
 def test_bad_flags_are_one_line_and_exit_2(tmp_path: Path, args: list[str], said: str) -> None:
     (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\nversion = "0.1.0"\n')
+    (tmp_path / "src").mkdir()
     proc = perf("tests.shard", *args, cwd=tmp_path)
     assert said in one_line_error(proc)
     assert not (tmp_path / "docs").exists()  # no plan written

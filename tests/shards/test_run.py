@@ -92,6 +92,7 @@ def workspace(tmp_path: Path, shards: int = 3) -> Path:
         (["--run", "1/3", "--plan", "missing.json"], "no shard plan at missing.json"),
         (["--run", "1/3", "--plan", "Cargo.toml"], "Cargo.toml is not JSON"),
         (["--run", "1/3", "--plan", "/dev/zero"], "is not a shard plan"),
+        (["--run", "1/3", "--out", "Cargo.toml"], "cannot make its folder"),
     ],
 )
 def test_bad_run_flags_are_one_line_and_exit_2(tmp_path: Path, args: list[str], said: str) -> None:
