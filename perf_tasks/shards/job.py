@@ -72,7 +72,7 @@ class Planned:
     partitions: tuple[Partition, ...]  # ours first, then nextest's hash: and slice:
     tests: int  # listed, runnable
     unmeasured: int  # placed by hash: no duration yet
-    root: Path | None = None  # the plan file is shown relative to it
+    root: Path  # the plan file is shown relative to it
     exit_code: int = 0
 
     def as_json(self) -> dict[str, Any]:

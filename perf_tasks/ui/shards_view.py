@@ -40,7 +40,7 @@ def render_planned(out: Output, done: Planned) -> None:
             f"{done.tests} tests, no durations yet (no baseline record, no --durations): each "
             "placed by its hash; plan from the record tests.merge writes of this run next time"
         )
-    out.line("wrote " + (show_path(done.path, done.root) if done.root else shown(done.path)))
+    out.line("wrote " + show_path(done.path, done.root))
 
 
 @renders(Ran)
