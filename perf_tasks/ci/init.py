@@ -7,7 +7,7 @@ an existing file only when asked (`force`), and writes the files as one unit, at
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ def plan(
     env: Mapping[str, str],
     install: str | None = None,
     use_action: str | None = None,
+    shards: int = 0,
 ) -> Plan:
     """What `ci.init` would write in the workspace at `root`, and what to tell the user."""
     from perf_tasks import settings as settings_mod
@@ -76,15 +77,16 @@ def plan(
         raise WorkspaceError(f"no Cargo.toml in {root}: point --root at the workspace's root")
     settings = settings_mod.load(root)
     inputs = ci_inputs.read(root, env=env)
-    opts = ci_options.options(root, settings, inputs, install=install)
+    opts = replace(ci_options.options(root, settings, inputs, install=install), shards=shards)
     if use_action is not None:  # the perf-tasks action installs it, pinned to a commit
-        from dataclasses import replace
-
         from perf_tasks.ci.values import check_action
 
         opts = replace(opts, action=check_action(use_action, what="--use-action"))
     files = []
-    for shown, text in workflows.render(opts).items():
+    from perf_tasks.ci import sharded
+
+    ci_doc = sharded.ci(opts) if opts.shards else None
+    for shown, text in workflows.render(opts, ci_doc=ci_doc).items():
         path = root / shown
         _no_link(root, shown)
         files.append(File(read(path, shown=shown), text))
@@ -202,6 +204,7 @@ def write(plan: Plan, *, force: bool) -> tuple[File, ...]:
 
 
 SCHEMA_VERSION = 1
+MAX_SHARDS = 256  # GitHub's limit of jobs in one matrix
 
 
 @dataclass(frozen=True)
@@ -210,12 +213,18 @@ class InitRequest:
     force: bool = False  # replace workflow files that are already there
     dry_run: bool = False
     use_action: str | None = None  # the perf-tasks action installs it: OWNER/REPO@<commit>
+    shards: int | None = None  # None: one test job; N: build, N shard jobs, doctests, merge
 
     def __post_init__(self) -> None:
         if self.install is not None and self.use_action is not None:
             raise UsageError(
                 "--install and --use-action do not go together: the action installs the "
                 "perf-tasks of the commit it is pinned to; give one of them"
+            )
+        if self.shards is not None and not 2 <= self.shards <= MAX_SHARDS:
+            raise UsageError(
+                f"--shards {self.shards}: give a whole number from 2 to {MAX_SHARDS} "
+                "(GitHub's matrix runs at most 256 jobs), or leave it out for one test job"
             )
 
 
@@ -263,7 +272,11 @@ def init(context: RunContext, request: InitRequest) -> Initialized:
     root = context.root
     with guarded.editing(root, dry_run=request.dry_run):
         planned = plan(
-            root, env=context.env, install=request.install, use_action=request.use_action
+            root,
+            env=context.env,
+            install=request.install,
+            use_action=request.use_action,
+            shards=request.shards or 0,
         )
         written = () if request.dry_run else write(planned, force=request.force)
     return Initialized(planned, written, request)

@@ -91,6 +91,7 @@ class Options:
     # none to hash and the key hashes the manifests instead.
     lock_tracked: bool = True
     toolchain: Toolchain = Toolchain()
+    shards: int = 0  # 0: one test job; N: the tests in N shards (ci/sharded.py)
 
     @property
     def record(self) -> str:
@@ -123,10 +124,11 @@ def cargo_key(o: Options) -> str:
     return f"{CARGO_RESTORE_KEYS}${{{{ {RUSTC_OUTPUT} }}}}-${{{{ hashFiles({files}) }}}}"
 
 
-def render(options: Options) -> dict[str, str]:
-    """Both files' text, by path relative to the root."""
+def render(options: Options, *, ci_doc: dict[str, Any] | None = None) -> dict[str, str]:
+    """Both files' text, by path relative to the root; `ci_doc`: ci.yml's data when another
+    module made it (`sharded.ci`)."""
     return {
-        CI_FILE: dump(ci(options), header=_HEADER + _CI_HEADER),
+        CI_FILE: dump(ci_doc or ci(options), header=_HEADER + _CI_HEADER),
         MONITORING_FILE: dump(monitoring(options), header=_HEADER + _MONITORING_HEADER),
     }
 
@@ -312,7 +314,7 @@ def _cargo_clean_and_save() -> list[Any]:
 def _upload(name: str, paths: list[str], days: int, *, what: str) -> dict[str, Any]:
     return _uses(
         actions.UPLOAD_ARTIFACT,
-        name=f"upload {what} ({days} days)",
+        name=f"upload {what} ({days} day{'' if days == 1 else 's'})",
         **{"if": "${{ !cancelled() }}"},
         with_={
             "name": name,

@@ -46,9 +46,17 @@ class Durations:
         return {t.id: t for t in self.tests}
 
 
-def load(root: Path, files: Sequence[Path] = (), *, program: str = "perf-tasks") -> Durations:
+def load(
+    root: Path,
+    files: Sequence[Path] = (),
+    *,
+    program: str = "perf-tasks",
+    missing_ok: bool = False,
+) -> Durations:
     """Durations from `files` (JUnit reports, or baseline records ending in `.json`, merged), or
-    from the workspace's last baseline record when no file is given."""
+    from the workspace's last baseline record when no file is given. `missing_ok`: no file given
+    and no record is no durations at all (a first plan), not an error; a file given must be
+    there."""
     if files:
         return merged([_read(path, program=program) for path in files])
     from perf_tasks import settings
@@ -56,6 +64,8 @@ def load(root: Path, files: Sequence[Path] = (), *, program: str = "perf-tasks")
 
     path = root / settings.load(root).baseline.dir / JSON_FILE
     if not path.is_file():
+        if missing_ok:
+            return Durations((), ())
         raise UsageError(
             f"no durations: no baseline record at {path}; run `{program} baseline`, or pass "
             "--durations FILE (a JUnit report of nextest, or a baseline.json)"

@@ -27,11 +27,13 @@ SLOW_PERIOD = "60s"
 TERMINATE_AFTER = 10
 
 
-def tool_config(profile: str, *, store_dir: str) -> str:
+def tool_config(profile: str, *, store_dir: str, default_filter: str | None = None) -> str:
     """Our profile: no retries, no fail-fast, hung tests ended, JUnit on; and where nextest keeps
     its store (the JUnit report goes there): `store_dir`, relative to the workspace root or
     absolute. A workspace's own config wins key by key: nextest ranks a repository's config above
-    any tool config."""
+    any tool config. `default_filter`: the tests the profile runs (a filterset), for a run that
+    selects by it (`argv(..., own_filter=True)`)."""
+    selects = "" if default_filter is None else f"default-filter = {toml_string(default_filter)}\n"
     return (
         "# Written by perf-tasks for its baseline; passed with --tool-config-file.\n"
         "[store]\n"
@@ -41,10 +43,25 @@ def tool_config(profile: str, *, store_dir: str) -> str:
         "retries = 0\n"
         "fail-fast = false\n"
         f'slow-timeout = {{ period = "{SLOW_PERIOD}", terminate-after = {TERMINATE_AFTER} }}\n'
+        f"{selects}"
         "\n"
         f"[profile.{profile}.junit]\n"
         f'path = "{JUNIT_FILE}"\n'
     )
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string: quotes, backslashes and control characters (DEL too, which
+    JSON leaves as it is) escaped; any other character as itself."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,8 @@ PROGRAM = "cargo-nextest"
 # no retry (a test that fails once is failed, never "flaky" and passed), every test run to the end
 # (no fail-fast, no max-fail), and no `default-filter` skipping tests the tool counts.
 PINNED_LIST = ("--ignore-default-filter",)
-PINNED_RUN = (*PINNED_LIST, "--retries", "0", "--flaky-result", "fail", "--no-fail-fast")
+PINNED_OUTCOMES = ("--retries", "0", "--flaky-result", "fail", "--no-fail-fast")
+PINNED_RUN = (*PINNED_LIST, *PINNED_OUTCOMES)
 
 
 def find(env: Mapping[str, str]) -> str | None:
@@ -110,6 +128,7 @@ def argv(
     profile: str,
     tool_config: Path | str,
     args: Iterable[str] = (),
+    own_filter: bool = False,
 ) -> tuple[str, ...]:
     """The one nextest command line of the tool's own runs: `build` the tests, `list` or `run`
     them, with our profile and tool config and the pinned flags.
@@ -117,11 +136,17 @@ def argv(
     `program` is the `cargo-nextest` binary, run as `cargo-nextest nextest ...`: a cargo alias
     `nextest` (which may shadow an external subcommand) cannot intercept it. nextest then builds
     with `$CARGO`, else `cargo` on PATH: the cargo the tool runs (`workspace.cargo_program`).
+
+    `own_filter`: the run selects its tests by the `default-filter` of our profile (one shard of
+    a plan), so `--ignore-default-filter` is left out; the profile is ours, so the workspace's own
+    `default-filter` (of its profiles) does not apply to it. The outcome flags stay pinned.
     """
     ours = ("--profile", profile, "--tool-config-file", f"{TOOL_NAME}:{tool_config}")
     if action == "build":
         return (program, "nextest", "run", *args, *ours, "--no-run")
-    pinned = PINNED_LIST if action == "list" else PINNED_RUN
+    pinned: tuple[str, ...] = PINNED_LIST if action == "list" else PINNED_RUN
+    if own_filter:
+        pinned = () if action == "list" else PINNED_OUTCOMES
     return (program, "nextest", action, *args, *ours, *pinned)
 
 

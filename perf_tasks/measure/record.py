@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,28 +68,59 @@ def build(result: Result) -> dict[str, Any]:
         tests_part["doc"] = None
         if doc is not None:
             tests_part["doc"] = {**_phase_json(doc, root), **_counts_json(doc)}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": KIND,
-        "tool": {"name": "perf-tasks", "version": __version__},
-        "started_at": _iso(result.started_at),
-        "elapsed_s": round(result.elapsed_s, 3),
-        "ok": result.tests_failed == 0,
-        "workspace": {
+    return envelope(
+        started_at=result.started_at,
+        elapsed_s=result.elapsed_s,
+        ok=result.tests_failed == 0,
+        workspace={
             "name": root.name,
             "members": list(plan.members),
             "target_dir": relative(plan.workspace.target_dir, root),
             "build_dir": relative(plan.workspace.build_dir, root),
         },
-        "settings": plan.options.as_json(),
-        "environment": result.environment,
-        "build": build_part,
-        "tests": tests_part,
-        "disk": {name: usage.as_json() for name, usage in result.disk.items()},
-        "warnings": list(result.warnings),
-        "sources_changed": [
+        settings=plan.options.as_json(),
+        environment=result.environment,
+        build=build_part,
+        tests=tests_part,
+        disk={name: usage.as_json() for name, usage in result.disk.items()},
+        warnings=result.warnings,
+        sources_changed=[
             {"phase": phase, "files": list(files)} for phase, files in result.sources_changed
         ],
+    )
+
+
+def envelope(
+    *,
+    started_at: float,
+    elapsed_s: float,
+    ok: bool,
+    workspace: Mapping[str, Any],
+    settings: Mapping[str, Any] | None,
+    environment: Mapping[str, Any],
+    build: Mapping[str, Any] | None,
+    tests: Mapping[str, Any] | None,
+    disk: Mapping[str, Any] | None = None,
+    warnings: Sequence[str] = (),
+    sources_changed: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The record around its parts: what a baseline writes, and what `tests.merge` writes from
+    the reports of a sharded run (no build, no disk)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": KIND,
+        "tool": {"name": "perf-tasks", "version": __version__},
+        "started_at": _iso(started_at),
+        "elapsed_s": round(elapsed_s, 3),
+        "ok": ok,
+        "workspace": dict(workspace),
+        "settings": None if settings is None else dict(settings),
+        "environment": dict(environment),
+        "build": None if build is None else dict(build),
+        "tests": None if tests is None else dict(tests),
+        "disk": dict(disk or {}),
+        "warnings": list(warnings),
+        "sources_changed": list(sources_changed),
     }
 
 

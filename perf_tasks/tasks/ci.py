@@ -5,7 +5,14 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
+from perf_tasks.tasks._edge import (
+    JSON_HELP,
+    ROOT_HELP,
+    CountingTask,
+    context_of,
+    finish,
+    task_edge,
+)
 
 HELP = {
     "root": ROOT_HELP,
@@ -14,17 +21,20 @@ HELP = {
     "force": "Replace workflow files that are already there",
     "install": "pip requirement CI installs perf-tasks with ([ci] install, else this version)",
     "use_action": "Install perf-tasks with its GitHub action instead: OWNER/REPO@<commit>",
+    "shards": "Run the tests in N shards: build and archive once, N jobs, doctests, a merge",
 }
 
 
-@task(help=HELP)
-def init(c, root=None, install=None, use_action=None, force=False, dry_run=False, json=False):  # type: ignore[no-untyped-def]
+@task(klass=CountingTask, help=HELP)
+def init(  # type: ignore[no-untyped-def]
+    c, root=None, install=None, use_action=None, force=False, dry_run=False, json=False, shards=None
+):
     """Write GitHub workflows: ci.yml (path-filtered, cached) and monitoring.yml."""
     with task_edge(json=json) as out:
         from perf_tasks.ci import init as ci_init
 
         request = ci_init.InitRequest(
-            install=install, force=force, dry_run=dry_run, use_action=use_action
+            install=install, force=force, dry_run=dry_run, use_action=use_action, shards=shards
         )
         finish(out, ci_init.init(context_of(c, root), request))
 

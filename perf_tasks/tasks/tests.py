@@ -6,7 +6,16 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, CountingTask, context_of, finish, task_edge
+from perf_tasks.tasks._edge import (
+    JSON_HELP,
+    ROOT_HELP,
+    CountingTask,
+    context_of,
+    finish,
+    path_of,
+    program_of,
+    task_edge,
+)
 
 HELP = {
     "root": ROOT_HELP,
@@ -30,4 +39,66 @@ def runners(c, root=None, max_pairs=None, timeout=None, dry_run=False, json=Fals
         finish(out, done)
 
 
-ns = Collection("tests", runners)
+SHARD_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "shards": "Plan this many shards from the measured durations",
+    "durations": "A JUnit report of nextest or a baseline.json to plan from (repeatable; "
+    "default: the last baseline record)",
+    "plan": "The plan file (default: shard-plan.json in [baseline] dir)",
+    "run": "Run shard K of N (`2/4`) of the plan with nextest",
+    "archive": "With --run: the nextest archive to run from (`cargo nextest archive`)",
+    "out": "With --run: the folder its JUnit report goes to (default: target/perf-tasks-shards)",
+}
+
+
+@task(klass=CountingTask, help=SHARD_HELP, iterable=["durations"])
+def shard(  # type: ignore[no-untyped-def]
+    c,
+    root=None,
+    shards=None,
+    durations=None,
+    plan=None,
+    run=None,
+    archive=None,
+    out=None,
+    json=False,
+):
+    """Plan duration-balanced shards of the tests (--shards N), or run one (--run K/N)."""
+    with task_edge(json=json) as output:
+        from perf_tasks.shards import job
+
+        if run is None:
+            request = job.PlanRequest.of(shards, durations, path_of(plan), run_only=(archive, out))
+            finish(output, job.plan(context_of(c, root), request, program=program_of(c)))
+        else:
+            ask = job.RunRequest.of(
+                run, path_of(plan), path_of(archive), path_of(out), plan_only=(shards, durations)
+            )
+            finish(output, job.run(context_of(c, root), ask))
+
+
+MERGE_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "shards": "How many shards ran: each one's report must be there",
+    "reports": "The folder of the shards' junit-K-of-N.xml (default: target/perf-tasks-shards)",
+    "archive": "List the tests (the ignored ones too) from this nextest archive",
+    "doctests": "The doctest job's output (`cargo test --doc --workspace`), for their outcomes",
+    "out": "Where the record goes (default: record.json beside the reports)",
+}
+
+
+@task(klass=CountingTask, help=MERGE_HELP)
+def merge(  # type: ignore[no-untyped-def]
+    c, root=None, shards=None, reports=None, archive=None, doctests=None, out=None, json=False
+):
+    """Merge the shards' reports into one record of the run, for gate, monitor and the next plan."""
+    with task_edge(json=json) as output:
+        from perf_tasks.shards import job
+
+        paths = (path_of(reports), path_of(archive), path_of(doctests), path_of(out))
+        finish(output, job.merge(context_of(c, root), job.MergeRequest.of(shards, *paths)))
+
+
+ns = Collection("tests", runners, shard, merge)

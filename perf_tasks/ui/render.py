@@ -47,6 +47,7 @@ VIEW_MODULES = {
     "perf_tasks.runners": "perf_tasks.ui.runners_view",
     "perf_tasks.profiles": "perf_tasks.ui.profiles_view",
     "perf_tasks.ci": "perf_tasks.ui.ci_view",
+    "perf_tasks.shards": "perf_tasks.ui.shards_view",
     "perf_tasks.clean": "perf_tasks.ui.clean_view",
     "perf_tasks.starter": "perf_tasks.ui.starter_view",
 }
