@@ -30,4 +30,24 @@ def runners(c, root=None, max_pairs=None, timeout=None, dry_run=False, json=Fals
         finish(out, done)
 
 
-ns = Collection("tests", runners)
+AFFECTED_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "base": "The revision to count changes from (its merge base with HEAD), e.g. origin/main",
+    "run": "Run the affected tests with nextest",
+    "dry_run": "With --run: show the nextest command; run nothing",
+}
+
+
+@task(help=AFFECTED_HELP)
+def affected(c, base=None, run=False, root=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
+    """The packages a change since --base can affect, as a nextest filterset; --run runs it."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testsuite import affected as selection
+        from perf_tasks.ui.baseline import stream_fd
+
+        request = selection.Request(base or "", run=run, dry_run=dry_run)
+        finish(out, selection.affected(context_of(c, root), request, stream_fd=stream_fd(out)))
+
+
+ns = Collection("tests", runners, affected)

@@ -45,6 +45,8 @@ Available tasks:
                                root's Cargo.toml; nothing else changes.
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
+  tests.affected               The packages a change since --base can affect,
+                               as a nextest filterset; --run runs it.
   tests.runners                Time cargo test and nextest in pairs; recommend
                                one, or show the tests they differ on.
   verify.check                 Run every test and doctest again; exit 1 if a

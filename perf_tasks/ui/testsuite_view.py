@@ -1,0 +1,49 @@
+"""How `tests.affected`, `tests.ignored` and `tests.slow` look."""
+
+from __future__ import annotations
+
+from perf_tasks.measure.shell import shell_line
+from perf_tasks.testsuite.affected import Affected
+from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.render import renders
+from perf_tasks.ui.verify_view import text_table
+
+
+@renders(Affected)
+def render_affected(out: Output, done: Affected) -> None:
+    changes, s = done.changes, done.selection
+    short = changes.merge_base[:10]
+    out.line(
+        shown(f"changes since {changes.ref} (merge base {short}): {len(changes.files)} file(s)")
+    )
+    total = len(s.all_packages)
+    if s.everything:
+        out.line(f"affected: every package ({total}), because")
+        for why in s.everything:
+            out.line(shown(f"  {why}"))
+    elif not s.packages:
+        out.line(f"affected: none of the {total} packages")
+    else:
+        out.line(f"affected: {len(s.packages)} of {total} packages")
+        for row in text_table([[p.name, p.reason] for p in s.packages]):
+            out.line(shown(f"  {row}"))
+    if s.ignored:
+        out.line(shown(f"ignored (in no package; [affected] ignore): {', '.join(s.ignored)}"))
+    if s.names:
+        out.line(shown(f"nextest filterset: {s.filterset}"))
+        out.line(shown(f"packages: {' '.join(s.package_args)}"))
+    _render_run(out, done)
+
+
+def _render_run(out: Output, done: Affected) -> None:
+    if not done.request.run:
+        return
+    if done.command is None:
+        out.line("no test to run")
+        return
+    line = shell_line(done.command, done.root)
+    if done.ran is None:
+        out.line(shown(f"would run: {line}"))
+        out.line("nothing was run (--dry-run)")
+        return
+    out.line(shown(f"ran: {line}: exit code {done.ran.exit_code}, {done.ran.wall_s:.1f} s"))
