@@ -67,3 +67,112 @@ def generated(root: Path) -> Path:
     env = {**os.environ, "CARGO_NET_OFFLINE": "true"}
     subprocess.run(["cargo", "generate-lockfile", "--offline", "-q"], cwd=root, env=env, check=True)
     return committed(root)
+
+
+IGNORING_LIB = """//! The crate.
+//!
+//! ```no_run
+//! let runs_not = 1;
+//! ```
+#![doc = include_str!("../GUIDE.md")]
+
+/// Adds.
+///
+/// ```ignore
+/// not compiled: ignored
+/// ```
+///
+/// ```text,ignore
+/// another language: no doctest
+/// ```
+pub fn add(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+/// ```rust,ignore
+/// also ignored
+/// ```
+pub fn sub(a: u32, b: u32) -> u32 {
+    a - b
+}
+
+macro_rules! ignored_test {
+    ($name:ident) => {
+        #[test]
+        #[ignore]
+        fn $name() {}
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[ignore = "needs the network"]
+    fn net() {}
+
+    #[test]
+    #[ignore]
+    fn bare() {}
+
+    #[test]
+    // a comment between the attributes
+    #[cfg_attr(unix, ignore)]
+    fn ignored_on_unix() {}
+
+    #[test]
+    #[cfg_attr(unix, ignore = "flaky on \\"unix\\" [sic]")]
+    pub fn flaky_on_unix() {}
+
+    #[test]
+    #[cfg_attr(windows, ignore = "not here")]
+    fn ignored_on_windows_only() {}
+
+    #[test]
+    #[ignore = "outer one"]
+    fn same() {}
+
+    mod inner {
+        #[test]
+        #[ignore = "inner one"]
+        fn same() {}
+    }
+
+    #[test]
+    #[ignore = "a reason
+on two lines"]
+    fn two_lines() {}
+
+    ignored_test!(made_by_a_macro);
+
+    #[test]
+    fn runs() {}
+}
+"""
+
+
+def ignoring(root: Path) -> Path:
+    """A workspace with every kind of ignored test and doctest: `ign` (a library and an integration
+    test) and `tool` (a binary)."""
+    write(root / "Cargo.toml", '[workspace]\nmembers = ["ign", "tool"]\nresolver = "2"\n')
+    write(
+        root / "ign" / "Cargo.toml",
+        '[package]\nname = "ign"\nversion = "0.1.0"\nedition = "2021"\n',
+    )
+    write(root / "ign" / "src" / "lib.rs", IGNORING_LIB)
+    write(
+        root / "ign" / "GUIDE.md",
+        "# Guide\n\n```ignore\nin the included Markdown\n```\n\n```\nlet runs = 1;\n```\n",
+    )
+    write(
+        root / "ign" / "tests" / "it.rs",
+        '#[test]\n#[ignore = "integration: the net() of tests/it.rs"]\nfn net() {}\n',
+    )
+    write(
+        root / "tool" / "Cargo.toml",
+        '[package]\nname = "tool"\nversion = "0.1.0"\nedition = "2021"\n',
+    )
+    write(
+        root / "tool" / "src" / "main.rs",
+        'fn main() {}\n\n#[test]\n#[ignore = "a binary\'s test"]\nfn in_main() {}\n',
+    )
+    return root

@@ -50,4 +50,13 @@ def affected(c, base=None, run=False, root=None, dry_run=False, json=False):  # 
         finish(out, selection.affected(context_of(c, root), request, stream_fd=stream_fd(out)))
 
 
-ns = Collection("tests", runners, affected)
+@task(help={"root": ROOT_HELP, "json": JSON_HELP})
+def ignored(c, root=None, json=False):  # type: ignore[no-untyped-def]
+    """Every ignored test (nextest's list) and doctest, by package, with its #[ignore] reason."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testsuite import ignored as listing
+
+        finish(out, listing.ignored(context_of(c, root)))
+
+
+ns = Collection("tests", runners, affected, ignored)

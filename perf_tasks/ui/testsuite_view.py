@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.testsuite.affected import Affected
+from perf_tasks.testsuite.ignored import Ignored, IgnoredTest
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
@@ -47,3 +48,28 @@ def _render_run(out: Output, done: Affected) -> None:
         out.line("nothing was run (--dry-run)")
         return
     out.line(shown(f"ran: {line}: exit code {done.ran.exit_code}, {done.ran.wall_s:.1f} s"))
+
+
+@renders(Ignored)
+def render_ignored(out: Output, done: Ignored) -> None:
+    tests = len(done.tests)
+    reasons = sum(t.reason is not None for t in done.tests)
+    out.line(
+        f"{tests} ignored test(s) (nextest lists {done.nextest_count}), {reasons} with a reason; "
+        f"{len(done.doctests)} ignored doctest(s)"
+    )
+    for package, (listed, docs) in done.by_package().items():
+        out.line(shown(f"{package}: {len(listed)} test(s), {len(docs)} doctest(s)"))
+        rows = [[f"{t.binary} {t.name}", _why(t), t.source or "-"] for t in listed]
+        rows += [["doctest", f"```{d.info}", d.source] for d in docs]
+        for row in text_table(rows) if rows else []:
+            out.line(shown(f"  {row}"))
+
+
+def _why(test: IgnoredTest) -> str:
+    reason = test.reason if test.reason is not None else "(no reason given)"
+    if test.condition is not None:
+        return f"{reason}; only where cfg({test.condition})"
+    if test.source is None:
+        return "(no #[ignore] found in the sources: made by a macro?)"
+    return reason

@@ -47,6 +47,8 @@ Available tasks:
                                resolved, and where each value is set.
   tests.affected               The packages a change since --base can affect,
                                as a nextest filterset; --run runs it.
+  tests.ignored                Every ignored test (nextest's list) and doctest,
+                               by package, with its #[ignore] reason.
   tests.runners                Time cargo test and nextest in pairs; recommend
                                one, or show the tests they differ on.
   verify.check                 Run every test and doctest again; exit 1 if a
