@@ -6,7 +6,15 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, CountingTask, context_of, finish, task_edge
+from perf_tasks.tasks._edge import (
+    JSON_HELP,
+    ROOT_HELP,
+    CountingTask,
+    context_of,
+    finish,
+    program_of,
+    task_edge,
+)
 
 HELP = {
     "root": ROOT_HELP,
@@ -59,4 +67,23 @@ def ignored(c, root=None, json=False):  # type: ignore[no-untyped-def]
         finish(out, listing.ignored(context_of(c, root)))
 
 
-ns = Collection("tests", runners, affected, ignored)
+SLOW_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "top": "How many of the slowest tests to show (default 10)",
+    "durations": "A JUnit report of nextest or a baseline.json (repeat for several; default: the "
+    "last baseline record)",
+}
+
+
+@task(klass=CountingTask, iterable=["durations"], help=SLOW_HELP)
+def slow(c, top=None, durations=None, root=None, json=False):  # type: ignore[no-untyped-def]
+    """The slowest tests, and any over nextest's slow-timeout, with their share of the wall time."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testsuite import slow as slowest
+
+        request = slowest.Request.of(top, durations)
+        finish(out, slowest.slow(context_of(c, root), request, program=program_of(c)))
+
+
+ns = Collection("tests", runners, affected, ignored, slow)

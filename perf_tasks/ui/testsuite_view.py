@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from perf_tasks.measure.shell import shell_line
+from perf_tasks.paths import relative
 from perf_tasks.testsuite.affected import Affected
 from perf_tasks.testsuite.ignored import Ignored, IgnoredTest
+from perf_tasks.testsuite.slow import Row, Slow
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
@@ -73,3 +77,54 @@ def _why(test: IgnoredTest) -> str:
     if test.source is None:
         return "(no #[ignore] found in the sources: made by a macro?)"
     return reason
+
+
+@renders(Slow)
+def render_slow(out: Output, done: Slow) -> None:
+    d = done.durations
+    whole = (
+        f"the suite's wall time {d.wall_s:.3f} s"
+        if d.wall_s
+        else f"the summed test time {d.total_s:.3f} s (no wall time in the source)"
+    )
+    sources = ", ".join(relative(Path(source), done.root) for source in d.sources)
+    out.line(shown(f"{len(d.tests)} tests from {sources}; share of {whole}"))
+    if not d.tests:
+        return
+    out.line(f"slowest {len(done.top)}:")
+    for line in text_table(_rows(done.top)):
+        out.line(shown(f"  {line}"))
+    t = done.slow_timeout
+    limit = f"nextest's slow-timeout, {t.seconds:g} s (profile {t.profile}: {t.source})"
+    if not done.over_timeout:
+        out.line(shown(f"over {limit}: none"))
+    else:
+        out.line(shown(f"over {limit}: {len(done.over_timeout)}"))
+        for line in text_table(_rows(done.over_timeout)):
+            out.line(shown(f"  {line}"))
+    h = done.history
+    if h.entries == 0:
+        out.line(shown(f"trend: no monitor history at {relative(h.path, done.root)}"))
+    elif h.per_test == 0:
+        out.line(
+            shown(
+                f"trend: the monitor's history ({h.entries} entries) holds no per-test times; "
+                "it keeps the times of the tests the contract gates (`test:<binary-id> <name>`)"
+            )
+        )
+
+
+def _rows(rows: tuple[Row, ...]) -> list[list[str]]:
+    table = [["test", "time", "share", "trend"]]
+    for row in rows:
+        name = f"{row.test.id}" + (" (failed)" if row.failed else "")
+        table.append([name, f"{row.test.seconds:.3f} s", f"{row.share:.1%}", _trend(row)])
+    return table
+
+
+def _trend(row: Row) -> str:
+    trend = row.trend
+    if trend is None:
+        return "-"
+    change = "" if trend.change is None else f" ({trend.change:+.0%})"
+    return f"{trend.first_s:.3f} s -> {trend.last_s:.3f} s{change}, {trend.entries} entries"

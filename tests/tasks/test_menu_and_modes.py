@@ -51,6 +51,8 @@ Available tasks:
                                by package, with its #[ignore] reason.
   tests.runners                Time cargo test and nextest in pairs; recommend
                                one, or show the tests they differ on.
+  tests.slow                   The slowest tests, and any over nextest's slow-
+                               timeout, with their share of the wall time.
   verify.check                 Run every test and doctest again; exit 1 if a
                                test or an outcome differs from the record.
   verify.record                Run every test and doctest once; record the list
