@@ -27,6 +27,7 @@ from perf_tasks.ab import worktree
 from perf_tasks.context import RunContext
 from perf_tasks.errors import CommandFailed, UsageError, WorkspaceError
 from perf_tasks.fs.glob import glob_match
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import shell_line
 
 # Files of the root that change every package's build or tests, and why.
@@ -39,6 +40,8 @@ EVERYTHING = {
 }
 CARGO_CONFIG_DIR = ".cargo"  # at the root or above it: cargo's configuration, read by every build
 CARGO_CONFIG_FILES = ("config", "config.toml")
+PROFILE = "perf-tasks-affected"  # the nextest profile of --run, in our tool config
+TOOL_CONFIG_FILE = Path("perf-tasks") / "nextest-affected.toml"  # inside the target dir
 SHOWN_FILES = 3  # a package's changed files a line names
 DEP_KINDS = {None: "normal", "normal": "normal", "build": "build", "dev": "dev"}
 
@@ -365,15 +368,17 @@ def affected(ctx: RunContext, request: Request, *, stream_fd: int | None = None)
     selection = select(
         graph, changes.files, outside=changes.outside, ignore=ctx.settings.affected.ignore
     )
+    tool_config = ws.target_dir / TOOL_CONFIG_FILE
     argv = None
     if request.run and selection.names:
-        argv = (
+        # The tool's own run: pinned flags (no retry hides a failure, no fail-fast hides the
+        # rest), our profile over the workspace's default one.
+        argv = nextest_runs.argv(
             inspection.nextest_program,
-            "nextest",
             "run",
-            *selection.package_args,
-            "-E",
-            selection.filterset,
+            profile=PROFILE,
+            tool_config=tool_config,
+            args=(*selection.package_args, "-E", selection.filterset),
         )
     result = Affected(ctx.root, changes, selection, argv, request)
     if argv is None or request.dry_run:
@@ -385,8 +390,12 @@ def affected(ctx: RunContext, request: Request, *, stream_fd: int | None = None)
             "cargo-nextest is not installed: --run runs the affected tests with it "
             "(pip install 'perf-tasks[nextest]' or cargo install cargo-nextest)"
         )
+    from perf_tasks.fs.atomic import write_atomic
     from perf_tasks.measure.timing import run_once
 
+    tool_config.parent.mkdir(parents=True, exist_ok=True)
+    store = str(ws.target_dir / "nextest")
+    write_atomic(tool_config, nextest_runs.tool_config(PROFILE, store_dir=store))
     done = run_once(argv, cwd=ctx.root, env=inspection.env, stream_fd=stream_fd, sample=False)
     return Affected(
         ctx.root,

@@ -295,7 +295,8 @@ def test_the_text_names_each_package_and_why(generated_ws: Path) -> None:
 def test_run_dry_run_shows_the_command_and_runs_nothing(generated_ws: Path) -> None:
     append(generated_ws / "crates" / "leaf" / "src" / "lib.rs")
     data = affected(generated_ws, "--run", "--dry-run")
-    assert data["command"].endswith("nextest run -p leaf -E 'rdeps(=leaf)'")
+    assert "nextest run -p leaf -E 'rdeps(=leaf)' --profile perf-tasks-affected" in data["command"]
+    assert "--retries 0 --flaky-result fail --no-fail-fast" in data["command"]
     assert data["ran"] is None
     assert not (generated_ws / "target").exists()
 
@@ -323,6 +324,29 @@ def test_run_runs_the_filterset_and_it_selects_the_packages_listed(generated_ws:
     )
     binaries = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
     assert binaries == set(data["packages"])
+
+
+@pytest.mark.slow
+def test_run_a_retry_in_the_workspaces_config_never_hides_a_failure(generated_ws: Path) -> None:
+    """The leaf's test fails on its first attempt only; the workspace retries twice. The run
+    pins `--retries 0`: it fails, and says so in its exit code."""
+    write(generated_ws / ".config" / "nextest.toml", "[profile.default]\nretries = 2\n")
+    git("add", "-A", cwd=generated_ws)
+    git("commit", "-q", "-m", "retries", cwd=generated_ws)
+    write(
+        generated_ws / "crates" / "leaf" / "tests" / "once.rs",
+        "#[test]\nfn fails_once() {\n"
+        '    let mark = concat!(env!("CARGO_MANIFEST_DIR"), "/failed-once");\n'
+        "    if std::fs::metadata(mark).is_err() {\n"
+        '        std::fs::write(mark, b"x").unwrap();\n'
+        '        panic!("first attempt");\n'
+        "    }\n}\n",
+    )
+    proc = perf("tests.affected", "--base", "HEAD", "--run", "--json", cwd=generated_ws)
+    data = json.loads(proc.stdout)
+    assert data["packages"] == ["leaf"]
+    assert data["ran"]["exit_code"] != 0
+    assert proc.returncode == data["ran"]["exit_code"]
 
 
 # ---------------------------------------------------------------------------- bad usage
