@@ -392,11 +392,13 @@ def affected(ctx: RunContext, request: Request, *, stream_fd: int | None = None)
         )
     from perf_tasks.fs.atomic import write_atomic
     from perf_tasks.measure.timing import run_once
+    from perf_tasks.runlock import run_lock
 
-    tool_config.parent.mkdir(parents=True, exist_ok=True)
-    store = str(ws.target_dir / "nextest")
-    write_atomic(tool_config, nextest_runs.tool_config(PROFILE, store_dir=store))
-    done = run_once(argv, cwd=ctx.root, env=inspection.env, stream_fd=stream_fd, sample=False)
+    with run_lock(ctx.root):  # no clean deletes the tests' build under them
+        tool_config.parent.mkdir(parents=True, exist_ok=True)
+        store = str(ws.target_dir / "nextest")
+        write_atomic(tool_config, nextest_runs.tool_config(PROFILE, store_dir=store))
+        done = run_once(argv, cwd=ctx.root, env=inspection.env, stream_fd=stream_fd, sample=False)
     return Affected(
         ctx.root,
         changes,

@@ -24,6 +24,7 @@ from perf_tasks.errors import ToolMissing
 from perf_tasks.fs.regular import NotRegular, read_text
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest_runs
+from perf_tasks.runlock import run_lock
 from perf_tasks.testsuite import rust_source
 from perf_tasks.text import lines as text_lines
 
@@ -145,7 +146,8 @@ def list_ignored(ctx: RunContext) -> str:
             tool_config=config,
             args=("--workspace", "--run-ignored", "only", "--message-format", "json"),
         )
-        out = command.run(argv, cwd=ctx.root, env=inspection.env, timeout_s=LIST_TIMEOUT_S)
+        with run_lock(ctx.root):  # listing builds the tests: no clean deletes under it
+            out = command.run(argv, cwd=ctx.root, env=inspection.env, timeout_s=LIST_TIMEOUT_S)
     return out.stdout
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import git, one_line_error, perf, write
+from helpers import git, lock_held_elsewhere, one_line_error, perf, write
 from rust_workspaces import committed, generated
 
 ALL = ["app", "base", "gen", "leaf", "mid", "tester", "top"]
@@ -347,6 +347,16 @@ def test_run_a_retry_in_the_workspaces_config_never_hides_a_failure(generated_ws
     assert data["packages"] == ["leaf"]
     assert data["ran"]["exit_code"] != 0
     assert proc.returncode == data["ran"]["exit_code"]
+
+
+def test_run_waits_for_no_other_run_of_the_workspace(generated_ws: Path) -> None:
+    append(generated_ws / "crates" / "leaf" / "src" / "lib.rs")
+    with lock_held_elsewhere(generated_ws):
+        proc = perf("tests.affected", "--base", "HEAD", "--run", cwd=generated_ws)
+        listing = perf("tests.affected", "--base", "HEAD", cwd=generated_ws)  # reads only
+    assert "another perf-tasks run" in one_line_error(proc, code=1)
+    assert not (generated_ws / "target").exists()
+    assert listing.returncode == 0, listing.stderr
 
 
 # ---------------------------------------------------------------------------- bad usage

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import perf, write
+from helpers import lock_held_elsewhere, one_line_error, perf, write
 from rust_workspaces import ignoring
 
 from perf_tasks.testsuite import rust_source
@@ -271,3 +271,11 @@ def test_toml_and_regex(tmp_path: Path) -> None:
         None,
         "tests/regression_fuzz.rs:10",
     )
+
+
+def test_the_listing_waits_for_no_other_run_of_the_workspace(tmp_path: Path) -> None:
+    ws = ignoring(tmp_path / "ws")
+    with lock_held_elsewhere(ws):
+        proc = perf("tests.ignored", "--root", str(ws))
+    assert "another perf-tasks run" in one_line_error(proc, code=1)
+    assert not (ws / "target").exists()
