@@ -40,6 +40,7 @@ EVERYTHING = {
 }
 CARGO_CONFIG_DIR = ".cargo"  # at the root or above it: cargo's configuration, read by every build
 CARGO_CONFIG_FILES = ("config", "config.toml")
+TOOLCHAIN_FILES = ("rust-toolchain", "rust-toolchain.toml")  # rustup looks up the folders too
 PROFILE = "perf-tasks-affected"  # the nextest profile of --run, in our tool config
 TOOL_CONFIG_FILE = Path("perf-tasks") / "nextest-affected.toml"  # inside the target dir
 SHOWN_FILES = 3  # a package's changed files a line names
@@ -181,13 +182,18 @@ def owner(packages: Sequence[Package], path: PurePosixPath) -> Package | None:
 def select(
     graph: Graph, files: Sequence[str], *, outside: Sequence[str] = (), ignore: Sequence[str] = ()
 ) -> Selection:
-    """The packages `files` (relative to the root) affect; `outside`: cargo config files above the
-    root that changed."""
+    """The packages `files` (relative to the root) affect; `outside`: cargo's config and toolchain
+    files above the root that changed."""
     everything: list[str] = []
     ignored: list[str] = []
     changed: dict[str, list[str]] = {}
     for name in outside:
-        everything.append(f"{name}: cargo's configuration, above the workspace root")
+        above = (
+            "the toolchain"
+            if PurePosixPath(name).name in TOOLCHAIN_FILES
+            else "cargo's configuration"
+        )
+        everything.append(f"{name}: {above}, above the workspace root")
     for name in files:
         path = PurePosixPath(name)
         why = _everything_reason(path)
@@ -265,7 +271,8 @@ def changes_since(
         ).stdout.strip()
     except CommandFailed:
         raise UsageError(
-            f"{ref!r} and HEAD have no commit in common: name a revision of this branch's history"
+            f"{ref!r} and HEAD have no commit in common: name a revision of this branch's "
+            "history (in a shallow clone, fetch more of it first: git fetch --unshallow)"
         ) from None
     diffed = _git(top, env, "diff", "--name-only", "--no-renames", "-z", base, "--")
     excludes = [f":(exclude,top){rel}" for rel in _inside(skip, top)]
@@ -281,8 +288,11 @@ def changes_since(
         if any(full == s or s in full.parents for s in skipped):
             continue
         if under and not rel.startswith(under[0] + "/"):
-            # Above the root, only cargo's config in a folder holding the root changes its builds.
-            if _is_cargo_config(PurePosixPath(rel)) and full.parent.parent in real_root.parents:
+            # Above the root, only cargo's config and rustup's toolchain file in a folder
+            # holding the root change its builds: both are looked for up the folders.
+            if (
+                _is_cargo_config(PurePosixPath(rel)) and full.parent.parent in real_root.parents
+            ) or (full.name in TOOLCHAIN_FILES and full.parent in real_root.parents):
                 outside.append(rel)
             continue
         files.append(rel[len(under[0]) + 1 :] if under else rel)

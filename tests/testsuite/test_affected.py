@@ -120,6 +120,14 @@ def test_staged_unstaged_and_untracked_files_count(generated_ws: Path) -> None:
     assert sorted(data["packages"]) == ["app", "leaf", "mid", "top"]
 
 
+@pytest.mark.parametrize("name", ["we\nird.rs", "naïve €.rs", "-dash.rs", "sp ace.rs"])
+def test_any_file_name_maps_to_its_package(generated_ws: Path, name: str) -> None:
+    write(generated_ws / "crates" / "leaf" / "src" / name, "// new\n")
+    data = affected(generated_ws)
+    assert data["changed_files"] == [f"crates/leaf/src/{name}"]
+    assert data["packages"] == ["leaf"]
+
+
 def test_a_renamed_file_counts_on_both_sides(generated_ws: Path) -> None:
     git("mv", "crates/gen/build.rs", "crates/leaf/build.rs", cwd=generated_ws)
     data = affected(generated_ws)
@@ -261,6 +269,14 @@ def test_a_workspace_below_the_repository_top_reads_only_its_own_changes(tmp_pat
     assert data["everything"] is True
     assert data["everything_because"] == [
         ".cargo/config.toml: cargo's configuration, above the workspace root"
+    ]
+    (tmp_path / "repo" / ".cargo" / "config.toml").unlink()
+    channel = _active_toolchain(ws)
+    write(tmp_path / "repo" / "rust-toolchain.toml", f'[toolchain]\nchannel = "{channel}"\n')
+    write(tmp_path / "repo" / "web" / ".cargo" / "config.toml", "")  # not above the root
+    data = affected(ws)
+    assert data["everything_because"] == [
+        "rust-toolchain.toml: the toolchain, above the workspace root"
     ]
 
 
