@@ -291,6 +291,22 @@ def _changes(o: Options) -> Any:
     )
 
 
+def _test_script(o: Options) -> str:
+    return (
+        "# A pull request runs the tests of the packages its change can affect (perf-tasks\n"
+        "# tests.affected); a push, or a change that cannot be told, runs every test.\n"
+        "filter='all()'\n"
+        'if [ "$EVENT" = pull_request ] && [ -n "$PR_BASE" ] \\\n'
+        '  && affected=$(perf-tasks tests.affected --base "$PR_BASE" --json); then\n'
+        "  filter=$(printf '%s' \"$affected\" \\\n"
+        "    | python -c 'import json, sys; print(json.load(sys.stdin)[\"filterset\"])')\n"
+        "fi\n"
+        'echo "nextest filterset: $filter"\n'
+        f"cargo nextest run --workspace --profile {quote(o.nextest_profile)} --no-tests=pass "
+        '-E "$filter"\n'
+    )
+
+
 def _test(o: Options) -> dict[str, Any]:
     return {
         "name": f"tests (nextest, {o.nextest_profile} profile)",
@@ -300,12 +316,16 @@ def _test(o: Options) -> dict[str, Any]:
         "permissions": {"contents": "read"},
         "timeout-minutes": 60,
         "steps": [
-            _checkout(),
+            _checkout(full_history=True),  # tests.affected needs the merge base
             *_setup(o),
             _cargo_restore(),
             {
                 "name": "cargo nextest run",
-                "run": f"cargo nextest run --workspace --profile {quote(o.nextest_profile)}",
+                "env": {
+                    "EVENT": "${{ github.event_name }}",
+                    "PR_BASE": "${{ github.event.pull_request.base.sha }}",
+                },
+                "run": _test_script(o),
             },
             _upload("junit", [o.junit], TEST_REPORT_DAYS, what="the JUnit report"),
             *_cargo_clean_and_save(),

@@ -118,7 +118,8 @@ def test_rust_jobs_are_filtered_per_job_not_per_workflow(ci: dict[str, Any]) -> 
 
 def test_tests_run_with_nextest_ci_and_junit_is_kept_7_days(ci: dict[str, Any]) -> None:
     job = ci["jobs"]["test"]
-    assert "cargo nextest run --workspace --profile ci" in runs(job)
+    assert any("cargo nextest run --workspace --profile ci " in run for run in runs(job))
+    assert next(s for s in job["steps"] if "uses" in s)["with"]["fetch-depth"] == 0
     (upload,) = steps_using(job, actions.UPLOAD_ARTIFACT)
     assert upload["with"]["path"] == "target/nextest/ci/junit.xml"
     assert upload["with"]["retention-days"] == 7
