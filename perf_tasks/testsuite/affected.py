@@ -255,7 +255,7 @@ class Changes:
     commit: str  # the revision's commit
     merge_base: str  # where the changes are counted from
     files: tuple[str, ...]  # changed files under the root, relative to it
-    outside: tuple[str, ...]  # changed files above the root: the parent folders' cargo config
+    outside: tuple[str, ...]  # cargo's config and toolchain files above the root that changed
 
 
 def changes_since(
@@ -275,19 +275,20 @@ def changes_since(
             "history (in a shallow clone, fetch more of it first: git fetch --unshallow)"
         ) from None
     diffed = _git(top, env, "diff", "--name-only", "--no-renames", "-z", base, "--")
-    excludes = [f":(exclude,top){rel}" for rel in _inside(skip, top)]
+    # `literal`: a target dir's name is a name, never a glob.
+    excludes = [f":(exclude,top,literal){rel}" for rel in _inside(skip, top)]
     untracked = _git(top, env, "ls-files", "--others", "--exclude-standard", "-z", "--", *excludes)
     paths = {p for p in (diffed + untracked).split("\0") if p}
     real_top = Path(os.path.realpath(top))
     real_root = Path(os.path.realpath(root))
-    under = [] if real_root == real_top else [real_root.relative_to(real_top).as_posix()]
+    prefix = "" if real_root == real_top else real_root.relative_to(real_top).as_posix() + "/"
     files, outside = [], []
     skipped = [Path(os.path.realpath(s)) for s in skip]
     for rel in sorted(paths):
         full = real_top / rel
         if any(full == s or s in full.parents for s in skipped):
             continue
-        if under and not rel.startswith(under[0] + "/"):
+        if not rel.startswith(prefix):
             # Above the root, only cargo's config and rustup's toolchain file in a folder
             # holding the root change its builds: both are looked for up the folders.
             if (
@@ -295,7 +296,7 @@ def changes_since(
             ) or (full.name in TOOLCHAIN_FILES and full.parent in real_root.parents):
                 outside.append(rel)
             continue
-        files.append(rel[len(under[0]) + 1 :] if under else rel)
+        files.append(rel[len(prefix) :])
     return Changes(ref, revision.commit, base, tuple(files), tuple(outside))
 
 

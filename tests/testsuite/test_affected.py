@@ -145,12 +145,16 @@ def test_an_ignored_file_and_the_target_dir_count_for_nothing(generated_ws: Path
     assert data["filterset"] == "none()"
 
 
-def test_a_target_dir_set_in_cargo_config_is_no_change(generated_ws: Path) -> None:
-    write(generated_ws / ".cargo" / "config.toml", '[build]\ntarget-dir = "crates/leaf/out"\n')
+@pytest.mark.parametrize("target", ["crates/leaf/out", "crates/leaf/t*"])
+def test_a_target_dir_set_in_cargo_config_is_no_change(generated_ws: Path, target: str) -> None:
+    write(generated_ws / ".cargo" / "config.toml", f'[build]\ntarget-dir = "{target}"\n')
     git("add", "-A", cwd=generated_ws)
     git("commit", "-q", "-m", "target dir", cwd=generated_ws)
-    write(generated_ws / "crates" / "leaf" / "out" / "debug" / "lib.rlib", "x")
+    write(generated_ws / target / "debug" / "lib.rlib", "x")
     assert affected(generated_ws)["changed_files"] == []
+    # A target dir's name is no glob: it hides nothing else.
+    write(generated_ws / "crates" / "leaf" / "tests" / "new.rs", "#[test]\nfn n() {}\n")
+    assert affected(generated_ws)["changed_files"] == ["crates/leaf/tests/new.rs"]
 
 
 # ---------------------------------------------------------------------------- everything, nothing
