@@ -235,33 +235,39 @@ def _with_reason(test: Listed, package: Mapping[str, Any] | None, sources: Sourc
     if package is None:
         return plain
     *modules, fn = test.name.split("::")
-    for files in _candidate_files(package, test, sources):
-        best = None
+    folder = Path(package["manifest_path"]).parent
+    near, rest = _candidate_files(package, test, sources)
+    best: tuple[tuple[int, bool], Path, rust_source.Ignore] | None = None
+    for in_target, files in ((True, near), (False, rest)):
         for path in files:
             text = sources.text(path)
             if text is None or fn not in text:
                 continue
             for found in rust_source.ignore_of(text, fn):
-                score = _module_score(modules, path, found.modules)
-                if best is None or score > best[0]:
-                    best = (score, path, found)
-        if best is not None:
-            _score, path, found = best
-            return IgnoredTest(
-                test.package,
-                test.binary,
-                test.name,
-                found.reason,
-                found.condition,
-                sources.shown(path, found.line),
-            )
-    return plain
+                # The module path decides; between equals, the test's own target's file.
+                rank = (_module_score(modules, path.relative_to(folder), found.modules), in_target)
+                if best is None or rank > best[0]:
+                    best = (rank, path, found)
+    if best is None:
+        return plain
+    _rank, path, found = best
+    return IgnoredTest(
+        test.package,
+        test.binary,
+        test.name,
+        found.reason,
+        found.condition,
+        sources.shown(path, found.line),
+    )
 
 
 def _module_score(modules: list[str], path: Path, inline: tuple[str, ...]) -> int:
     """How well a fn's place matches the test's module path: its inline modules, then its file's
     folders and stem, each matched from the end."""
-    where = [*(p for p in path.with_suffix("").parts if p not in ("mod", "lib", "main")), *inline]
+    parts = list(path.with_suffix("").parts)  # relative to the package's folder
+    if parts and parts[0] in ("src", "tests", "benches", "examples"):
+        parts = parts[1:]
+    where = [*(p for p in parts if p not in ("mod", "lib", "main")), *inline]
     score = 0
     for want, have in zip(reversed(modules), reversed(where), strict=False):
         if want != have:

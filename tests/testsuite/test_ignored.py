@@ -279,3 +279,43 @@ def test_the_listing_waits_for_no_other_run_of_the_workspace(tmp_path: Path) -> 
         proc = perf("tests.ignored", "--root", str(ws))
     assert "another perf-tasks run" in one_line_error(proc, code=1)
     assert not (ws / "target").exists()
+
+
+@pytest.mark.cargo
+def test_a_module_in_its_own_file_is_matched_by_its_path(tmp_path: Path) -> None:
+    """Two `fn check` ignored with different reasons: `tests::check` lives in src/tests.rs (a
+    module file named like a folder elsewhere), `other::check` inline in lib.rs."""
+    ws = tmp_path / "ws"
+    write(ws / "Cargo.toml", '[package]\nname = "m"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(
+        ws / "src" / "lib.rs",
+        "#[cfg(test)]\nmod tests;\n#[cfg(test)]\nmod other {\n    #[test]\n"
+        '    #[ignore = "inline"]\n    fn check() {}\n}\n',
+    )
+    write(ws / "src" / "tests.rs", '#[test]\n#[ignore = "in its file"]\nfn check() {}\n')
+    data = run_json(ws)
+    reasons = {t["name"]: (t["reason"], t["source"]) for t in data["packages"]["m"]["tests"]}
+    assert reasons == {
+        "other::check": ("inline", "src/lib.rs:7"),
+        "tests::check": ("in its file", "src/tests.rs:3"),
+    }
+
+
+@pytest.mark.cargo
+def test_the_module_path_wins_over_the_targets_folder(tmp_path: Path) -> None:
+    """`helpers::check` comes from shared/helpers.rs (`#[path]`), outside src/; src/ has an
+    ignored `fn check` of its own: the one whose module path matches is the test's."""
+    ws = tmp_path / "ws"
+    write(ws / "Cargo.toml", '[package]\nname = "m"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(
+        ws / "src" / "lib.rs",
+        '#[cfg(test)]\n#[path = "../shared/helpers.rs"]\nmod helpers;\n\n'
+        '#[test]\n#[ignore = "the crate root\'s"]\nfn check() {}\n',
+    )
+    write(ws / "shared" / "helpers.rs", '#[test]\n#[ignore = "the helpers\'"]\nfn check() {}\n')
+    data = run_json(ws)
+    reasons = {t["name"]: (t["reason"], t["source"]) for t in data["packages"]["m"]["tests"]}
+    assert reasons == {
+        "check": ("the crate root's", "src/lib.rs:7"),
+        "helpers::check": ("the helpers'", "shared/helpers.rs:3"),
+    }
