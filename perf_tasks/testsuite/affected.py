@@ -139,8 +139,33 @@ class Selection:
         return tuple(arg for name in sorted(self.names) for arg in ("-p", name))
 
 
-def graph_of(metadata: Mapping[str, Any], root: Path) -> Graph:
-    """The members of `cargo metadata --no-deps` and the path dependencies between them."""
+def patched(manifest_text: str, manifest_dir: Path) -> dict[str, str]:
+    """`[patch.<source>] name = { path = "…" }` of the root manifest: a dependency on `name`,
+    from any source, is the crate at that path (real path -> name)."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        data = tomlkit.parse(manifest_text).unwrap()
+    except ParseError:
+        return {}  # cargo metadata read it: this cannot be; nothing is patched, then
+    out: dict[str, str] = {}
+    sources = data.get("patch")
+    for table in sources.values() if isinstance(sources, dict) else ():
+        for name, spec in table.items() if isinstance(table, dict) else ():
+            if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+                renamed = spec.get("package")
+                key = renamed if isinstance(renamed, str) else str(name)
+                out[os.path.realpath(manifest_dir / spec["path"])] = key
+    return out
+
+
+def graph_of(
+    metadata: Mapping[str, Any], root: Path, *, patches: Mapping[str, str] | None = None
+) -> Graph:
+    """The members of `cargo metadata --no-deps` and the dependencies between them: path
+    dependencies, and dependencies by name on a member the root manifest's `[patch]` points at
+    (`patches`: real path -> name)."""
     members = set(metadata.get("workspace_members") or ())
     real_root = Path(os.path.realpath(root))
     packages: list[Package] = []
@@ -155,13 +180,19 @@ def graph_of(metadata: Mapping[str, Any], root: Path) -> Graph:
             continue
         packages.append(Package(pkg["name"], rel))
         by_dir[str(folder)] = pkg["name"]
+    # A `[patch]` that points at a member makes every dependency on that name one on the member.
+    patched_members = {
+        name: by_dir[folder] for folder, name in (patches or {}).items() if folder in by_dir
+    }
     edges = set()
     for pkg in metadata.get("packages") or ():
         if pkg.get("id") not in members:
             continue
         for dep in pkg.get("dependencies") or ():
             path = dep.get("path")
-            target = by_dir.get(os.path.realpath(path)) if path else None
+            target = (
+                by_dir.get(os.path.realpath(path)) if path else patched_members.get(dep["name"])
+            )
             if target is not None and target != pkg["name"]:
                 edges.add(Dependency(pkg["name"], target, DEP_KINDS.get(dep.get("kind"), "normal")))
     order = {"normal": 0, "build": 1, "dev": 2}
@@ -169,6 +200,16 @@ def graph_of(metadata: Mapping[str, Any], root: Path) -> Graph:
         tuple(sorted(packages, key=lambda p: p.name)),
         tuple(sorted(edges, key=lambda e: (e.dependent, e.dependency, order[e.kind]))),
     )
+
+
+def _root_patches(metadata: Mapping[str, Any]) -> dict[str, str]:
+    from perf_tasks.fs.guarded import text_of
+
+    root = metadata.get("workspace_root")
+    if not isinstance(root, str):
+        return {}
+    manifest = Path(root) / "Cargo.toml"
+    return patched(text_of(manifest, shown=str(manifest), bom=True), manifest.parent)
 
 
 def owner(packages: Sequence[Package], path: PurePosixPath) -> Package | None:
@@ -375,7 +416,7 @@ def affected(ctx: RunContext, request: Request, *, stream_fd: int | None = None)
     changes = changes_since(
         ctx.root, request.base, env=inspection.env, skip=(ws.target_dir, ws.build_dir)
     )
-    graph = graph_of(inspection.metadata, ctx.root)
+    graph = graph_of(inspection.metadata, ctx.root, patches=_root_patches(inspection.metadata))
     selection = select(
         graph, changes.files, outside=changes.outside, ignore=ctx.settings.affected.ignore
     )

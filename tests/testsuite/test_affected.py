@@ -254,6 +254,30 @@ def _virtual(root: Path) -> None:
     git("commit", "-q", "-m", "virtual", cwd=root)
 
 
+@pytest.mark.parametrize(
+    "patch", ['sys = { path = "crates/sys" }', 'sys = { path = "./crates/sys/" }']
+)
+def test_a_dependency_patched_to_a_member_is_an_edge(tmp_path: Path, patch: str) -> None:
+    """`user` asks for `sys = "0.1"` (a registry's, by its version); the root manifest's `[patch]`
+    makes it the member: a change in `sys` reaches `user`'s tests."""
+    ws = tmp_path / "ws"
+    write(
+        ws / "Cargo.toml",
+        f'[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[patch.crates-io]\n{patch}\n',
+    )
+    for name, deps in (("sys", ""), ("user", '[dependencies]\nsys = "0.1"\n'), ("other", "")):
+        write(
+            ws / "crates" / name / "Cargo.toml",
+            f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n{deps}',
+        )
+        write(ws / "crates" / name / "src" / "lib.rs", "")
+    committed(ws)
+    append(ws / "crates" / "sys" / "src" / "lib.rs")
+    data = affected(ws)
+    assert sorted(data["packages"]) == ["sys", "user"]
+    assert reasons(data)["user"] == "depends on sys"
+
+
 # ---------------------------------------------------------------------------- a workspace in a repo
 
 
