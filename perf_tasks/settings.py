@@ -655,6 +655,23 @@ class Monitor:
     )
 
 
+# Files in no package that cannot change what a test does: documentation.
+DEFAULT_AFFECTED_IGNORE = ("**/*.md", "docs/**", "LICENSE*", "COPYRIGHT*", "AUTHORS*")
+
+
+@dataclass(frozen=True)
+class Affected:
+    """`tests.affected` (docs/usage/tests.md): which changed files in no package select nothing."""
+
+    ignore: tuple[str, ...] = key(
+        DEFAULT_AFFECTED_IGNORE,
+        ListOf(GLOB),
+        "a changed file in no package that matches one of these globs (relative to the root) "
+        "selects no test; any other file in no package selects every test",
+        default_doc="documentation: `**/*.md`, `docs/**`, `LICENSE*`, `COPYRIGHT*`, `AUTHORS*`",
+    )
+
+
 SECTIONS: dict[str, type] = {
     "outputs": Outputs,
     "runs": Runs,
@@ -666,6 +683,7 @@ SECTIONS: dict[str, type] = {
     "ci": Ci,
     "gates": Gates,
     "monitor": Monitor,
+    "affected": Affected,
 }
 
 
@@ -681,6 +699,7 @@ class Settings:
     ci: Ci = field(default_factory=Ci)
     gates: Gates = field(default_factory=Gates)
     monitor: Monitor = field(default_factory=Monitor)
+    affected: Affected = field(default_factory=Affected)
     # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "defaults"  # where these came from, for messages

@@ -78,6 +78,7 @@ GOOD: dict[str, tuple[Any, Any]] = {
     "monitor.keep_days": (0.5, 0.5),
     "monitor.chart": ("trend.png", "trend.png"),
     "monitor.clean_over_budget": (True, True),
+    "affected.ignore": (["*.txt", "book/**"], ("*.txt", "book/**")),
 }
 
 

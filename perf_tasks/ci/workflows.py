@@ -374,6 +374,21 @@ def _changes(o: Options) -> Any:
     )
 
 
+def _test_script(argv: str) -> str:
+    return (
+        "# A pull request runs the tests of the packages its change can affect (perf-tasks\n"
+        "# tests.affected); a push, or a change that cannot be told, runs every test.\n"
+        "filter='all()'\n"
+        'if [ "$EVENT" = pull_request ] && [ -n "$PR_BASE" ] \\\n'
+        '  && affected=$(perf-tasks tests.affected --base "$PR_BASE" --json); then\n'
+        "  filter=$(printf '%s' \"$affected\" \\\n"
+        "    | python -c 'import json, sys; print(json.load(sys.stdin)[\"filterset\"])')\n"
+        "fi\n"
+        'echo "nextest filterset: $filter"\n'
+        f'{argv} --no-tests=pass -E "$filter"\n'
+    )
+
+
 def _test(o: Options) -> dict[str, Any]:
     return {
         "name": f"tests (nextest, {o.nextest_profile} profile)",
@@ -383,7 +398,7 @@ def _test(o: Options) -> dict[str, Any]:
         "permissions": {"contents": "read"},
         "timeout-minutes": 60,
         "steps": [
-            _checkout(),
+            _checkout(full_history=True),  # tests.affected needs the merge base
             *_setup(o),
             *_rust(o),
             _nextest_run(o),
@@ -395,10 +410,20 @@ def _test(o: Options) -> dict[str, Any]:
 
 def _nextest_run(o: Options) -> Any:
     argv = f"cargo nextest run --workspace --profile {quote(o.nextest_profile)}"
+    if o.cargo_profile is not None:
+        argv += f" --cargo-profile {quote(o.cargo_profile)}"
+    step = {
+        "name": "cargo nextest run",
+        "env": {
+            "EVENT": "${{ github.event_name }}",
+            "PR_BASE": "${{ github.event.pull_request.base.sha }}",
+        },
+        "run": _test_script(argv),
+    }
     if o.cargo_profile is None:
-        return {"name": "cargo nextest run", "run": argv}
+        return step
     return Commented(
-        {"name": "cargo nextest run", "run": f"{argv} --cargo-profile {quote(o.cargo_profile)}"},
+        step,
         above=(
             f"Two profiles named alike: --profile {o.nextest_profile} is nextest's "
             f"([profile.{o.nextest_profile}] of .config/nextest.toml:\n"

@@ -37,6 +37,8 @@ class Durations:
     tests: tuple[TestTime, ...]  # slowest first; ties by id, so the order is stable
     sources: tuple[str, ...]  # the files they came from
     failed: frozenset[str] = frozenset()  # ids of tests that failed in a run read
+    # The whole run's wall time (the median over the sources that say it); None when none does.
+    wall_s: float | None = None
 
     @property
     def total_s(self) -> float:
@@ -82,10 +84,13 @@ def from_record(record: Record, *, source: str) -> Durations:
     ]
     phase = record.phase(PhaseName.TESTS)
     failing = phase.failing if phase is not None else ()
-    return Durations(_slowest_first(tests), (source,), frozenset(failing))
+    wall = phase.wall_s.median if phase is not None and phase.wall_s is not None else None
+    return Durations(_slowest_first(tests), (source,), frozenset(failing), wall)
 
 
-def from_cases(runs: Iterable[Iterable[Case]], *, sources: Sequence[str]) -> Durations:
+def from_cases(
+    runs: Iterable[Iterable[Case]], *, sources: Sequence[str], wall_s: float | None = None
+) -> Durations:
     """Several runs of JUnit cases: each test's median over the runs that ran it (skipped cases
     carry no time)."""
     times: dict[tuple[str, str], list[float]] = {}
@@ -101,7 +106,7 @@ def from_cases(runs: Iterable[Iterable[Case]], *, sources: Sequence[str]) -> Dur
         TestTime(binary, name, round(statistics.median(values), 3))
         for (binary, name), values in times.items()
     ]
-    return Durations(_slowest_first(tests), tuple(sources), frozenset(failed))
+    return Durations(_slowest_first(tests), tuple(sources), frozenset(failed), wall_s)
 
 
 def merged(parts: Sequence[Durations]) -> Durations:
@@ -116,7 +121,9 @@ def merged(parts: Sequence[Durations]) -> Durations:
     ]
     sources = tuple(source for part in parts for source in part.sources)
     failed = frozenset().union(*(part.failed for part in parts))
-    return Durations(_slowest_first(tests), sources, failed)
+    walls = [part.wall_s for part in parts if part.wall_s is not None]
+    wall = round(statistics.median(walls), 3) if walls else None
+    return Durations(_slowest_first(tests), sources, failed, wall)
 
 
 def _read(path: Path, *, program: str) -> Durations:
@@ -140,7 +147,19 @@ def _read(path: Path, *, program: str) -> Durations:
         cases = parse_junit(text)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return from_cases([cases], sources=[str(path)])
+    return from_cases([cases], sources=[str(path)], wall_s=_junit_wall(text))
+
+
+def _junit_wall(xml_text: str) -> float | None:
+    """The run's wall time nextest writes on the report's root (`<testsuites time="…">`)."""
+    import math
+    import xml.etree.ElementTree as ET
+
+    try:
+        value = float(ET.fromstring(xml_text).get("time") or "nan")
+    except (ET.ParseError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _slowest_first(tests: Iterable[TestTime]) -> tuple[TestTime, ...]:

@@ -102,7 +102,7 @@ DRY_RUN_HELP = "Build the full plan and show it; delete nothing"
 
 # Flags that take a whole number. invoke takes a flag's kind from its default, and ours are None
 # (unset: the settings decide), which would make them text (`--runs=STRING`).
-NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout", "max_pairs", "shards"})
+NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout", "max_pairs", "shards", "top"})
 
 
 class CountingTask(Task):  # type: ignore[type-arg]

@@ -101,4 +101,52 @@ def merge(  # type: ignore[no-untyped-def]
         finish(output, job.merge(context_of(c, root), job.MergeRequest.of(shards, *paths)))
 
 
-ns = Collection("tests", runners, shard, merge)
+AFFECTED_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "base": "The revision to count changes from (its merge base with HEAD), e.g. origin/main",
+    "run": "Run the affected tests with nextest",
+    "dry_run": "With --run: show the nextest command; run nothing",
+}
+
+
+@task(help=AFFECTED_HELP)
+def affected(c, base=None, run=False, root=None, dry_run=False, json=False):  # type: ignore[no-untyped-def]
+    """The packages a change since --base can affect, as a nextest filterset; --run runs it."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testsuite import affected as selection
+        from perf_tasks.ui.baseline import stream_fd
+
+        request = selection.Request(base or "", run=run, dry_run=dry_run)
+        finish(out, selection.affected(context_of(c, root), request, stream_fd=stream_fd(out)))
+
+
+@task(help={"root": ROOT_HELP, "json": JSON_HELP})
+def ignored(c, root=None, json=False):  # type: ignore[no-untyped-def]
+    """Every ignored test (nextest's list) and doctest, by package, with its #[ignore] reason."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testsuite import ignored as listing
+
+        finish(out, listing.ignored(context_of(c, root)))
+
+
+SLOW_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "top": "How many of the slowest tests to show (default 10)",
+    "durations": "A JUnit report of nextest or a baseline.json (repeat for several; default: the "
+    "last baseline record)",
+}
+
+
+@task(klass=CountingTask, iterable=["durations"], help=SLOW_HELP)
+def slow(c, top=None, durations=None, root=None, json=False):  # type: ignore[no-untyped-def]
+    """The slowest tests, and any over nextest's slow-timeout, with their share of the wall time."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testsuite import slow as slowest
+
+        request = slowest.Request.of(top, durations)
+        finish(out, slowest.slow(context_of(c, root), request, program=program_of(c)))
+
+
+ns = Collection("tests", runners, shard, merge, affected, ignored, slow)

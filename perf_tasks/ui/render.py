@@ -50,6 +50,7 @@ VIEW_MODULES = {
     "perf_tasks.shards": "perf_tasks.ui.shards_view",
     "perf_tasks.clean": "perf_tasks.ui.clean_view",
     "perf_tasks.starter": "perf_tasks.ui.starter_view",
+    "perf_tasks.testsuite": "perf_tasks.ui.testsuite_view",
 }
 
 

@@ -123,7 +123,8 @@ def test_rust_jobs_are_filtered_per_job_not_per_workflow(ci: dict[str, Any]) -> 
 
 def test_tests_run_with_nextest_ci_and_junit_is_kept_7_days(ci: dict[str, Any]) -> None:
     job = ci["jobs"]["test"]
-    assert "cargo nextest run --workspace --profile ci" in runs(job)
+    assert any("cargo nextest run --workspace --profile ci " in run for run in runs(job))
+    assert next(s for s in job["steps"] if "uses" in s)["with"]["fetch-depth"] == 0
     (upload,) = steps_using(job, actions.UPLOAD_ARTIFACT)
     assert upload["with"]["path"] == "target/nextest/ci/junit.xml"
     assert upload["with"]["retention-days"] == 7
@@ -311,9 +312,12 @@ def test_without_a_committed_lock_file_the_key_hashes_the_manifests() -> None:
 def test_the_teams_cargo_profile_builds_the_tests_and_the_workflow_names_both() -> None:
     with_profile = render(Options(install="perf-tasks==1", cargo_profile="ci"))[CI_FILE]
     job = load(with_profile)["jobs"]["test"]
-    assert "cargo nextest run --workspace --profile ci --cargo-profile ci" in runs(job)
+    assert "\ncargo nextest run --workspace --profile ci --cargo-profile ci " in "\n".join(
+        runs(job)
+    )
     assert "--profile ci is nextest's" in with_profile
     assert "--cargo-profile ci is cargo's" in with_profile
     without = render(Options(install="perf-tasks==1"))[CI_FILE]
     assert "--cargo-profile" not in without
-    assert "cargo nextest run --workspace --profile ci" in runs(load(without)["jobs"]["test"])
+    lines = "\n".join(runs(load(without)["jobs"]["test"])).splitlines()
+    assert 'cargo nextest run --workspace --profile ci --no-tests=pass -E "$filter"' in lines

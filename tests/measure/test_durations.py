@@ -93,3 +93,22 @@ def test_a_record_file_and_a_junit_report_merge(tmp_path: Path) -> None:
     found = durations.load(tmp_path, [junit, record])
     assert found.by_id()["core::api slow"].seconds == 2.0  # the median of 1.0 and 3.0
     assert found.by_id()["core::api fast"].seconds == 0.01
+
+
+def test_the_suites_wall_time_from_reports_their_median(tmp_path: Path) -> None:
+    files = []
+    for i, wall in enumerate(("4.0", "6.5", "30")):
+        text = JUNIT.format(slow=1.0).replace('errors="0">', f'errors="0" time="{wall}">', 1)
+        files.append(tmp_path / f"r{i}.xml")
+        files[-1].write_text(text, encoding="utf-8")
+    assert durations.load(tmp_path, files).wall_s == 6.5
+    assert durations.load(tmp_path, [_junit(tmp_path / "none.xml", 1.0)]).wall_s is None
+
+
+def test_a_records_wall_time_is_its_tests_phase_median() -> None:
+    from perf_tasks.measure.read import read_record
+
+    stats = {"median": 2.5, "min": 2.0, "max": 3.0, "mad": 0.5, "samples": [2.0, 2.5, 3.0]}
+    data = {"schema_version": 1, "tests": {"wall_s": stats, "durations": {"a": {"t": 1.0}}}}
+    found = durations.from_record(read_record(data, source="x"), source="x")
+    assert found.wall_s == 2.5

@@ -47,12 +47,18 @@ Available tasks:
                                root's Cargo.toml; nothing else changes.
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
+  tests.affected               The packages a change since --base can affect,
+                               as a nextest filterset; --run runs it.
+  tests.ignored                Every ignored test (nextest's list) and doctest,
+                               by package, with its #[ignore] reason.
   tests.merge                  Merge the shards' reports into one record of the
                                run, for gate, monitor and the next plan.
   tests.runners                Time cargo test and nextest in pairs; recommend
                                one, or show the tests they differ on.
   tests.shard                  Plan duration-balanced shards of the tests
                                (--shards N), or run one (--run K/N).
+  tests.slow                   The slowest tests, and any over nextest's slow-
+                               timeout, with their share of the wall time.
   verify.check                 Run every test and doctest again; exit 1 if a
                                test or an outcome differs from the record.
   verify.record                Run every test and doctest once; record the list
