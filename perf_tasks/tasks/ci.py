@@ -1,4 +1,5 @@
-"""`invoke ci.init`: GitHub Actions workflows for the workspace (ci.yml and monitoring.yml)."""
+"""`invoke ci.init`: GitHub Actions workflows for the workspace (ci.yml and monitoring.yml);
+`invoke ci.audit`: what is slow or wasteful in the workflows already there."""
 
 from __future__ import annotations
 
@@ -26,4 +27,20 @@ def init(c, root=None, install=None, force=False, dry_run=False, json=False):  #
         finish(out, ci_init.init(context_of(c, root), request))
 
 
-ns = Collection("ci", init)
+AUDIT_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+}
+
+
+@task(help=AUDIT_HELP)
+def audit(c, root=None, json=False):  # type: ignore[no-untyped-def]
+    """Audit the GitHub workflows: caches, retention, path filters, tests."""
+    with task_edge(json=json) as out:
+        from perf_tasks.ci.audit import job
+
+        request = job.AuditRequest()
+        finish(out, job.run(context_of(c, root), request))
+
+
+ns = Collection("ci", init, audit)

@@ -1,9 +1,11 @@
-"""How `ci.init` looks: the files (or their diffs) of a dry run, what a real run wrote, JSON."""
+"""How `ci.init` looks (the files, or their diffs, of a dry run; what a real run wrote) and how
+`ci.audit` looks (its findings, each with its fix; the diff of --fix)."""
 
 from __future__ import annotations
 
+from perf_tasks.ci.audit.job import Audited
 from perf_tasks.ci.init import Initialized
-from perf_tasks.ui.output import Output, shown
+from perf_tasks.ui.output import Output, show_path, shown
 from perf_tasks.ui.render import renders
 
 
@@ -40,3 +42,23 @@ def render_init(out: Output, done: Initialized) -> None:
 def render_notes(out: Output, done: Initialized) -> None:
     for note in done.plan.notes:
         out.warn(shown(note))
+
+
+@renders(Audited)
+def render_audit(out: Output, done: Audited) -> None:
+    """Each finding as `file:line: level [id] priority message`, its fix below it."""
+    for f in done.audit.findings:
+        where = show_path(f.path, done.root) + (f":{f.line}" if f.line else "")
+        out.line(f"{where}: {f.level} [{f.id}] {f.priority} {shown(f.message)}")
+        out.line(f"    fix: {shown(f.fix)}")
+    render_audit_summary(out, done)
+
+
+@renders(Audited, beside_json="after")
+def render_audit_summary(out: Output, done: Audited) -> None:
+    files, total = len(done.audit.files), len(done.audit.findings)
+    out.line(f"{files} file(s) audited: {total} finding(s)")
+    for name in done.missing_linters:
+        out.line(
+            f"note: {name} is not on PATH: its checks were skipped (the `audit` extra installs it)"
+        )

@@ -1,0 +1,254 @@
+"""ci.audit's checks on real files in a temporary workspace, through `audit(root)` (the API that
+`doctor` calls) and the real CLI: each check on the issue's case and variants of our own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import REPO_ROOT, perf, write
+from workflow_fixtures import ALL, NAMED, WF, workspace
+
+from perf_tasks.ci.audit import Audit, Finding, audit
+from perf_tasks.ci.audit.checks import filter_matches, in_key_family
+
+DEMO = REPO_ROOT / "examples" / "demo-workspace"
+
+
+def ids(found: Audit, *, path: str | None = None) -> list[tuple[str, int | None]]:
+    return [(f.id, f.line) for f in found.findings if path is None or f.path.name == path]
+
+
+def own(root: Path, files: dict[str, str]) -> Audit:
+    """The audit's own findings (the linters left out: they depend on what is installed)."""
+    return audit(workspace(root, files), linters=False)
+
+
+def test_the_issues_case(tmp_path: Path) -> None:
+    found = own(tmp_path, NAMED)
+    assert ids(found) == [
+        ("ci.cache-no-restore-keys", 22),
+        ("ci.cache-key-differs", 28),
+        ("ci.cache-no-restore-keys", 37),
+        ("ci.cache-key-differs", 43),
+        ("ci.upload-no-retention", 46),
+    ]
+    first = found.findings[1]
+    assert isinstance(first, Finding)
+    assert (first.priority, first.level, first.job, first.fixable) == (
+        "P1",
+        "warning",
+        "build",
+        True,
+    )
+    assert first.fix == "key: ${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}"
+    assert first.path == tmp_path / WF / "ci.yml"
+    assert found.findings[-1].fix == "retention-days: 7"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}",
+        "${{runner.os}}-cargo-${{ hashFiles('**/Cargo.toml') }}",
+        "${{ runner.os }}-cargo-${{ steps.toolchain.outputs.cachekey }}-${{ hashFiles('**/Cargo.lock') }}",
+        "${{ runner.os }}-cargo-${{ hashFiles('rust-toolchain.toml') }}-${{ hashFiles('**/Cargo.lock') }}",
+    ],
+)
+def test_the_team_key_family(key: str) -> None:
+    assert in_key_family(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "${{ runner.os }}-build-${{ hashFiles('**/Cargo.lock') }}",
+        "${{ runner.os }}-cargo-${{ github.sha }}",
+        "${{ runner.os }}-cargo-",
+        "cargo-${{ hashFiles('**/Cargo.lock') }}",
+    ],
+)
+def test_keys_outside_the_family(key: str) -> None:
+    assert not in_key_family(key)
+
+
+@pytest.mark.parametrize("settings", ["", "toolchain"])
+def test_the_workflows_ci_init_writes_audit_clean(tmp_path: Path, settings: str) -> None:
+    root = tmp_path / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
+    assert perf("ci.init", "--root", str(root)).returncode == 0
+    if settings == "toolchain":  # the key ci.init writes with a toolchain part, on Cargo.toml
+        ci = root / WF / "ci.yml"
+        ci.write_text(
+            ci.read_text().replace(
+                "${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}",
+                "${{ runner.os }}-cargo-${{ hashFiles('rust-toolchain*') }}-${{ hashFiles('**/Cargo.toml') }}",
+            )
+        )
+    found = audit(root)  # with actionlint and zizmor when they are installed
+    assert [f for f in found.findings if f.level != "note"] == []
+    proc = perf("ci.audit", "--root", str(root))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_an_invalid_file_is_a_finding_and_the_others_are_audited(tmp_path: Path) -> None:
+    found = own(tmp_path, ALL["invalid"])
+    broken = [f for f in found.findings if f.path.name == "broken.yml"]
+    assert [(f.id, f.level, f.line) for f in broken] == [("ci.invalid-yaml", "error", 3)]
+    assert "not valid YAML" in broken[0].message
+    assert len(ids(found, path="fine.yaml")) == 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: [1\n", "a: *nowhere\n", "a: 1\n---\nb: 2\n", "\t- tab\n", "a: b: c\n"],
+)
+def test_every_kind_of_invalid_yaml_is_one_finding(tmp_path: Path, text: str) -> None:
+    found = own(tmp_path, {f"{WF}/x.yml": text})
+    assert [f.id for f in found.findings] == ["ci.invalid-yaml"]
+
+
+def test_caches_in_matrices_and_side_by_side(tmp_path: Path) -> None:
+    found = own(tmp_path, ALL["matrix"])
+    assert ids(found) == [
+        ("ci.path-filter-misses", 5),
+        ("ci.matrix-fail-fast", 10),
+        ("ci.cache-side-by-side", 22),
+        ("ci.cargo-test", 28),
+        ("ci.include-ignored", 28),
+    ]
+
+
+def test_composite_actions_and_reusable_workflows(tmp_path: Path) -> None:
+    found = own(tmp_path, ALL["reusable"])
+    assert [
+        (f.id, f.path.relative_to(tmp_path).as_posix(), f.line, f.fixable) for f in found.findings
+    ] == [
+        ("ci.cache-no-restore-keys", ".github/actions/rust-setup/action.yml", 7, True),
+        ("ci.cache-key-differs", ".github/actions/rust-setup/action.yml", 12, True),
+        # a release binary is reported, never given days
+        ("ci.upload-no-retention", ".github/workflows/reusable.yml", 16, False),
+    ]
+
+
+def test_filters_jobs_on_every_change_and_repeated_builds(tmp_path: Path) -> None:
+    found = own(tmp_path, ALL["if_expressions"])
+    assert ids(found) == [
+        ("ci.path-filter-misses", 16),
+        ("ci.cache-missing", 6),
+        ("ci.no-path-filter", 6),
+        ("ci.build-repeated", 11),
+        ("ci.cache-missing", 11),
+        ("ci.no-path-filter", 11),
+    ]
+
+
+def test_a_save_without_a_clean_and_block_scalars(tmp_path: Path) -> None:
+    found = own(tmp_path, ALL["block_scalars"])
+    assert ids(found) == [
+        ("ci.no-path-filter", 5),
+        ("ci.cache-no-restore-keys", 8),
+        ("ci.cache-saved-uncleaned", 8),
+        ("ci.cache-key-differs", 10),
+        ("ci.cargo-test", 14),
+        ("ci.include-ignored", 14),
+        ("ci.upload-no-retention", 20),
+    ]
+    # a key in a folded block scalar is reported with its fix, not rewritten
+    assert [f.fixable for f in found.findings if f.id == "ci.cache-key-differs"] == [False]
+
+
+def test_retention_longer_than_the_kind_needs(tmp_path: Path) -> None:
+    text = NAMED[f"{WF}/ci.yml"].replace(
+        "path: bench.json\n", "path: bench.json\n          retention-days: 30\n"
+    )
+    found = own(tmp_path, {f"{WF}/ci.yml": text})
+    long = [f for f in found.findings if f.id == "ci.upload-retention-long"]
+    assert [(f.line, f.fixable, f.fix) for f in long] == [
+        (50, False, "retention-days: 7 (not changed by --fix: a longer time may be wanted)")
+    ]
+
+
+def test_cargo_test_is_only_a_finding_with_a_nextest_ci_profile(tmp_path: Path) -> None:
+    root = workspace(tmp_path, ALL["matrix"])
+    (root / ".config" / "nextest.toml").write_text("[profile.default]\n")
+    assert "ci.cargo-test" not in [f.id for f in audit(root, linters=False).findings]
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "matches"),
+    [
+        (["**/*.rs", "Cargo.*"], "Cargo.lock", True),
+        (["**.rs"], "src/lib.rs", True),
+        (["src/**"], "Cargo.lock", False),
+        (["**", "!Cargo.lock"], "Cargo.lock", False),
+        ([".cargo/"], ".cargo/config.toml", True),
+        (["rust-toolchain*"], "rust-toolchain.toml", True),
+        (["*/Cargo.toml"], "Cargo.toml", False),
+    ],
+)
+def test_github_path_filters(patterns: list[str], path: str, matches: bool) -> None:
+    assert filter_matches(patterns, path) is matches
+
+
+def test_json_document(tmp_path: Path) -> None:
+    root = workspace(tmp_path, NAMED)
+    proc = perf("ci.audit", "--root", str(root), "--json", env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["ok"] is False
+    assert doc["findings"][0] == {
+        "id": "ci.cache-no-restore-keys",
+        "priority": "P1",
+        "level": "warning",
+        "file": ".github/workflows/ci.yml",
+        "line": 22,
+        "job": "build",
+        "message": "job 'build': the cargo cache has no restore-keys: a new Cargo.lock starts "
+        "from nothing instead of the newest older entry",
+        "fix": "restore-keys: ${{ runner.os }}-cargo-",
+        "fixable": True,
+    }
+    assert doc["missing_linters"] == ["actionlint", "zizmor"]
+    assert "zizmor is not on PATH" in proc.stderr
+
+
+def test_no_workflows_is_a_clean_audit(tmp_path: Path) -> None:
+    root = workspace(tmp_path, {})
+    proc = perf("ci.audit", "--root", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 file(s) audited: 0 finding(s)" in proc.stdout
+
+
+def test_a_fifo_in_place_of_a_workflow_is_one_line(tmp_path: Path) -> None:
+    import os
+
+    root = workspace(tmp_path, NAMED)
+    os.mkfifo(root / WF / "pipe.yml")
+    write(root / WF / "latin1.yml", b"name: caf\xe9\n")
+    proc = perf("ci.audit", "--root", str(root), "--json", timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    unread = [(f["file"], f["id"], f["message"]) for f in doc["findings"] if f["level"] == "error"]
+    assert unread == [
+        (
+            f"{WF}/latin1.yml",
+            "ci.invalid-yaml",
+            f"cannot read {WF}/latin1.yml: not UTF-8 text at byte 9; nothing was changed; it was not audited",
+        ),
+        (
+            f"{WF}/pipe.yml",
+            "ci.invalid-yaml",
+            f"cannot read {WF}/pipe.yml: not a regular file; nothing was changed; it was not audited",
+        ),
+    ]
+    assert len([f for f in doc["findings"] if f["file"] == f"{WF}/ci.yml"]) >= 5
+
+
+def test_a_workflow_written_beside_is_found(tmp_path: Path) -> None:
+    root = workspace(tmp_path, {})
+    write(root / WF / "other.yaml", NAMED[f"{WF}/ci.yml"])
+    write(root / WF / "notes.txt", "not a workflow")
+    assert len(own(root, {}).findings) == 5

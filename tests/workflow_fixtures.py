@@ -1,0 +1,375 @@
+"""Workflows written the ways real Rust projects write theirs (anchors, block scalars, flow
+mappings, comments between keys, CRLF, matrices, reusable workflows, composite actions, `if:`
+expressions, several jobs per file), each a small workspace's `.github/` as {path: text}."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import write
+
+WF = ".github/workflows"
+
+# The issue's case: two jobs with different cache keys, no restore-keys, an upload without
+# retention.
+NAMED = {
+    f"{WF}/ci.yml": """\
+name: CI
+
+on:
+  push:
+    branches: [main]
+
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    outputs:
+      rust: ${{ steps.filter.outputs.rust }}
+    steps:
+      - uses: actions/checkout@v4
+      - id: filter
+        run: echo "rust=true" >> "$GITHUB_OUTPUT"
+  build:
+    needs: changes
+    if: needs.changes.outputs.rust == 'true'
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/cache@v4
+        with:
+          path: |
+            ~/.cargo/registry
+            ~/.cargo/git
+            target
+          key: ${{ runner.os }}-build-${{ hashFiles('**/Cargo.lock') }}
+      - run: cargo build --workspace
+      - run: cargo sweep --time 1
+  bench:
+    needs: changes
+    if: needs.changes.outputs.rust == 'true'
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/cache@v4
+        with:
+          path: |
+            ~/.cargo/registry
+            ~/.cargo/git
+            target
+          key: bench-${{ runner.os }}-${{ hashFiles('Cargo.lock') }}
+      - run: cargo bench -- --output-format bencher | tee bench.json
+      - run: cargo sweep --time 1
+      - uses: actions/upload-artifact@v4
+        with:
+          name: benchmark-results
+          path: bench.json
+""",
+}
+
+ANCHORS = {
+    f"{WF}/anchors.yml": """\
+name: anchors
+on:
+  pull_request:
+    paths: ["**/*.rs", "Cargo.toml"]
+
+jobs:
+  lint:
+    runs-on: &runner ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - &cargo-cache
+        uses: actions/cache@v4
+        with:
+          path: |
+            ~/.cargo/registry
+            target
+          key: &key linux-${{ hashFiles('**/Cargo.lock') }}
+      - run: cargo clippy --workspace
+      - &sweep
+        run: cargo sweep --installed
+  test:
+    runs-on: *runner
+    steps:
+      - uses: actions/checkout@v4
+      - *cargo-cache
+      - run: cargo nextest run --profile ci
+      - *sweep
+  docs:
+    runs-on: *runner
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/cache@v4
+        with:
+          path: target
+          key: *key
+      - run: cargo doc --no-deps && cargo sweep --installed
+""",
+}
+
+BLOCK_SCALARS = {
+    f"{WF}/block.yml": """\
+name: block scalars
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/cache@v4
+        with:
+          key: >-
+            ${{ runner.os }}-target-${{ hashFiles('**/Cargo.lock') }}
+          path: |
+            target
+      - name: tests
+        run: |
+          cargo test --workspace \\
+            --include-ignored
+
+          echo finished
+      - uses: actions/upload-artifact@v4
+        with:
+          name: test-results
+          path: |
+            target/nextest/ci/junit.xml
+            target/nextest/ci/extra.xml
+""",
+}
+
+FLOW = {
+    f"{WF}/flow.yml": """\
+{name: flow, on: {pull_request: {paths: [src/**, Cargo.toml]}},
+ jobs: {check: {runs-on: ubuntu-latest, steps: [
+   {uses: actions/checkout@v4},
+   {uses: actions/cache@v4, with: {path: target, key: "check-${{ runner.os }}"}},
+   {run: cargo check && cargo sweep --time 1},
+   {uses: actions/upload-artifact@v4, with: {name: junit-report, path: junit.xml}}]}}}
+""",
+}
+
+COMMENTS = {
+    f"{WF}/comments.yml": """\
+# The team's CI.
+name: comments   # trailing
+
+on:
+  # pushes only
+  push:
+    # every branch
+    paths-ignore:
+      - "docs/**"
+
+jobs:
+  # the one job
+  test:
+
+    runs-on: ubuntu-latest   # a runner
+    steps:
+      - uses: actions/checkout@v4
+
+      # cargo's cache
+      - uses: actions/cache/restore@v4
+        id: cache
+        with:
+          # the folders
+          path: |
+            ~/.cargo/registry
+            target
+          # the key
+          key: ${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}   # ours
+          # no restore-keys yet
+      - run: cargo nextest run --profile ci
+      - run: perf-tasks clean
+      - uses: actions/cache/save@v4
+        with:
+          path: |
+            ~/.cargo/registry
+            target
+          key: ${{ steps.cache.outputs.cache-primary-key }}
+      - uses: actions/upload-artifact@v4
+        with:
+          name: history   # the monitor's
+          path: perf/history.jsonl   # data
+""",
+}
+
+MATRIX = {
+    f"{WF}/matrix.yml": """\
+name: matrix
+on:
+  pull_request:
+    paths:
+    - '**.rs'
+    - '**/Cargo.toml'
+jobs:
+  test:
+    strategy:
+      matrix:
+        os: [ubuntu-latest, windows-latest, macos-latest]
+        rust: [stable, beta]
+        include:
+          - os: ubuntu-latest
+            rust: nightly
+    runs-on: ${{ matrix.os }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: dtolnay/rust-toolchain@master
+        with:
+          toolchain: ${{ matrix.rust }}
+      - uses: Swatinem/rust-cache@v2
+      - uses: actions/cache@v4
+        with:
+          path: ~/.cargo/registry
+          key: ${{ runner.os }}-cargo-${{ matrix.rust }}-${{ hashFiles('**/Cargo.lock') }}
+          restore-keys: ${{ runner.os }}-cargo-
+      - run: cargo test --workspace -- --include-ignored
+""",
+}
+
+REUSABLE = {
+    f"{WF}/reusable.yml": """\
+name: reusable rust
+on:
+  workflow_call:
+    inputs:
+      toolchain:
+        type: string
+        default: stable
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/rust-setup
+      - run: cargo build --release
+      - run: cargo sweep --time 1
+      - uses: actions/upload-artifact@v4
+        with:
+          name: release-binary
+          path: target/release/app
+""",
+    f"{WF}/caller.yml": """\
+name: caller
+on:
+  push:
+    branches: [main]
+    paths: ['**/*.rs', 'Cargo.lock', '.cargo/**', 'rust-toolchain*']
+jobs:
+  call:
+    uses: ./.github/workflows/reusable.yml
+    with:
+      toolchain: stable
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/rust-setup
+      - run: cargo build --release
+      - run: cargo sweep --time 1
+""",
+    ".github/actions/rust-setup/action.yml": """\
+name: rust setup
+description: toolchain and cargo's cache
+runs:
+  using: composite
+  steps:
+    - uses: dtolnay/rust-toolchain@stable
+    - uses: actions/cache@v4
+      with:
+        path: |
+          ~/.cargo/git
+          target
+        key: ${{ runner.os }}-rust-${{ hashFiles('**/Cargo.lock') }}
+""",
+}
+
+IF_EXPRESSIONS = {
+    f"{WF}/filters.yml": """\
+name: filters
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    outputs:
+      rust: ${{ steps.filter.outputs.rust }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: dorny/paths-filter@v3
+        id: filter
+        with:
+          filters: |
+            rust:
+              - '**/*.rs'
+              - '**/Cargo.toml'
+            docs:
+              - 'docs/**'
+  test:
+    needs: [changes]
+    if: ${{ needs.changes.outputs.rust == 'true' && github.event_name != 'schedule' }}
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: Swatinem/rust-cache@v2
+      - run: cargo nextest run --profile ci
+  docs:
+    runs-on: ubuntu-latest
+    if: github.event_name == 'push'
+    steps:
+      - run: echo docs
+""",
+    f"{WF}/nightly.yml": """\
+name: nightly
+on:
+  push:
+jobs:
+  everything:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: cargo build --workspace
+  again:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: cargo build --workspace
+""",
+}
+
+INVALID = {
+    f"{WF}/broken.yml": "name: broken\non: [push\njobs:\n  a: {}\n",
+    f"{WF}/fine.yaml": NAMED[f"{WF}/ci.yml"],
+}
+
+
+def crlf(files: dict[str, str]) -> dict[str, str]:
+    return {path: text.replace("\n", "\r\n") for path, text in files.items()}
+
+
+CRLF = crlf(NAMED)
+
+ALL = {
+    "named": NAMED,
+    "anchors": ANCHORS,
+    "block_scalars": BLOCK_SCALARS,
+    "flow": FLOW,
+    "comments": COMMENTS,
+    "crlf": CRLF,
+    "matrix": MATRIX,
+    "reusable": REUSABLE,
+    "if_expressions": IF_EXPRESSIONS,
+    "invalid": INVALID,
+}
+
+
+def workspace(root: Path, files: dict[str, str]) -> Path:
+    """A tiny cargo workspace holding `files` (with nextest's `ci` profile)."""
+    write(root / "Cargo.toml", '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(root / "src" / "lib.rs", "pub fn one() -> u32 { 1 }\n")
+    write(root / ".config" / "nextest.toml", "[profile.ci]\n")
+    for path, text in files.items():
+        write(root / path, text.encode())
+    return root
