@@ -339,6 +339,44 @@ jobs:
 """,
 }
 
+# Shapes a checker must survive: a BOM, single quotes, a multi-line flow list with a trailing
+# comma, a commented-out last item, `with:` left empty, a step that is a string, a job that is a
+# list, a document that is a list, an alias bomb.
+SHAPES = {
+    f"{WF}/shapes.yml": """\ufeffname: shapes
+on:
+  push:
+    paths: [
+      "src/**",
+      "Cargo.toml",
+    ]
+  pull_request:
+    paths:
+      - src/**
+      # - docs/**
+jobs:
+  odd: [1, 2]
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - just a string
+      - uses: actions/cache@v4
+        with:
+          path: target
+          key: 'ci-${{ runner.os }}'   # single quotes
+      - uses: actions/upload-artifact@v4
+        with:
+      - run: cargo test && cargo sweep -t 1
+""",
+    f"{WF}/list.yml": "- a\n- b\n",
+    f"{WF}/bomb.yml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
+    )
+    + "on:\n  pull_request:\n    paths: [src/**]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo build\n",
+}
+
 INVALID = {
     f"{WF}/broken.yml": "name: broken\non: [push\njobs:\n  a: {}\n",
     f"{WF}/fine.yaml": NAMED[f"{WF}/ci.yml"],
@@ -362,6 +400,7 @@ ALL = {
     "reusable": REUSABLE,
     "if_expressions": IF_EXPRESSIONS,
     "invalid": INVALID,
+    "shapes": SHAPES,
 }
 
 

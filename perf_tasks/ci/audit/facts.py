@@ -76,8 +76,14 @@ class Workflow:
         return get(self.triggers, name)
 
 
-# A command line that runs cargo (`cargo build`, `cargo +nightly test`, `cross test` aside).
-CARGO = re.compile(r"(?:^|[\s;&|(])cargo(?:\s+\+\S+)?\s+[a-z]", re.MULTILINE)
+# A command that makes cargo compile (`cargo build`, `cargo +nightly test`); `cargo fmt`,
+# `cargo deny`, `cargo audit` and the like compile nothing and need no cache.
+CARGO = re.compile(
+    r"(?:^|[\s;&|(])cargo(?:\s+\+\S+)?\s+(?:build|b|check|c|test|t|clippy|doc|d|bench|run|r|"
+    r"nextest|install|llvm-cov|miri|hack|tarpaulin|careful|udeps|rustc|rustdoc|fix|"
+    r"semver-checks|insta|criterion|codspeed|xtask|xt)\b",
+    re.MULTILINE,
+)
 
 
 def action_name(uses: str | None) -> str | None:

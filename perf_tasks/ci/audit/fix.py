@@ -15,8 +15,11 @@ from pathlib import Path
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from perf_tasks.ci.audit.model import NOTE, P3, Finding, Splice
-from perf_tasks.ci.audit.parse import Source, compose, data, entries
+from perf_tasks.ci.audit.parse import Source, compose, data, entries, expanded_size
 from perf_tasks.edit.file import Planned
+
+# A workflow is a few thousand nodes; an alias bomb is billions, which no proof can walk.
+MAX_NODES = 200_000
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ def prove(source: Source, new: str, splices: Sequence[Splice]) -> str | None:
     """None when `new` holds the old YAML with exactly the splices' changes; else what differs."""
     from ruamel.yaml.error import YAMLError
 
+    if expanded_size(source.root) > MAX_NODES:
+        return f"its aliases expand to more than {MAX_NODES} nodes, too many to compare"
     try:
         new_root = compose(new)
     except YAMLError as exc:

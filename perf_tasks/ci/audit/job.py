@@ -63,6 +63,8 @@ class Audited:
             "dry_run": self.request.dry_run,
             "findings": [
                 {**f.as_json(self.root), "fixed": id(f) in fixed and self.written}
+                if self.request.fix
+                else f.as_json(self.root)
                 for f in self.audit.findings
             ],
             "files": [

@@ -177,3 +177,21 @@ def data(node: Node | None, _above: tuple[int, ...] = ()) -> object:
     if isinstance(node, SequenceNode):
         return tuple(data(i, above) for i in node.value)
     return (str(node.tag), str(node.value))
+
+
+def expanded_size(node: Node | None, _sizes: dict[int, int] | None = None) -> int:
+    """How many nodes the document has once every alias is followed (an alias of an ancestor
+    counted once): a few thousand for a workflow, astronomic for an alias bomb."""
+    sizes = {} if _sizes is None else _sizes
+    if node is None:
+        return 0
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = 1  # an alias of an ancestor: counted once
+    total = 1
+    if isinstance(node, MappingNode):
+        total += sum(expanded_size(v, sizes) + 1 for _, v in node.value)
+    elif isinstance(node, SequenceNode):
+        total += sum(expanded_size(i, sizes) for i in node.value)
+    sizes[id(node)] = total
+    return total

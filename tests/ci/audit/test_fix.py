@@ -27,6 +27,7 @@ ADDED_LINE = re.compile(
 )
 INTENDED = (
     TEAM_KEY,
+    TEAM_KEY.replace("'", "''"),
     "restore-keys",
     "retention-days",
     "Cargo.lock",
