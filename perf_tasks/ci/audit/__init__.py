@@ -52,6 +52,7 @@ def findings_of(root: Path, sources: Sequence[Source]) -> tuple[Finding, ...]:
         if s.root is not None and Path(s.shown).name in ("action.yml", "action.yaml")
     }
     found: list[Finding] = []
+    jobs: list[facts.Job] = []
     for source in sources:
         if source.root is None:
             found.append(checks.invalid(source))
@@ -60,7 +61,10 @@ def findings_of(root: Path, sources: Sequence[Source]) -> tuple[Finding, ...]:
             if job is not None:
                 found += checks.step_checks(job, context)
         else:
-            found += checks.workflow_checks(facts.workflow(source, actions), context)
+            workflow = facts.workflow(source, actions)
+            jobs += workflow.jobs
+            found += checks.workflow_checks(workflow, context)
+    found += checks.keys_across_jobs(jobs)  # the cache is the repository's: across workflows
     return sort(dedupe(found))
 
 

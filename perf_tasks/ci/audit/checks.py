@@ -199,8 +199,8 @@ def cache_keys(job: Job) -> Iterator[Finding]:
 
 
 def keys_across_jobs(jobs: list[Job]) -> Iterator[Finding]:
-    """Keys of the team's family that still differ from job to job (a toolchain part in one and
-    not in another): the jobs do not share an entry. Noted, not changed."""
+    """Keys of the team's family that still differ from job to job, in any workflow (a toolchain
+    part in one and not in another): the jobs do not share an entry. Noted, not changed."""
     seen: dict[str, tuple[Job, Step]] = {}
     for job in jobs:
         for step in job.steps:
@@ -755,5 +755,4 @@ def workflow_checks(workflow: Workflow, context: Context) -> Iterator[Finding]:
     for job in workflow.jobs:
         yield from job_checks(job, context)
     yield from build_repeated(list(workflow.jobs))
-    yield from keys_across_jobs(list(workflow.jobs))
     yield from path_filters(workflow, context)

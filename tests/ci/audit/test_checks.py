@@ -252,3 +252,46 @@ def test_a_workflow_written_beside_is_found(tmp_path: Path) -> None:
     write(root / WF / "other.yaml", NAMED[f"{WF}/ci.yml"])
     write(root / WF / "notes.txt", "not a workflow")
     assert len(own(root, {}).findings) == 5
+
+
+def _cached_job(key: str) -> str:
+    return f"""\
+on:
+  workflow_dispatch:
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/cache/restore@v4
+        id: cache
+        with:
+          path: ~/.cargo/registry
+          key: {key}
+          restore-keys: ${{{{ runner.os }}}}-cargo-
+      - run: cargo build
+"""
+
+
+def test_family_keys_that_differ_across_workflows_are_a_note(tmp_path: Path) -> None:
+    plain = "${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}"
+    toolchain = "${{ runner.os }}-cargo-${{ hashFiles('rust-toolchain.toml') }}-${{ hashFiles('**/Cargo.lock') }}"
+    found = own(
+        tmp_path, {f"{WF}/a.yml": _cached_job(plain), f"{WF}/b.yml": _cached_job(toolchain)}
+    )
+    assert [(f.id, f.level, f.path.name, f.line) for f in found.findings] == [
+        ("ci.cache-key-differs", "note", "b.yml", 11)
+    ]
+    same = own(
+        tmp_path / "same", {f"{WF}/a.yml": _cached_job(plain), f"{WF}/b.yml": _cached_job(plain)}
+    )
+    assert same.findings == ()
+
+
+@pytest.mark.parametrize("command", ["cargo fmt --all --check", "cargo deny check", "cargo audit"])
+def test_cargo_commands_that_compile_nothing_need_no_cache(tmp_path: Path, command: str) -> None:
+    text = f"on:\n  workflow_dispatch:\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {command}\n"
+    assert own(tmp_path, {f"{WF}/lint.yml": text}).findings == ()
+    compiles = text.replace(command, "cargo +nightly clippy --workspace")
+    assert [f.id for f in own(tmp_path / "b", {f"{WF}/lint.yml": compiles}).findings] == [
+        "ci.cache-missing"
+    ]
