@@ -388,6 +388,26 @@ def crlf(files: dict[str, str]) -> dict[str, str]:
 
 
 CRLF = crlf(NAMED)
+# The paths-filter's Rust filter last in its block scalar, with CRLF line endings.
+FILTER_LAST_CRLF = crlf(
+    {
+        f"{WF}/filters.yml": IF_EXPRESSIONS[f"{WF}/filters.yml"].replace(
+            """            rust:
+              - '**/*.rs'
+              - '**/Cargo.toml'
+            docs:
+              - 'docs/**'
+""",
+            """            docs:
+              - 'docs/**'
+            rust:
+              - '**/*.rs'
+              - '**/Cargo.toml'
+
+""",
+        )
+    }
+)
 
 ALL = {
     "named": NAMED,
@@ -401,6 +421,7 @@ ALL = {
     "if_expressions": IF_EXPRESSIONS,
     "invalid": INVALID,
     "shapes": SHAPES,
+    "filter_last_crlf": FILTER_LAST_CRLF,
 }
 
 

@@ -24,6 +24,7 @@ from perf_tasks.ci.audit.splice import (
     INT,
     STR,
     add_key,
+    append_in_block,
     append_items,
     scalar_text,
     set_scalar,
@@ -514,10 +515,11 @@ def path_filters(workflow: Workflow, context: Context) -> Iterator[Finding]:
 
 def _paths_filter(job: Job, step: Step) -> Iterator[Finding]:
     """dorny/paths-filter: each filter of Rust files (one with `*.rs` or `Cargo`) must see the
-    lock file, cargo's config and the toolchain file. Reported, not changed (the filters are
-    YAML inside a string)."""
+    lock file, cargo's config and the toolchain file. The filters are YAML inside a literal block
+    scalar: the missing patterns are spliced into it as items of the filter's list."""
     from ruamel.yaml.error import YAMLError
 
+    filters_node = get(step.with_, "filters")
     source = step.input("filters") or ""
     try:
         filters = compose(source)
@@ -538,7 +540,12 @@ def _paths_filter(job: Job, step: Step) -> Iterator[Finding]:
                 f"job {job.id!r}: the paths-filter filter {name!r} leaves out {', '.join(missing)}",
                 f"add to the filter {name!r}: " + ", ".join(f"'{m}'" for m in missing),
                 job=job,
+                splices=_maybe(append_in_block(step.source, filters_node, node, missing)),
             )
+
+
+def _maybe(edit: Splice | None) -> tuple[Splice, ...]:
+    return (edit,) if edit else ()
 
 
 def _picomatch(patterns: list[str], path: str) -> bool:

@@ -170,3 +170,47 @@ def _is_alias(node: Node, parent: Node) -> bool:
 def _line_has_other(text: str, pos: int) -> bool:
     """Something other than indentation before `pos` on its line (`- - a`, `key: - a`)."""
     return bool(re.search(r"\S", text[text.rfind("\n", 0, pos) + 1 : pos]))
+
+
+def append_in_block(
+    source: Source, scalar: Node | None, sequence: Node | None, values: list[str]
+) -> Splice | None:
+    """Add items to a block sequence of YAML written inside a literal block scalar (the
+    `filters: |` of dorny/paths-filter): the splice `append_items` makes in the scalar's value,
+    moved to the file's lines, each with the block's indentation. The scalar is then expected to
+    hold its old value with the items added."""
+    if not isinstance(scalar, ScalarNode) or scalar.style != "|" or sequence is None:
+        return None
+    inner = str(scalar.value)
+    from perf_tasks.fs.guarded import Snapshot
+
+    inner_source = Source(
+        source.path, source.shown, Snapshot(source.path, source.shown, inner), None
+    )
+    edit = append_items(inner_source, sequence, values)
+    if edit is None or edit.start != edit.end or (edit.start and inner[edit.start - 1] != "\n"):
+        return None  # only whole lines, after a line of the value
+    text = source.text
+    header_end = text.find("\n", _after_properties(text, scalar.start_mark.index))
+    if header_end < 0:
+        return None
+    pos = header_end + 1
+    for _ in range(inner[: edit.start].count("\n")):
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return None
+    content = text[header_end + 1 : scalar.end_mark.index]
+    first = next((line for line in content.split("\n") if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" "))]
+    nl = _newline_at(text, pos)
+    lines = [indent + line for line in edit.text.split("\n") if line]
+    new_value = inner[: edit.start] + edit.text + inner[edit.start :]
+    return Splice(
+        source.path,
+        pos,
+        pos,
+        "".join(line + nl for line in lines),
+        "set",
+        scalar,
+        value=(STR, new_value),
+    )
