@@ -63,6 +63,8 @@ class Context:
 # --- the team's key family ---------------------------------------------------------------------
 
 _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_TOOLCHAIN = re.compile(r"toolchain|rustc|rust[-_]?version|\brust\b|msrv", re.IGNORECASE)
+_TOOLCHAIN_WORD = re.compile(r"stable|beta|nightly|msrv|toolchain|rustc?|v?\d+", re.IGNORECASE)
 
 
 def in_key_family(key: str) -> bool:
@@ -77,10 +79,12 @@ def in_key_family(key: str) -> bool:
     for expr in _EXPR.findall(rest):
         if expr.startswith("hashFiles(") and re.search(r"Cargo\.(lock|toml)", expr):
             hashes_manifest = True
-        elif not re.search(r"toolchain|rustc|rust-version|matrix\.rust\b", expr, re.IGNORECASE):
+        elif not _TOOLCHAIN.search(expr):
             return False
-    literal = _EXPR.sub("", rest)
-    return hashes_manifest and re.fullmatch(r"[-\w.]*", literal) is not None
+    # Between the expressions: separators and toolchain words only ("stable", "1.79"); a job's
+    # name there ("build-", "test-") gives each job an entry of its own.
+    words = re.split(r"[-_.]+", _EXPR.sub("-", rest))
+    return hashes_manifest and all(_TOOLCHAIN_WORD.fullmatch(w) for w in words if w)
 
 
 def is_derived_key(key: str) -> bool:

@@ -55,6 +55,8 @@ def test_the_issues_case(tmp_path: Path) -> None:
         "${{runner.os}}-cargo-${{ hashFiles('**/Cargo.toml') }}",
         "${{ runner.os }}-cargo-${{ steps.toolchain.outputs.cachekey }}-${{ hashFiles('**/Cargo.lock') }}",
         "${{ runner.os }}-cargo-${{ hashFiles('rust-toolchain.toml') }}-${{ hashFiles('**/Cargo.lock') }}",
+        "${{ runner.os }}-cargo-stable-1.79.0-${{ hashFiles('**/Cargo.lock') }}",
+        "${{ runner.os }}-cargo-${{ env.RUST_VERSION }}-${{ hashFiles('**/Cargo.lock') }}",
     ],
 )
 def test_the_team_key_family(key: str) -> None:
@@ -68,6 +70,8 @@ def test_the_team_key_family(key: str) -> None:
         "${{ runner.os }}-cargo-${{ github.sha }}",
         "${{ runner.os }}-cargo-",
         "cargo-${{ hashFiles('**/Cargo.lock') }}",
+        "${{ runner.os }}-cargo-build-${{ hashFiles('**/Cargo.lock') }}",
+        "${{ runner.os }}-cargo-${{ github.job }}-${{ hashFiles('**/Cargo.lock') }}",
     ],
 )
 def test_keys_outside_the_family(key: str) -> None:
