@@ -403,6 +403,9 @@ FILTER_LAST_CRLF = crlf(
             rust:
               - '**/*.rs'
               - '**/Cargo.toml'
+            manifests: 'Cargo.toml'
+            crates:
+              - 'crates/**/*.rs'
 
 """,
         )

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ruamel.yaml.nodes import Node, ScalarNode
+from ruamel.yaml.nodes import Node
 
 from perf_tasks.ci.audit.facts import CARGO, Job, Step, Workflow
 from perf_tasks.ci.audit.model import ERROR, NOTE, P1, P2, WARNING, Finding, Splice
@@ -139,13 +139,14 @@ def _finding(
     *,
     job: Job | None = None,
     splices: tuple[Splice, ...] = (),
+    line: int | None = None,
 ) -> Finding:
     return Finding(
         id_,
         priority,
         level,
         source.path,
-        line_of(node),
+        line or line_of(node),
         message,
         fix,
         job=job.id if job else None,
@@ -520,32 +521,51 @@ def path_filters(workflow: Workflow, context: Context) -> Iterator[Finding]:
 def _paths_filter(job: Job, step: Step) -> Iterator[Finding]:
     """dorny/paths-filter: each filter of Rust files (one with `*.rs` or `Cargo`) must see the
     lock file, cargo's config and the toolchain file. The filters are YAML inside a literal block
-    scalar: the missing patterns are spliced into it as items of the filter's list."""
+    scalar: the missing patterns are spliced into it as items of each filter's list (one splice
+    for the block)."""
     from ruamel.yaml.error import YAMLError
 
     filters_node = get(step.with_, "filters")
-    source = step.input("filters") or ""
     try:
-        filters = compose(source)
+        filters = compose(step.input("filters") or "")
     except YAMLError:
         return
-    for name, _, node in entries(filters):
-        patterns = texts(node) if not isinstance(node, ScalarNode) else [text(node) or ""]
+    short: list[tuple[str, Node, list[str]]] = []
+    key_of: dict[int, Node] = {}
+    for name, key_node, node in entries(filters):
+        key_of[id(node)] = key_node
+        patterns = texts(node)
         if not any(".rs" in p or "Cargo" in p for p in patterns):
             continue
         missing = missing_patterns(patterns, lambda p, ps=patterns: _picomatch(ps, p))
         if missing:
-            yield _finding(
-                "ci.path-filter-misses",
-                P2,
-                WARNING,
-                step.source,
-                get(step.with_, "filters"),
-                f"job {job.id!r}: the paths-filter filter {name!r} leaves out {', '.join(missing)}",
-                f"add to the filter {name!r}: " + ", ".join(f"'{m}'" for m in missing),
-                job=job,
-                splices=_maybe(append_in_block(step.source, filters_node, node, missing)),
-            )
+            short.append((name, node, missing))
+    # A filter the splice cannot extend (a single pattern, an alias) is reported only.
+    workable = [n for _, n, m in short if append_in_block(step.source, filters_node, [(n, m)])]
+    edit = append_in_block(
+        step.source, filters_node, [(n, m) for _, n, m in short if n in workable]
+    )
+    for name, node, missing in short:
+        yield _finding(
+            "ci.path-filter-misses",
+            P2,
+            WARNING,
+            step.source,
+            filters_node,
+            f"job {job.id!r}: the paths-filter filter {name!r} leaves out {', '.join(missing)}",
+            f"add to the filter {name!r}: " + ", ".join(f"'{m}'" for m in missing),
+            job=job,
+            splices=_maybe(edit) if node in workable else (),
+            line=_line_in_block(filters_node, key_of[id(node)]),
+        )
+
+
+def _line_in_block(scalar: Node | None, inner: Node) -> int | None:
+    """The file's line of a node of YAML parsed from a block scalar's value (its first line is
+    the one after the `key: |` line)."""
+    if scalar is None:
+        return None
+    return int(scalar.start_mark.line) + 2 + int(inner.start_mark.line)
 
 
 def _maybe(edit: Splice | None) -> tuple[Splice, ...]:

@@ -108,10 +108,12 @@ def line(node: Node | None) -> int | None:
     return None if node is None else int(node.start_mark.line) + 1
 
 
-def entries(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
+def entries(
+    node: Node | None, _merging: frozenset[int] = frozenset()
+) -> Iterator[tuple[str, Node, Node]]:
     """(key, key node, value node) of a mapping, merge keys resolved: a merged mapping's keys
-    first, each overridden by the mapping's own."""
-    if not isinstance(node, MappingNode):
+    first, each overridden by the mapping's own (a mapping that merges itself is merged once)."""
+    if not isinstance(node, MappingNode) or id(node) in _merging:
         return
     own: dict[str, tuple[Node, Node]] = {}
     merged: dict[str, tuple[Node, Node]] = {}
@@ -122,7 +124,7 @@ def entries(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
         if key == MERGE and str(key_node.tag).endswith(":merge"):
             sources = value.value if isinstance(value, SequenceNode) else [value]
             for source in sources:
-                for k, kn, v in entries(source):
+                for k, kn, v in entries(source, _merging | {id(node)}):
                     merged.setdefault(k, (kn, v))
             continue
         own[key] = (key_node, value)

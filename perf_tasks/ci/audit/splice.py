@@ -173,13 +173,14 @@ def _line_has_other(text: str, pos: int) -> bool:
 
 
 def append_in_block(
-    source: Source, scalar: Node | None, sequence: Node | None, values: list[str]
+    source: Source, scalar: Node | None, lists: list[tuple[Node, list[str]]]
 ) -> Splice | None:
-    """Add items to a block sequence of YAML written inside a literal block scalar (the
-    `filters: |` of dorny/paths-filter): the splice `append_items` makes in the scalar's value,
-    moved to the file's lines, each with the block's indentation. The scalar is then expected to
-    hold its old value with the items added."""
-    if not isinstance(scalar, ScalarNode) or scalar.style != "|" or sequence is None:
+    """Add items to block sequences of YAML written inside a literal block scalar (the
+    `filters: |` of dorny/paths-filter): the splices `append_items` makes in the scalar's value,
+    moved to the file's lines, each with the block's indentation, as one splice from the first
+    insertion to the last. The scalar is then expected to hold its old value with the items
+    added."""
+    if not isinstance(scalar, ScalarNode) or scalar.style != "|" or not lists:
         return None
     inner = str(scalar.value)
     from perf_tasks.fs.guarded import Snapshot
@@ -187,30 +188,34 @@ def append_in_block(
     inner_source = Source(
         source.path, source.shown, Snapshot(source.path, source.shown, inner), None
     )
-    edit = append_items(inner_source, sequence, values)
-    if edit is None or edit.start != edit.end or (edit.start and inner[edit.start - 1] != "\n"):
+    edits = [append_items(inner_source, sequence, values) for sequence, values in lists]
+    if any(
+        e is None or e.start != e.end or (e.start and inner[e.start - 1] != "\n") for e in edits
+    ):
         return None  # only whole lines, after a line of the value
     text = source.text
     header_end = text.find("\n", _after_properties(text, scalar.start_mark.index))
     if header_end < 0:
         return None
-    pos = header_end + 1
-    for _ in range(inner[: edit.start].count("\n")):
-        pos = text.find("\n", pos) + 1
-        if pos == 0:
+    line_starts = [header_end + 1]
+    while len(line_starts) <= inner.count("\n"):
+        nxt = text.find("\n", line_starts[-1]) + 1
+        if nxt == 0:
             return None
+        line_starts.append(nxt)
     content = text[header_end + 1 : scalar.end_mark.index]
     first = next((line for line in content.split("\n") if line.strip()), "")
     indent = first[: len(first) - len(first.lstrip(" "))]
-    nl = _newline_at(text, pos)
-    lines = [indent + line for line in edit.text.split("\n") if line]
-    new_value = inner[: edit.start] + edit.text + inner[edit.start :]
-    return Splice(
-        source.path,
-        pos,
-        pos,
-        "".join(line + nl for line in lines),
-        "set",
-        scalar,
-        value=(STR, new_value),
-    )
+    inserts = []
+    new_value = inner
+    for edit in sorted((e for e in edits if e is not None), key=lambda e: e.start, reverse=True):
+        pos = line_starts[inner[: edit.start].count("\n")]
+        nl = _newline_at(text, pos)
+        lines = [indent + line for line in edit.text.split("\n") if line]
+        inserts.append((pos, "".join(line + nl for line in lines)))
+        new_value = new_value[: edit.start] + edit.text + new_value[edit.start :]
+    start, end = min(p for p, _ in inserts), max(p for p, _ in inserts)
+    middle = text[start:end]
+    for pos, added in inserts:  # from the last: each offset still holds
+        middle = middle[: pos - start] + added + middle[pos - start :]
+    return Splice(source.path, start, end, middle, "set", scalar, value=(STR, new_value))

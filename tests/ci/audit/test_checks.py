@@ -140,7 +140,7 @@ def test_composite_actions_and_reusable_workflows(tmp_path: Path) -> None:
 def test_filters_jobs_on_every_change_and_repeated_builds(tmp_path: Path) -> None:
     found = own(tmp_path, ALL["if_expressions"])
     assert ids(found) == [
-        ("ci.path-filter-misses", 16),
+        ("ci.path-filter-misses", 17),  # the filter's own line, inside the block scalar
         ("ci.cache-missing", 6),
         ("ci.no-path-filter", 6),
         ("ci.build-repeated", 11),

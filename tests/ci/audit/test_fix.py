@@ -246,3 +246,21 @@ def test_ci_init_workflows_have_nothing_to_fix(tmp_path: Path) -> None:
     proc = run_fix(root)
     assert proc.returncode == 0 and texts(root) == before
     assert "--fix: nothing to change" in proc.stdout
+
+
+def test_paths_filter_lists_get_the_missing_patterns_a_single_pattern_is_reported(
+    tmp_path: Path,
+) -> None:
+    root = workspace(tmp_path, ALL["filter_last_crlf"])
+    proc = run_fix(root, "--json")
+    doc = json.loads(proc.stdout)
+    misses = [
+        (f["line"], f["fixed"]) for f in doc["findings"] if f["id"] == "ci.path-filter-misses"
+    ]
+    assert misses == [(19, True), (22, False), (23, True)]  # rust, manifests: 'Cargo.toml', crates
+    text = (root / WF / "filters.yml").read_bytes().decode()
+    rust = "            rust:\r\n              - '**/*.rs'\r\n              - '**/Cargo.toml'\r\n"
+    added = "              - 'Cargo.lock'\r\n              - '.cargo/**'\r\n              - 'rust-toolchain*'\r\n"
+    assert rust + added + "            manifests: 'Cargo.toml'\r\n" in text
+    assert "              - 'crates/**/*.rs'\r\n" + added + "\r\n  test:" in text
+    assert proc.returncode == 1  # the single pattern is left
