@@ -377,6 +377,108 @@ jobs:
     + "on:\n  pull_request:\n    paths: [src/**]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo build\n",
 }
 
+# How larger projects write theirs: defaults, quoted `if:` strings, `needs:` lists, an
+# include-only matrix, comments at odd indentation, a single-quoted run, an env value left empty,
+# a release upload, an upload with days already, a cache saved with a clean first.
+REALISTIC = {
+    f"{WF}/main.yml": """\
+name: main
+on:
+  pull_request:
+    branches:
+      - "**"
+  merge_group:
+
+defaults:
+  run:
+    shell: bash
+
+permissions:
+  contents: read
+
+jobs:
+  done:
+    name: all jobs passed
+    needs:
+    - test
+    - lint
+    runs-on: ubuntu-latest
+    if: "!cancelled() && github.event_name == 'merge_group'"
+    steps:
+    - run: echo ok
+
+  # Style first: it is quick.
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+    - uses: actions/checkout@v4
+    - run: rustup component add clippy rustfmt
+    - run: cargo fmt --all --check
+    - uses: actions/cache@v4
+      with:
+        path: |
+          ~/.cargo/registry/index/
+          ~/.cargo/registry/cache/
+          target/
+        key: lint-${{ runner.os }}-${{ hashFiles('**/Cargo.lock') }}
+        restore-keys: |
+          lint-${{ runner.os }}-
+    - run: cargo clippy --workspace --all-targets -- -D warnings
+    - run: cargo sweep --time 7
+
+  test:
+    runs-on: ${{ matrix.os }}
+    env:
+      RUST_BACKTRACE: 1
+      TARGET_FLAGS:
+    strategy:
+      fail-fast: false
+      matrix:
+        include:
+        - name: linux stable
+          os: ubuntu-latest
+          rust: stable
+        - name: windows nightly   # slow
+          os: windows-latest
+          rust: nightly
+    name: tests ${{ matrix.name }}
+    steps:
+    - uses: actions/checkout@v4
+    - run: rustup update --no-self-update ${{ matrix.rust }} && rustup default ${{ matrix.rust }}
+    - uses: actions/cache/restore@v4
+      id: cargo
+      with:
+        path: |
+          ~/.cargo/registry
+          target
+        key: ${{ runner.os }}-cargo-${{ matrix.rust }}-${{ hashFiles('**/Cargo.lock') }}
+        restore-keys: ${{ runner.os }}-cargo-${{ matrix.rust }}-
+    - run: 'cargo test --workspace -- --skip slow::'
+      env:
+        SOME_FLAG: 1
+      # a comment at the step's indentation, after its last key
+    - name: clean before saving
+      run: perf-tasks clean
+    - uses: actions/cache/save@v4
+      if: steps.cargo.outputs.cache-hit != 'true'
+      with:
+        path: |
+          ~/.cargo/registry
+          target
+        key: ${{ steps.cargo.outputs.cache-primary-key }}
+    - uses: actions/upload-artifact@v4
+      with:
+        name: test-results-${{ matrix.name }}
+        path: target/nextest/ci/junit.xml
+        retention-days: 30
+    - uses: actions/upload-artifact@v4
+      if: matrix.os == 'ubuntu-latest'
+      with:
+        name: rg-linux
+        path: target/release/rg
+""",
+}
+
 INVALID = {
     f"{WF}/broken.yml": "name: broken\non: [push\njobs:\n  a: {}\n",
     f"{WF}/fine.yaml": NAMED[f"{WF}/ci.yml"],
@@ -425,6 +527,7 @@ ALL = {
     "invalid": INVALID,
     "shapes": SHAPES,
     "filter_last_crlf": FILTER_LAST_CRLF,
+    "realistic": REALISTIC,
 }
 
 

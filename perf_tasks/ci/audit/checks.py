@@ -230,27 +230,53 @@ def keys_across_jobs(jobs: list[Job]) -> Iterator[Finding]:
 
 
 def restore_keys(job: Job) -> Iterator[Finding]:
+    """A cargo cache restored without restore-keys, or with restore-keys that are no prefix of
+    its key (once the key is the team's): a new Cargo.lock then starts from nothing."""
     for step in job.steps:
-        if not (is_cargo_cache(step) and restores(step)) or get(step.with_, "restore-keys"):
+        if not (is_cargo_cache(step) and restores(step)):
             continue
-        key = text(get(step.with_, "key")) or ""
+        key_node, given = get(step.with_, "key"), get(step.with_, "restore-keys")
+        key = text(key_node) or ""
+        flow = _flow_parent(step)
         fixes_key = not in_key_family(key) and set_scalar(
-            step.source, get(step.with_, "key"), TEAM_KEY, flow=_flow_parent(step)
+            step.source, key_node, TEAM_KEY, flow=flow
         )
-        edit = None
-        if in_key_family(key) or fixes_key:
-            written = scalar_text(TEAM_RESTORE_KEYS, style=None, flow=_flow_parent(step))
-            edit = add_key(
-                step.source, step.with_, "restore-keys", written, (STR, TEAM_RESTORE_KEYS)
+        final_key = TEAM_KEY if fixes_key else key
+        in_family = in_key_family(final_key)
+        if given is None:
+            edit = None
+            if in_family:
+                written = scalar_text(TEAM_RESTORE_KEYS, style=None, flow=flow)
+                edit = add_key(
+                    step.source, step.with_, "restore-keys", written, (STR, TEAM_RESTORE_KEYS)
+                )
+            yield _finding(
+                "ci.cache-no-restore-keys",
+                P1,
+                WARNING,
+                step.source,
+                step.node,
+                f"job {job.id!r}: the cargo cache has no restore-keys: a new Cargo.lock starts "
+                "from nothing instead of the newest older entry",
+                f"restore-keys: {TEAM_RESTORE_KEYS}",
+                job=job,
+                splices=(edit,) if edit else (),
             )
+            continue
+        prefixes = [re.sub(r"\s+", "", line) for line in (text(given) or "").split("\n")]
+        compact = re.sub(r"\s+", "", final_key)
+        if any(p and compact.startswith(p) for p in prefixes):
+            continue
+        edit = set_scalar(step.source, given, TEAM_RESTORE_KEYS, flow=flow) if in_family else None
         yield _finding(
             "ci.cache-no-restore-keys",
             P1,
             WARNING,
             step.source,
-            step.node,
-            f"job {job.id!r}: the cargo cache has no restore-keys: a new Cargo.lock starts "
-            "from nothing instead of the newest older entry",
+            given,
+            f"job {job.id!r}: no restore-keys of the cargo cache is a prefix of its key"
+            + (" (the team's, once fixed)" if fixes_key else "")
+            + ": they restore none of its older entries",
             f"restore-keys: {TEAM_RESTORE_KEYS}",
             job=job,
             splices=(edit,) if edit else (),

@@ -62,14 +62,43 @@ def _line_end(text: str, pos: int) -> int | None:
 
 
 def set_scalar(source: Source, node: Node | None, value: str, *, flow: bool) -> Splice | None:
-    """Replace a one-scalar value (a cache key) keeping its quoting style."""
-    if not isinstance(node, ScalarNode) or node.style in ("|", ">"):
+    """Replace a one-scalar value (a cache key) keeping its quoting style; in a block scalar of
+    one line (`key: |` then the value), that line's text."""
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        return _set_block_line(source, node, value)
+    if not isinstance(node, ScalarNode):
         return None
     start, end = _after_properties(source.text, node.start_mark.index), node.end_mark.index
     if "\n" in source.text[start:end]:
         return None  # a scalar over several lines: its folding would change the text around it
     new = scalar_text(value, style=node.style, flow=flow)
     return Splice(source.path, start, end, new, "set", node, value=(STR, value))
+
+
+def _set_block_line(source: Source, node: ScalarNode, value: str) -> Splice | None:
+    """The one line of text of a block scalar replaced; None when it has more lines, or the value
+    would need escapes a block scalar cannot hold."""
+    if "\n" in value or value != value.strip() or value.startswith("#"):
+        return None
+    text = source.text
+    header_end = text.find("\n", _after_properties(text, node.start_mark.index))
+    if header_end < 0 or header_end >= node.end_mark.index:
+        return None
+    body_start = header_end + 1
+    body = text[body_start : node.end_mark.index]
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]*", body) if m.group().strip()]
+    if len(lines) != 1:
+        return None
+    offset, line = lines[0]
+    content = line.strip()
+    old_value = str(node.value)
+    if old_value.rstrip("\n") != content:
+        return None
+    start = body_start + offset + line.index(content)
+    new_value = value + old_value[len(content) :]
+    return Splice(
+        source.path, start, start + len(content), value, "set", node, value=(STR, new_value)
+    )
 
 
 _PROPERTY = re.compile(r"(?:[&!][^\s]*[ \t]+)+")

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO_ROOT, perf, write
-from workflow_fixtures import ALL, NAMED, WF, workspace
+from workflow_fixtures import ALL, NAMED, REALISTIC, WF, workspace
 
 from perf_tasks.ci.audit import Audit, Finding, audit
 from perf_tasks.ci.audit.checks import filter_matches, in_key_family
 
 DEMO = REPO_ROOT / "examples" / "demo-workspace"
+REALISTIC_MAIN = REALISTIC[f"{WF}/main.yml"]
 
 
 def ids(found: Audit, *, path: str | None = None) -> list[tuple[str, int | None]]:
@@ -160,8 +161,24 @@ def test_a_save_without_a_clean_and_block_scalars(tmp_path: Path) -> None:
         ("ci.include-ignored", 14),
         ("ci.upload-no-retention", 20),
     ]
-    # a key in a folded block scalar is reported with its fix, not rewritten
-    assert [f.fixable for f in found.findings if f.id == "ci.cache-key-differs"] == [False]
+    # a key in a folded block scalar of one line: that line is rewritten
+    assert [f.fixable for f in found.findings if f.id == "ci.cache-key-differs"] == [True]
+
+
+def test_restore_keys_that_restore_nothing_of_the_key(tmp_path: Path) -> None:
+    text = REALISTIC_MAIN
+    found = own(tmp_path, {f"{WF}/main.yml": text})
+    lint = [(f.id, f.line, f.fixable) for f in found.findings if f.job == "lint"]
+    assert ("ci.cache-no-restore-keys", 40, True) in lint
+    # two lines in the block, neither a prefix of the key: reported, not rewritten
+    two = text.replace(
+        "          lint-${{ runner.os }}-\n", "          lint-${{ runner.os }}-\n          lint-\n"
+    )
+    found = own(tmp_path / "two", {f"{WF}/main.yml": two})
+    lint = [(f.id, f.line, f.fixable) for f in found.findings if f.job == "lint"]
+    assert ("ci.cache-no-restore-keys", 40, False) in lint
+    # a prefix of the key (matrix.rust in both): nothing to say
+    assert not [f for f in found.findings if f.job == "test" and f.id == "ci.cache-no-restore-keys"]
 
 
 def test_retention_longer_than_the_kind_needs(tmp_path: Path) -> None:
