@@ -99,8 +99,10 @@ def is_derived_key(key: str) -> bool:
 
 
 def cargo_paths(step: Step) -> bool:
+    """The cache holds what a build downloads or makes: cargo's registry or git checkouts, or a
+    target dir (not `~/.cargo/bin` alone, installed tools keyed on their versions)."""
     path = step.input("path") or ""
-    return bool(re.search(r"\.cargo|(^|[\s/])target\b", path))
+    return bool(re.search(r"\.cargo/(registry|git)|(^|[\s/])target\b", path))
 
 
 def is_cargo_cache(step: Step) -> bool:

@@ -316,3 +316,16 @@ def test_cargo_commands_that_compile_nothing_need_no_cache(tmp_path: Path, comma
     assert [f.id for f in own(tmp_path / "b", {f"{WF}/lint.yml": compiles}).findings] == [
         "ci.cache-missing"
     ]
+
+
+def test_a_cache_of_installed_tools_is_not_cargos_build_cache(tmp_path: Path) -> None:
+    tools = _cached_job("cargo-bin-${{ runner.os }}-nextest-0.9").replace(
+        "path: ~/.cargo/registry", "path: ~/.cargo/bin"
+    )
+    found = own(tmp_path, {f"{WF}/a.yml": tools})
+    assert [f.id for f in found.findings] == ["ci.cache-missing"]
+    build = _cached_job("cargo-bin-${{ runner.os }}").replace(
+        "path: ~/.cargo/registry", "path: ./target"
+    )
+    found = own(tmp_path / "b", {f"{WF}/a.yml": build})
+    assert "ci.cache-key-differs" in [f.id for f in found.findings]
