@@ -54,8 +54,10 @@ def findings_of(root: Path, sources: Sequence[Source]) -> tuple[Finding, ...]:
     found: list[Finding] = []
     jobs: list[facts.Job] = []
     for source in sources:
-        if source.root is None:
+        if source.error is not None:
             found.append(checks.invalid(source))
+        elif source.root is None:
+            continue  # empty, or comments only: nothing to audit
         elif source in actions.values():
             job = facts.composite_job(source, actions)
             if job is not None:

@@ -106,6 +106,11 @@ def test_an_invalid_file_is_a_finding_and_the_others_are_audited(tmp_path: Path)
     assert len(ids(found, path="fine.yaml")) == 5
 
 
+def test_an_empty_workflow_has_nothing_to_say(tmp_path: Path) -> None:
+    found = own(tmp_path, {f"{WF}/empty.yml": "", f"{WF}/comments.yml": "# nothing yet\n"})
+    assert found.findings == ()
+
+
 @pytest.mark.parametrize(
     "text",
     ["a: [1\n", "a: *nowhere\n", "a: 1\n---\nb: 2\n", "\t- tab\n", "a: b: c\n"],
