@@ -53,7 +53,9 @@ def findings_of(root: Path, sources: Sequence[Source]) -> tuple[Finding, ...]:
     }
     found: list[Finding] = []
     jobs: list[facts.Job] = []
-    for source in sources:
+    # A composite action's own findings first: a step seen again in a job that uses the action
+    # is the same finding, named after the action.
+    for source in sorted(sources, key=lambda s: s not in actions.values()):
         if source.error is not None:
             found.append(checks.invalid(source))
         elif source.root is None:

@@ -168,7 +168,7 @@ def cache_missing(job: Job) -> Iterator[Finding]:
             WARNING,
             job.source,
             job.node,
-            f"job {job.id!r} runs cargo without a cache: every run builds every dependency",
+            f"{job.label} runs cargo without a cache: every run builds every dependency",
             "add before its first cargo step: `uses: actions/cache@v4` with `path: |` "
             "~/.cargo/registry, ~/.cargo/git, target; "
             f"`key: {TEAM_KEY}`; `restore-keys: {TEAM_RESTORE_KEYS}`",
@@ -198,7 +198,7 @@ def cache_keys(job: Job) -> Iterator[Finding]:
             WARNING,
             step.source,
             key_node,
-            f"job {job.id!r}: the cargo cache key {key!r} is not the team's key: jobs with "
+            f"{job.label}: the cargo cache key {key!r} is not the team's key: jobs with "
             "different keys keep separate entries, each built from scratch",
             f"key: {TEAM_KEY}",
             job=job,
@@ -224,7 +224,7 @@ def keys_across_jobs(jobs: list[Job]) -> Iterator[Finding]:
                 NOTE,
                 step.source,
                 get(step.with_, "key"),
-                f"job {job.id!r} keys cargo's cache differently from another job ({first}): "
+                f"{job.label} keys cargo's cache differently from another job ({first}): "
                 "each key is an entry of its own",
                 f"use one key in every job: {TEAM_KEY}",
                 job=job,
@@ -258,7 +258,7 @@ def restore_keys(job: Job) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 step.node,
-                f"job {job.id!r}: the cargo cache has no restore-keys: a new Cargo.lock starts "
+                f"{job.label}: the cargo cache has no restore-keys: a new Cargo.lock starts "
                 "from nothing instead of the newest older entry",
                 f"restore-keys: {TEAM_RESTORE_KEYS}",
                 job=job,
@@ -276,7 +276,7 @@ def restore_keys(job: Job) -> Iterator[Finding]:
             WARNING,
             step.source,
             given,
-            f"job {job.id!r}: no restore-keys of the cargo cache is a prefix of its key"
+            f"{job.label}: no restore-keys of the cargo cache is a prefix of its key"
             + (" (the team's, once fixed)" if fixes_key else "")
             + ": they restore none of its older entries",
             f"restore-keys: {TEAM_RESTORE_KEYS}",
@@ -295,7 +295,7 @@ def side_by_side(job: Job) -> Iterator[Finding]:
             WARNING,
             job.source,
             rust_cache[0].node,
-            f"job {job.id!r} caches cargo's files twice: Swatinem/rust-cache and actions/cache "
+            f"{job.label} caches cargo's files twice: Swatinem/rust-cache and actions/cache "
             "(line " + str(caches[0].line) + ") save the same folders under two keys",
             "keep one of them: remove the actions/cache step of cargo's folders, or the "
             "rust-cache step",
@@ -318,7 +318,7 @@ def not_restored(job: Job) -> Iterator[Finding]:
                     WARNING,
                     step.source,
                     step.node,
-                    f"job {job.id!r} restores cargo's cache after its first cargo step "
+                    f"{job.label} restores cargo's cache after its first cargo step "
                     f"(line {job.steps[first_cargo].line}): that step builds without it",
                     "move the cache step before the first cargo step",
                     job=job,
@@ -330,7 +330,7 @@ def not_restored(job: Job) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 step.node,
-                f"job {job.id!r} saves cargo's cache but never restores it: every run builds "
+                f"{job.label} saves cargo's cache but never restores it: every run builds "
                 "from scratch",
                 f"add an actions/cache/restore step before the first cargo step with "
                 f"`key: {TEAM_KEY}` and `restore-keys: {TEAM_RESTORE_KEYS}`",
@@ -354,7 +354,7 @@ def saved_uncleaned(job: Job) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 step.node,
-                f"job {job.id!r} saves target/ without cleaning it first: stale units pile up "
+                f"{job.label} saves target/ without cleaning it first: stale units pile up "
                 "in the cache entry, which grows with every save",
                 "run `perf-tasks clean` (or `cargo sweep`) before the cache is saved, e.g. "
                 "split it into actions/cache/restore and actions/cache/save with the clean "
@@ -537,7 +537,7 @@ def path_filters(workflow: Workflow, context: Context) -> Iterator[Finding]:
             WARNING,
             workflow.source,
             job.node,
-            f"job {job.id!r} runs on every change, docs-only ones too",
+            f"{job.label} runs on every change, docs-only ones too",
             "add a `changes` job that sets an output when Rust-relevant files changed (as "
             "`perf-tasks ci.init` writes it, or dorny/paths-filter), and give the job "
             "`needs: changes` and `if: needs.changes.outputs.rust == 'true'`; not `on.paths`, "
@@ -580,7 +580,7 @@ def _paths_filter(job: Job, step: Step) -> Iterator[Finding]:
             WARNING,
             step.source,
             filters_node,
-            f"job {job.id!r}: the paths-filter filter {name!r} leaves out {', '.join(missing)}",
+            f"{job.label}: the paths-filter filter {name!r} leaves out {', '.join(missing)}",
             f"add to the filter {name!r}: " + ", ".join(f"'{m}'" for m in missing),
             job=job,
             splices=_maybe(edit) if node in workable else (),
@@ -623,7 +623,7 @@ def _case_filter(job: Job) -> Iterator[Finding]:
                     WARNING,
                     step.source,
                     step.node,
-                    f"job {job.id!r}: its `case` patterns leave out {', '.join(missing)}",
+                    f"{job.label}: its `case` patterns leave out {', '.join(missing)}",
                     "add to the case patterns: "
                     + "|".join(missing)
                     + " (with ci.init: add them to [ci] rust_paths and run ci.init --force)",
@@ -672,7 +672,7 @@ def retention(job: Job) -> Iterator[Finding]:
                     WARNING,
                     step.source,
                     step.node,
-                    f"job {job.id!r}: the upload {step.label!r} has no retention-days (kept the "
+                    f"{job.label}: the upload {step.label!r} has no retention-days (kept the "
                     "repository's default, 90 days) and is not a kind the team's table covers",
                     "set `retention-days:` to what this artifact needs (not changed by --fix)",
                     job=job,
@@ -686,7 +686,7 @@ def retention(job: Job) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 step.node,
-                f"job {job.id!r}: the upload {step.label!r} ({name}) has no retention-days: "
+                f"{job.label}: the upload {step.label!r} ({name}) has no retention-days: "
                 f"kept 90 days where {days} do",
                 f"retention-days: {days}",
                 job=job,
@@ -701,7 +701,7 @@ def retention(job: Job) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 days_node,
-                f"job {job.id!r}: the upload {step.label!r} ({kind[0]}) is kept {value} days; "
+                f"{job.label}: the upload {step.label!r} ({kind[0]}) is kept {value} days; "
                 f"the team keeps it {kind[1]}",
                 f"retention-days: {kind[1]} (not changed by --fix: a longer time may be wanted)",
                 job=job,
@@ -732,7 +732,7 @@ def tests(job: Job, context: Context) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 step.node,
-                f"job {job.id!r} runs `cargo test` while the workspace has nextest's `ci` profile",
+                f"{job.label} runs `cargo test` while the workspace has nextest's `ci` profile",
                 "run `cargo nextest run --workspace --profile ci` (and `cargo test --doc` for "
                 "doctests), where `perf-tasks tests.runners` measures it faster",
                 job=job,
@@ -744,7 +744,7 @@ def tests(job: Job, context: Context) -> Iterator[Finding]:
                 WARNING,
                 step.source,
                 step.node,
-                f"job {job.id!r} runs ignored tests (`--ignored`/`--include-ignored`): the slow "
+                f"{job.label} runs ignored tests (`--ignored`/`--include-ignored`): the slow "
                 "ones the team set aside run on every change",
                 "drop `--include-ignored`; run the ignored tests in a scheduled workflow",
                 job=job,
@@ -767,7 +767,7 @@ def fail_fast(job: Job) -> Iterator[Finding]:
             NOTE,
             job.source,
             get(strategy, "fail-fast") or strategy,
-            f"job {job.id!r}: its test matrix stops every entry at the first failure: a failure "
+            f"{job.label}: its test matrix stops every entry at the first failure: a failure "
             "on one platform hides whether the others pass",
             "strategy: fail-fast: false",
             job=job,

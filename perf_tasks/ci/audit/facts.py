@@ -46,6 +46,12 @@ class Job:
     needs: tuple[str, ...]
     condition: str | None  # the job's `if:`
     calls: str | None  # a reusable workflow's `uses:`
+    kind: str = "job"  # "action": a composite action's own steps
+
+    @property
+    def label(self) -> str:
+        """How messages name it: "job 'test'", "action 'rust-setup'"."""
+        return f"{self.kind} {self.id!r}"
 
     @property
     def line(self) -> int | None:
@@ -142,7 +148,7 @@ def composite_job(source: Source, actions: dict[str, Source]) -> Job | None:
         return None
     name = Path(source.shown).parent.name
     steps = steps_of(source, get(runs, "steps"), actions)
-    return Job(source, name, source.root, steps, (), None, None)  # type: ignore[arg-type]
+    return Job(source, name, source.root, steps, (), None, None, kind="action")  # type: ignore[arg-type]
 
 
 def action_key(source: Source) -> str:
