@@ -19,6 +19,8 @@ from perf_tasks.fs import guarded
 WORKFLOWS_DIR = ".github/workflows"
 ACTIONS_DIR = ".github/actions"
 MERGE = "<<"
+# A workflow is a few kB (GitHub's largest are a few hundred); a larger file is not read whole.
+MAX_BYTES = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +74,7 @@ def load(path: Path, *, shown: str) -> Source:
     from perf_tasks.errors import ConfigError
 
     try:
-        snapshot = guarded.read(path, shown=shown, bom=True)
+        snapshot = guarded.read(path, shown=shown, bom=True, limit=MAX_BYTES)
     except ConfigError as exc:  # a FIFO, a device, not UTF-8: a finding, the others still audited
         return Source(path, shown, guarded.Snapshot(path, shown, None), None, str(exc))
     return compose_source(path, shown, snapshot)

@@ -254,11 +254,17 @@ def test_a_fifo_in_place_of_a_workflow_is_one_line(tmp_path: Path) -> None:
     root = workspace(tmp_path, NAMED)
     os.mkfifo(root / WF / "pipe.yml")
     write(root / WF / "latin1.yml", b"name: caf\xe9\n")
+    write(root / WF / "huge.yml", b"# " + b"x" * 2**20 + b"\n")
     proc = perf("ci.audit", "--root", str(root), "--json", timeout=60)
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     unread = [(f["file"], f["id"], f["message"]) for f in doc["findings"] if f["level"] == "error"]
     assert unread == [
+        (
+            f"{WF}/huge.yml",
+            "ci.invalid-yaml",
+            f"cannot read {WF}/huge.yml: larger than 1 MiB; nothing was changed; it was not audited",
+        ),
         (
             f"{WF}/latin1.yml",
             "ci.invalid-yaml",
