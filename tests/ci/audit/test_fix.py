@@ -264,3 +264,32 @@ def test_paths_filter_lists_get_the_missing_patterns_a_single_pattern_is_reporte
     assert rust + added + "            manifests: 'Cargo.toml'\r\n" in text
     assert "              - 'crates/**/*.rs'\r\n" + added + "\r\n  test:" in text
     assert proc.returncode == 1  # the single pattern is left
+
+
+def test_fix_waits_for_another_run_then_edits_what_it_left(tmp_path: Path) -> None:
+    """The run lock is held from the read to the rename: a --fix started while another run
+    holds it reads the file only once that run is done, and edits its result."""
+    import sys
+    import time
+
+    from helpers import lock_held_elsewhere
+
+    root = workspace(tmp_path, NAMED)
+    workflow = root / WF / "ci.yml"
+    with lock_held_elsewhere(root):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perf_tasks", "ci.audit", "--root", str(root), "--fix"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **NO_LINTERS},
+        )
+        time.sleep(2)
+        assert proc.poll() is None  # waiting for the lock
+        # what the other run wrote meanwhile: a comment at the top
+        workflow.write_text("# edited by the other run\n" + NAMED[f"{WF}/ci.yml"])
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    text = workflow.read_text()
+    assert text.startswith("# edited by the other run\n")
+    assert f"restore-keys: {TEAM_RESTORE_KEYS}" in text
