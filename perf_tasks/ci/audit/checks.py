@@ -191,7 +191,7 @@ def cache_keys(job: Job) -> Iterator[Finding]:
             continue
         if step.uses == "actions/cache/save" and is_derived_key(key):
             continue
-        edit = set_scalar(step.source, key_node, TEAM_KEY, flow=_flow_parent(step))
+        edit = key_fix(step)
         yield _finding(
             "ci.cache-key-differs",
             P1,
@@ -200,10 +200,26 @@ def cache_keys(job: Job) -> Iterator[Finding]:
             key_node,
             f"{job.label}: the cargo cache key {key!r} is not the team's key: jobs with "
             "different keys keep separate entries, each built from scratch",
-            f"key: {TEAM_KEY}",
+            f"key: {TEAM_KEY}"
+            + (" (the key is passed in: change it where it is set)" if is_passed_in(key) else ""),
             job=job,
             splices=(edit,) if edit else (),
         )
+
+
+def is_passed_in(key: str) -> bool:
+    """A key that is one expression naming a value set elsewhere (`${{ inputs.cache-key }}`,
+    `${{ env.CARGO_CACHE_KEY }}`): the caller chose it, so it is reported, never rewritten."""
+    return re.fullmatch(r"\s*\$\{\{[^}]*\}\}\s*", key) is not None and "hashFiles" not in key
+
+
+def key_fix(step: Step) -> Splice | None:
+    """The splice that makes a cargo cache's key the team's, when it may be rewritten."""
+    key_node = get(step.with_, "key")
+    key = text(key_node)
+    if key is None or in_key_family(key) or is_passed_in(key):
+        return None
+    return set_scalar(step.source, key_node, TEAM_KEY, flow=_flow_parent(step))
 
 
 def keys_across_jobs(jobs: list[Job]) -> Iterator[Finding]:
@@ -265,6 +281,8 @@ def restore_keys(job: Job) -> Iterator[Finding]:
                 splices=(edit,) if edit else (),
             )
             continue
+        if is_passed_in(key):
+            continue  # what the key is, only the run knows
         prefixes = [re.sub(r"\s+", "", line) for line in (text(given) or "").split("\n")]
         compact = re.sub(r"\s+", "", final_key)
         if any(p and compact.startswith(p) for p in prefixes):

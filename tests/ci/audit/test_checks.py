@@ -340,3 +340,12 @@ def test_a_cache_of_installed_tools_is_not_cargos_build_cache(tmp_path: Path) ->
     )
     found = own(tmp_path / "b", {f"{WF}/a.yml": build})
     assert "ci.cache-key-differs" in [f.id for f in found.findings]
+
+
+@pytest.mark.parametrize("key", ["${{ inputs.cache-key }}", "${{ env.CARGO_CACHE_KEY }}"])
+def test_a_key_passed_in_is_reported_never_rewritten(tmp_path: Path, key: str) -> None:
+    found = own(tmp_path, {f"{WF}/a.yml": _cached_job(key)})
+    differs = [f for f in found.findings if f.id == "ci.cache-key-differs"]
+    assert [(f.fixable, f.fix.endswith("change it where it is set)")) for f in differs] == [
+        (False, True)
+    ]
