@@ -697,7 +697,11 @@ def retention(job: Job) -> Iterator[Finding]:
                 )
                 continue
             name, days = kind
-            edit = add_key(step.source, step.with_, "retention-days", str(days), (INT, str(days)))
+            edit = None
+            if not _before_retention(step):
+                edit = add_key(
+                    step.source, step.with_, "retention-days", str(days), (INT, str(days))
+                )
             yield _finding(
                 "ci.upload-no-retention",
                 P1,
@@ -724,6 +728,12 @@ def retention(job: Job) -> Iterator[Finding]:
                 f"retention-days: {kind[1]} (not changed by --fix: a longer time may be wanted)",
                 job=job,
             )
+
+
+def _before_retention(step: Step) -> bool:
+    """An actions/upload-artifact before v2.2 has no `retention-days` input: it is not added."""
+    ref = (text(get(step.node, "uses")) or "").partition("@")[2].strip().lower()
+    return re.fullmatch(r"v1(\.\d+)*|v2\.[01](\.\d+)*", ref) is not None
 
 
 # --- tests ---------------------------------------------------------------------------------------

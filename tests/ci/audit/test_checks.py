@@ -349,3 +349,17 @@ def test_a_key_passed_in_is_reported_never_rewritten(tmp_path: Path, key: str) -
     assert [(f.fixable, f.fix.endswith("change it where it is set)")) for f in differs] == [
         (False, True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("ref", "fixable"),
+    [("v1", False), ("v2.1.0", False), ("v2", True), ("v2.2.4", True), ("v4", True)],
+)
+def test_retention_is_added_only_where_the_action_takes_it(
+    tmp_path: Path, ref: str, fixable: bool
+) -> None:
+    text = NAMED[f"{WF}/ci.yml"].replace(
+        "actions/upload-artifact@v4", f"actions/upload-artifact@{ref}"
+    )
+    found = own(tmp_path, {f"{WF}/ci.yml": text})
+    assert [f.fixable for f in found.findings if f.id == "ci.upload-no-retention"] == [fixable]
