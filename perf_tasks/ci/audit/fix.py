@@ -61,7 +61,9 @@ def plan(sources: Sequence[Source], findings: Sequence[Finding]) -> Fix:
                 )
             )
             continue
-        changes.append(Change(source.snapshot, new, tuple(mine)))
+        # A finding is fixed when every splice it needs made it in (an overlap drops one).
+        made = [f for f in mine if all(s in splices for s in f.splices if s.path == path)]
+        changes.append(Change(source.snapshot, new, tuple(made)))
     return Fix(tuple(changes), tuple(refused))
 
 
