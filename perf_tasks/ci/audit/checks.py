@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from ruamel.yaml.nodes import Node
 
@@ -468,11 +469,11 @@ def filter_matches(patterns: list[str], path: str, *, ignore: bool = False) -> b
     return not hit if ignore else hit
 
 
-def missing_patterns(matches: list[str] | None, allowed: object) -> list[str]:
+def missing_patterns(allowed: Callable[[str], bool]) -> list[str]:
     """The patterns to add for the Rust files `allowed(path)` says are filtered out."""
     out: list[str] = []
     for path, pattern in RUST_FILES:
-        if not allowed(path) and pattern not in out:  # type: ignore[operator]
+        if not allowed(path) and pattern not in out:
             out.append(pattern)
     return out
 
@@ -492,7 +493,7 @@ def _gated_jobs(workflow: Workflow) -> dict[str, Job]:
     return out
 
 
-def path_filters(workflow: Workflow, context: Context) -> Iterator[Finding]:
+def path_filters(workflow: Workflow) -> Iterator[Finding]:
     rust_jobs = _rust_jobs(workflow)
     events = workflow.trigger_names()
     if not rust_jobs or not any(e in PUSHES for e in events):
@@ -506,7 +507,7 @@ def path_filters(workflow: Workflow, context: Context) -> Iterator[Finding]:
         if paths_node is not None:
             filtered = True
             patterns = texts(paths_node)
-            missing = missing_patterns(patterns, lambda p, ps=patterns: filter_matches(ps, p))
+            missing = missing_patterns(partial(filter_matches, patterns))
             if missing:
                 edit = append_items(workflow.source, paths_node, missing)
                 yield _finding(
@@ -583,7 +584,7 @@ def _paths_filter(job: Job, step: Step) -> Iterator[Finding]:
         patterns = texts(node)
         if not any(".rs" in p or "Cargo" in p for p in patterns):
             continue
-        missing = missing_patterns(patterns, lambda p, ps=patterns: _picomatch(ps, p))
+        missing = missing_patterns(partial(_picomatch, patterns))
         if missing:
             short.append((name, node, missing))
     # A filter the splice cannot extend (a single pattern, an alias) is reported only.
@@ -618,6 +619,10 @@ def _maybe(edit: Splice | None) -> tuple[Splice, ...]:
     return (edit,) if edit else ()
 
 
+def _shell_match(patterns: list[str], path: str) -> bool:
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+
+
 def _picomatch(patterns: list[str], path: str) -> bool:
     return any(github_glob(p).fullmatch(path) for p in patterns if not p.startswith("!"))
 
@@ -631,9 +636,7 @@ def _case_filter(job: Job) -> Iterator[Finding]:
     for step in job.steps:
         for match in _CASE.finditer(step.run or ""):
             patterns = [p.strip().strip("'\"") for p in match.group(1).split("|")]
-            missing = missing_patterns(
-                patterns, lambda p, ps=patterns: any(fnmatch.fnmatchcase(p, q) for q in ps)
-            )
+            missing = missing_patterns(partial(_shell_match, patterns))
             if missing:
                 yield _finding(
                     "ci.path-filter-misses",
@@ -842,4 +845,4 @@ def workflow_checks(workflow: Workflow, context: Context) -> Iterator[Finding]:
     for job in workflow.jobs:
         yield from job_checks(job, context)
     yield from build_repeated(list(workflow.jobs))
-    yield from path_filters(workflow, context)
+    yield from path_filters(workflow)
