@@ -125,17 +125,17 @@ def add_key(
     if not isinstance(mapping, MappingNode) or not mapping.value:
         return None
     text = source.text
-    last_value = mapping.value[-1][1]
+    last_key, last_value = mapping.value[-1]
+    aliased = last_value.start_mark.index < last_key.start_mark.index  # `key: *name`
     if mapping.flow_style:
+        if aliased:
+            return None  # its node lies at its anchor: where `*name` ends is not known
         pos = last_value.end_mark.index
         return Splice(source.path, pos, pos, f", {key}: {value}", "add", mapping, key, data)
     first_key = mapping.value[0][0]
     indent = " " * first_key.start_mark.column
     nl = _newline_at(text, last_value.end_mark.index)
-    if (
-        _ends_on_its_line(last_value)
-        and last_value.end_mark.line >= mapping.value[-1][0].start_mark.line
-    ):
+    if _ends_on_its_line(last_value) and not aliased:
         after = _line_end(text, last_value.end_mark.index)
         if after is None:
             pos = len(text)
