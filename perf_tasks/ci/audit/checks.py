@@ -498,14 +498,15 @@ def path_filters(workflow: Workflow) -> Iterator[Finding]:
     events = workflow.trigger_names()
     if not rust_jobs or not any(e in PUSHES for e in events):
         return
-    filtered = False
+    unfiltered = []  # events that start the workflow whatever changed
     for event in events:
         if event not in PUSHES:
             continue
         trigger = workflow.trigger(event)
         paths_node, ignore_node = get(trigger, "paths"), get(trigger, "paths-ignore")
+        if paths_node is None and ignore_node is None:
+            unfiltered.append(event)
         if paths_node is not None:
-            filtered = True
             patterns = texts(paths_node)
             missing = missing_patterns(partial(filter_matches, patterns))
             if missing:
@@ -522,7 +523,6 @@ def path_filters(workflow: Workflow) -> Iterator[Finding]:
                     splices=(edit,) if edit else (),
                 )
         if ignore_node is not None:
-            filtered = True
             patterns = texts(ignore_node)
             ignored = [p for p, _ in RUST_FILES if not filter_matches(patterns, p, ignore=True)]
             if ignored:
@@ -540,15 +540,13 @@ def path_filters(workflow: Workflow) -> Iterator[Finding]:
     for job in workflow.jobs:
         for step in job.steps:
             if step.uses == PATHS_FILTER:
-                filtered = True
                 yield from _paths_filter(job, step)
     for job in _gated_jobs(workflow).values():
-        filtered = True
         yield from _case_filter(job)
-    if filtered:
+    if not unfiltered:
         return
     for job in rust_jobs:
-        if job.condition and "needs." in job.condition:
+        if _gated(job):
             continue
         yield _finding(
             "ci.no-path-filter",
@@ -556,13 +554,22 @@ def path_filters(workflow: Workflow) -> Iterator[Finding]:
             WARNING,
             workflow.source,
             job.node,
-            f"{job.label} runs on every change, docs-only ones too",
+            f"{job.label} runs on every change ({', '.join(unfiltered)}), docs-only ones too",
             "add a `changes` job that sets an output when Rust-relevant files changed (as "
             "`perf-tasks ci.init` writes it, or dorny/paths-filter), and give the job "
             "`needs: changes` and `if: needs.changes.outputs.rust == 'true'`; not `on.paths`, "
             "which leaves a required check pending",
             job=job,
         )
+
+
+def _gated(job: Job) -> bool:
+    """The job runs its Rust steps only when Rust files changed: a job-level `if:` on another
+    job's output (the `changes` job), or a paths-filter step of its own that its steps follow."""
+    condition = job.condition or ""
+    if re.search(r"needs\.[\w-]+\.outputs", condition):
+        return True
+    return any(step.uses == PATHS_FILTER for step in job.steps)
 
 
 def _paths_filter(job: Job, step: Step) -> Iterator[Finding]:

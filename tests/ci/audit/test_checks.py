@@ -363,3 +363,44 @@ def test_retention_is_added_only_where_the_action_takes_it(
     )
     found = own(tmp_path, {f"{WF}/ci.yml": text})
     assert [f.fixable for f in found.findings if f.id == "ci.upload-no-retention"] == [fixable]
+
+
+def _rust_workflow(on: str, *, steps: str = "      - run: cargo sweep -t 1\n") -> str:
+    return (
+        f"on:\n{on}jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: Swatinem/rust-cache@v2\n"
+        f"{steps}"
+        "      - run: cargo nextest run --profile ci\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("on", "events"),
+    [
+        (
+            "  push:\n  pull_request:\n    paths: ['**/*.rs', Cargo.lock, '.cargo/**', 'rust-toolchain*']\n",
+            "push",
+        ),
+        ("  pull_request:\n  merge_group:\n", "pull_request, merge_group"),
+        ("  push:\n    paths-ignore: ['docs/**']\n  schedule:\n    - cron: '0 0 * * *'\n", None),
+        ("  schedule:\n    - cron: '0 0 * * *'\n  workflow_dispatch:\n", None),
+    ],
+)
+def test_every_event_that_starts_the_rust_jobs_unfiltered(
+    tmp_path: Path, on: str, events: str | None
+) -> None:
+    found = own(tmp_path, {f"{WF}/t.yml": _rust_workflow(on)})
+    messages = [f.message for f in found.findings if f.id == "ci.no-path-filter"]
+    assert messages == (
+        [f"job 'test' runs on every change ({events}), docs-only ones too"] if events else []
+    )
+
+
+def test_a_job_with_its_own_paths_filter_step_is_filtered(tmp_path: Path) -> None:
+    own_filter = (
+        "      - uses: dorny/paths-filter@v3\n        id: f\n        with:\n          filters: |\n"
+        "            rust:\n              - '**/*.rs'\n              - Cargo.lock\n"
+        "              - '.cargo/**'\n              - 'rust-toolchain*'\n"
+    )
+    found = own(tmp_path, {f"{WF}/t.yml": _rust_workflow("  push:\n", steps=own_filter)})
+    assert found.findings == ()
