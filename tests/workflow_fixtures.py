@@ -363,7 +363,7 @@ jobs:
       - uses: actions/cache@v4
         with:
           path: target
-          key: 'ci-${{ runner.os }}'   # single quotes
+          key: 'ci-${{ runner.os }}'   # single quotes\u2028and a line separator
       - uses: actions/upload-artifact@v4
         with:
       - run: cargo test && cargo sweep -t 1

@@ -95,11 +95,17 @@ def compose_source(path: Path, shown: str, snapshot: guarded.Snapshot) -> Source
     return Source(path, shown, snapshot, root)
 
 
+_NOT_BREAKS = {0x85: 0xE000, 0x2028: 0xE000, 0x2029: 0xE000}
+
+
 def compose(text: str) -> Node | None:
     """The root node of one YAML document (None for an empty one); raises ruamel's errors."""
     from ruamel.yaml import YAML
 
-    return YAML(typ="rt", pure=True).compose(text)  # type: ignore[no-any-return]
+    # YAML 1.2 ends a line at \n and \r only; ruamel also breaks at U+0085, U+2028 and U+2029
+    # (YAML 1.1), which a comment or a string may hold. Each becomes a private-use character
+    # of the same length, so every offset and line stays the file's.
+    return YAML(typ="rt", pure=True).compose(text.translate(_NOT_BREAKS))  # type: ignore[no-any-return]
 
 
 # Reading nodes. Every accessor answers None (or nothing) for a node of another shape: a user's

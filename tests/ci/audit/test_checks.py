@@ -404,3 +404,12 @@ def test_a_job_with_its_own_paths_filter_step_is_filtered(tmp_path: Path) -> Non
     )
     found = own(tmp_path, {f"{WF}/t.yml": _rust_workflow("  push:\n", steps=own_filter)})
     assert found.findings == ()
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_do_not_break_lines(tmp_path: Path, char: str) -> None:
+    """YAML 1.2 ends a line at \\n only: a separator in a comment or a string is text."""
+    text = NAMED[f"{WF}/ci.yml"].replace("name: CI\n", f"name: CI {char} x  # a{char}b\n")
+    found = own(tmp_path, {f"{WF}/ci.yml": text})
+    assert [f.id for f in found.findings] == [f.id for f in own(tmp_path / "plain", NAMED).findings]
+    assert [f.line for f in found.findings] == [22, 28, 37, 43, 46]
