@@ -1,4 +1,5 @@
-"""`invoke ci.init`: GitHub Actions workflows for the workspace (ci.yml and monitoring.yml)."""
+"""`invoke ci.init`: GitHub Actions workflows for the workspace (ci.yml and monitoring.yml);
+`invoke ci.audit`: what is slow or wasteful in the workflows already there, the safe part fixed."""
 
 from __future__ import annotations
 
@@ -39,4 +40,22 @@ def init(  # type: ignore[no-untyped-def]
         finish(out, ci_init.init(context_of(c, root), request))
 
 
-ns = Collection("ci", init)
+AUDIT_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "fix": "Make the safe rewrites (cache keys, restore-keys, retention-days, path filters)",
+    "dry_run": "With --fix: show the rewrites as a diff; write nothing",
+}
+
+
+@task(help=AUDIT_HELP)
+def audit(c, root=None, fix=False, dry_run=False, json=False):  # type: ignore[no-untyped-def]
+    """Audit the GitHub workflows: caches, retention, path filters, tests; --fix the safe part."""
+    with task_edge(json=json) as out:
+        from perf_tasks.ci.audit import job
+
+        request = job.AuditRequest(fix=fix, dry_run=dry_run)
+        finish(out, job.run(context_of(c, root), request))
+
+
+ns = Collection("ci", init, audit)

@@ -18,6 +18,8 @@ Available tasks:
                                exit 1 on a regression.
   baseline.record (baseline)   Record disk, build and test times, CPU and RAM
                                in docs/performance/ (Baseline.md + JSON).
+  ci.audit                     Audit the GitHub workflows: caches, retention,
+                               path filters, tests; --fix the safe part.
   ci.init                      Write GitHub workflows: ci.yml (path-filtered,
                                cached) and monitoring.yml.
   clean.artifacts              Apply artifact retention under artifacts/

@@ -79,6 +79,7 @@ def test_every_result_of_the_library_has_a_text_view() -> None:
     """The entry points' results, each rendered by a view of its package (loaded on first use)."""
     from perf_tasks.ab.against import AgainstPlan
     from perf_tasks.ab.engine import Outcome
+    from perf_tasks.ci.audit.job import Audited
     from perf_tasks.ci.init import Initialized as CiInitialized
     from perf_tasks.clean.job import Cleaned
     from perf_tasks.gates.job import Checked, Initialized
@@ -93,5 +94,5 @@ def test_every_result_of_the_library_has_a_text_view() -> None:
 
     kinds = [AgainstPlan, Outcome, CiInitialized, Cleaned, Checked, Initialized, Recorded]
     kinds += [CompareDone, PlannedCompare, PlannedRecord, Monitored, Edited, Shown, Plan, Report]
-    kinds += [VerifyChecked, VerifyRecorded]
+    kinds += [VerifyChecked, VerifyRecorded, Audited]
     assert [k.__qualname__ for k in kinds if view_of(k).text is None] == []
