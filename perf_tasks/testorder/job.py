@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from perf_tasks.context import RunContext
     from perf_tasks.edit.file import Edit
     from perf_tasks.progress import Progress
+    from perf_tasks.testorder.measure import Measured
 
 SCHEMA_VERSION = 1
 KIND = "perf-tasks.tests-order"
@@ -46,10 +47,18 @@ class Request:
             raise UsageError(
                 f"--profile {self.profile}: nextest reserves the names starting with 'default-'"
             )
-        if self.measure:
-            raise UsageError("--measure: not available yet")
-        if self.max_pairs is not None or self.timeout_s is not None:
+        if not self.measure and (self.max_pairs is not None or self.timeout_s is not None):
             raise UsageError("--max-pairs and --timeout go with --measure")
+        if self.max_pairs is not None:
+            from perf_tasks.ab.stats import MIN_PAIRS
+
+            if self.max_pairs < MIN_PAIRS:
+                raise UsageError(
+                    f"--max-pairs {self.max_pairs} is too few: a 95% interval needs at least "
+                    f"{MIN_PAIRS}"
+                )
+        if self.timeout_s is not None and self.timeout_s < 0:
+            raise UsageError(f"--timeout {self.timeout_s:g}: give seconds, 0 for no limit")
 
     @classmethod
     def of(
@@ -85,9 +94,12 @@ class Ordered:
     edit: Edit
     dry_run: bool
     written: bool
+    measured: Measured | None = None
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.measured is not None and self.measured.outcome.tests:
+            return ExitCode.INCOMPLETE  # the order changes an outcome: a finding, not a pass
         return ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
@@ -106,6 +118,7 @@ class Ordered:
             "dry_run": self.dry_run,
             "written": self.written,
             "diff": edit.diff(),
+            "measure": None if self.measured is None else self.measured.as_json(),
         }
 
 
@@ -120,7 +133,14 @@ def order(context: RunContext, request: Request, *, progress: Progress) -> Order
     banding = bands.band(found)
     with guarded.editing(root, dry_run=request.dry_run and not request.measure):
         edit = plan(root, request.profile, banding)
+        measured = None
+        if request.measure and banding.bands:
+            from perf_tasks.testorder import measure
+
+            measured = measure.measure(context, request, edit, progress=progress)
         apply = edit.changes and not request.dry_run
+        if measured is not None:
+            apply = apply and measured.applies
         if apply:
             edit.write(root)
     return Ordered(
@@ -130,6 +150,7 @@ def order(context: RunContext, request: Request, *, progress: Progress) -> Order
         edit=edit,
         dry_run=request.dry_run,
         written=bool(apply),
+        measured=measured,
     )
 
 

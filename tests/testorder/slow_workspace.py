@@ -146,3 +146,42 @@ def run_order(root: Path, *args: str) -> tuple[list[str], str]:
         if match and match[2] not in seen:
             seen.append(match[2])
     return seen, proc.stderr
+
+
+def short_it(*, depends: bool = False) -> str:
+    """A short suite for the verdicts: one 0.6 s test and four of 0.15 s; with `depends`,
+    `a_check` passes only when `z_setup` ran before it in the same nextest run."""
+    body = """\
+use std::{thread, time::Duration};
+
+fn nap(ms: u64) {
+    thread::sleep(Duration::from_millis(ms));
+}
+
+#[test]
+fn z_slowest() {
+    nap(600)
+}
+""" + "".join(f"\n#[test]\nfn a_fast_{i}() {{\n    nap(150)\n}}\n" for i in range(4))
+    if depends:
+        body += """
+fn marker() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("z_setup-run")
+}
+
+#[test]
+fn z_setup() {
+    std::fs::write(marker(), std::env::var("NEXTEST_RUN_ID").unwrap()).unwrap();
+    nap(300)
+}
+
+#[test]
+fn a_check() {
+    let run = std::env::var("NEXTEST_RUN_ID").unwrap();
+    assert_eq!(std::fs::read_to_string(marker()).unwrap_or_default(), run, "z_setup ran first");
+}
+"""
+    return body
+
+
+SHORT_DURATIONS = {"z_slowest": 0.6, **{f"a_fast_{i}": 0.15 for i in range(4)}}

@@ -119,6 +119,7 @@ def test_a_profile_given_writes_there(ws: Path) -> None:
         (("--profile", ""), "is empty"),
         (("--profile", "default-x"), "reserves"),
         (("--max-pairs", "8"), "go with --measure"),
+        (("--measure", "--max-pairs", "3"), "too few"),
     ],
 )
 def test_bad_flags_are_one_line_and_exit_2(ws: Path, flags: tuple[str, ...], says: str) -> None:
