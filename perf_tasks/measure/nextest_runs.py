@@ -135,7 +135,7 @@ def workspace_config(root: Path) -> dict[str, Any]:
 
     from perf_tasks.fs.guarded import text_of
 
-    text = text_of(path, shown=str(path))
+    text = text_of(path, shown=str(path), bom=True)  # nextest reads a file with a BOM
     try:
         data: dict[str, Any] = tomlkit.parse(text).unwrap()
     except ParseError as exc:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from perf_tasks.errors import ExitCode, UsageError
 from perf_tasks.testorder.bands import Banding
+from perf_tasks.testorder.binaries import binary_ids
 
 if TYPE_CHECKING:
     from perf_tasks.context import RunContext
     from perf_tasks.edit.file import Edit
+    from perf_tasks.measure.durations import Durations
     from perf_tasks.progress import Progress
     from perf_tasks.testorder.measure import Measured
 
@@ -95,6 +97,7 @@ class Ordered:
     dry_run: bool
     written: bool
     measured: Measured | None = None
+    gone: tuple[str, ...] = ()  # binaries of the durations that the workspace no longer has
 
     @property
     def exit_code(self) -> ExitCode:
@@ -113,6 +116,7 @@ class Ordered:
             "sources": list(self.sources),
             "bands": [b.as_json() for b in self.banding.bands],
             "ordered": self.banding.ordered,
+            "binaries_gone": list(self.gone),
             "default_priority": self.banding.left,
             "changes": edit.changes,
             "dry_run": self.dry_run,
@@ -130,6 +134,7 @@ def order(context: RunContext, request: Request, *, progress: Progress) -> Order
 
     root = context.root
     found = durations_mod.load(root, request.durations, program=request.program)
+    found, gone = in_workspace(found, binary_ids(context.inspection.metadata))
     banding = bands.band(found)
     with guarded.editing(root, dry_run=request.dry_run and not request.measure):
         edit = plan(root, request.profile, banding)
@@ -151,7 +156,18 @@ def order(context: RunContext, request: Request, *, progress: Progress) -> Order
         dry_run=request.dry_run,
         written=bool(apply),
         measured=measured,
+        gone=gone,
     )
+
+
+def in_workspace(found: Durations, known: frozenset[str]) -> tuple[Durations, tuple[str, ...]]:
+    """The durations of tests whose binary the workspace still has, and the binaries it has not
+    (nextest refuses a config that names one: binaries.py)."""
+    from dataclasses import replace
+
+    kept = tuple(t for t in found.tests if t.binary in known)
+    gone = tuple(sorted({t.binary for t in found.tests if t.binary not in known}))
+    return replace(found, tests=kept), gone
 
 
 def plan(root: Path, profile: str, banding: Banding) -> Edit:
@@ -159,7 +175,8 @@ def plan(root: Path, profile: str, banding: Banding) -> Edit:
     from perf_tasks.edit import file as edit_file
     from perf_tasks.testorder import config
 
-    before = edit_file.read(root / config.CONFIG, shown=config.CONFIG)
+    # nextest reads a file that starts with a byte order mark: set aside, written back.
+    before = edit_file.read(root / config.CONFIG, shown=config.CONFIG, bom=True)
     new = config.place(before.text or "", profile, banding.bands)
     table = f"[[profile.{profile}.overrides]]"
     changed = (table,) if new != (before.text or "") else ()

@@ -25,6 +25,7 @@ from perf_tasks.ui.verify_view import text_table
 def render_ordered(out: Output, done: Ordered) -> None:
     banding, edit = done.banding, done.edit
     out.line(shown(f"durations from {', '.join(done.sources)}"))
+    render_gone(out, done)
     if banding.bands:
         rows = [["priority", "tests", "durations"]]
         for band in banding.bands:
@@ -102,3 +103,14 @@ def render_measured(out: Output, measured: Measured) -> None:
 
 def _secs(value: float | None) -> str:
     return "-" if value is None else secs(value)
+
+
+@renders(Ordered, beside_json="before")
+def render_gone(out: Output, done: Ordered) -> None:
+    if done.gone:
+        out.warn(
+            shown(
+                f"left out: the tests of {', '.join(done.gone)}, which the workspace no longer "
+                "has (nextest refuses a config that names a binary it does not have)"
+            )
+        )

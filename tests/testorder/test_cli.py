@@ -44,6 +44,8 @@ TIMES = {"w::it slow_one": 2.0, "w::it slow_two": 1.5, "w mid": 0.4, "w fast": 0
 def ws(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
     write(root / "Cargo.toml", '[package]\nname = "w"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(root / "src" / "lib.rs", "")
+    write(root / "tests" / "it.rs", "")
     write(root / CONFIG, USER)
     git("init", "-q", cwd=root)
     junit(tmp_path / "junit.xml", TIMES)
@@ -85,7 +87,9 @@ def test_dry_run_shows_the_diff_and_writes_nothing(ws: Path) -> None:
     assert "+priority = 60" in proc.stdout and "nothing was written" in proc.stdout
     assert (ws / CONFIG).read_text() == USER
     gone = ws.parent / "fresh"
-    write(gone / "Cargo.toml", "[workspace]\n")
+    write(gone / "Cargo.toml", (ws / "Cargo.toml").read_text())
+    write(gone / "src" / "lib.rs", "")
+    write(gone / "tests" / "it.rs", "")
     proc = order(gone, "--dry-run", "--json")
     assert json.loads(proc.stdout)["diff"].startswith("--- /dev/null\n")
     assert not (gone / CONFIG).exists()
@@ -143,7 +147,7 @@ def test_bad_durations_are_one_line_and_exit_2(ws: Path, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("[profile.ci\n", "not valid TOML"),
+        ("[profile.ci\n", "cannot read nextest's config"),
         ("[profile.ci]\noverrides = [{ filter = 'all()', retries = 2 }]\n", "cannot go into"),
         (
             "[[profile.default.overrides]]\nplatform = 'cfg(unix)'\npriority = 9\n",
@@ -177,3 +181,26 @@ def test_through_a_symlink_the_target_is_edited(ws: Path, tmp_path: Path) -> Non
     assert order(ws).returncode == 0
     assert (ws / CONFIG).is_symlink() and "priority = 60" in shared.read_text()
     assert os.stat(shared).st_mode & 0o777 == 0o640
+
+
+def test_tests_of_a_binary_the_workspace_no_longer_has_are_left_out(
+    ws: Path, tmp_path: Path
+) -> None:
+    # nextest refuses the whole config when a binary_id(=...) matches no binary (exit 96).
+    junit(tmp_path / "junit.xml", {**TIMES, "w::renamed gone": 9.0, "old-crate x": 1.0})
+    proc = order(ws, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["binaries_gone"] == ["old-crate", "w::renamed"]
+    assert "w::renamed" in proc.stderr and "no longer has" in proc.stderr
+    text = (ws / CONFIG).read_text()
+    assert "renamed" not in text and "old-crate" not in text
+    assert data["bands"][0]["tests"] == ["w::it slow_one", "w::it slow_two"]
+
+
+def test_a_byte_order_mark_is_kept(ws: Path) -> None:
+    (ws / CONFIG).write_bytes(b"\xef\xbb\xbf" + USER.encode())
+    proc = order(ws)
+    assert proc.returncode == 0, proc.stderr
+    data = (ws / CONFIG).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf" + USER.encode()) and b"priority = 60" in data
