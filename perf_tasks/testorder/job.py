@@ -101,8 +101,10 @@ class Ordered:
 
     @property
     def exit_code(self) -> ExitCode:
-        if self.measured is not None and self.measured.outcome.tests:
-            return ExitCode.INCOMPLETE  # the order changes an outcome: a finding, not a pass
+        if self.measured is not None and (
+            self.measured.outcome.tests or self.measured.outcome.failing
+        ):
+            return ExitCode.INCOMPLETE  # an outcome the order changes, or a failing test
         return ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:

@@ -46,13 +46,14 @@ THRESHOLD = Threshold(delta=0.03, floor=0.05)
 CLEAR_GAIN = "clear gain"
 NO_CLEAR_GAIN = "no clear gain"
 OUTCOMES_DIFFER = "outcomes differ"
+TESTS_FAIL = "tests fail"
 NEXTEST_TESTS_FAILED = 100  # the run worked, a test failed
 
 
 @dataclass(frozen=True)
 class Measured:
     outcome: Outcome
-    verdict: str  # CLEAR_GAIN, NO_CLEAR_GAIN or OUTCOMES_DIFFER
+    verdict: str  # CLEAR_GAIN, NO_CLEAR_GAIN, OUTCOMES_DIFFER or TESTS_FAIL
     totals: Mapping[str, Mapping[str, int]]  # arm -> outcome -> tests, in its last run
 
     @property
@@ -77,6 +78,7 @@ class Measured:
             "differences": [
                 {"id": t.id, WITHOUT: t.before, WITH: t.after} for t in self.outcome.tests
             ],
+            "failing": list(self.outcome.failing),
             "threshold": {"metric": WALL, "delta": THRESHOLD.delta, "floor": THRESHOLD.floor},
             "comparison": self.outcome.as_json(),
         }
@@ -87,9 +89,12 @@ def _rounded(value: float | None) -> float | None:
 
 
 def verdict(outcome: Outcome) -> str:
-    """Pure: the order applies only on a clear wall-time gain with every outcome the same."""
+    """Pure: the order applies only on a clear wall-time gain with every outcome the same and
+    every test passing: a test that failed in a run with the order is never a pass."""
     if outcome.tests:
         return OUTCOMES_DIFFER
+    if outcome.failing:
+        return TESTS_FAIL
     wall = outcome.metric(WALL)
     return CLEAR_GAIN if wall is not None and wall.verdict == stats.IMPROVEMENT else NO_CLEAR_GAIN
 

@@ -90,6 +90,14 @@ def render_measured(out: Output, measured: Measured) -> None:
             "the order is not applied",
             style="bold",
         )
+    elif outcome.failing:
+        out.line(
+            shown(
+                f"tests fail: {', '.join(outcome.failing)}; a failing test is never a pass: "
+                "the order is not applied (fix them, or write the order without --measure)"
+            ),
+            style="bold",
+        )
     elif measured.verdict == CLEAR_GAIN:
         out.line(f"{CLEAR_GAIN}: the whole interval is below {1 / (1 + THRESHOLD.delta):.3f}")
     else:
