@@ -15,8 +15,9 @@ profiles it inherits from, then `[profile.default]`'s), so:
 
 A run removes the marked entries of its profile (and the blank line before each) and writes the
 new ones in one place, so a second run with the same durations writes the same bytes. `check`
-proves it from the outside: without our entries, the new text is the old text, byte for byte, and
-the data holds the user's overrides in their order followed by the bands.
+proves it from the outside: without our entries, the new text is the old text, byte for byte (a
+last line without a line end gets one), and the data holds the user's overrides in their order
+followed by the bands.
 """
 
 from __future__ import annotations
@@ -52,13 +53,20 @@ def is_ours(chunk: Chunk, profile: str | None = None) -> bool:
 
 def strip_ours(text: str, profile: str | None) -> str:
     """`text` without our bands of `profile` (of every profile when None), each with the blank
-    lines just before it: what the text was before they were written."""
+    line written before it: what the text was before they were written."""
+    from perf_tasks.text import keep_ends
+
     parts = tables.chunks(text)
     keep: list[Chunk] = []
     for chunk in parts:
         if is_ours(chunk, profile):
-            if keep and keep[-1].path is None and not keep[-1].text.strip():
-                keep.pop()
+            before = keep[-1] if keep else None
+            if before is not None and before.path is None:
+                lines = keep_ends(before.text)
+                if lines and not lines[-1].strip():
+                    keep[-1] = Chunk("".join(lines[:-1]))
+                    if not keep[-1].text:
+                        keep.pop()
             continue
         keep.append(chunk)
     return "".join(c.text for c in keep)
@@ -172,7 +180,9 @@ def check(
     """Refuse (`EditRefused`) unless `new` is `old` with only our bands of `profile` changed:
     the same text without them, and, parsed, the user's overrides first, in order, then ours."""
     what = CONFIG
-    if strip_ours(new, profile) != strip_ours(old, profile):
+    kept, was = strip_ours(new, profile), strip_ours(old, profile)
+    # A last line without its line end gets one, so that a table can follow it.
+    if kept != was and not (not was.endswith("\n") and kept in (was + "\n", was + "\r\n")):
         raise EditRefused(
             f"writing the bands would change text of {what} outside them; nothing was changed"
         )

@@ -148,6 +148,7 @@ def test_bad_durations_are_one_line_and_exit_2(ws: Path, tmp_path: Path) -> None
     ("text", "says"),
     [
         ("[profile.ci\n", "cannot read nextest's config"),
+        ("[profile.ci]\nretries = 1\n[store]\n[profile.ci]\nretries = 2\n", "already exists"),
         ("[profile.ci]\noverrides = [{ filter = 'all()', retries = 2 }]\n", "cannot go into"),
         (
             "[[profile.default.overrides]]\nplatform = 'cfg(unix)'\npriority = 9\n",

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import tomlkit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perf_tasks.errors import EditRefused
 from perf_tasks.measure.durations import TestTime as Timed
@@ -42,7 +44,9 @@ def loads(text: str) -> Any:
 
 
 def overrides(text: str, profile: str = "ci") -> list[dict[str, object]]:
-    return loads(text)["profile"][profile].get("overrides", [])
+    found = loads(text).get("profile", {}).get(profile, {}).get("overrides", [])
+    assert isinstance(found, list)
+    return found
 
 
 def test_bands_follow_every_user_override_and_only_set_priority() -> None:
@@ -139,6 +143,8 @@ def test_a_later_priority_for_every_test_is_refused(profile: str) -> None:
         ("[profile.ci]\noverrides = [{ filter = 'all()', retries = 2 }]\n", "cannot go into"),
         ("[profile.ci\n", "not valid TOML"),
         ("[profile]\nci = { retries = 2 }\n", "cannot go into"),
+        # Parsed by tomlkit, which then raises KeyAlreadyPresent (not a ValueError) on unwrap.
+        ("[profile.ci]\nretries = 1\n[store]\n[profile.ci]\nretries = 2\n", "not valid TOML"),
     ],
 )
 def test_a_file_the_bands_cannot_join_is_refused(text: str, why: str) -> None:
@@ -161,3 +167,44 @@ def test_only_our_marked_entries_are_ours() -> None:
     new = config.place(lookalike, "ci", [SLOW])
     assert overrides(new)[0] == {"filter": "test(=x)", "priority": 60}
     assert config.place(new, "ci", []) == lookalike
+
+
+FRAGMENTS = [
+    "[profile.ci]\nretries = 1\n",
+    "[profile.default]\nslow-timeout = '30s'\n",
+    '[[profile.ci.overrides]]\nfilter = "test(=a)"\nretries = 2\n',
+    '[[profile.ci.overrides]]  # theirs\nfilter = "test(=b)"\npriority = 5\n',
+    "[profile.ci.junit]\npath = 'junit.xml'\n",
+    '[[profile.default.overrides]]\nfilter = "test(=c)"\nthreads-required = 2\n',
+    "# a comment\n",
+    "\n",
+    "[store]\ndir = 'target/nextest'\n",
+]
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=8), st.booleans(), st.booleans())
+def test_any_file_keeps_its_bytes_and_a_second_run_changes_nothing(
+    parts: list[str], crlf: bool, cut_last_newline: bool
+) -> None:
+    text = "".join(parts)
+    try:
+        loads(text)
+    except Exception:  # a table defined twice: not a file nextest reads either
+        with pytest.raises(EditRefused, match="not valid TOML"):
+            config.place(text, "ci", [SLOW])
+        return
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    if cut_last_newline:
+        text = text.rstrip("\r\n")
+    for profile in ("ci", "default"):
+        once = config.place(text, profile, [SLOW, MID])
+        # Every byte kept; a last line without its line end gets one.
+        ended = text if not text or text.endswith("\n") else text + ("\r\n" if crlf else "\n")
+        assert config.strip_ours(once, profile) in (text, ended)
+        assert config.place(once, profile, [SLOW, MID]) == once
+        assert config.place(once, profile, []) in (text, ended)
+        found = overrides(once, profile)
+        assert found[:-2] == overrides(text, profile)
+        assert [o["priority"] for o in found[-2:]] == [60, 40]
