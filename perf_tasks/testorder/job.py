@@ -137,6 +137,14 @@ def order(context: RunContext, request: Request, *, progress: Progress) -> Order
     root = context.root
     found = durations_mod.load(root, request.durations, program=request.program)
     found, gone = in_workspace(found, binary_ids(context.inspection.metadata))
+    if not found.tests:
+        # Nothing to judge by: the bands a run wrote from real durations stay as they are.
+        raise UsageError(
+            f"no test durations of this workspace in {', '.join(found.sources)}"
+            + (f" (only of {', '.join(gone)}, which it no longer has)" if gone else "")
+            + ": pass a JUnit report of a nextest run (or a baseline.json with its tests); "
+            "nothing was changed"
+        )
     banding = bands.band(found)
     with guarded.editing(root, dry_run=request.dry_run and not request.measure):
         edit = plan(root, request.profile, banding)

@@ -205,3 +205,17 @@ def test_a_byte_order_mark_is_kept(ws: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     data = (ws / CONFIG).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf" + USER.encode()) and b"priority = 60" in data
+
+
+@pytest.mark.parametrize(
+    "cases", [{}, {"old-crate x": 3.0}], ids=["no tests", "only gone binaries"]
+)
+def test_durations_without_a_test_of_the_workspace_change_nothing(
+    ws: Path, tmp_path: Path, cases: dict[str, float]
+) -> None:
+    assert order(ws).returncode == 0
+    written = (ws / CONFIG).read_bytes()
+    junit(tmp_path / "junit.xml", cases)
+    line = one_line_error(order(ws))
+    assert "no test durations of this workspace" in line and "nothing was changed" in line
+    assert (ws / CONFIG).read_bytes() == written  # the bands of real durations stay
