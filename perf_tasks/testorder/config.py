@@ -163,7 +163,7 @@ def place(text: str, profile: str, bands: Sequence[Band]) -> str:
             anchor = i
     if anchor is None:
         head = base if not base or base.endswith("\n") else base + nl
-        new = head + (nl if head.strip() else "") + block
+        new = head + (nl if head else "") + block  # the blank line strip_ours takes away
     else:
         before = "".join(c.text for c in parts[: anchor + 1])
         after = "".join(c.text for c in parts[anchor + 1 :])
