@@ -46,7 +46,9 @@ def render_ordered(out: Output, done: Ordered) -> None:
     if done.measured is not None:
         render_measured(out, done.measured)
     table = f"[[profile.{done.profile}.overrides]]"
-    if not edit.changes:
+    if not edit.changes and not banding.bands:
+        out.line(shown(f"{edit.shown}: no band to write, none of ours to remove"))
+    elif not edit.changes:
         out.line(shown(f"{edit.shown} already holds these bands ({table}): nothing to change"))
     elif done.dry_run or (done.measured is not None and not done.written):
         out.console.file.write(edit.diff())

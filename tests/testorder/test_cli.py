@@ -219,3 +219,16 @@ def test_durations_without_a_test_of_the_workspace_change_nothing(
     line = one_line_error(order(ws))
     assert "no test durations of this workspace" in line and "nothing was changed" in line
     assert (ws / CONFIG).read_bytes() == written  # the bands of real durations stay
+
+
+def test_fast_tests_only_write_nothing_and_take_our_old_bands_away(
+    ws: Path, tmp_path: Path
+) -> None:
+    assert order(ws).returncode == 0
+    junit(tmp_path / "junit.xml", {"w::it slow_one": 0.02, "w mid": 0.01})
+    proc = order(ws)
+    assert proc.returncode == 0, proc.stderr
+    assert "no test is slow enough to order" in proc.stdout
+    assert (ws / CONFIG).read_text() == USER  # measured fast now: our bands went
+    again = order(ws)
+    assert "no band to write, none of ours to remove" in again.stdout
