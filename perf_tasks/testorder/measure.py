@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.command_arm import CommandArm, OnStep
@@ -155,14 +155,48 @@ class OrderArm(CommandArm):
         return dict(Counter(self.last.values()))
 
 
+@dataclass(frozen=True)
+class Commands:
+    """What runs, from the workspace root: the list (it builds the tests), and each arm's run
+    with its copy of the config, and where its JUnit report lands."""
+
+    listing: tuple[str, ...]
+    runs: Mapping[str, tuple[str, ...]]  # arm -> its timed command
+    junit: Mapping[str, Path]  # arm -> its JUnit report
+
+
+def commands(
+    program: str, profile: str, root: Path, target: Path, configs: Mapping[str, str]
+) -> Commands:
+    """The commands, each arm's config in `target/nextest-<a|b>.toml`. Pure."""
+    tool = target / TOOL_CONFIG
+    store = target / "nextest"
+
+    def argv(action: Literal["list", "run"], label: str, *args: str) -> tuple[str, ...]:
+        ours = ("--workspace", "--tests", "--config-file", str(config_path(target, label)), *args)
+        return nextest_runs.argv(program, action, profile=profile, tool_config=tool, args=ours)
+
+    return Commands(
+        listing=argv("list", WITHOUT, "--run-ignored", "all", "--message-format", "json"),
+        runs={label: argv("run", label, "--no-tests=pass") for label in configs},
+        junit={
+            label: nextest_runs.junit_path(
+                _parsed(text), profile=profile, root=root, store_dir=store
+            )
+            for label, text in configs.items()
+        },
+    )
+
+
+def config_path(target: Path, label: str) -> Path:
+    return target / f"nextest-{'a' if label == WITHOUT else 'b'}.toml"
+
+
 def measure(context: RunContext, request: Request, edit: Edit, *, progress: Progress) -> Measured:
     """Time the suite with and without the bands of `edit`; judge the wall time."""
     from perf_tasks.ab.revision_arms import arm_env, controlled_note
     from perf_tasks.fs.atomic import write_atomic
-    from perf_tasks.measure.shell import shell_line
-    from perf_tasks.measure.timing import run_once
     from perf_tasks.runlock import run_lock
-    from perf_tasks.runners.arms import parse_listing
 
     root, inspection = context.root, context.inspection
     if inspection.nextest is None:
@@ -175,67 +209,36 @@ def measure(context: RunContext, request: Request, edit: Edit, *, progress: Prog
     target = scratch.target(SLOT)
     profile = request.profile
     configs = {WITHOUT: config.strip_ours(edit.old, profile), WITH: edit.new}
+    cmds = commands(inspection.nextest_program, profile, root, target, configs)
+    env = arm_env(inspection.env, target)
+
+    def on_step(label: str, what: str) -> None:
+        report(f"{label}: {what}", 0, 0)
+
     with run_lock(root):
         scratch.claim()
         target.mkdir(parents=True, exist_ok=True)
-        tool = target / TOOL_CONFIG
-        write_atomic(tool, nextest_runs.tool_config(profile, store_dir=str(target / "nextest")))
-        paths = {}
-        for n, (label, text) in enumerate(configs.items()):
-            paths[label] = target / f"nextest-{'ab'[n]}.toml"
-            write_atomic(paths[label], text)
-        env = arm_env(inspection.env, target)
-
-        def argv(action: str, label: str, *args: str) -> tuple[str, ...]:
-            ours = ("--workspace", "--tests", "--config-file", str(paths[label]), *args)
-            return nextest_runs.argv(
-                inspection.nextest_program,
-                "list" if action == "list" else "run",
-                profile=profile,
-                tool_config=tool,
-                args=ours,
-            )
-
-        listing_argv = argv("list", WITHOUT, "--run-ignored", "all", "--message-format", "json")
+        store = str(target / "nextest")
+        write_atomic(target / TOOL_CONFIG, nextest_runs.tool_config(profile, store_dir=store))
+        for label, text in configs.items():
+            write_atomic(config_path(target, label), text)
         report("build and list the tests (untimed)", 0, 0)
-        listed = run_once(
-            listing_argv,
-            cwd=root,
-            env=env,
-            timeout_s=request.timeout_s,
-            sample=False,
-            capture_stdout=True,
-        )
-        if listed.exit_code != 0 or listed.timed_out:
-            tail_text = "\n".join(listed.tail[-10:])
-            raise CommandFailed(
-                f"`{shell_line(listing_argv, root)}` failed (exit {listed.exit_code})"
-                + (f":\n{tail_text}" if tail_text else "")
-            )
-        listing = parse_listing(listed.stdout)
-
-        def on_step(label: str, what: str) -> None:
-            report(f"{label}: {what}", 0, 0)
-
-        arms = {}
-        for label in (WITHOUT, WITH):
-            junit = nextest_runs.junit_path(
-                _parsed(configs[label]), profile=profile, root=root, store_dir=target / "nextest"
-            )
-            arms[label] = OrderArm(
+        listing = _listed(cmds.listing, root, env, request.timeout_s)
+        arms = {
+            label: OrderArm(
                 label,
                 root,
-                argv("run", label, "--no-tests=pass"),
-                junit,
+                cmds.runs[label],
+                cmds.junit[label],
                 listing,
                 env=env,
                 timeout_s=request.timeout_s,
                 on_step=on_step,
             )
-        max_pairs = request.max_pairs or engine.DEFAULT_MAX_PAIRS
-        outcome = engine.compare(
-            arms[WITHOUT], arms[WITH], Design({WALL: THRESHOLD}, max_pairs=max_pairs), on_run=report
-        )
+            for label in (WITHOUT, WITH)
+        }
+        design = Design({WALL: THRESHOLD}, max_pairs=request.max_pairs or engine.DEFAULT_MAX_PAIRS)
+        outcome = engine.compare(arms[WITHOUT], arms[WITH], design, on_run=report)
     # Per-test times are not compared: an order moves tests into and out of contention.
     outcome = replace(outcome, notes=(controlled_note(context.env),))
     return Measured(
@@ -243,6 +246,26 @@ def measure(context: RunContext, request: Request, edit: Edit, *, progress: Prog
         verdict=verdict(outcome),
         totals={label: arm.totals for label, arm in arms.items()},
     )
+
+
+def _listed(
+    argv: tuple[str, ...], root: Path, env: Mapping[str, str], timeout_s: float | None
+) -> Listing:
+    """nextest's list of the tests (it builds them first), or `CommandFailed` with its tail."""
+    from perf_tasks.measure.shell import shell_line
+    from perf_tasks.measure.timing import run_once
+    from perf_tasks.runners.arms import parse_listing
+
+    listed = run_once(
+        argv, cwd=root, env=env, timeout_s=timeout_s, sample=False, capture_stdout=True
+    )
+    if listed.exit_code != 0 or listed.timed_out:
+        tail_text = "\n".join(listed.tail[-10:])
+        raise CommandFailed(
+            f"`{shell_line(argv, root)}` failed (exit {listed.exit_code})"
+            + (f":\n{tail_text}" if tail_text else "")
+        )
+    return parse_listing(listed.stdout)
 
 
 def _parsed(text: str) -> dict[str, Any]:

@@ -53,7 +53,10 @@ def test_a_clear_gain_is_measured_and_applied(tmp_path: Path) -> None:
     # it, it runs beside them: about 3 s against 2 s, plus nextest's start-up.
     assert wall["ratio"]["high"] < 1 / 1.03, wall
     assert found["verdict"] == "clear gain" and found["applies"] and data["written"]
-    assert found["tail_s"]["with the order"] < found["tail_s"]["without the order"] - 1.0
+    # Without the order the slow test ends the run alone (about 2 s); with it, the tail is what
+    # the fast tests take beyond it (their start-up on a busy machine).
+    assert found["tail_s"]["with the order"] < found["tail_s"]["without the order"]
+    assert found["tail_s"]["without the order"] > 1.5
     assert found["differences"] == []
     assert "priority = 60" in (root / CONFIG).read_text()
 

@@ -1,6 +1,8 @@
-"""The verdict of `tests.order --measure`, from samples taken in pairs. Pure."""
+"""The verdict of `tests.order --measure`, from samples taken in pairs, and its commands. Pure."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from perf_tasks.ab.engine import Design, Sample, judge
 from perf_tasks.testorder.measure import (
@@ -10,6 +12,9 @@ from perf_tasks.testorder.measure import (
     TESTS_FAIL,
     THRESHOLD,
     WALL,
+    WITH,
+    WITHOUT,
+    commands,
     verdict,
 )
 
@@ -55,3 +60,26 @@ def test_a_test_failing_both_ways_is_never_a_pass() -> None:
     flaky = [PASSED] * 5 + [{"w a": "passed", "w b": "failed"}]
     outcome = judge(runs([3.0] * 6, flaky), runs([2.0] * 6, flaky), DESIGN)
     assert verdict(outcome) in (OUTCOMES_DIFFER, TESTS_FAIL) and verdict(outcome) != CLEAR_GAIN
+
+
+def test_each_arm_runs_the_users_profile_with_its_own_config_and_the_pinned_flags(
+    tmp_path: Path,
+) -> None:
+    configs = {
+        WITHOUT: "",
+        WITH: '[store]\ndir = "elsewhere"\n[profile.ci.junit]\npath = "j.xml"\n',
+    }
+    cmds = commands("cargo-nextest", "ci", tmp_path / "ws", tmp_path / "t", configs)
+    for label, letter in ((WITHOUT, "a"), (WITH, "b")):
+        argv = cmds.runs[label]
+        assert argv[:3] == ("cargo-nextest", "nextest", "run")
+        assert argv[argv.index("--profile") + 1] == "ci"
+        assert argv[argv.index("--config-file") + 1] == str(
+            tmp_path / "t" / f"nextest-{letter}.toml"
+        )
+        for pinned in ("--retries", "--no-fail-fast", "--ignore-default-filter"):
+            assert pinned in argv
+    assert cmds.listing[2] == "list" and "--run-ignored" in cmds.listing
+    # Where each arm's report lands: nextest's rules, the arm's own config first.
+    assert cmds.junit[WITHOUT] == tmp_path / "t" / "nextest" / "ci" / "junit.xml"
+    assert cmds.junit[WITH] == tmp_path / "ws" / "elsewhere" / "ci" / "j.xml"
