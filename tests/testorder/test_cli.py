@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import git, one_line_error, perf, write
+
+from perf_tasks.testorder import config
 
 CONFIG = ".config/nextest.toml"
 USER = """\
@@ -232,3 +235,24 @@ def test_fast_tests_only_write_nothing_and_take_our_old_bands_away(
     assert (ws / CONFIG).read_text() == USER  # measured fast now: our bands went
     again = order(ws)
     assert "no band to write, none of ours to remove" in again.stdout
+
+
+def test_two_runs_at_once_keep_both_edits(ws: Path, tmp_path: Path) -> None:
+    durations = str(tmp_path / "junit.xml")
+    base = [sys.executable, "-m", "perf_tasks", "tests.order", "--root", str(ws)]
+    procs = [
+        subprocess.Popen(
+            [*base, "--durations", durations, "--profile", profile],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for profile in ("ci", "default")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    text = (ws / CONFIG).read_text()
+    assert "[[profile.ci.overrides]] # perf-tasks" in text
+    assert "[[profile.default.overrides]] # perf-tasks" in text
+    assert config.strip_ours(text, None) == USER
