@@ -4,11 +4,16 @@ outcome depends on the order."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import perf
+from measure.test_baseline_stops import _running, _wait_for
+from processes import wait_none_under
 from testorder.slow_workspace import (
     CONFIG,
     EVEN_DURATIONS,
@@ -84,3 +89,38 @@ def test_a_test_that_needs_another_first_is_named_and_the_order_not_applied(
         {"id": "slowfirst::it a_check", "without the order": "failed", "with the order": "passed"}
     ]
     assert not data["written"] and (root / CONFIG).read_text() == USER
+
+
+HANG = """
+#[test]
+fn z_hangs_when_asked() {
+    if std::env::var_os("ORDER_HANG").is_some() {
+        let mut child = std::process::Command::new("sleep").arg("86400").spawn().unwrap();
+        child.wait().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(600));
+}
+"""
+
+
+def test_a_signal_ends_every_process_and_writes_nothing(tmp_path: Path) -> None:
+    root = make(tmp_path / "hang", short_it() + HANG, USER)
+    durations = junit(tmp_path / "junit.xml", {**SHORT_DURATIONS, "z_hangs_when_asked": 0.6})
+    scratch = tmp_path / "scratch"
+    command = [sys.executable, "-m", "perf_tasks", "tests.order", "--root", str(root)]
+    proc = subprocess.Popen(
+        [*command, "--durations", str(durations), "--measure", "--json"],
+        env={**os.environ, "ORDER_HANG": "1", "PERF_TASKS_SCRATCH": str(scratch)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(_running(root, "sleep 86400"), "the hung test's child", proc)
+    proc.send_signal(signal.SIGTERM)  # to the tool alone, not to its process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert json.loads(out)["error"] == {"kind": "stopped", "message": "stopped by SIGTERM"}
+    assert not wait_none_under(root, timeout_s=0.5), "a process outlived the tool"
+    assert not wait_none_under(scratch, timeout_s=0.5), "a process outlived the tool"
+    assert (root / CONFIG).read_text() == USER
