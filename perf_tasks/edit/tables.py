@@ -50,8 +50,14 @@ def parse_text(text: str, *, what: str) -> dict[str, Any]:
 def _loads(text: str) -> dict[str, Any]:
     """Parsed data as plain Python values; `ValueError` (tomlkit's ParseError is one) if bad."""
     import tomlkit
+    from tomlkit.exceptions import TOMLKitError
 
-    data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    try:
+        data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    except TOMLKitError as exc:
+        # ParseError is a ValueError; KeyAlreadyPresent is not, and a table defined twice with
+        # another table between the two parses, then raises it when unwrapped.
+        raise ValueError(str(exc)) from None
     return data
 
 

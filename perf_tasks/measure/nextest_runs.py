@@ -156,14 +156,14 @@ def workspace_config(root: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     import tomlkit
-    from tomlkit.exceptions import ParseError
+    from tomlkit.exceptions import TOMLKitError
 
     from perf_tasks.fs.guarded import text_of
 
-    text = text_of(path, shown=str(path))
+    text = text_of(path, shown=str(path), bom=True)  # nextest reads a file with a BOM
     try:
         data: dict[str, Any] = tomlkit.parse(text).unwrap()
-    except ParseError as exc:
+    except TOMLKitError as exc:  # a table defined twice apart: KeyAlreadyPresent, on unwrap
         raise ConfigError(f"{path}: cannot read nextest's config: {exc}") from None
     return data
 

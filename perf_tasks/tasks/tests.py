@@ -149,4 +149,47 @@ def slow(c, top=None, durations=None, root=None, json=False):  # type: ignore[no
         finish(out, slowest.slow(context_of(c, root), request, program=program_of(c)))
 
 
-ns = Collection("tests", runners, shard, merge, affected, ignored, slow)
+ORDER_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "profile": "The nextest profile whose overrides get the priorities (default: ci)",
+    "durations": "A JUnit report of nextest or a baseline.json (repeat to merge several; "
+    "default: the last baseline record)",
+    "dry_run": "Show the unified diff; write nothing",
+    "measure": "Time the suite with and without the order in pairs; write it only on a clear gain",
+    "max_pairs": "With --measure: the most pairs while the wall time is undecided (default 12)",
+    "timeout": "With --measure: seconds one run may take before it is ended (default: no limit)",
+}
+
+
+@task(klass=CountingTask, help=ORDER_HELP, iterable=["durations"])
+def order(  # type: ignore[no-untyped-def]
+    c,
+    root=None,
+    profile=None,
+    durations=None,
+    dry_run=False,
+    measure=False,
+    max_pairs=None,
+    timeout=None,
+    json=False,
+):
+    """Start the slowest tests first: priority bands in .config/nextest.toml, from durations."""
+    with task_edge(json=json) as out:
+        from perf_tasks.testorder import job
+        from perf_tasks.ui.baseline import progress
+
+        request = job.Request.of(
+            profile,
+            durations,
+            dry_run=dry_run,
+            measure=measure,
+            max_pairs=max_pairs,
+            timeout_s=timeout,
+            program=program_of(c),
+        )
+        with progress(out) as reporting:
+            finish(out, job.order(context_of(c, root), request, progress=reporting))
+
+
+ns = Collection("tests", runners, shard, merge, affected, ignored, slow, order)

@@ -51,6 +51,7 @@ VIEW_MODULES = {
     "perf_tasks.clean": "perf_tasks.ui.clean_view",
     "perf_tasks.starter": "perf_tasks.ui.starter_view",
     "perf_tasks.testsuite": "perf_tasks.ui.testsuite_view",
+    "perf_tasks.testorder": "perf_tasks.ui.testorder_view",
 }
 
 

@@ -55,6 +55,8 @@ Available tasks:
                                by package, with its #[ignore] reason.
   tests.merge                  Merge the shards' reports into one record of the
                                run, for gate, monitor and the next plan.
+  tests.order                  Start the slowest tests first: priority bands in
+                               .config/nextest.toml, from durations.
   tests.runners                Time cargo test and nextest in pairs; recommend
                                one, or show the tests they differ on.
   tests.shard                  Plan duration-balanced shards of the tests
