@@ -13,6 +13,7 @@ def namespace() -> Collection:
         ci,
         clean,
         contract,
+        experiments,
         gate,
         nextest,
         profiles,
@@ -32,5 +33,6 @@ def namespace() -> Collection:
     ns.add_collection(contract.ns)
     ns.add_collection(monitoring.ns)
     ns.add_collection(tests.ns)
+    ns.add_collection(experiments.ns)
     ns.configure({"perf": {"root": None}})
     return ns
