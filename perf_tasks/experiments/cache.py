@@ -276,12 +276,15 @@ class CacheArm(CommandArm):
             self.server.zero(self.env, cwd=self.root)
         _empty_dir(self.target)
         argv = build_argv(self.cargo, self.build, self.target)
+        server_before = 0.0 if self.server is None else self.server.cpu_s()
         run = self._timed(argv, env=self.run_env)
         if run.exit_code != 0:
             raise self._failed("the cold build", argv, run)
+        cpu = run.cpu_s
         if self.server is not None:
+            cpu += max(0.0, self.server.cpu_s() - server_before)
             self.seen.append(self.server.stats(self.env, cwd=self.root))
-        return Sample(values={WALL: run.wall_s, CPU: run.cpu_s})
+        return Sample(values={WALL: run.wall_s, CPU: cpu})
 
     def _empty_cache(self) -> None:
         """A new, empty cache: the server stopped, its dir (or its Redis key prefix) new, started
@@ -467,6 +470,6 @@ def controlled_note(env: Mapping[str, str]) -> str:
     said += [k for k in sorted(env) if k.startswith("SCCACHE_")]
     base = (
         "every arm ran with CARGO_INCREMENTAL=0, --target-dir and no rustc wrapper but ours; "
-        "each sccache arm with a private server, cache and config"
+        "each sccache arm with a private server, cache and config; its CPU includes the server's"
     )
     return base + (f" (your environment has {', '.join(said)})" if said else "")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ IDLE_TIMEOUT_S = 600
 # Keys a run writes to a shared Redis expire on their own: the experiment's cache is not the team's.
 REDIS_EXPIRATION_S = 3600
 STOP_TIMEOUT_S = 30.0
+STOP_GRACE_S = 5.0  # after --stop-server, how long the server has to exit
 
 
 def find(env: Mapping[str, str]) -> str:
@@ -67,13 +71,18 @@ def parse_stats(text: str) -> Stats:
     CommandFailed."""
     try:
         data = json.loads(text)
-        stats = data["stats"]
-    except (ValueError, KeyError, TypeError):
-        raise CommandFailed("sccache --show-stats printed no statistics") from None
+    except ValueError:
+        data = None
+    stats = data.get("stats") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(stats, dict):
+        raise CommandFailed("sccache --show-stats printed no statistics")
 
     def total(name: str) -> int:
-        counts = (stats.get(name) or {}).get("counts") or {}
-        return sum(int(v) for v in counts.values() if isinstance(v, int))
+        found = stats.get(name)
+        counts = found.get("counts") if isinstance(found, dict) else None
+        if not isinstance(counts, dict):
+            return 0
+        return sum(v for v in counts.values() if isinstance(v, int))
 
     size = data.get("cache_size")
     return Stats(
@@ -130,7 +139,8 @@ class Server:
         return parse_stats(out.stdout)
 
     def stop(self, base: Mapping[str, str], *, cwd: Path) -> None:
-        """Stop the server on our port; a server that is not running is no error."""
+        """Stop the server on our port; a server that is not running is no error. One that does
+        not stop when asked is ended by its pid (ours: found by our port in its environment)."""
         with contextlib.suppress(CommandFailed, ToolMissing):
             command.run(
                 [self.program, "--stop-server"],
@@ -139,6 +149,24 @@ class Server:
                 timeout_s=STOP_TIMEOUT_S,
                 what=f"sccache --stop-server (port {self.port})",
             )
+        deadline = time.monotonic() + STOP_GRACE_S
+        while (left := server_pids(self.port)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def cpu_s(self) -> float:
+        """The CPU time our server and the compilers it ran and reaped have used so far: the
+        compiling of a cached build happens there, outside the build's own process tree."""
+        import psutil
+
+        total = 0.0
+        for pid in server_pids(self.port):
+            with contextlib.suppress(psutil.Error):
+                t = psutil.Process(pid).cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+        return total
 
     def _ask(
         self, args: list[str], base: Mapping[str, str], *, cwd: Path, what: str
@@ -150,6 +178,23 @@ class Server:
             timeout_s=STOP_TIMEOUT_S,
             what=f"sccache (port {self.port}): {what}",
         )
+
+
+def server_pids(port: int) -> list[int]:
+    """The sccache servers listening on `port`: processes of ours named sccache whose
+    environment has `SCCACHE_SERVER_PORT=port` (a server keeps the environment it started with)."""
+    import psutil
+
+    found = []
+    for p in psutil.process_iter(["name", "uids"]):
+        try:
+            if p.info["name"] != "sccache" or p.info["uids"].real != os.getuid():
+                continue
+            if p.environ().get("SCCACHE_SERVER_PORT") == str(port):
+                found.append(p.pid)
+        except (psutil.Error, AttributeError):
+            continue
+    return found
 
 
 @contextlib.contextmanager
