@@ -180,10 +180,13 @@ def test_a_workspace_without_cargo_lock_is_refused_and_left_as_it_was(
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Every file under `root` (the target dir included) by its content, mode and mtime."""
+    """Every file under `root` (the target dir included) by its content, mode and mtime; but the
+    run lock, which every run takes (in the git dir when there is one, else in the root)."""
     found = {}
     for base, _dirs, files in os.walk(root):
         for name in files:
+            if name == ".perf-tasks.lock" and base == str(root):
+                continue
             path = os.path.join(base, name)
             st = os.lstat(path)
             with open(path, "rb") as f:
