@@ -35,7 +35,7 @@ def integration(session: nox.Session) -> None:
     They take seconds each (builds, timed runs, signals, same-time A/B pairs). The Python code they
     drive is the same on every version, and the fast tests cover it on each, so they run once.
     """
-    session.install("-e", ".[nextest,chart]", *group("test"))
+    session.install("-e", ".[nextest,chart,cache]", *group("test"))
     args = session.posargs or ["tests/", "-m", "slow"]
     session.run("pytest", "--durations=10", *args)
 
