@@ -23,7 +23,7 @@ def group(name: str) -> list[str]:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite on one Python, less the tests that measure real builds (integration)."""
-    session.install("-e", ".[nextest,chart]", *group("test"))
+    session.install("-e", ".[nextest,chart,cache]", *group("test"))
     args = session.posargs or ["tests/", "-m", "not slow"]
     session.run("pytest", "--durations=10", *args)
 
