@@ -46,6 +46,7 @@ from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, ExitCode, UsageError
 from perf_tasks.experiments import sccache
 from perf_tasks.experiments.sccache import Server, Stats
+from perf_tasks.measure.shell import program_word
 from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
 
@@ -455,7 +456,7 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     return Report(
         root=root,
         request=request,
-        build=build_argv(inspection.cargo, build, Path("<target>"))[:-2],
+        build=(program_word(inspection.cargo), *build_argv("", build, Path())[1:-2]),
         empty=empty_outcome,
         warm=warm_outcome,
         figures={a.arm: ArmFigures(a.arm, tuple(a.seen)) for a in arms},
