@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from perf_tasks.experiments.cache import ARMS, EMPTY, LABELS, PAYS, WALL, Report
+from perf_tasks.experiments.profiles import Report as ProfilesReport
 from perf_tasks.measure.report import secs, size
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
@@ -83,3 +84,51 @@ def render_cache(out: Output, report: Report) -> None:
             "(the wall-time interval is not wholly below the threshold)",
             style="bold",
         )
+
+
+@renders(ProfilesReport)
+def render_profiles(out: Output, report: ProfilesReport) -> None:
+    from perf_tasks.experiments.profiles import MIXED, NO_CLEAR_DIFFERENCE
+
+    outcome, req = report.outcome, report.request
+    if report.written:
+        out.line(shown(f"written in a scratch copy's Cargo.toml: {', '.join(report.written)}"))
+    rows = [["figure", f"{req.a} (median)", f"{req.b} (median)", f"ratio {req.b} / {req.a}", ""]]
+    for m in outcome.metrics:
+        rows.append(
+            [
+                m.metric,
+                secs(_median(m.a)),
+                secs(_median(m.b)),
+                _ratio(m),
+                m.verdict if m.decides else "",
+            ]
+        )
+    for line in text_table(rows):
+        out.line(shown(line))
+    out.line(f"{outcome.pairs} pairs, order {outcome.order}; [low, high]: the 95% interval")
+    if report.differences or report.failing:
+        diff = [["test", "difference", req.a, req.b]]
+        for t in report.differences:
+            diff.append([t.id, t.change, t.before or "-", t.after or "-"])
+        for test in report.failing:
+            diff.append([test, "failed", "", "failed"])
+        for line in text_table(diff):
+            out.line(shown(line))
+        out.line(
+            "nothing recommended: the tests do not pass the same under both profiles",
+            style="bold",
+        )
+        return
+    if report.verdict in (NO_CLEAR_DIFFERENCE, MIXED):
+        out.line(f"nothing recommended: {report.verdict}", style="bold")
+        return
+    out.line(shown(f"recommended: {report.recommended}"), style="bold")
+    if report.command:
+        out.line(shown(f"  {report.command}"))
+
+
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
