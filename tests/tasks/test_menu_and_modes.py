@@ -18,6 +18,8 @@ Available tasks:
                                exit 1 on a regression.
   baseline.record (baseline)   Record disk, build and test times, CPU and RAM
                                in docs/performance/ (Baseline.md + JSON).
+  cache.compare                Time cold builds with no cache, an empty sccache
+                               and a warm one; say if the cache pays.
   ci.init                      Write GitHub workflows: ci.yml (path-filtered,
                                cached) and monitoring.yml.
   clean.artifacts              Apply artifact retention under artifacts/
@@ -43,6 +45,8 @@ Available tasks:
                                profile: no fail-fast, retries, timeouts, JUnit.
   profiles.apply               Add or update [profile.*] in the workspace
                                root's Cargo.toml; nothing else changes.
+  profiles.compare             Build and test with two profiles in pairs, in a
+                               scratch copy; recommend one, or not.
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
   tests.runners                Time cargo test and nextest in pairs; recommend
