@@ -380,6 +380,8 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     inspection = context.inspection
     root = context.root
     program = sccache.find(inspection.env)
+    if request.backend is not None:
+        sccache.check_reachable(request.backend)
     lock = Path(inspection.metadata.get("workspace_root") or root) / "Cargo.lock"
     if not lock.is_file():
         raise ConfigError(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks import command
-from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.errors import CommandFailed, ConfigError, ToolMissing
 
 INSTALL_HINT = "pip install 'perf-tasks[cache]'"
 # A server whose run was killed (SIGKILL, a power cut) ends itself after this idle time.
@@ -46,6 +46,28 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def check_reachable(endpoint: str, *, timeout_s: float = 5.0) -> None:
+    """One TCP connection to the endpoint's host and port, or one line saying it cannot be
+    reached (sccache itself would only say its server timed out starting)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if host is None or port is None:
+        raise ConfigError(f"--backend {endpoint!r} names no host and port: give redis://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"cannot reach the Redis of --backend {endpoint} ({reason}): start it, or check "
+            "the host and port"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,19 @@ def test_bad_flags_are_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.cargo
+def test_a_redis_nobody_listens_on_is_one_line_and_exit_2(demo_copy: Path) -> None:
+    with socket.socket() as s:  # a port that was free a moment ago: nobody listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    before = tree_digest(demo_copy)
+    for backend in (f"redis://127.0.0.1:{port}", f"redis://localhost:{port}/1"):
+        proc = perf("cache.compare", "--root", str(demo_copy), "--backend", backend)
+        err = one_line_error(proc)
+        assert "cannot reach the Redis" in err and str(port) in err
+    assert tree_digest(demo_copy) == before
+
+
+@pytest.mark.cargo
 def test_a_workspace_without_cargo_lock_is_refused_and_left_as_it_was(
     demo_copy: Path, tmp_path: Path
 ) -> None:
