@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from perf_tasks.ab import engine, stats, worktree
-from perf_tasks.ab.engine import Design, Outcome
-from perf_tasks.ab.revision_arms import THRESHOLDS, Commands, WorkspaceArm, commands
+from perf_tasks.ab.engine import Design, Outcome, Sample
+from perf_tasks.ab.revision_arms import COLD, THRESHOLDS, Commands, WorkspaceArm, commands
 from perf_tasks.ab.stats import MIN_PAIRS
 from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, ExitCode, UsageError
 from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.scan import scan
+from perf_tasks.measure.timing import Run
 from perf_tasks.profiles import apply as apply_mod
 from perf_tasks.profiles import model, resolve
 from perf_tasks.progress import Progress
@@ -108,6 +110,34 @@ class Report:
         }
 
 
+PEAK_RSS = f"{COLD}.peak_rss_bytes"  # the cold build's process tree, sampled
+TARGET_BYTES = "target.bytes"  # what the cold build left in its target dir, as du counts it
+
+
+class ProfileArm(WorkspaceArm):
+    """A profile's arm: the workspace arm's figures, plus the cold build's peak RAM and the size
+    of the target dir it filled (shown, not deciding: a profile trades them for time)."""
+
+    cold_run: Run | None = None
+
+    def _cold(self, target: Path) -> Run:
+        self.cold_run = super()._cold(target)
+        return self.cold_run
+
+    def run(self) -> Sample:
+        self.cold_run = None
+        sample = super().run()
+        return replace(sample, values={**sample.values, **self._extra()})
+
+    def _extra(self) -> dict[str, float]:
+        extra: dict[str, float] = {}
+        if self.cold_run is not None and self.cold_run.peak_tree_rss is not None:
+            extra[PEAK_RSS] = float(self.cold_run.peak_tree_rss)
+        if self.cold_target is not None:
+            extra[TARGET_BYTES] = float(scan([self.cold_target]).total().bytes)
+        return extra
+
+
 def with_profile(cmds: Commands, profile: str) -> Commands:
     """Every command of an arm built with `profile`. Pure."""
     cargo_flag = ("--profile", profile)
@@ -182,8 +212,8 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     def on_step(label: str, what: str) -> None:
         report(f"{label}: {what}", 0, 0)
 
-    def arm(name: str) -> WorkspaceArm:
-        return WorkspaceArm(
+    def arm(name: str) -> ProfileArm:
+        return ProfileArm(
             name,
             copy,
             scratch.target(f"{SLOT}-{name}-tests"),

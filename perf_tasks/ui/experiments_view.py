@@ -98,8 +98,11 @@ def render_profiles(out: Output, report: ProfilesReport) -> None:
         rows.append(
             [
                 m.metric,
-                secs(_median(m.a)),
-                secs(_median(m.b)),
+                *(
+                    (size(_median(m.a)), size(_median(m.b)))
+                    if m.metric.endswith("_bytes") or m.metric == "target.bytes"
+                    else (secs(_median(m.a)), secs(_median(m.b)))
+                ),
                 _ratio(m),
                 m.verdict if m.decides else "",
             ]

@@ -150,6 +150,6 @@ def test_a_profile_that_makes_a_test_fail_is_caught_and_nothing_recommended(
     named = [d["id"] for d in data["differences"]] + data["failing"]
     assert any("adding_past_the_top_panics" in t for t in named), named
     metrics = {m["metric"] for m in data["comparison"]["metrics"]}
-    assert {"build.cold.wall_s", "build.rebuild.wall_s", "tests.wall_s"} <= metrics
+    assert {"build.cold.wall_s", "build.rebuild.wall_s", "tests.wall_s", "target.bytes"} <= metrics
     assert tree_digest(demo_copy) == before  # Cargo.toml untouched: the profile went in a copy
     assert not list((tmp_path / "scratch").rglob("tree-profiles"))
