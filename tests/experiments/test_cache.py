@@ -353,10 +353,24 @@ def test_redis_cache_filled_from_another_target_dir_hits(
     assert not servers_under(tmp_path)
 
 
+def _as_from_a_terminal() -> None:
+    """A tool run from a terminal does not ignore SIGINT or SIGHUP; a background job would."""
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.cargo
 @pytest.mark.slow
-def test_sigterm_stops_the_sccache_servers_and_removes_the_scratch(
-    demo_copy: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("signum", "code", "kind"),
+    [
+        (signal.SIGTERM, 143, "stopped"),
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGHUP, 129, "stopped"),
+    ],
+)
+def test_a_signal_stops_the_sccache_servers_and_removes_the_scratch(
+    demo_copy: Path, tmp_path: Path, signum: int, code: int, kind: str
 ) -> None:
     needs_sccache()
     scratch = tmp_path / "scratch"
@@ -367,6 +381,7 @@ def test_sigterm_stops_the_sccache_servers_and_removes_the_scratch(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 (resets two signals, takes no lock)
     )
     deadline = time.monotonic() + 240
     while len(servers_under(tmp_path)) < 2:  # both arms' servers are up
@@ -374,10 +389,10 @@ def test_sigterm_stops_the_sccache_servers_and_removes_the_scratch(
             proc.kill()
             pytest.fail(f"no sccache server seen: {proc.communicate()[1][-2000:]}")
         time.sleep(0.1)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)  # to the tool alone, as `kill` sends it
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
-    assert json.loads(out)["error"]["kind"] == "stopped"
+    assert proc.returncode == code, err
+    assert json.loads(out)["error"]["kind"] == kind
     assert "Traceback" not in err
     assert not servers_under(tmp_path)
     assert not list(scratch.rglob("cache-compare"))
