@@ -24,7 +24,7 @@ def group(name: str) -> list[str]:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite on one Python, less the tests that measure real builds (integration)."""
-    session.install("-e", ".[nextest,chart,audit]", *group("test"))
+    session.install("-e", ".[nextest,chart,audit,cache]", *group("test"))
     args = session.posargs or ["tests/", "-m", "not slow"]
     session.run("pytest", "--durations=10", *args)
 
@@ -36,7 +36,7 @@ def integration(session: nox.Session) -> None:
     They take seconds each (builds, timed runs, signals, same-time A/B pairs). The Python code they
     drive is the same on every version, and the fast tests cover it on each, so they run once.
     """
-    session.install("-e", ".[nextest,chart,audit]", *group("test"))
+    session.install("-e", ".[nextest,chart,audit,cache]", *group("test"))
     args = session.posargs or ["tests/", "-m", "slow and not package"]
     session.run("pytest", "--durations=10", *args)
 

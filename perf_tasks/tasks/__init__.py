@@ -13,6 +13,7 @@ def namespace() -> Collection:
         ci,
         clean,
         contract,
+        experiments,
         gate,
         init,
         nextest,
@@ -23,16 +24,9 @@ def namespace() -> Collection:
     from perf_tasks.tasks import monitor as monitoring
 
     ns = Collection()
-    ns.add_collection(clean.ns)
-    ns.add_collection(baseline.ns)
-    ns.add_collection(profiles.ns)
-    ns.add_collection(nextest.ns)
-    ns.add_collection(verify.ns)
-    ns.add_collection(ci.ns)
-    ns.add_collection(gate.ns)
-    ns.add_collection(contract.ns)
-    ns.add_collection(monitoring.ns)
-    ns.add_collection(tests.ns)
-    ns.add_collection(init.ns)
+    for module in (clean, baseline, profiles, nextest, verify, ci, gate, contract, monitoring):
+        ns.add_collection(module.ns)
+    for module in (tests, init, experiments):
+        ns.add_collection(module.ns)
     ns.configure({"perf": {"root": None}})
     return ns

@@ -5,7 +5,14 @@ from __future__ import annotations
 from invoke.collection import Collection
 from invoke.tasks import task
 
-from perf_tasks.tasks._edge import JSON_HELP, ROOT_HELP, context_of, finish, task_edge
+from perf_tasks.tasks._edge import (
+    JSON_HELP,
+    ROOT_HELP,
+    CountingTask,
+    context_of,
+    finish,
+    task_edge,
+)
 
 SHOW_HELP = {
     "root": ROOT_HELP,
@@ -43,4 +50,27 @@ def apply(c, root=None, profile=None, dry_run=False, json=False):  # type: ignor
         finish(out, job.apply(context_of(c, root), request))
 
 
-ns = Collection("profiles", show, apply)
+COMPARE_HELP = {
+    "root": ROOT_HELP,
+    "json": JSON_HELP,
+    "a": "The profile to compare against (dev, release, one of Cargo.toml's or perf-tasks.toml's)",
+    "b": "The profile measured against it (dev-fast, ci, ...)",
+    "max_pairs": "The most pairs to run while a figure is undecided (default 12, at least 6)",
+    "timeout": "Seconds one command may take before it is ended (default: no limit)",
+}
+
+
+@task(klass=CountingTask, help=COMPARE_HELP, positional=["a", "b"])
+def compare(c, a=None, b=None, root=None, max_pairs=None, timeout=None, json=False):  # type: ignore[no-untyped-def]
+    """Build and test with two profiles in pairs, in a scratch copy; recommend one, or not."""
+    with task_edge(json=json) as out:
+        from perf_tasks.experiments import profiles as experiment
+        from perf_tasks.ui.baseline import progress
+
+        request = experiment.Request.of(a, b, max_pairs, timeout)
+        with progress(out) as reporting:
+            done = experiment.run(context_of(c, root), request, progress=reporting)
+        finish(out, done)
+
+
+ns = Collection("profiles", show, apply, compare)

@@ -52,6 +52,7 @@ VIEW_MODULES = {
     "perf_tasks.starter": "perf_tasks.ui.starter_view",
     "perf_tasks.testsuite": "perf_tasks.ui.testsuite_view",
     "perf_tasks.testorder": "perf_tasks.ui.testorder_view",
+    "perf_tasks.experiments": "perf_tasks.ui.experiments_view",
 }
 
 

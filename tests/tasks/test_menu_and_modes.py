@@ -18,6 +18,8 @@ Available tasks:
                                exit 1 on a regression.
   baseline.record (baseline)   Record disk, build and test times, CPU and RAM
                                in docs/performance/ (Baseline.md + JSON).
+  cache.compare                Time cold builds with no cache, an empty sccache
+                               and a warm one; say if the cache pays.
   ci.audit                     Audit the GitHub workflows: caches, retention,
                                path filters, tests; --fix the safe part.
   ci.init                      Write GitHub workflows: ci.yml (path-filtered,
@@ -47,6 +49,8 @@ Available tasks:
                                profile: no fail-fast, retries, timeouts, JUnit.
   profiles.apply               Add or update [profile.*] in the workspace
                                root's Cargo.toml; nothing else changes.
+  profiles.compare             Build and test with two profiles in pairs, in a
+                               scratch copy; recommend one, or not.
   profiles.show (profiles)     Show the profiles cargo builds with, inherits
                                resolved, and where each value is set.
   tests.affected               The packages a change since --base can affect,

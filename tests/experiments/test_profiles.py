@@ -1,0 +1,155 @@
+"""`profiles.compare A B`: the profile on every command, the profiles written only in the copy,
+the refusals, and (`slow`) a profile that makes a test fail is caught and nothing recommended."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from experiments.test_cache import tree_digest
+from helpers import one_line_error, perf
+
+from perf_tasks.ab.engine import Design, Sample, judge
+from perf_tasks.ab.revision_arms import THRESHOLDS, Commands
+from perf_tasks.errors import ConfigError, UsageError
+from perf_tasks.experiments import profiles
+
+
+def base_commands(runner: str) -> Commands:
+    return Commands(
+        build=("cargo", "build", "--workspace"),
+        prepare_tests=("cargo-nextest", "nextest", "run", "--workspace", "--no-run"),
+        run_tests=("cargo-nextest", "nextest", "run", "--workspace"),
+        doc=("cargo", "test", "--doc", "--workspace"),
+        clean=("cargo", "clean", "--quiet", "--package", "demo-core@0.1.0"),
+        crate="demo-core@0.1.0",
+        runner=runner,
+        profile="p",
+        tool_config=Path("t.toml"),
+    )
+
+
+def test_every_command_builds_with_the_profile() -> None:
+    found = profiles.with_profile(base_commands("nextest"), "dev-fast")
+    assert found.build[-2:] == ("--profile", "dev-fast")
+    assert found.run_tests[-2:] == (
+        "--cargo-profile",
+        "dev-fast",
+    )  # nextest's own --profile differs
+    assert found.prepare_tests[-2:] == ("--cargo-profile", "dev-fast")
+    assert found.doc is not None and found.doc[-2:] == ("--profile", "dev-fast")
+    # the crate stays last: the arm puts its own version there
+    assert found.clean == (
+        "cargo",
+        "clean",
+        "--quiet",
+        "--profile",
+        "dev-fast",
+        "--package",
+        "demo-core@0.1.0",
+    )
+    plain = profiles.with_profile(base_commands("cargo-test"), "release")
+    assert plain.run_tests[-2:] == ("--profile", "release")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        ("dev", "dev", "two different profiles"),
+        ("dev", "", "name two profiles"),
+        ("dev", "a b", "letters, digits"),
+        ("dev", "x/y", "letters, digits"),
+    ],
+)
+def test_bad_names_are_refused(a: str, b: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        profiles.Request.of(a, b, None, None)
+
+
+def test_an_unknown_profile_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text(
+        '[package]\nname = "x"\n\n[profile.mine]\ninherits = "dev"\n'
+    )
+    request = profiles.Request.of("mine", "nowhere", None, None)
+    with pytest.raises(ConfigError, match="unknown profile 'nowhere'"):
+        profiles.to_write(tmp_path, request, {"dev-fast": {"inherits": "dev"}})
+    # the manifest's own and cargo's own are built as they are; ours are written in the copy
+    ok = profiles.Request.of("mine", "dev-fast", None, None)
+    assert profiles.to_write(tmp_path, ok, {"dev-fast": {"inherits": "dev"}}) == {
+        "dev-fast": {"inherits": "dev"}
+    }
+    assert profiles.to_write(tmp_path, profiles.Request.of("dev", "release", None, None), {}) == {}
+
+
+def sample(wall: float, outcomes: dict[str, str]) -> Sample:
+    return Sample(values={"build.cold.wall_s": wall}, test_outcomes=outcomes)
+
+
+def test_nothing_is_recommended_when_a_test_changes_outcome_however_fast() -> None:
+    request = profiles.Request.of("dev", "fast", None, None)
+    design = Design(dict(THRESHOLDS))
+    a = [sample(10.0, {"t ok": "passed", "t wrap": "passed"})] * 6
+    b = [sample(5.0, {"t ok": "passed", "t wrap": "failed"})] * 6
+    outcome = judge(a, b, design)
+    assert profiles.recommend(outcome, request) == (None, profiles.OUTCOMES_DIFFER)
+    assert [t.id for t in profiles.outcome_changes(outcome)] == ["t wrap"]
+    same = judge(a, [sample(5.0, {"t ok": "passed", "t wrap": "passed"})] * 6, design)
+    assert profiles.recommend(same, request) == ("fast", "fast")
+    gone = judge(a, [sample(5.0, {"t ok": "passed"})] * 6, design)  # a test no longer there
+    assert profiles.recommend(gone, request)[0] is None
+    even = judge(a, [sample(10.0, {"t ok": "passed", "t wrap": "passed"})] * 6, design)
+    assert profiles.recommend(even, request) == (None, profiles.NO_CLEAR_DIFFERENCE)
+
+
+def test_bad_flags_through_the_cli_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    one_line_error(perf("profiles.compare", "dev", "dev", "--root", str(tmp_path)))
+    proc = perf(
+        "profiles.compare", "dev", "x", "--max-pairs", "2", "--root", str(tmp_path), "--json"
+    )
+    assert "at least 6" in one_line_error(proc)
+    assert json.loads(proc.stdout)["error"]["kind"] == "usage"
+
+
+OVERFLOW_RS = """
+#[test]
+fn adding_past_the_top_panics() {
+    let top = std::hint::black_box(u8::MAX);
+    let wrapped = std::panic::catch_unwind(|| top + std::hint::black_box(1u8));
+    assert!(wrapped.is_err(), "overflow-checks are off");
+}
+"""
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_a_profile_that_makes_a_test_fail_is_caught_and_nothing_recommended(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    (demo_copy / "crates" / "demo-core" / "tests" / "overflow.rs").write_text(OVERFLOW_RS)
+    (demo_copy / "perf-tasks.toml").write_text(
+        '[profiles.unchecked]\ninherits = "dev"\noverflow-checks = false\n'
+    )
+    before = tree_digest(demo_copy)
+    proc = perf(
+        "profiles.compare",
+        "dev",
+        "unchecked",
+        "--root",
+        str(demo_copy),
+        "--max-pairs",
+        "6",
+        "--json",
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=900,
+    )
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["recommended"] is None and data["verdict"] == profiles.OUTCOMES_DIFFER
+    assert data["written_in_the_copy"] == ["unchecked"]
+    named = [d["id"] for d in data["differences"]] + data["failing"]
+    assert any("adding_past_the_top_panics" in t for t in named), named
+    metrics = {m["metric"] for m in data["comparison"]["metrics"]}
+    assert {"build.cold.wall_s", "build.rebuild.wall_s", "tests.wall_s", "target.bytes"} <= metrics
+    assert tree_digest(demo_copy) == before  # Cargo.toml untouched: the profile went in a copy
+    assert not list((tmp_path / "scratch").rglob("tree-profiles"))
