@@ -13,6 +13,7 @@ def namespace() -> Collection:
         ci,
         clean,
         contract,
+        doctor,
         gate,
         nextest,
         profiles,
@@ -32,5 +33,6 @@ def namespace() -> Collection:
     ns.add_collection(contract.ns)
     ns.add_collection(monitoring.ns)
     ns.add_collection(tests.ns)
+    ns.add_collection(doctor.ns)
     ns.configure({"perf": {"root": None}})
     return ns

@@ -48,6 +48,7 @@ VIEW_MODULES = {
     "perf_tasks.profiles": "perf_tasks.ui.profiles_view",
     "perf_tasks.ci": "perf_tasks.ui.ci_view",
     "perf_tasks.clean": "perf_tasks.ui.clean_view",
+    "perf_tasks.doctor": "perf_tasks.ui.doctor_view",
 }
 
 

@@ -1,0 +1,201 @@
+"""Builds: the team's `dev-fast` and `ci` profiles missing or different, LTO or one codegen unit
+in profiles for development or CI, debug info in CI, a `rustc-wrapper` that cannot run. Pure
+functions over the facts (what is on PATH is asked through `which`, passed in)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from perf_tasks.doctor.facts import Facts
+from perf_tasks.doctor.lines import table_line, toml_line
+from perf_tasks.doctor.model import Evidence, Finding, Impact
+from perf_tasks.profiles import model as profile_model
+from perf_tasks.profiles.resolve import Profile, Value
+
+DEVELOPMENT = ("dev", "test", "dev-fast", "ci")
+Which = Callable[[str], str | None]
+
+
+def check(facts: Facts, *, which: Which = shutil.which) -> list[Finding]:
+    return [
+        *team_profiles(facts),
+        *slow_codegen(facts),
+        *ci_debug_info(facts),
+        *rustc_wrapper(facts, which=which),
+    ]
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _profile(facts: Facts, name: str) -> Profile | None:
+    if facts.profiles is None:
+        return None
+    return next((p for p in facts.profiles.profiles if p.name == name), None)
+
+
+def _wanted(facts: Facts) -> dict[str, dict[str, Any]]:
+    """The team's profiles, each key overridden by `[profiles.<name>]` of perf-tasks.toml: what
+    `profiles.apply` writes."""
+    from perf_tasks.profiles.apply import known
+
+    return {n: v for n, v in known(facts.settings).items() if n in profile_model.TEAM}
+
+
+def _where(facts: Facts, value: Value, key: str) -> Evidence:
+    text = f"[profile.{value.profile}] {key} = {_toml(value.value)}"
+    if value.source == "default":
+        return Evidence(text, "cargo's default")
+    line = None
+    if value.source == "Cargo.toml" and facts.manifest is not None:
+        line = toml_line(facts.manifest.text, ("profile", value.profile), key)
+    for config in facts.cargo_configs:
+        if config.shown == value.source:
+            line = toml_line(config.text, ("profile", value.profile), key)
+    return Evidence(text, value.source, line)
+
+
+def team_profiles(facts: Facts) -> Iterator[Finding]:
+    if facts.profiles is None:
+        return
+    for name, keys in _wanted(facts).items():
+        fix = f"perf-tasks profiles.apply --profile {name}"
+        profile = _profile(facts, name)
+        if profile is None:
+            written = ", ".join(f"{k} = {_toml(v)}" for k, v in keys.items())
+            yield Finding(
+                "builds.profile-missing",
+                "P2",
+                "warning",
+                f"the team's {name!r} profile is missing",
+                (
+                    Evidence(f"no [profile.{name}] in {', '.join(facts.profiles.read)}"),
+                    Evidence(f"the team's: [profile.{name}] {written}", "docs/usage/profiles.md"),
+                ),
+                fix,
+                Impact(f"builds for {'CI' if name == 'ci' else 'development'} use dev's settings"),
+            )
+            continue
+        differ = list(_differences(profile, keys, skip=("debug",) if name == "ci" else ()))
+        if differ:
+            yield Finding(
+                "builds.profile-differs",
+                "P2",
+                "warning",
+                f"the {name!r} profile differs from the team's",
+                tuple(
+                    Evidence(f"{ev.text} (the team's: {_toml(want)})", ev.source, ev.line)
+                    for ev, want in ((_where(facts, v, k), keys[k]) for k, v in differ)
+                ),
+                fix,
+                Impact("not measured: `perf-tasks baseline` before and after shows it"),
+            )
+
+
+def _differences(
+    profile: Profile, wanted: Mapping[str, Any], *, skip: tuple[str, ...]
+) -> Iterator[tuple[str, Value]]:
+    for key, want in wanted.items():
+        if key == "inherits" or key in skip:
+            continue
+        value = profile.values.get(key)
+        if value is not None and not profile_model.same(key, value.value, want):
+            yield key, value
+
+
+def slow_codegen(facts: Facts) -> Iterator[Finding]:
+    """LTO or `codegen-units = 1` in a profile built for development or CI: slower builds for a
+    speed that tests do not need."""
+    for name in DEVELOPMENT:
+        profile = _profile(facts, name)
+        if profile is None:
+            continue
+        lto = profile.values.get("lto")
+        if lto is not None and profile_model.normal("lto", lto.value) not in (False, "off"):
+            evidence = _where(facts, lto, "lto")
+            yield Finding(
+                "builds.lto-in-dev",
+                "P2",
+                "warning",
+                f"LTO is on in the {name!r} profile, built for development or CI",
+                (evidence,),
+                f"remove `lto = {_toml(lto.value)}` from [profile.{lto.profile}] in "
+                f"{evidence.source}" + (f" (line {evidence.line})" if evidence.line else ""),
+                Impact("estimated from cargo's docs: LTO adds a whole-program pass to each link"),
+            )
+        units = profile.values.get("codegen-units")
+        if units is not None and units.value == 1:
+            evidence = _where(facts, units, "codegen-units")
+            yield Finding(
+                "builds.one-codegen-unit",
+                "P2",
+                "warning",
+                f"codegen-units = 1 in the {name!r} profile: each crate compiles on one core",
+                (evidence,),
+                f"remove `codegen-units = 1` from [profile.{units.profile}] in {evidence.source}"
+                + (f" (line {evidence.line})" if evidence.line else ""),
+                Impact("estimated from cargo's docs: no parallel code generation within a crate"),
+            )
+
+
+def ci_debug_info(facts: Facts) -> Iterator[Finding]:
+    profile = _profile(facts, "ci")
+    if profile is None:
+        return
+    debug = profile.values.get("debug")
+    if debug is None or profile_model.normal("debug", debug.value) == 0:
+        return
+    evidence = _where(facts, debug, "debug")
+    line = evidence.line or (
+        table_line(facts.manifest.text, ("profile", "ci")) if facts.manifest else None
+    )
+    yield Finding(
+        "builds.ci-debug-info",
+        "P2",
+        "warning",
+        f"the 'ci' profile builds debug info (debug = {_toml(debug.value)})",
+        (evidence,),
+        "set `debug = 0` under [profile.ci] in Cargo.toml"
+        + (f" (line {line})" if line else "")
+        + " (or `perf-tasks profiles.apply --profile ci`)",
+        Impact("estimated: larger artifacts to link, cache and upload in every CI run"),
+    )
+
+
+WRAPPER_VARIABLES = ("RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER")
+
+
+def rustc_wrapper(facts: Facts, *, which: Which) -> Iterator[Finding]:
+    """A `rustc-wrapper` (sccache, ...) that is configured but cannot run: cargo fails, or the
+    cache the team counts on is not there."""
+    found: list[tuple[str, Evidence]] = []
+    for config in facts.cargo_configs:
+        build = (config.data or {}).get("build")
+        if isinstance(build, Mapping) and isinstance(build.get("rustc-wrapper"), str):
+            wrapper = build["rustc-wrapper"]
+            line = toml_line(config.text, ("build",), "rustc-wrapper")
+            found.append(
+                (wrapper, Evidence(f"build.rustc-wrapper = {wrapper!r}", config.shown, line))
+            )
+    for name in WRAPPER_VARIABLES:
+        if facts.env.get(name):
+            found.append((facts.env[name], Evidence(f"{name}={facts.env[name]}", "environment")))
+    if not found:
+        return
+    wrapper, evidence = found[-1]  # the environment wins over the files, a deeper file wins
+    if not wrapper or which(wrapper) is not None:
+        return
+    yield Finding(
+        "builds.rustc-wrapper-missing",
+        "P1",
+        "error",
+        f"the rustc wrapper {wrapper!r} is configured but not found: builds fail or go uncached",
+        (evidence,),
+        f"install {wrapper} (e.g. `cargo install {wrapper}`), or remove the setting from "
+        f"{evidence.source}" + (f" (line {evidence.line})" if evidence.line else ""),
+    )

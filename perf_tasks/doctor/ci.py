@@ -1,0 +1,67 @@
+"""Slow CI: the findings of `ci.audit` (perf_tasks/ci/audit.py), with its priorities and fixes.
+Its checks are not written twice: this only turns each of its findings into one of doctor's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from perf_tasks.doctor.facts import Facts
+from perf_tasks.doctor.model import Evidence, Finding, Level, Priority
+from perf_tasks.paths import relative
+
+AUDIT_MODULE = "perf_tasks.ci.audit"
+Audit = Callable[[Path], Any]  # root -> an object with `findings`, as ci.audit's `audit`
+
+PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3")
+LEVELS: tuple[Level, ...] = ("error", "warning", "note")
+
+
+def check(facts: Facts, *, audit: Audit | None = None) -> list[Finding]:
+    if audit is None:
+        audit = _load()
+    if audit is None:
+        return [
+            Finding(
+                "ci.audit-unavailable",
+                "P1",
+                "note",
+                "the CI workflows were not audited: ci.audit not available",
+                (Evidence(f"no module {AUDIT_MODULE} in this perf-tasks"),),
+                "upgrade perf-tasks to a version with `ci.audit`",
+            )
+        ]
+    return list(adapt(facts.root, audit(facts.root)))
+
+
+def _load() -> Audit | None:
+    import importlib
+
+    try:
+        module = importlib.import_module(AUDIT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != AUDIT_MODULE:
+            raise  # the module is there and broken: our bug, with its traceback
+        return None
+    found: Audit = module.audit
+    return found
+
+
+def adapt(root: Path, result: Any) -> Iterator[Finding]:
+    """Each of ci.audit's findings as doctor's: its id (under `ci.`), priority, level, the file
+    and line as evidence, its message and its fix."""
+    for f in result.findings:
+        ident = str(f.id) if str(f.id).startswith("ci.") else f"ci.{f.id}"
+        priority: Priority = next((p for p in PRIORITIES if p == f.priority), "P2")
+        level: Level = next((v for v in LEVELS if v == f.level), "warning")
+        path = Path(f.path)
+        shown = relative(path if path.is_absolute() else root / path, root)
+        yield Finding(
+            ident,
+            priority,
+            level,
+            str(f.message),
+            (Evidence(str(f.message), shown, f.line),),
+            str(f.fix),
+        )

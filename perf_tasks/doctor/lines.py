@@ -1,0 +1,59 @@
+"""Where in a user's file a fact is written: line numbers for the evidence. Lines end at `\n`
+only (perf_tasks/text.py); TOML is searched by its headers and keys, the rest as text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from perf_tasks.text import lines
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p.strip().strip("\"'") for p in dotted.split("."))
+
+
+def toml_line(text: str, table: Sequence[str], key: str) -> int | None:
+    """The line (from 1) that sets `key` of the table `table` (`("profile", "dev")`, "debug"):
+    under its header, or dotted from a parent table (`profile.dev.debug = 2` at the top); the
+    header itself when the key is set inline; None when it is not written."""
+    table = tuple(table)
+    current: tuple[str, ...] = ()
+    header_line = None
+    for number, line in enumerate(lines(text), start=1):
+        match = _HEADER.match(line)
+        if match:
+            current = _parts(match[1])
+            if current == table:
+                header_line = number
+            continue
+        if "=" not in line or line.lstrip().startswith("#"):
+            continue
+        left = _parts(line.split("=", 1)[0])
+        if current + left == (*table, key):
+            return number
+        if current == table[: len(current)] and current + left[:-1] == table and "{" in line:
+            return number
+    return header_line if key == "" else None
+
+
+def table_line(text: str, table: Sequence[str]) -> int | None:
+    """The line of the header `[a.b]` (or of a line that sets a key in it), None if absent."""
+    table = tuple(table)
+    for number, line in enumerate(lines(text), start=1):
+        match = _HEADER.match(line)
+        if match and _parts(match[1]) == table:
+            return number
+    return None
+
+
+def matches(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
+    """Each line (number from 1, text stripped) that matches, comments of shell and YAML left
+    out."""
+    for number, line in enumerate(lines(text), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        if pattern.search(line):
+            yield number, line.strip()
