@@ -9,6 +9,7 @@ from typing import Any
 
 from perf_tasks.doctor.facts import Facts
 from perf_tasks.doctor.model import Evidence, Finding, Level, Priority
+from perf_tasks.errors import PerfTasksError
 from perf_tasks.paths import relative
 
 AUDIT_MODULE = "perf_tasks.ci.audit"
@@ -32,7 +33,20 @@ def check(facts: Facts, *, audit: Audit | None = None) -> list[Finding]:
                 "upgrade perf-tasks to a version with `ci.audit`",
             )
         ]
-    return list(adapt(facts.root, audit(facts.root)))
+    try:
+        result = audit(facts.root)
+    except PerfTasksError as exc:  # a workflow it cannot read: said, and the other areas stand
+        return [
+            Finding(
+                "ci.audit-failed",
+                "P1",
+                "note",
+                "the CI workflows could not be audited",
+                (Evidence(str(exc)),),
+                "fix what the evidence names, then run `perf-tasks doctor` again",
+            )
+        ]
+    return list(adapt(facts.root, result))
 
 
 def _load() -> Audit | None:

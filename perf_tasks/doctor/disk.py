@@ -5,6 +5,7 @@ workspaces. Pure functions over the facts."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from perf_tasks.doctor.facts import STALE_CATEGORIES, UNUSED_CATEGORIES, Facts, TargetSurvey
@@ -17,6 +18,7 @@ from perf_tasks.quantities import format_bytes
 TIGHT_SHARE = 0.8
 # The trend is worth a warning when the budget is this many days away at the current growth.
 TREND_WARN_DAYS = 14.0
+TREND_WINDOW_DAYS = 30
 BUDGET_KEY = "budgets.target"
 # Bytes to free worth a finding when within budget: this share of the budget (over it, any).
 WORTH_SHARE = 0.01
@@ -74,7 +76,9 @@ def over_budget(facts: Facts) -> Iterator[Finding]:
 
 
 def trend(facts: Facts) -> Iterator[Finding]:
-    """Days until the budget at the growth the monitor's history shows (first to last entry)."""
+    """Days until the budget at the growth the monitor's history shows, over its last
+    `TREND_WINDOW_DAYS`. A history whose newest entry is in the future (a wrong clock) gives no
+    trend: a wrong figure is worse than none."""
     survey = facts.survey
     points = [
         (e.at, e.values["disk.target.bytes"])
@@ -82,6 +86,12 @@ def trend(facts: Facts) -> Iterator[Finding]:
         if "disk.target.bytes" in e.values
     ]
     if survey is None or len(points) < 2 or survey.over:
+        return
+    newest = points[-1][0]
+    if newest > facts.now + timedelta(days=1):
+        return
+    points = [(at, v) for at, v in points if newest - at <= timedelta(days=TREND_WINDOW_DAYS)]
+    if len(points) < 2:
         return
     (first_at, first), (last_at, last) = points[0], points[-1]
     days = (last_at - first_at).total_seconds() / 86400

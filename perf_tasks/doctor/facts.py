@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,7 @@ class Facts:
     record_path: str = ""
     history: tuple[Entry, ...] = ()
     problems: Mapping[str, str] = field(default_factory=dict)  # fact -> why it is missing
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def shown(self, path: Path) -> str:
         return relative(path, self.root)
