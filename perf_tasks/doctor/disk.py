@@ -216,7 +216,10 @@ def dev_profile_on_tight_disk(facts: Facts) -> Iterator[Finding]:
     dev = next((p for p in facts.profiles.profiles if p.name == "dev"), None)
     if dev is None:
         return
-    for key, off in (("incremental", False), ("debug", 0)):
+    for ident, key, off in (
+        ("disk.dev-incremental", "incremental", False),
+        ("disk.dev-debug", "debug", 0),
+    ):
         value = dev.values.get(key)
         if value is None or profile_model.same(key, value.value, off):
             continue
@@ -231,7 +234,7 @@ def dev_profile_on_tight_disk(facts: Facts) -> Iterator[Finding]:
         where = value.source if value.source != "default" else "cargo's default"
         what = "incremental/" if key == "incremental" else "deps/ (holds the debug info)"
         yield Finding(
-            f"disk.dev-{key}",
+            ident,
             "P2",
             "warning",
             f"profile.dev.{key} = {_toml(value.value)} while the disk is tight",

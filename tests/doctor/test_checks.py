@@ -365,3 +365,18 @@ def test_no_facts_is_no_crash() -> None:
     empty = replace(facts(), profiles=None)
     for area in (tests.check, disk.check, builds.check):
         area(empty)
+
+
+# ----------------------------------------------------------------------------------- docs
+
+
+def test_the_usage_page_lists_every_check_the_code_has() -> None:
+    import re
+
+    package = Path(tests.__file__).parent
+    code = set()
+    for path in package.glob("*.py"):
+        code.update(re.findall(r'"((?:tests|disk|builds|ci)\.[a-z][a-z-]+)"', path.read_text()))
+    docs = (package.parents[1] / "docs" / "usage" / "doctor.md").read_text()
+    listed = set(re.findall(r"^\| `((?:tests|disk|builds|ci)\.[a-z][a-z-]+)` \|", docs, re.M))
+    assert code == listed
