@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+from perf_tasks.doctor import facts as facts_mod
 from perf_tasks.doctor.facts import STALE_CATEGORIES, UNUSED_CATEGORIES, Facts, TargetSurvey
 from perf_tasks.doctor.lines import toml_line
 from perf_tasks.doctor.model import Evidence, Finding, Impact
 from perf_tasks.profiles import model as profile_model
 from perf_tasks.quantities import format_bytes
 
-# The budget is "tight" when the target dir holds this share of it, or the disk has less free.
-TIGHT_SHARE = 0.8
 # The trend is worth a warning when the budget is this many days away at the current growth.
 TREND_WARN_DAYS = 14.0
 TREND_WINDOW_DAYS = 30
@@ -186,7 +185,7 @@ def unused_profiles(facts: Facts) -> Iterator[Finding]:
 def tight(facts: Facts) -> Evidence | None:
     """Why the disk counts as tight (the target dir near its budget, or little free space)."""
     survey = facts.survey
-    if survey is not None and survey.bytes >= TIGHT_SHARE * survey.budget:
+    if survey is not None and survey.bytes >= facts_mod.TIGHT_SHARE * survey.budget:
         return Evidence(
             f"target dir {format_bytes(survey.bytes)} of its {format_bytes(survey.budget)} budget",
             "the scanner",

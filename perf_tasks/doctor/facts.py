@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perf_tasks.context import RunContext
-from perf_tasks.errors import PerfTasksError
+from perf_tasks.errors import PerfTasksError, WorkspaceError
 from perf_tasks.paths import relative
 
 if TYPE_CHECKING:
@@ -125,12 +125,20 @@ def gather(context: RunContext, *, survey: Survey | None) -> Facts:
     root, env = context.root, context.env
     problems: dict[str, str] = {}
     settings = context.settings
-    configs = tuple(_toml(p, _config_shown(p, root, env)) for p in resolve.config_files(root, env))
+    if not (root / "Cargo.toml").is_file():
+        raise WorkspaceError(f"no Cargo.toml in {root}: pass --root with a Rust workspace")
+    configs = tuple(
+        f
+        for p in resolve.config_files(root, env)
+        for f in _with_includes(p, _config_shown(p, root, env), root)
+    )
     profiles = resolve.resolve(root, env=env)
     nextest_path = root / ".config" / "nextest.toml"
     nextest = _toml(nextest_path, ".config/nextest.toml") if nextest_path.is_file() else None
     inspection = context.inspection
     ws = inspection.workspace
+    target_survey = _survey(survey, problems)
+    free = _free(ws.target_dir)
     facts = Facts(
         root=root,
         env=env,
@@ -144,12 +152,51 @@ def gather(context: RunContext, *, survey: Survey | None) -> Facts:
         test_targets=test_targets(inspection.metadata),
         target_dir=ws.target_dir,
         build_dir=ws.build_dir,
-        profile_parts=_profile_parts(root, ws.cargo_areas),
-        free_bytes=_free(ws.target_dir),
-        survey=_survey(survey, problems),
+        # Only the checks of a tight disk need them: no second walk of a large target dir else.
+        profile_parts=(
+            _profile_parts(root, ws.cargo_areas)
+            if tight(target_survey, free, settings.budgets.target)
+            else {}
+        ),
+        free_bytes=free,
+        survey=target_survey,
         problems=problems,
     )
     return _with_record(facts, problems)
+
+
+MAX_INCLUDES = 32
+
+
+def _with_includes(path: Path, shown: str, root: Path) -> list[TextFile]:
+    """A cargo config file and the files its `include` names (a path, a list of paths, or
+    tables with `path` and `optional`; relative to the file's folder), included first as cargo
+    merges them beneath it. A missing file is left out: cargo says so when it builds."""
+    found: list[TextFile] = []
+    pending = [(path, shown)]
+    seen: set[Path] = set()
+    while pending and len(seen) < MAX_INCLUDES:
+        current, name = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        config = _toml(current, name)
+        found.insert(0, config)
+        for target in _includes((config.data or {}).get("include")):
+            included = current.parent / target
+            if included.is_file():
+                pending.append((included, relative(included, root)))
+    return found
+
+
+def _includes(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    paths = []
+    for item in items:
+        target = item.get("path") if isinstance(item, Mapping) else item
+        if isinstance(target, str) and target:
+            paths.append(target)
+    return paths
 
 
 def _config_shown(path: Path, root: Path, env: Mapping[str, str]) -> str:
@@ -205,15 +252,30 @@ def test_targets(metadata: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 PARTS = ("incremental", "deps")
+# The disk is "tight" when the target dir holds this share of its budget, or the disk has less
+# free space than the budget.
+TIGHT_SHARE = 0.8
+
+
+def tight(survey: TargetSurvey | None, free: int | None, budget: int) -> bool:
+    if survey is not None and survey.bytes >= TIGHT_SHARE * survey.budget:
+        return True
+    return free is not None and free < budget
 
 
 def _profile_parts(root: Path, areas: tuple[Path, ...]) -> dict[str, dict[str, int]]:
-    """`incremental/` and `deps/` of each profile dir, sized by the scanner in one pass."""
+    """`incremental/` and `deps/` of each dev profile dir (`debug/`, `<triple>/debug/`), sized by
+    the scanner in one pass."""
     from perf_tasks.cargo.dirs import profile_dirs
     from perf_tasks.fs.scan import scan
 
     wanted = [
-        p / part for area in areas if area.is_dir() for p in profile_dirs(area) for part in PARTS
+        p / part
+        for area in areas
+        if area.is_dir()
+        for p in profile_dirs(area)
+        if p.name == "debug"
+        for part in PARTS
     ]
     wanted = [p for p in wanted if p.is_dir()]
     if not wanted:

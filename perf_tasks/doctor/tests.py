@@ -174,6 +174,23 @@ def parallelism_in_commands(facts: Facts) -> Iterator[Finding]:
 
 
 def ignored_tests_run(facts: Facts) -> Iterator[Finding]:
+    yield from _ignored_in_files(facts)
+    for name, value in sorted(facts.env.items()):
+        flag = RUNS_IGNORED.search(f" {value}") if name.startswith("CARGO_ALIAS_") else None
+        if flag is not None:
+            yield Finding(
+                "tests.ignored-run",
+                "P1",
+                "error",
+                f"ignored tests run anyway: `{flag[0].strip()}` in the alias {name}",
+                (Evidence(f"{name}={value}", "environment"),),
+                f"remove `{flag[0].strip()}` from {name} where it is set; `#[ignore]` tests run "
+                "only when asked, in a job of their own (`cargo nextest run --run-ignored only`)",
+                Impact("the slow tests the team chose to skip run wherever the alias is used"),
+            )
+
+
+def _ignored_in_files(facts: Facts) -> Iterator[Finding]:
     for file in _command_files(facts):
         for line, text in matches(file.text, RUNS_IGNORED):
             flag = RUNS_IGNORED.search(text)

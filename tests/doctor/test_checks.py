@@ -380,3 +380,14 @@ def test_the_usage_page_lists_every_check_the_code_has() -> None:
     docs = (package.parents[1] / "docs" / "usage" / "doctor.md").read_text()
     listed = set(re.findall(r"^\| `((?:tests|disk|builds|ci)\.[a-z][a-z-]+)` \|", docs, re.M))
     assert code == listed
+
+
+def test_an_alias_in_the_environment_that_runs_ignored_tests_is_an_error() -> None:
+    found = tests.check(facts(env={"CARGO_ALIAS_TALL": "test -- --include-ignored"}))
+    f = next(f for f in found if f.id == "tests.ignored-run")
+    assert (f.level, f.evidence[0].where) == ("error", "environment")
+    assert not [
+        f
+        for f in tests.check(facts(env={"CARGO_ALIAS_T": "nextest run --run-ignored default"}))
+        if f.id == "tests.ignored-run"
+    ]

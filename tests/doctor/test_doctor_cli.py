@@ -321,3 +321,26 @@ def test_invoke_doctor_runs_the_same_command(demo_copy: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert only(json.loads(proc.stdout), "tests.parallelism-off")["level"] == "error"
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        'include = ["ci.toml"]',
+        '[[include]]\npath = "ci.toml"\noptional = true',
+    ],
+)
+def test_one_thread_in_a_config_file_that_cargo_includes(demo_copy: Path, include: str) -> None:
+    write(demo_copy / ".cargo" / "config.toml", f"{include}\n")
+    write(demo_copy / ".cargo" / "ci.toml", '[env]\nRUST_TEST_THREADS = "1"\n')
+    code, report = doctor(demo_copy)
+    f = only(report, "tests.parallelism-off")
+    assert (code, f["evidence"][0]["source"], f["evidence"][0]["line"]) == (
+        1,
+        ".cargo/ci.toml",
+        2,
+    )
+
+
+def test_a_folder_without_cargo_toml_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    assert "no Cargo.toml" in one_line_error(perf("doctor", "--root", str(tmp_path)))
