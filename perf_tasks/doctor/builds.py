@@ -4,12 +4,13 @@ functions over the facts (what is on PATH is asked through `which`, passed in)."
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from perf_tasks.doctor.facts import Facts
-from perf_tasks.doctor.lines import table_line, toml_line
+from perf_tasks.doctor.lines import matches, table_line, toml_line
 from perf_tasks.doctor.model import Evidence, Finding, Impact
 from perf_tasks.profiles import model as profile_model
 from perf_tasks.profiles.resolve import Profile, Value
@@ -24,6 +25,7 @@ def check(facts: Facts, *, which: Which = shutil.which) -> list[Finding]:
         *slow_codegen(facts),
         *ci_debug_info(facts),
         *rustc_wrapper(facts, which=which),
+        *linker(facts, which=which),
     ]
 
 
@@ -199,3 +201,63 @@ def rustc_wrapper(facts: Facts, *, which: Which) -> Iterator[Finding]:
         f"install {wrapper} (e.g. `cargo install {wrapper}`), or remove the setting from "
         f"{evidence.source}" + (f" (line {evidence.line})" if evidence.line else ""),
     )
+
+
+# Linkers faster than the system default, in the order they are suggested.
+FAST_LINKERS = (("mold", "mold"), ("ld.lld", "lld"))
+# `-fuse-ld=NAME` runs `ld.NAME` (mold also answers to its own name).
+FUSE_LD_PROGRAMS = {"lld": "ld.lld", "gold": "ld.gold", "bfd": "ld.bfd", "mold": "mold"}
+_FUSE_LD = re.compile(r"-fuse-ld=([\w./+-]+)")
+
+
+def _linker_settings(facts: Facts) -> list[tuple[str, Evidence]]:
+    """What chooses the linker: `linker` of a `[target.*]` table and `-fuse-ld=` in rustflags
+    (`[build]`, `[target.*]`, `RUSTFLAGS`, `CARGO_ENCODED_RUSTFLAGS`)."""
+    found: list[tuple[str, Evidence]] = []
+    for config in facts.cargo_configs:
+        data = config.data or {}
+        targets = data.get("target")
+        for triple, table in targets.items() if isinstance(targets, Mapping) else ():
+            if isinstance(table, Mapping) and isinstance(table.get("linker"), str):
+                line = toml_line(config.text, ("target", triple), "linker")
+                text = f"[target.{triple}] linker = {table['linker']!r}"
+                found.append((table["linker"], Evidence(text, config.shown, line)))
+        for number, text in matches(config.text, _FUSE_LD):
+            for name in _FUSE_LD.findall(text):
+                found.append((name, Evidence(text, config.shown, number)))
+    for name in ("RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
+        for used in _FUSE_LD.findall(facts.env.get(name, "")):
+            found.append((used, Evidence(f"{name}: -fuse-ld={used}", "environment")))
+    return found
+
+
+def linker(facts: Facts, *, which: Which) -> Iterator[Finding]:
+    """A configured linker that is not installed (every link fails); or none configured while a
+    faster one than the system's is installed."""
+    configured = _linker_settings(facts)
+    for name, evidence in configured:
+        program = FUSE_LD_PROGRAMS.get(name, name)
+        if which(program) is None:
+            yield Finding(
+                "builds.linker-missing",
+                "P1",
+                "error",
+                f"the linker {name!r} is configured but not found: every link fails",
+                (evidence,),
+                f"install {program}, or remove the setting from {evidence.where}",
+            )
+    if configured:
+        return
+    for program, short in FAST_LINKERS:
+        if which(program) is not None:
+            yield Finding(
+                "builds.default-linker",
+                "P2",
+                "note",
+                f"{short} is installed but the system's default linker is in use",
+                (Evidence(f"{program} found on the PATH; no linker set in cargo's config"),),
+                f'add `rustflags = ["-C", "link-arg=-fuse-ld={short}"]` under [build] in '
+                ".cargo/config.toml (measure with `perf-tasks baseline` before and after)",
+                Impact("not measured: linking is most of an incremental test build"),
+            )
+            return

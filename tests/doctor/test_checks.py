@@ -355,7 +355,8 @@ def test_a_rustc_wrapper_that_is_not_installed_is_an_error() -> None:
     found = builds.check(facts(cargo_configs=(config,)), which=lambda name: None)
     f = next(f for f in found if f.id == "builds.rustc-wrapper-missing")
     assert (f.level, f.evidence[0].line) == ("error", 2)
-    assert builds.check(facts(cargo_configs=(config,)), which=lambda name: "/bin/x") == []
+    found = builds.check(facts(cargo_configs=(config,)), which=lambda name: "/bin/x")
+    assert "builds.rustc-wrapper-missing" not in ids(found)
     env = {"RUSTC_WRAPPER": "nowhere-cache"}
     found = builds.check(facts(env=env), which=lambda name: None)
     assert [f.evidence[0].where for f in found] == ["environment"]
@@ -391,3 +392,28 @@ def test_an_alias_in_the_environment_that_runs_ignored_tests_is_an_error() -> No
         for f in tests.check(facts(env={"CARGO_ALIAS_T": "nextest run --run-ignored default"}))
         if f.id == "tests.ignored-run"
     ]
+
+
+def test_a_configured_linker_that_is_not_installed_is_an_error() -> None:
+    text = '[target.x86_64-unknown-linux-gnu]\nlinker = "clang"\nrustflags = ["-C", "link-arg=-fuse-ld=mold"]\n'
+    import tomlkit
+
+    config = TextFile(".cargo/config.toml", text, tomlkit.parse(text).unwrap())
+    found = builds.check(facts(cargo_configs=(config,)), which=lambda name: None)
+    missing = [(f.id, f.evidence[0].line) for f in found if f.id == "builds.linker-missing"]
+    assert missing == [("builds.linker-missing", 2), ("builds.linker-missing", 3)]
+    installed = builds.check(facts(cargo_configs=(config,)), which=lambda name: "/usr/bin/x")
+    assert not [f for f in installed if f.id.startswith("builds.")]
+    env = {"RUSTFLAGS": "-C link-arg=-fuse-ld=lld"}
+    found = builds.check(facts(env=env), which={"ld.lld": None}.get)
+    assert [f.evidence[0].where for f in found if f.id == "builds.linker-missing"] == [
+        "environment"
+    ]
+
+
+def test_a_fast_linker_installed_but_unused_is_a_note_and_none_installed_is_nothing() -> None:
+    found = builds.check(facts(), which={"mold": "/usr/bin/mold"}.get)
+    f = next(f for f in found if f.id == "builds.default-linker")
+    assert (f.priority, f.level) == ("P2", "note")
+    assert "-fuse-ld=mold" in f.fix
+    assert not [f for f in builds.check(facts(), which=lambda n: None) if "linker" in f.id]
