@@ -197,6 +197,10 @@ def test_dev_debug_info_with_a_tight_budget_until_debug_is_0(demo_copy: Path, de
         "line": line,
     }
     assert f["fix"] == f"set `debug = 0` under [profile.dev] in Cargo.toml (line {line})"
+    incremental = only(report, "disk.dev-incremental")  # cargo's default for dev: on
+    assert incremental["evidence"][0]["source"] == "cargo's default"
+    assert incremental["fix"] == "set `incremental = false` under [profile.dev] in Cargo.toml"
+    assert incremental["impact"]["measured"] is True and incremental["impact"]["bytes"] > 0
 
     edit(manifest, f"debug = {debug}\n", "debug = 0\n")
     _, report = doctor(demo_copy)
