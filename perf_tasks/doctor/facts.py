@@ -101,12 +101,12 @@ def _toml(path: Path, shown: str) -> TextFile:
     from perf_tasks.errors import ConfigError
     from perf_tasks.fs.guarded import text_of
 
-    text = text_of(path, shown=shown, bom=True)
+    text = text_of(path, shown=shown, bom=True)  # cargo accepts a BOM: it is left out
     try:
-        data = tomlkit.parse(text.removeprefix("\ufeff")).unwrap()
+        data = tomlkit.parse(text).unwrap()
     except ParseError as exc:
         raise ConfigError(f"{shown}: not valid TOML: {exc}") from None
-    return TextFile(shown, text.removeprefix("\ufeff"), data)
+    return TextFile(shown, text, data)
 
 
 def _text(path: Path, shown: str) -> TextFile | None:

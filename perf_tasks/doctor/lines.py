@@ -17,26 +17,25 @@ def _parts(dotted: str) -> tuple[str, ...]:
 
 def toml_line(text: str, table: Sequence[str], key: str) -> int | None:
     """The line (from 1) that sets `key` of the table `table` (`("profile", "dev")`, "debug"):
-    under its header, or dotted from a parent table (`profile.dev.debug = 2` at the top); the
-    header itself when the key is set inline; None when it is not written."""
+    under its header, dotted from a parent table (`profile.dev.debug = 2` at the top), or in an
+    inline table (`dev = { debug = 2 }` under `[profile]`); None when it is not written."""
     table = tuple(table)
+    inline = re.compile(rf"[{{,]\s*[\"']?{re.escape(key)}[\"']?\s*=")
     current: tuple[str, ...] = ()
-    header_line = None
     for number, line in enumerate(lines(text), start=1):
         match = _HEADER.match(line)
         if match:
             current = _parts(match[1])
-            if current == table:
-                header_line = number
             continue
         if "=" not in line or line.lstrip().startswith("#"):
             continue
-        left = _parts(line.split("=", 1)[0])
-        if current + left == (*table, key):
+        left, right = line.split("=", 1)
+        path = current + _parts(left)
+        if path == (*table, key):
             return number
-        if current == table[: len(current)] and current + left[:-1] == table and "{" in line:
+        if path == table and inline.search("{" + right.split("{", 1)[-1]):
             return number
-    return header_line if key == "" else None
+    return None
 
 
 def table_line(text: str, table: Sequence[str]) -> int | None:

@@ -152,6 +152,9 @@ def test_findings_rank_by_priority_then_level_then_impact() -> None:
         ("profile.dev.debug = 2\n[profile.dev]\n", 1),
         ("[profile.release]\ndebug = 2\n", None),
         ("[profile.dev]\nx = 'a\u2028debug = 2'\ndebug = 0\n", 3),  # U+2028 ends no TOML line
+        ("[profile]\ndev = { opt-level = 1, debug = 2 }\n", 2),
+        ("[profile]\ndev = { opt-level = 1 }\n", None),
+        ("[profile.dev]\nsplit-debug = 1\n", None),
     ],
 )
 def test_the_line_of_a_key_is_found_by_table_and_key(text: str, line: int | None) -> None:
