@@ -121,12 +121,14 @@ def _text(path: Path, shown: str) -> TextFile | None:
 def gather(context: RunContext, *, survey: Survey | None) -> Facts:
     """Read every fact; what cannot be read goes into `problems` with what to run to get it."""
     from perf_tasks.profiles import resolve
+    from perf_tasks.profiles.apply import check_is_workspace_root
 
     root, env = context.root, context.env
     problems: dict[str, str] = {}
     settings = context.settings
     if not (root / "Cargo.toml").is_file():
         raise WorkspaceError(f"no Cargo.toml in {root}: pass --root with a Rust workspace")
+    check_is_workspace_root(root, env=env)  # a member's profiles and config are not the build's
     configs = tuple(
         f
         for p in resolve.config_files(root, env)

@@ -348,3 +348,9 @@ def test_one_thread_in_a_config_file_that_cargo_includes(demo_copy: Path, includ
 
 def test_a_folder_without_cargo_toml_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "no Cargo.toml" in one_line_error(perf("doctor", "--root", str(tmp_path)))
+
+
+def test_a_member_crate_as_root_is_one_line_naming_the_workspace(demo_copy: Path) -> None:
+    member = demo_copy / "crates" / "demo-core"
+    line = one_line_error(perf("doctor", "--root", str(member)))
+    assert "is a member of the workspace at" in line and f"--root {demo_copy}" in line
