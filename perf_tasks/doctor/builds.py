@@ -77,7 +77,7 @@ def team_profiles(facts: Facts) -> Iterator[Finding]:
                 f"the team's {name!r} profile is missing",
                 (
                     Evidence(f"no [profile.{name}] in {', '.join(facts.profiles.read)}"),
-                    Evidence(f"the team's: [profile.{name}] {written}", "docs/usage/profiles.md"),
+                    Evidence(f"[profile.{name}] {written}", "the team's profiles"),
                 ),
                 fix,
                 Impact(f"builds for {'CI' if name == 'ci' else 'development'} use dev's settings"),
