@@ -354,3 +354,44 @@ def test_a_member_crate_as_root_is_one_line_naming_the_workspace(demo_copy: Path
     member = demo_copy / "crates" / "demo-core"
     line = one_line_error(perf("doctor", "--root", str(member)))
     assert "is a member of the workspace at" in line and f"--root {demo_copy}" in line
+
+
+def test_a_ci_profile_that_differs_is_found_until_profiles_apply(demo_copy: Path) -> None:
+    manifest = demo_copy / "Cargo.toml"
+    manifest.write_text(
+        manifest.read_text()
+        + '\n[profile.ci]\ninherits = "dev"\nincremental = true\nopt-level = 0\n'
+    )
+    line = manifest.read_text().split("\n").index("opt-level = 0") + 1
+    _, report = doctor(demo_copy)
+    f = only(report, "builds.profile-differs")
+    assert (f["priority"], f["level"], f["fix"]) == (
+        "P2",
+        "warning",
+        "perf-tasks profiles.apply --profile ci",
+    )
+    assert f["evidence"] == [
+        {
+            "text": "[profile.ci] opt-level = 0 (the team's: 1)",
+            "source": "Cargo.toml",
+            "line": line,
+        }
+    ]
+    proc = perf("profiles.apply", "--profile", "ci", "--root", str(demo_copy))
+    assert proc.returncode == 0, proc.stderr
+    _, report = doctor(demo_copy)
+    assert not found(report, "builds.profile-differs")
+    assert not found(report, "builds.ci-debug-info")
+
+
+def test_a_ci_profile_in_cargos_config_counts_and_its_line_is_given(demo_copy: Path) -> None:
+    write(
+        demo_copy / ".cargo" / "config.toml",
+        '[profile.ci]\ninherits = "dev"\nincremental = true\ndebug = 0\nopt-level = 3\n',
+    )
+    _, report = doctor(demo_copy)
+    texts = [f["evidence"][0]["text"] for f in found(report, "builds.profile-missing")]
+    assert texts == ["no [profile.dev-fast] in Cargo.toml, .cargo/config.toml"]
+    f = only(report, "builds.profile-differs")
+    assert f["evidence"][0]["source"] == ".cargo/config.toml"
+    assert f["evidence"][0]["line"] == 5
