@@ -94,9 +94,30 @@ def team_profiles(facts: Facts) -> Iterator[Finding]:
                     Evidence(f"{ev.text} (the team's: {_toml(want)})", ev.source, ev.line)
                     for ev, want in ((_where(facts, v, k), keys[k]) for k, v in differ)
                 ),
-                fix,
+                _differs_fix(facts, fix, [(k, v, keys[k]) for k, v in differ]),
                 Impact("not measured: `perf-tasks baseline` before and after shows it"),
             )
+
+
+def _differs_fix(facts: Facts, apply: str, differ: list[tuple[str, Value, Any]]) -> str:
+    """`profiles.apply` writes Cargo.toml; a value set where cargo reads it over Cargo.toml (a
+    config file, `CARGO_PROFILE_*`, `--config`) is changed there, or `apply` would not help."""
+    edits = []
+    for key, value, want in differ:
+        if value.source in ("default", "Cargo.toml"):
+            continue
+        if value.source.startswith("CARGO_"):
+            edits.append(f"unset {value.source}")
+            continue
+        ev = _where(facts, value, key)
+        at = f" (line {ev.line})" if ev.line else ""
+        edits.append(
+            f"set `{key} = {_toml(want)}` under [profile.{value.profile}] in {value.source}{at}"
+        )
+    if not edits:
+        return apply
+    covered = len(edits) == len(differ)
+    return "; ".join(edits) + ("" if covered else f"; then {apply}")
 
 
 def _differences(
@@ -153,18 +174,24 @@ def ci_debug_info(facts: Facts) -> Iterator[Finding]:
     if debug is None or profile_model.normal("debug", debug.value) == 0:
         return
     evidence = _where(facts, debug, "debug")
-    line = evidence.line or (
-        table_line(facts.manifest.text, ("profile", "ci")) if facts.manifest else None
-    )
+    if debug.profile == "ci" and debug.source not in ("default", "Cargo.toml"):
+        fix = _differs_fix(facts, "", [("debug", debug, 0)])
+    else:  # set in ci's table of Cargo.toml, or inherited: written there, under its header
+        line = evidence.line if debug.profile == "ci" else None
+        if line is None and facts.manifest is not None:
+            line = table_line(facts.manifest.text, ("profile", "ci"))
+        fix = (
+            "set `debug = 0` under [profile.ci] in Cargo.toml"
+            + (f" (line {line})" if line else "")
+            + " (or `perf-tasks profiles.apply --profile ci`)"
+        )
     yield Finding(
         "builds.ci-debug-info",
         "P2",
         "warning",
         f"the 'ci' profile builds debug info (debug = {_toml(debug.value)})",
         (evidence,),
-        "set `debug = 0` under [profile.ci] in Cargo.toml"
-        + (f" (line {line})" if line else "")
-        + " (or `perf-tasks profiles.apply --profile ci`)",
+        fix,
         Impact("estimated: larger artifacts to link, cache and upload in every CI run"),
     )
 

@@ -420,3 +420,43 @@ def test_a_fast_linker_installed_but_unused_is_a_note_and_none_installed_is_noth
     assert (f.priority, f.level) == ("P2", "note")
     assert "-fuse-ld=mold" in f.fix
     assert not [f for f in builds.check(facts(), which=lambda n: None) if "linker" in f.id]
+
+
+def ci_with_debug(value: Any, source: str, profile: str) -> Any:
+    from perf_tasks.profiles.resolve import Profile, Resolved, Value
+
+    ci = Profile("ci", ("ci", "dev"), {"debug": Value(value, source, profile)})
+    return Resolved(ROOT, (ci,), ("Cargo.toml",))
+
+
+MANIFEST = TextFile("Cargo.toml", '[package]\nname = "x"\n\n[profile.ci]\ninherits = "dev"\n')
+
+
+@pytest.mark.parametrize(
+    ("value", "source", "profile", "fix"),
+    [
+        # inherited from dev: written in ci's own table, under its header
+        (2, "default", "dev", "set `debug = 0` under [profile.ci] in Cargo.toml (line 4) (or"),
+        (
+            1,
+            ".cargo/config.toml",
+            "ci",
+            "set `debug = 0` under [profile.ci] in .cargo/config.toml (line 2)",
+        ),
+        ("full", "CARGO_PROFILE_CI_DEBUG", "ci", "unset CARGO_PROFILE_CI_DEBUG"),
+    ],
+)
+def test_debug_info_in_ci_is_fixed_where_cargo_reads_it(
+    value: Any, source: str, profile: str, fix: str
+) -> None:
+    config = TextFile(".cargo/config.toml", "[profile.ci]\ndebug = 1\n")
+    found = builds.check(
+        facts(
+            profiles=ci_with_debug(value, source, profile),
+            manifest=MANIFEST,
+            cargo_configs=(config,),
+        ),
+        which=lambda name: None,
+    )
+    f = next(f for f in found if f.id == "builds.ci-debug-info")
+    assert f.fix.startswith(fix), f.fix

@@ -395,3 +395,8 @@ def test_a_ci_profile_in_cargos_config_counts_and_its_line_is_given(demo_copy: P
     f = only(report, "builds.profile-differs")
     assert f["evidence"][0]["source"] == ".cargo/config.toml"
     assert f["evidence"][0]["line"] == 5
+    # cargo reads its config over Cargo.toml: profiles.apply would not change what it builds
+    assert f["fix"] == "set `opt-level = 1` under [profile.ci] in .cargo/config.toml (line 5)"
+    edit(demo_copy / ".cargo" / "config.toml", "opt-level = 3", "opt-level = 1")
+    _, report = doctor(demo_copy)
+    assert not found(report, "builds.profile-differs")
