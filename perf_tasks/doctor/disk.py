@@ -13,6 +13,7 @@ from perf_tasks.doctor.facts import STALE_CATEGORIES, UNUSED_CATEGORIES, Facts, 
 from perf_tasks.doctor.lines import toml_line
 from perf_tasks.doctor.model import Evidence, Finding, Impact
 from perf_tasks.profiles import model as profile_model
+from perf_tasks.profiles.resolve import Value
 from perf_tasks.quantities import format_bytes
 
 # The trend is worth a warning when the budget is this many days away at the current growth.
@@ -242,9 +243,7 @@ def dev_profile_on_tight_disk(facts: Facts) -> Iterator[Finding]:
                 why,
                 Evidence(f"{what}: {format_bytes(size)} in the dev profile dirs", "the scanner"),
             ),
-            f"set `{key} = {written}` under [profile.dev] in Cargo.toml"
-            + (f" (line {line})" if line else "")
-            + ("" if value.source in ("default", "Cargo.toml") else f", and in {value.source}"),
+            _fix_at(facts, value, key, written, line),
             Impact(
                 f"measured: {format_bytes(size)} in {what.split(' ', maxsplit=1)[0]}"
                 + ("" if key == "incremental" else ", of which debug info is a large part"),
@@ -252,6 +251,24 @@ def dev_profile_on_tight_disk(facts: Facts) -> Iterator[Finding]:
                 measured=key == "incremental",
             ),
         )
+
+
+def _fix_at(facts: Facts, value: Value, key: str, written: str, line: int | None) -> str:
+    """The edit where cargo reads the value: Cargo.toml (or added there over cargo's default), the
+    config file that sets it (`[profile.dev]`, or `[build] incremental` over every profile), or
+    the variable to unset."""
+    if value.source in ("default", "Cargo.toml"):
+        return f"set `{key} = {written}` under [profile.dev] in Cargo.toml" + (
+            f" (line {line})" if line else ""
+        )
+    if value.source.startswith("CARGO_") or value.source == "--config":
+        return f"unset {value.source}" if value.source != "--config" else "drop that --config"
+    table = ("profile", "dev") if value.profile else ("build",)
+    config = next((c for c in facts.cargo_configs if c.shown == value.source), None)
+    at = toml_line(config.text, table, key) if config is not None else None
+    return f"set `{key} = {written}` under [{'.'.join(table)}] in {value.source}" + (
+        f" (line {at})" if at else ""
+    )
 
 
 def _toml(value: object) -> str:

@@ -460,3 +460,33 @@ def test_debug_info_in_ci_is_fixed_where_cargo_reads_it(
     )
     f = next(f for f in found if f.id == "builds.ci-debug-info")
     assert f.fix.startswith(fix), f.fix
+
+
+@pytest.mark.parametrize(
+    ("source", "profile", "fix"),
+    [
+        ("default", "dev", "set `incremental = false` under [profile.dev] in Cargo.toml"),
+        (
+            ".cargo/config.toml",
+            "",
+            "set `incremental = false` under [build] in .cargo/config.toml (line 2)",
+        ),
+        ("CARGO_INCREMENTAL", "", "unset CARGO_INCREMENTAL"),
+    ],
+)
+def test_dev_incremental_on_a_tight_disk_is_fixed_where_cargo_reads_it(
+    source: str, profile: str, fix: str
+) -> None:
+    from perf_tasks.profiles.resolve import Profile, Resolved, Value
+
+    dev = Profile("dev", ("dev",), {"incremental": Value(True, source, profile)})
+    config = TextFile(".cargo/config.toml", "[build]\nincremental = true\n")
+    found = disk.check(
+        facts(
+            profiles=Resolved(ROOT, (dev,), ("Cargo.toml",)),
+            cargo_configs=(config,),
+            survey=survey(5 * 10**9, 5 * 10**9),
+        )
+    )
+    f = next(f for f in found if f.id == "disk.dev-incremental")
+    assert f.fix == fix
