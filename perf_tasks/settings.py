@@ -672,6 +672,42 @@ class Affected:
     )
 
 
+def _finding_id(value: str, at: At) -> None:
+    if not re.fullmatch(r"[a-z]+(\.[a-z0-9-]+)+", value):
+        raise at.bad(
+            value, "is not a finding's id", "an id as doctor shows it, e.g. disk.dev-debug"
+        )
+
+
+@dataclass(frozen=True)
+class SilenceRule:
+    id: str = key(
+        dataclasses.MISSING,
+        Text(want="a finding's id", check=_finding_id),
+        "the finding's id, as `doctor` shows it",
+        example="disk.dev-debug",
+    )
+    reason: str = key(
+        dataclasses.MISSING,
+        Text(want="why the team lives with it"),
+        "why the team lives with it: `doctor` prints it",
+        example="debug info kept for the profiler",
+    )
+
+
+@dataclass(frozen=True)
+class Doctor:
+    """`perf-tasks doctor` (docs/usage/doctor.md): findings the team has decided to live with."""
+
+    silence: tuple[SilenceRule, ...] = key(
+        (),
+        Tables(SilenceRule, doc_text="list of tables (`id`, `reason`)"),
+        "findings with this id are not counted (no exit 1) and are listed in a footer with "
+        "the reason",
+        default_doc="none",
+    )
+
+
 SECTIONS: dict[str, type] = {
     "outputs": Outputs,
     "runs": Runs,
@@ -684,6 +720,7 @@ SECTIONS: dict[str, type] = {
     "gates": Gates,
     "monitor": Monitor,
     "affected": Affected,
+    "doctor": Doctor,
 }
 
 
@@ -700,6 +737,7 @@ class Settings:
     gates: Gates = field(default_factory=Gates)
     monitor: Monitor = field(default_factory=Monitor)
     affected: Affected = field(default_factory=Affected)
+    doctor: Doctor = field(default_factory=Doctor)
     # [profiles.<name>]: cargo profile keys `profiles.apply` may write (docs/usage/profiles.md).
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "defaults"  # where these came from, for messages

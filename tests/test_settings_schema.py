@@ -4,6 +4,7 @@ ConfigError line naming the file and the key, through `parse`, `load` and the re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -79,6 +80,10 @@ GOOD: dict[str, tuple[Any, Any]] = {
     "monitor.chart": ("trend.png", "trend.png"),
     "monitor.clean_over_budget": (True, True),
     "affected.ignore": (["*.txt", "book/**"], ("*.txt", "book/**")),
+    "doctor.silence": (
+        [{"id": "disk.dev-debug", "reason": "kept for the profiler"}],
+        (settings.SilenceRule("disk.dev-debug", "kept for the profiler"),),
+    ),
 }
 
 
@@ -109,7 +114,9 @@ def bad_values(kind: Kind) -> list[Any]:
     if isinstance(kind, Argv):
         return ["cargo build", [], [""], ["a\0"], [5]]
     if isinstance(kind, Tables):
-        return [table, [5], [{}], [{"name": "x", "globs": ["a"], "days": -1, "extra": 1}]]
+        # a table whose every key has a value of the wrong type
+        wrong = {f.name: 5 for f in dataclasses.fields(kind.of)}
+        return [table, [5], [{}], [{**wrong, "extra": 1}]]
     raise AssertionError(f"no bad values for {kind!r}")
 
 

@@ -270,6 +270,13 @@ def clean_over_budget(
     return f"clean.target ran and freed {format_bytes(freed)}{state}", freed
 
 
+def survey_target(context: RunContext) -> dict[str, Any]:
+    """What `clean.target --force --dry-run --json` prints: every stale unit and every unused dir
+    of the target dir with the bytes each frees, and the budget's figures. For `doctor`, which
+    reads it without importing clean/."""
+    return clean(context, Request("target", dry_run=True, within_budget=True)).as_json()
+
+
 def _no_progress(done: int, total: int) -> None:
     return None
 

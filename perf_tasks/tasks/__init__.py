@@ -13,6 +13,7 @@ def namespace() -> Collection:
         ci,
         clean,
         contract,
+        doctor,
         experiments,
         gate,
         init,
@@ -26,7 +27,7 @@ def namespace() -> Collection:
     ns = Collection()
     for module in (clean, baseline, profiles, nextest, verify, ci, gate, contract, monitoring):
         ns.add_collection(module.ns)
-    for module in (tests, init, experiments):
+    for module in (tests, init, experiments, doctor):
         ns.add_collection(module.ns)
     ns.configure({"perf": {"root": None}})
     return ns

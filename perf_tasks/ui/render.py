@@ -53,6 +53,7 @@ VIEW_MODULES = {
     "perf_tasks.testsuite": "perf_tasks.ui.testsuite_view",
     "perf_tasks.testorder": "perf_tasks.ui.testorder_view",
     "perf_tasks.experiments": "perf_tasks.ui.experiments_view",
+    "perf_tasks.doctor": "perf_tasks.ui.doctor_view",
 }
 
 

@@ -39,6 +39,8 @@ Available tasks:
   contract.init                Write a starter contract from a fresh
                                measurement (or --record); never over one
                                (--force).
+  doctor.run (doctor)          Check tests, disk, builds and CI against the
+                               team's checklist; exit 1 on an error.
   gate.check (gate)            Check a fresh measurement (or --record) against
                                the contract's gates; exit 1 on a breach.
   init.workspace (init)        Write a starter perf-tasks.toml: every key at
