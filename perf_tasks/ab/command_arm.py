@@ -10,6 +10,7 @@ from pathlib import Path
 from perf_tasks.errors import CommandFailed
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
+from perf_tasks.quantities import format_seconds
 
 # (arm label, what it is doing) -> None: progress on untimed work.
 OnStep = Callable[[str, str], None]
@@ -62,7 +63,7 @@ class CommandArm:
         if run.timed_out:
             raise CommandFailed(
                 f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
-                f"({self.timeout_s:g} s) and was ended"
+                f"({format_seconds(self.timeout_s or 0)}) and was ended"
             )
         return run
 

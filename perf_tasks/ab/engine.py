@@ -49,6 +49,8 @@ class Arm(Protocol):
 class Design:
     thresholds: Mapping[str, Threshold]  # the metrics that decide; others are only shown
     min_pairs: int = stats.MIN_PAIRS
+    # Why a metric without a threshold is only shown: every row of the table says it.
+    unjudged: str = "the comparison decides on other metrics"
     max_pairs: int = DEFAULT_MAX_PAIRS
     confidence: float = stats.CONFIDENCE
 
@@ -65,6 +67,7 @@ class MetricResult:
     interval: Interval
     verdict: str  # stats.REGRESSION, IMPROVEMENT or SAME; "shown" for one that does not decide
     threshold: Threshold | None
+    not_judged: str = ""  # for one that does not decide: why
 
     @property
     def decides(self) -> bool:
@@ -84,6 +87,7 @@ class MetricResult:
             },
             "delta": None if self.threshold is None else self.threshold.delta,
             "floor": None if self.threshold is None else self.threshold.floor,
+            "not_judged": self.not_judged or None,
             "a": [round(x, 6) for x in self.a],
             "b": [round(x, 6) for x in self.b],
         }
@@ -218,7 +222,7 @@ def judge(
         threshold = design.thresholds.get(name)
         if threshold is None:
             interval = stats.interval(xs, ys, design.confidence)
-            metrics.append(MetricResult(name, xs, ys, interval, SHOWN, None))
+            metrics.append(MetricResult(name, xs, ys, interval, SHOWN, None, design.unjudged))
             continue
         verdict, interval = stats.verdict(
             xs, ys, threshold, final=True, confidence=design.confidence

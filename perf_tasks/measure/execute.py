@@ -26,6 +26,7 @@ from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, measure, run_once
 from perf_tasks.measure.warnings import busy_warning, phase_warnings
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_seconds
 
 
 def execute(
@@ -265,8 +266,8 @@ def _failure(
     how = f"exit {code}" if code >= 0 else f"killed by signal {-code}"
     if run.timed_out:
         how = (
-            f"still running after {plan.options.timeout_s} s, the timeout (--timeout, "
-            "[baseline] timeout): it was ended with every process it started"
+            f"still running after {format_seconds(plan.options.timeout_s or 0)}, the timeout "
+            "(--timeout, [baseline] timeout): it was ended with every process it started"
         )
         if running:
             how += f"; tests still running then: {', '.join(running)}"

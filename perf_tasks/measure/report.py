@@ -13,7 +13,7 @@ from typing import Any
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import DiskUsage, Environment, Record, Stats, Timed
-from perf_tasks.quantities import format_bytes, format_seconds
+from perf_tasks.quantities import format_bytes, format_seconds, plural
 
 SLOWEST = 10
 
@@ -30,7 +30,7 @@ def markdown(data: Record | Mapping[str, Any], *, program: str) -> str:
         "",
         f"Recorded {record.started_at} by perf-tasks {record.tool_version} "
         f"(`{program} baseline`){_git_text(env)}. Every timed command ran "
-        f"{settings.runs} time(s) after {settings.warmup} warmup run(s); times are "
+        f"{plural(settings.runs, 'time')} after {plural(settings.warmup, 'warmup run')}; times are "
         "wall-clock medians, CPU is user + system time of the whole process tree, RAM is sampled "
         "(the peak sum over the process tree, and the largest single process). The "
         "machine-readable record is `baseline.json` beside this file (its schema: perf-tasks "

@@ -293,7 +293,14 @@ def compare_runners(
             root, target, cmds, listing, env=run_env, timeout_s=timeout, on_step=on_step
         )
         outcome = engine.compare(
-            a, b, Design({WALL: THRESHOLD}, max_pairs=request.max_pairs), on_run=report
+            a,
+            b,
+            Design(
+                {WALL: THRESHOLD},
+                max_pairs=request.max_pairs,
+                unjudged="the recommendation rests on wall time",
+            ),
+            on_run=report,
         )
     outcome = replace(outcome, notes=(shared_note(env),))
     recommended, verdict = recommend(outcome)

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from perf_tasks.escape import code_point
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_elapsed
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -176,8 +177,8 @@ class Output:
             if step != last_step[0]:
                 last_step[0] = step
                 self.line(
-                    f"{description}: {100 * done // max(total, 1)}% "
-                    f"({time.monotonic() - started:.1f} s)"
+                    f"{format_elapsed(time.monotonic() - started)} {description}: "
+                    f"{100 * done // max(total, 1)}%"
                 )
 
         yield plain

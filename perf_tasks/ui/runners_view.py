@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from perf_tasks.measure.report import secs
+from perf_tasks.quantities import plural
 from perf_tasks.runners.recommend import Plan, Report
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
@@ -37,7 +38,7 @@ def render_plan(out: Output, plan: Plan) -> None:
 def _totals(totals: Mapping[str, int]) -> str:
     total = sum(totals.values())
     parts = [f"{n} {outcome}" for outcome, n in totals.items() if n]
-    return f"{total} tests" + (f" ({', '.join(parts)})" if parts else "")
+    return plural(total, "test") + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _ratio(m: MetricResult | None) -> str:
@@ -71,7 +72,7 @@ def render_report(out: Output, report: Report) -> None:
                 _totals(report.totals[runner]),
             ]
         )
-    rows.append(["ratio nextest / cargo test", _ratio(wall), _ratio(cpu), ""])
+    rows.append(["nextest / cargo test, median of pair ratios", _ratio(wall), _ratio(cpu), ""])
     for line in text_table(rows):
         out.line(shown(line))
     if report.doctests is not None:
@@ -80,7 +81,9 @@ def render_report(out: Output, report: Report) -> None:
             f"doctests (cargo test --doc, run once: the same under both runners): "
             f"{_totals(d.totals())}, wall {secs(d.wall_s)}, CPU {secs(d.cpu_s)}"
         )
-    out.line(f"{outcome.pairs} pairs, order {outcome.order}; [low, high]: the 95% interval")
+    out.line(
+        f"{plural(outcome.pairs, 'pair')}, order {outcome.order}; [low, high]: the 95% interval"
+    )
     for note in outcome.notes:
         out.line(shown(f"note: {note}"))
     if report.differences:
@@ -98,7 +101,8 @@ def render_report(out: Output, report: Report) -> None:
         for line in text_table(diff):
             out.line(shown(line))
         out.line(
-            f"no recommendation: {len(report.differences)} test(s) differ between the runners",
+            f"no recommendation: {plural(len(report.differences), 'test')} differ between the "
+            "runners",
             style="bold",
         )
         return

@@ -221,12 +221,12 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert failed.returncode == 1
     assert (
         f"::error file={CONTRACT},line=7,title=gate breached%3A tests.wall_s::tests.wall_s = "
-        "3.000 s breaches ≤ +10%25: 3.000 s vs base 2.000 s: +50.0%25 (noise ±300.0 ms)"
+        "3.00 s breaches ≤ +10%25: 3.00 s vs base 2.00 s: +50.0%25 (noise ±300 ms)"
     ) in failed.stdout  # GitHub's escapes: % is %25
     text = summary.read_text()
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
     assert "### Performance gates: 1 of 2 gates breached" in text
-    assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text
+    assert "| `tests.wall_s` | 3.00 s | ≤ +10% | ❌ breach |" in text
 
 
 def test_a_record_with_a_failing_test_fails_the_gate_whatever_the_contract(

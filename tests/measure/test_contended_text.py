@@ -28,7 +28,7 @@ def test_no_shared_run_says_nothing() -> None:
 def test_one_shared_run_is_named() -> None:
     text = contended_text("tests", [run(1.0, 0.1), run(2.0, 1.5), run(1.0, 0.0)])
     assert text == (
-        "tests: other processes used 1.5 s of CPU during run 2 of 3 (2.0 s long): "
+        "tests: other processes used 1.50 s of CPU during run 2 of 3 (2.00 s long): "
         "the machine was busy, its figures may be noisy"
     )
 
@@ -37,6 +37,6 @@ def test_several_shared_runs_are_one_line_with_their_range() -> None:
     runs = [run(0.3, 0.3), run(0.3, 0.4), run(0.2, 0.1), run(0.3, 0.4)]
     text = contended_text("tests.doc", runs)
     assert text == (
-        "tests.doc: other processes used 0.3 to 0.4 s of CPU during each of runs 1, 2 and 4 of 4 "
-        "(0.3 s long): the machine was busy, its figures may be noisy"
+        "tests.doc: other processes used 300 ms to 400 ms of CPU during each of runs 1, 2 and 4 "
+        "of 4 (300 ms long): the machine was busy, its figures may be noisy"
     )

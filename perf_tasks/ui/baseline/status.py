@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from perf_tasks.measure.baseline import Event, Progress
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.shell import program_word
+from perf_tasks.quantities import format_elapsed, format_seconds
 from perf_tasks.ui.output import Output, shown
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
                 return ""
             run_s = time.monotonic() - state["since"]
             total_s = time.monotonic() - started
-            return f"{_event_text(event, None)} · {run_s:.1f} s (total {total_s:.0f} s)"
+            now = _event_text(event, None)
+            return f"{format_elapsed(total_s)} {now}, this one {format_seconds(run_s)}"
 
     # Started by the first event: comparing two records measures nothing and shows no line.
     with ExitStack() as stack:
@@ -80,7 +82,7 @@ def _event_text(event: Event, started: float | None) -> str:
         kind = "warmup" if event.warmup else "run"
         text = f"{event.phase}: {kind} {event.run} of {event.runs}"
     if started is not None:
-        text += f" ({time.monotonic() - started:.1f} s)"
+        return f"{format_elapsed(time.monotonic() - started)} {text}"
     return text
 
 
