@@ -85,9 +85,14 @@ def format_bytes(n: int) -> str:
 # Every duration shown has this many significant digits below 100 s; above, two units, the smaller
 # whole: `612 µs`, `61.1 ms`, `1.80 s`, `73.7 s`, `2 min 12 s`, `1 h 5 min`, `1 day 12 h`, `7 days`.
 SIGNIFICANT_DIGITS = 3
-# The one shape of a shown duration, for tests and for parse_seconds: each unit once, largest first.
+# The one shape of a shown duration (tests hold every output to it): three significant digits in
+# one unit, or two whole units.
+_UNDER_100 = r"(?:[1-9]\d\.\d|[1-9]\.\d\d)"
+_UNDER_1000 = rf"(?:[1-9]\d\d|{_UNDER_100})"
 DURATION_PATTERN = (
-    r"-?(?:\d+ days?(?: \d+ h)?|\d+ h \d+ min|\d+ min \d+ s|\d+(?:\.\d+)? (?:µs|ms|s))"
+    rf"-?(?:(?:{_UNDER_1000}|0\.0*[1-9]\d\d) µs|{_UNDER_1000} ms|{_UNDER_100} s|0 s"
+    r"|[1-9]\d* min [1-5]?\d s|[1-9]\d* h [1-5]?\d min"
+    r"|(?:1 day|(?:[2-9]|[1-9]\d+) days)(?: [12]?\d h)?)"
 )
 
 
