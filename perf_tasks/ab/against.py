@@ -77,11 +77,7 @@ def compare_against(
         outcome = engine.compare(
             a,
             b,
-            Design(
-                thresholds(request.only),
-                max_pairs=request.max_pairs,
-                unjudged=f"only {', '.join(request.only)} decide here" if request.only else "",
-            ),
+            design_of(request),
             on_run=report,
             on_prepared=on_prepared,
         )
@@ -193,6 +189,15 @@ def plan_against(context: RunContext, request: Request) -> AgainstPlan:
         scratch=worktree.scratch_dir(root, inspection.env),
         commands=arms.commands(inspection, config),
         request=request,
+    )
+
+
+def design_of(request: Request) -> Design:
+    """The A/B's design: which metrics decide, and why the others are only shown. Pure."""
+    return Design(
+        thresholds(request.only),
+        max_pairs=request.max_pairs,
+        unjudged=f"only {', '.join(request.only)} decide here" if request.only else "no threshold",
     )
 
 

@@ -87,6 +87,7 @@ def render_report(out: Output, report: Report) -> None:
     for note in outcome.notes:
         out.line(shown(f"note: {note}"))
     if report.differences:
+        n = len(report.differences)
         diff = [["test (binary-id test-name)", "difference", "cargo test", "nextest"]]
         for t in report.differences:
             change = {"appeared": "only under nextest", "disappeared": "only under cargo test"}
@@ -101,8 +102,8 @@ def render_report(out: Output, report: Report) -> None:
         for line in text_table(diff):
             out.line(shown(line))
         out.line(
-            f"no recommendation: {plural(len(report.differences), 'test')} differ between the "
-            "runners",
+            f"no recommendation: {plural(n, 'test')} {'differs' if n == 1 else 'differ'} "
+            "between the runners",
             style="bold",
         )
         return

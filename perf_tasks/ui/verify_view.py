@@ -40,11 +40,11 @@ def render_check(out: Output, done: Checked) -> None:
     if comparison.sides is not None:
         before, after = comparison.sides
         same = f"same tests, same outcomes in {before} and {after}"
-        differ = f"differ between {before} and {after}"
+        differ = f"between {before} and {after}"
         head = ["change", "test", "before", "after"]
     else:
         same = f"same tests, same outcomes as {path}"
-        differ = f"differ from {path}"
+        differ = f"from {path}"
         head = ["change", "test", "before", "now"]
     if comparison.same:
         out.line(shown(f"{same}: {_totals(comparison.after)}"))
@@ -56,4 +56,4 @@ def render_check(out: Output, done: Checked) -> None:
     for line in text_table(rows):
         out.line(shown(line))
     n = sum(d.count for d in comparison.differences)
-    out.line(shown(f"{plural(n, 'test')} {differ}"))
+    out.line(shown(f"{plural(n, 'test')} {'differs' if n == 1 else 'differ'} {differ}"))

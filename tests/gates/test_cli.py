@@ -351,7 +351,7 @@ def test_the_starter_contract_gates_against_a_revision_as_ci_runs_it(demo_copy: 
     assert gate.returncode == 0, gate.stdout + gate.stderr  # disk is measured here, not by the A/B
     rows = {g["metric"]: g for g in json.loads(gate.stdout)["gates"]}
     assert rows["disk.target.bytes"]["evidence"].endswith("bytes)")
-    assert rows["tests.wall_s"]["evidence"].startswith("tests.wall_s: ratio ")
+    assert rows["tests.wall_s"]["evidence"].startswith("tests.wall_s: median pair ratio ")
 
 
 def test_init_force_refuses_a_read_only_or_hard_linked_contract(tmp_path: Path) -> None:

@@ -239,7 +239,7 @@ def test_compare_of_two_files_needs_no_workspace(recorded: Recorded, tmp_path: P
     assert same.stdout.strip().splitlines()[-1] == "no change outside the noise"
     grown = perf_with_nextest("baseline.compare", "--old", str(old), "--new", str(new))
     assert grown.returncode == 1
-    assert "1 regression(s) outside the noise: disk.target.bytes (+52.4 MB" in grown.stdout
+    assert "1 regression outside the noise: disk.target.bytes (+52.4 MB" in grown.stdout
 
 
 def test_a_failing_test_is_recorded_and_fails_the_run(demo_copy: Path) -> None:
@@ -252,7 +252,7 @@ def test_a_failing_test_is_recorded_and_fails_the_run(demo_copy: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
     assert data["ok"] is False and data["tests"]["failed"] == 1 and data["tests"]["passed"] == 13
-    assert "1 test(s) FAILED" in proc.stdout.strip().splitlines()[-1]
+    assert "1 test FAILED" in proc.stdout.strip().splitlines()[-1]
 
 
 def test_a_broken_build_is_one_error_with_the_compiler_lines(demo_copy: Path) -> None:

@@ -107,7 +107,7 @@ def test_a_test_that_fails_under_one_runner_only_is_shown_not_recommended(
     assert lines[-3:] == [
         "test (binary-id test-name)              difference         cargo test  nextest",
         "demo-core::core_api assumes_cargo_test  different outcome  passed      failed",
-        "no recommendation: 1 test(s) differ between the runners",
+        "no recommendation: 1 test differs between the runners",
     ]
     assert not any(line.startswith("recommended") for line in lines)
 

@@ -76,7 +76,7 @@ def test_check_catches_a_deleted_an_ignored_and_a_failing_test(ws: Path) -> None
         "changed outcome  demo-cli::cli checksum_flag_matches_library                passed  failed",
         "became ignored   demo-core::core_api checksum_detects_a_single_byte_change  passed  ignored",
         "disappeared      demo-report tests::top_words_of_empty_text_is_empty        passed  -",
-        f"3 test(s) differ from {RECORD.as_posix()}",
+        f"3 tests differ from {RECORD.as_posix()}",
     ]
 
     proc = perf("verify.check", "--root", str(ws), "--json")
