@@ -74,6 +74,12 @@ def execute(
         return sources.fingerprint(plan.root, env=env, exclude=exclude, hashed=plan.touch)
 
     seen = look()
+    # The disk as the user left it: what the measurement itself adds (incremental sessions, test
+    # reports) is measured apart, after it.
+    emit(Event(PhaseName.DISK, ()))
+    before = disk_mod.measure_outputs(
+        root=plan.root, cargo_dirs=plan.workspace.cargo_dirs, outputs=plan.outputs
+    )
 
     def look_again(phase: str) -> bool:
         """Whether the sources changed while `phase` ran (then noted and warned of)."""
@@ -120,7 +126,7 @@ def execute(
             shutil.rmtree(plan.scratch, ignore_errors=True)
 
     emit(Event(PhaseName.DISK, ()))
-    usage = disk_mod.measure_outputs(
+    after = disk_mod.measure_outputs(
         root=plan.root, cargo_dirs=plan.workspace.cargo_dirs, outputs=plan.outputs
     )
     return Result(
@@ -129,7 +135,8 @@ def execute(
         elapsed_s=clock() - started,
         environment=env_info,
         phases=phases,
-        disk=usage,
+        disk=before,
+        disk_added=disk_mod.added(before, after),
         warnings=tuple(warnings),
         sources_changed=tuple(edits),
     )

@@ -86,6 +86,7 @@ def build(result: Result) -> dict[str, Any]:
         "build": build_part,
         "tests": tests_part,
         "disk": {name: usage.as_json() for name, usage in result.disk.items()},
+        "disk_added": dict(result.disk_added),
         "warnings": list(result.warnings),
         "sources_changed": [
             {"phase": phase, "files": list(files)} for phase, files in result.sources_changed

@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from perf_tasks.measure.disk import added_note
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import DiskUsage, Environment, Record, Stats, Timed
@@ -48,8 +49,17 @@ def markdown(data: Record | Mapping[str, Any], *, program: str) -> str:
     test_phases = [(n, t) for n, t in timed if n.is_tests]
     lines += _phase_table(test_phases, "passed / failed / skipped / ignored")
     lines += _runner_text(record)
-    lines += ["", "## Disk", "", "Allocated bytes as `du -s -B1` counts them, measured last.", ""]
+    lines += [
+        "",
+        "## Disk",
+        "",
+        "Allocated bytes as `du -s -B1` counts them, measured before the timed runs.",
+        "",
+    ]
     lines += _disk_tables(record.disk)
+    note = added_note(record.disk_added)
+    if note:
+        lines += ["", note[0].upper() + note[1:] + "."]
     lines += ["", "## Environment", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {text} |" for key, text in _environment_rows(env)]
     lines += ["", "## Reproduce", "", *_reproduce(record, program), ""]

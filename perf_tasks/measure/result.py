@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from perf_tasks.measure import cargo as cargo_mod
@@ -50,6 +50,7 @@ class Result:
     disk: dict[str, disk_mod.OutputUsage]
     warnings: tuple[str, ...]
     sources_changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (phase, files edited in it)
+    disk_added: dict[str, int] = field(default_factory=dict)  # output -> bytes the run added
 
     @property
     def tests_failed(self) -> int:

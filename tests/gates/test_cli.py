@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from helpers import du, git, one_core_busy, perf
 
+from perf_tasks.quantities import format_bytes
+
 TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
 CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
 
@@ -43,6 +45,7 @@ def small_record(path: Path, **tests: Any) -> Path:
 @pytest.mark.cargo
 @pytest.mark.slow
 def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
+    before = du(demo_copy / "target")  # the target dir as the user left it
     init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
     assert init.returncode == 0, init.stderr
     text = (demo_copy / CONTRACT).read_text()
@@ -55,6 +58,8 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
         assert f"| `{metric}`" in text
     assert "tests.wall_s`" not in text  # a busy machine moves it too much for an absolute bound
     assert "| `disk.target.bytes`" in text and "| ≤ 5 GB " in text
+    # its size before the measurement, not with the measurement's own incremental sessions
+    assert f"the clean.target budget; measured {format_bytes(before)} |" in text, text
     assert f"| `test:{TEST}`" in text  # each test's own wall time
     assert str(demo_copy) not in text  # a project file: no local path
     with one_core_busy():  # unchanged code stays quiet on a busy machine

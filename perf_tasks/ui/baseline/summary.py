@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from perf_tasks.measure.baseline import Recorded
+from perf_tasks.measure.disk import added_note
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.report import median, path_text, secs, size, units_text
@@ -25,6 +26,9 @@ def render_record(out: Output, done: Recorded) -> None:
 @renders(Recorded, beside_json="after")
 def render_closing(out: Output, done: Recorded) -> None:
     record = as_record(done.record, source="the record")
+    note = added_note(record.disk_added)
+    if note:  # beside --json too: what the run left on disk is no secret of the terminal
+        out.line(note)
     out.line(closing_line(record, done.written), style="bold")
 
 
