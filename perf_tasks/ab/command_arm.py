@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
@@ -14,6 +15,7 @@ from perf_tasks.quantities import format_seconds
 
 # (arm label, what it is doing) -> None: progress on untimed work.
 OnStep = Callable[[str, str], None]
+WARM_UP = "run the tests once, untimed (the first run warms the caches)"
 
 
 class CommandArm:
@@ -33,6 +35,16 @@ class CommandArm:
         self.env = env
         self.timeout_s = timeout_s
         self.on_step = on_step
+
+    def warm_up(self) -> None:
+        """One whole run, untimed, said as such: the first run pays for caches the others would
+        not, and takes as long as the suite (the step before it only built the tests)."""
+        if self.on_step is not None:
+            self.on_step(self.label, WARM_UP)
+        self.run()
+
+    def run(self) -> Sample:
+        raise NotImplementedError
 
     def _step(
         self, what: str, argv: tuple[str, ...], *, env: Mapping[str, str] | None = None

@@ -231,7 +231,7 @@ class WorkspaceArm(CommandArm):
                 ),
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
-        self.run()
+        self.warm_up()
 
     def _own_crate(self) -> None:
         """The rebuilt crate as this arm's tree names it: a revision may have another version of

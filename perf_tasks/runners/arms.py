@@ -134,7 +134,7 @@ class CargoTestArm(_Base):
 
     def prepare(self) -> None:
         self._step("build the tests (untimed)", self.commands.cargo_build)
-        self.run()  # one whole run, untimed: the first run pays for caches the others would not
+        self.warm_up()
 
     def run(self) -> Sample:
         argv = self.commands.cargo_run
@@ -162,7 +162,7 @@ class NextestArm(_Base):
 
     def prepare(self) -> None:
         self._step("build the tests (untimed)", self.commands.nextest_build)
-        self.run()
+        self.warm_up()
 
     def run(self) -> Sample:
         argv = self.commands.nextest_run

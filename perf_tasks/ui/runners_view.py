@@ -32,6 +32,7 @@ def render_plan(out: Output, plan: Plan) -> None:
     )
     out.line(shown(f"  A cargo test: {data['a']['each_run']}"))
     out.line(shown(f"  B nextest:    {data['b']['each_run']}"))
+    out.line(shown(f"estimate: {plan.estimate}"))
     out.line("nothing was run (--dry-run)")
 
 
