@@ -11,6 +11,7 @@ import contextlib
 import shutil
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from perf_tasks.errors import CommandFailed, ConfigError
@@ -214,8 +215,14 @@ def _timed(
             counts.append(nextest_runs.parse_cargo_test(run.stdout))
             outcomes.append(nextest_runs.cargo_test_outcomes(run.stdout))
 
+    current = [Event(step.phase, step.argv)]
+
     def on_run(i: int, n: int, warmup: bool) -> None:
-        emit(Event(step.phase, step.argv, i, n, warmup))
+        current[0] = Event(step.phase, step.argv, i, n, warmup)
+        emit(current[0])
+
+    def on_tests(done: int, listed: int | None) -> None:
+        emit(replace(current[0], tests_done=done, tests_listed=listed))
 
     m = measure(
         step.argv,
@@ -226,6 +233,7 @@ def _timed(
         warmup=step.warmup,
         before=before,
         after=after,
+        on_output=nextest_runs.tally_of_tests(on_tests) if is_nextest else None,
         capture_stdout=is_build or (step.phase.is_tests and not is_nextest),
         stream_fd=stream_fd,
         on_run=on_run,

@@ -22,6 +22,8 @@ class Event:
     run: int = 0
     runs: int = 0
     warmup: bool = False
+    tests_done: int | None = None  # during a test run: the tests that ended so far
+    tests_listed: int | None = None  # and how many the runner said it would run
 
 
 @dataclass(frozen=True)

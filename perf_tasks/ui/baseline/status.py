@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 from perf_tasks.measure.baseline import Event, Progress
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.shell import program_word
-from perf_tasks.quantities import format_elapsed, format_seconds
+from perf_tasks.quantities import format_elapsed, format_seconds, plural
 from perf_tasks.ui.output import Output, shown
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+# Off a terminal, a running test phase writes a line at least this often (seconds).
+PLAIN_EVERY_S = 5.0
 
 
 @contextmanager
@@ -39,8 +42,14 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
     cargo's own output is streamed (`plain`)."""
     started = time.monotonic()
     if plain or not out.interactive:
+        last_line = [started]
 
         def line(event: Event) -> None:
+            now = time.monotonic()
+            # A test run reports as its tests end: a line every PLAIN_EVERY_S is enough in a log.
+            if event.tests_done is not None and now - last_line[0] < PLAIN_EVERY_S:
+                return
+            last_line[0] = now
             out.line(_event_text(event, started))
 
         yield line
@@ -67,8 +76,9 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
             if state["event"] is None:
                 live = Live(Line(), console=out.console, refresh_per_second=4, transient=True)
                 stack.enter_context(live)
+            if event.tests_done is None:  # a new step or run, not its tests ending
+                state["since"] = time.monotonic()
             state["event"] = event
-            state["since"] = time.monotonic()
 
         yield update
 
@@ -81,6 +91,13 @@ def _event_text(event: Event, started: float | None) -> str:
     else:
         kind = "warmup" if event.warmup else "run"
         text = f"{event.phase}: {kind} {event.run} of {event.runs}"
+    if event.tests_done is not None:
+        listed = event.tests_listed
+        text += (
+            f", {plural(event.tests_done, 'test')} ended"
+            if listed is None
+            else f", {event.tests_done} of {plural(listed, 'test')} ended"
+        )
     if started is not None:
         return f"{format_elapsed(time.monotonic() - started)} {text}"
     return text
