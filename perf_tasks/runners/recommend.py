@@ -48,6 +48,7 @@ SLOT = "runners"  # the scratch target dir: target-runners/
 THRESHOLD = Threshold(delta=0.10, floor=0.05)
 NO_CLEAR_WINNER = "no clear winner"
 OUTCOMES_DIFFER = "outcomes differ"
+STOPPED = "stopped"  # Ctrl-C or a stop signal: the complete pairs are reported, none recommended
 NO_TESTS = "no tests"  # neither runner has a test to run: only their start-up would be compared
 
 
@@ -159,7 +160,9 @@ class Report:
         return not self.differences
 
     @property
-    def exit_code(self) -> ExitCode:
+    def exit_code(self) -> int:
+        if self.outcome.stopped_code:  # what it measured is shown; the run still ends as stopped
+            return self.outcome.stopped_code
         return ExitCode.OK if self.ok else ExitCode.INCOMPLETE
 
     def as_json(self) -> dict[str, Any]:
@@ -340,9 +343,12 @@ def compare_runners(
                 unjudged="the recommendation rests on wall time",
             ),
             on_run=report,
+            keep_on_stop=True,
         )
     outcome = replace(outcome, notes=(shared_note(env),))
     recommended, verdict = recommend(outcome)
+    if outcome.stopped_code:
+        recommended, verdict = None, STOPPED
     if not outcome.tests and not _ran(a.totals) and not _ran(b.totals):
         recommended, verdict = None, NO_TESTS
     return Report(

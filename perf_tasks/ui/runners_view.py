@@ -59,7 +59,7 @@ def _median(values: tuple[float, ...]) -> float:
 @renders(Report)
 def render_report(out: Output, report: Report) -> None:
     from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL
-    from perf_tasks.runners.recommend import NO_CLEAR_WINNER, NO_TESTS, THRESHOLD
+    from perf_tasks.runners.recommend import NO_CLEAR_WINNER, NO_TESTS, STOPPED, THRESHOLD
 
     outcome = report.outcome
     wall, cpu = outcome.metric(WALL), outcome.metric(CPU)
@@ -109,7 +109,13 @@ def render_report(out: Output, report: Report) -> None:
         )
         return
     high, low = 1 + THRESHOLD.delta, 1 / (1 + THRESHOLD.delta)
-    if report.verdict == NO_TESTS:
+    if report.verdict == STOPPED:
+        out.line(
+            f"no recommendation: {outcome.stopped_by} after "
+            f"{plural(outcome.pairs, 'complete pair')}; the figures above are theirs",
+            style="bold",
+        )
+    elif report.verdict == NO_TESTS:
         out.line(
             "no recommendation: neither runner has a test to run (only their start-up was timed)",
             style="bold",

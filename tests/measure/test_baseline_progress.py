@@ -57,3 +57,22 @@ def test_a_long_test_run_shows_tests_ended_at_least_every_5_s(demo_copy: Path) -
     # from the start of the run to its end, no gap over 5 s (and a bit for a busy machine)
     stamps = [at for at, _ in during]
     assert max(b - a for a, b in pairwise(stamps)) <= 6.0, during
+
+
+def test_off_a_terminal_a_test_run_writes_a_line_when_due_and_when_its_last_test_ends() -> None:
+    import io
+
+    from perf_tasks.measure.result import Event
+    from perf_tasks.ui.baseline.status import status
+    from perf_tasks.ui.output import Output
+
+    buf = io.StringIO()
+    run = Event("tests", ("cargo",), run=1, runs=3)
+    with status(Output(stdout=buf, width=100)) as on_event:
+        on_event(run)
+        for done in (0, 1, 2):  # as they come, well within 5 s of the last line: none
+            on_event(Event("tests", ("cargo",), 1, 3, tests_done=done, tests_listed=3))
+        for _ in range(2):  # the last test ended: one line, not one per report
+            on_event(Event("tests", ("cargo",), 1, 3, tests_done=3, tests_listed=3))
+    said = [STAMPED.match(line).group(2) for line in buf.getvalue().splitlines()]  # type: ignore[union-attr]
+    assert said == ["tests: run 1 of 3", "tests: run 1 of 3, 3 of 3 tests ended"]

@@ -42,14 +42,18 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
     cargo's own output is streamed (`plain`)."""
     started = time.monotonic()
     if plain or not out.interactive:
-        last_line = [started]
+        last: dict[str, Any] = {"at": started, "text": ""}
 
         def line(event: Event) -> None:
-            now = time.monotonic()
-            # A test run reports as its tests end: a line every PLAIN_EVERY_S is enough in a log.
-            if event.tests_done is not None and now - last_line[0] < PLAIN_EVERY_S:
-                return
-            last_line[0] = now
+            now, text = time.monotonic(), _event_text(event, None)
+            if event.tests_done is not None:
+                # A test run reports as its tests end: in a log, a line every PLAIN_EVERY_S, and
+                # one when the last test has ended; never the same line twice.
+                ended = event.tests_done == event.tests_listed
+                due = now - last["at"] >= PLAIN_EVERY_S
+                if text == last["text"] or not (due or ended):
+                    return
+            last.update(at=now, text=text)
             out.line(_event_text(event, started))
 
         yield line
