@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from measure.test_baseline_cargo import VENV_BIN, needs_nextest
-from measure.test_baseline_stops import _as_from_a_terminal, _running, _start, _wait_for
+from measure.test_baseline_cargo import needs_nextest
+from measure.test_baseline_stops import _running, _start, _wait_for
 from processes import wait_none_under
 
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
@@ -121,16 +121,13 @@ def test_ctrl_c_in_tests_runners_keeps_the_pairs_it_measured(
     needs_nextest()
     (demo_copy / "crates" / "demo-core" / "tests" / "hang.rs").write_text(HANG_LATER_RS)
     flag, scratch = tmp_path / "hang-now", tmp_path / "scratch"
-    full = {**os.environ, "DEMO_HANG_FLAG": str(flag), "PERF_TASKS_SCRATCH": str(scratch)}
-    full["PATH"] = os.pathsep.join([VENV_BIN, full.get("PATH", "")])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perf_tasks", "tests.runners", "--root", str(demo_copy), "--json"],
-        env=full,
-        stdin=subprocess.DEVNULL,
+    proc = _start(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        "--json",
+        env={"DEMO_HANG_FLAG": str(flag), "PERF_TASKS_SCRATCH": str(scratch)},
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 (resets two signals, takes no lock)
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # progress, as it comes: pair 2 starts once pair 1 is complete
