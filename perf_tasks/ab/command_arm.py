@@ -9,6 +9,7 @@ from pathlib import Path
 
 from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
 from perf_tasks.quantities import format_seconds
@@ -64,13 +65,22 @@ class CommandArm:
         *,
         env: Mapping[str, str] | None = None,
         stream_fd: int | None = None,
+        counts_tests: bool = False,
     ) -> Run:
+        """One timed run; with `counts_tests` (a nextest run), its tests are said as they end."""
+        on_step, label = self.on_step, self.label
+        on_output = None
+        if counts_tests and on_step is not None:
+            on_output = nextest_runs.tally_of_tests(
+                lambda done, listed: on_step(label, nextest_runs.tests_ended(done, listed))
+            )
         run = run_once(
             argv,
             cwd=self.root,
             env=env or self.env,
             timeout_s=self.timeout_s,
             stream_fd=stream_fd,
+            on_output=on_output,
         )
         if run.timed_out:
             raise CommandFailed(

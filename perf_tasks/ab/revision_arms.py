@@ -278,7 +278,7 @@ class WorkspaceArm(CommandArm):
         values.update(_figures(BUILD, build))
         if self.junit is not None:
             self.junit.unlink(missing_ok=True)
-        tests = self._timed(cmds.run_tests)
+        tests = self._timed(cmds.run_tests, counts_tests=cmds.runner == "nextest")
         values.update(_figures(TESTS, tests))
         times: dict[str, float] = {}
         outcomes: dict[str, str] = {}

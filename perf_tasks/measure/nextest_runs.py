@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from perf_tasks import command
 from perf_tasks.errors import ConfigError
+from perf_tasks.quantities import plural
 
 TOOL_NAME = "perf-tasks"
 JUNIT_FILE = "junit.xml"
@@ -99,6 +100,15 @@ _ENDED = re.compile(
     r"^\s*(?:PASS|FAIL|SIGSEGV|SIGABRT|SIGBUS|SIGILL|SIGKILL|SIGTERM|TIMEOUT|ABORT|LEAK|LEAK-FAIL)"
     r"\s+\["
 )
+
+
+def tests_ended(done: int, listed: int | None) -> str:
+    """`12 of 340 tests ended`: the one wording of a test run's progress."""
+    return (
+        f"{plural(done, 'test')} ended"
+        if listed is None
+        else f"{done} of {plural(listed, 'test')} ended"
+    )
 
 
 def tally_of_tests(on_change: Callable[[int, int | None], None]) -> Callable[[str], None]:

@@ -167,7 +167,7 @@ class NextestArm(_Base):
     def run(self) -> Sample:
         argv = self.commands.nextest_run
         self.junit.unlink(missing_ok=True)
-        run = self._timed(argv)
+        run = self._timed(argv, counts_tests=True)
         if run.exit_code not in (0, NEXTEST_TESTS_FAILED):
             raise self._failed("the tests", argv, run)
         try:

@@ -75,6 +75,25 @@ def shown(text: object, *, keep_newlines: bool = False) -> str:
     return "".join(out)
 
 
+# Off a terminal, a running test phase writes a line at least this often (seconds).
+PLAIN_EVERY_S = 5.0
+
+
+def throttle(started: float) -> Callable[..., bool]:
+    """Whether a line of a running test phase is due in a log: one every PLAIN_EVERY_S, and one
+    when its last test has ended (`final`); never the same line twice."""
+    last: dict[str, Any] = {"at": started, "text": ""}
+
+    def due(text: str, *, final: bool) -> bool:
+        now = time.monotonic()
+        if text == last["text"] or not (final or now - last["at"] >= PLAIN_EVERY_S):
+            return False
+        last.update(at=now, text=text)
+        return True
+
+    return due
+
+
 class Output:
     def __init__(
         self,

@@ -76,3 +76,18 @@ def test_off_a_terminal_a_test_run_writes_a_line_when_due_and_when_its_last_test
             on_event(Event("tests", ("cargo",), 1, 3, tests_done=3, tests_listed=3))
     said = [STAMPED.match(line).group(2) for line in buf.getvalue().splitlines()]  # type: ignore[union-attr]
     assert said == ["tests: run 1 of 3", "tests: run 1 of 3, 3 of 3 tests ended"]
+
+
+def test_the_ab_says_an_arms_tests_as_they_end_when_due() -> None:
+    import io
+
+    from perf_tasks.ui.baseline.ab import pair_reporter
+    from perf_tasks.ui.output import Output
+
+    buf = io.StringIO()
+    report = pair_reporter(Output(stdout=buf, width=100))
+    report("nextest", 1, 6)
+    for done in (0, 1, 2, 3, 3):
+        report(f"nextest: {done} of 3 tests ended", 0, 0)
+    said = [STAMPED.match(line).group(2) for line in buf.getvalue().splitlines()]  # type: ignore[union-attr]
+    assert said == ["pair 1 of 6: nextest", "nextest: 3 of 3 tests ended"]

@@ -66,6 +66,9 @@ def test_same_outcomes_under_both_runners_and_a_recommendation(
     # of the tests (it showed "build the tests (untimed)" while it ran the suite)
     said = [line.split("] ", 1)[-1] for line in proc.stderr.splitlines()]
     assert said[0].startswith("estimate: "), said
+    # nextest's runs say their tests as they end (cargo test's output is not nextest's)
+    assert "nextest: 13 of 13 tests ended" in said, said
+    assert not any(s.startswith("cargo test: ") and "ended" in s for s in said), said
     for runner in ("cargo test", "nextest"):
         built = said.index(f"{runner}: build the tests (untimed)")
         assert said[built + 1] == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 
@@ -11,9 +12,11 @@ from perf_tasks.ab.against import AgainstPlan
 from perf_tasks.ab.engine import MetricResult, Outcome
 from perf_tasks.measure.report import secs
 from perf_tasks.quantities import format_elapsed, plural
-from perf_tasks.ui.output import Output
+from perf_tasks.ui.output import Output, throttle
 from perf_tasks.ui.render import renders
 
+# An arm's test run as its tests end (nextest_runs.tests_ended): `12 of 340 tests ended`.
+_TESTS_ENDED = re.compile(r"(\d+) (?:of (\d+) )?tests? ended$")
 VERDICTS = {
     stats.REGRESSION: "REGRESSION",
     stats.IMPROVEMENT: "better",
@@ -31,9 +34,13 @@ def pair_reporter(out: Output) -> Callable[[str, int, int], None]:
     """One line per step or run of an A/B, on human output (never in --json's stdout); the time
     counts from the A/B's first line."""
     started: list[float] = []
+    due = throttle(time.monotonic())
 
     def report(what: str, pair: int, planned: int) -> None:
         started[:] = started or [time.monotonic()]
+        ended = _TESTS_ENDED.search(what)  # a test run as its tests end: only when due
+        if ended and not due(what, final=ended.group(1) == ended.group(2)):
+            return
         at = format_elapsed(time.monotonic() - started[0])
         if planned:
             out.line(f"{at} pair {pair} of {planned}: {what}", style="dim")

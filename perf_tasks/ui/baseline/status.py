@@ -9,16 +9,14 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from perf_tasks.measure.baseline import Event, Progress
+from perf_tasks.measure.nextest_runs import tests_ended
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.shell import program_word
-from perf_tasks.quantities import format_elapsed, format_seconds, plural
-from perf_tasks.ui.output import Output, shown
+from perf_tasks.quantities import format_elapsed, format_seconds
+from perf_tasks.ui.output import Output, shown, throttle
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-
-# Off a terminal, a running test phase writes a line at least this often (seconds).
-PLAIN_EVERY_S = 5.0
 
 
 @contextmanager
@@ -42,19 +40,12 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
     cargo's own output is streamed (`plain`)."""
     started = time.monotonic()
     if plain or not out.interactive:
-        last: dict[str, Any] = {"at": started, "text": ""}
+        due = throttle(started)
 
         def line(event: Event) -> None:
-            now, text = time.monotonic(), _event_text(event, None)
-            if event.tests_done is not None:
-                # A test run reports as its tests end: in a log, a line every PLAIN_EVERY_S, and
-                # one when the last test has ended; never the same line twice.
-                ended = event.tests_done == event.tests_listed
-                due = now - last["at"] >= PLAIN_EVERY_S
-                if text == last["text"] or not (due or ended):
-                    return
-            last.update(at=now, text=text)
-            out.line(_event_text(event, started))
+            done = event.tests_done
+            if done is None or due(_event_text(event, None), final=done == event.tests_listed):
+                out.line(_event_text(event, started))
 
         yield line
         return
@@ -96,12 +87,7 @@ def _event_text(event: Event, started: float | None) -> str:
         kind = "warmup" if event.warmup else "run"
         text = f"{event.phase}: {kind} {event.run} of {event.runs}"
     if event.tests_done is not None:
-        listed = event.tests_listed
-        text += (
-            f", {plural(event.tests_done, 'test')} ended"
-            if listed is None
-            else f", {event.tests_done} of {plural(listed, 'test')} ended"
-        )
+        text += f", {tests_ended(event.tests_done, event.tests_listed)}"
     if started is not None:
         return f"{format_elapsed(time.monotonic() - started)} {text}"
     return text
