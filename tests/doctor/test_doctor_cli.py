@@ -300,6 +300,18 @@ def test_text_output_in_a_log_is_plain_lines_with_the_fix(demo_copy: Path) -> No
         ('[doctor]\nsilence = [{ id = "disk.dev-debug" }]\n', "has no reason"),
         ('[doctor]\nsilence = [{ id = "disk.dev-debug", reason = "" }]\n', "is empty"),
         ("[doctor]\nsilence = 3\n", "doctor.silence must be a list of tables"),
+        # one id twice: which reason doctor prints would be a guess
+        (
+            '[doctor]\nsilence = [{ id = "disk.dev-debug", reason = "a" },'
+            ' { id = "disk.dev-debug", reason = "b" }]\n',
+            "doctor.silence[1].id = 'disk.dev-debug' is already in doctor.silence[0]",
+        ),
+        (
+            '[[doctor.silence]]\nid = "ci.zizmor"\nreason = "a"\n'
+            '[[doctor.silence]]\nid = "ci.actionlint"\nreason = "b"\n'
+            '[[doctor.silence]]\nid = "ci.zizmor"\nreason = "a"\n',
+            "doctor.silence[2].id = 'ci.zizmor' is already in doctor.silence[0]",
+        ),
     ],
 )
 def test_a_bad_silence_is_one_line_and_exit_2(tmp_path: Path, settings: str, says: str) -> None:
