@@ -4,6 +4,7 @@ problem is found with its priority and exact fix, and is gone once the fix is ap
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -454,3 +455,25 @@ def test_ci_audits_findings_are_doctors_ci_section_until_ci_audit_fix(demo_copy:
     _, report = doctor(demo_copy)
     ids = {f["id"] for f in report["findings"]}
     assert not ids & {"ci.cache-key-differs", "ci.cache-no-restore-keys", "ci.upload-no-retention"}
+
+
+@pytest.mark.parametrize("kind", ["a folder", "a FIFO"])
+def test_a_nextest_config_that_is_not_a_file_is_one_line_not_ignored(
+    tmp_path: Path, kind: str
+) -> None:
+    # nextest refuses to run over it: doctor judging the workspace as if there were no config
+    # would rank findings on settings nextest never reads
+    ws = tmp_path / "ws"
+    write(ws / "Cargo.toml", '[package]\nname = "w"\nversion = "0.1.0"\n')
+    write(ws / "src" / "lib.rs", "")
+    config = ws / ".config" / "nextest.toml"
+    config.parent.mkdir(parents=True)
+    if kind == "a FIFO":
+        os.mkfifo(config)
+    else:
+        config.mkdir()
+    line = one_line_error(perf("doctor", "--root", str(ws), timeout=120))
+    assert "cannot read .config/nextest.toml: not a regular file" in line
+    proc = perf("doctor", "--json", "--root", str(ws), timeout=120)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["error"]["kind"] == "config"
