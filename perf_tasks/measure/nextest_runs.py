@@ -192,9 +192,10 @@ def argv(
 
 
 def workspace_config(root: Path) -> dict[str, Any]:
-    """The workspace's `.config/nextest.toml`, parsed; empty when there is none."""
+    """The workspace's `.config/nextest.toml`, parsed; empty when there is none. A folder or a
+    FIFO in its place is one `ConfigError` (nextest refuses it too), never taken for none."""
     path = root / ".config" / "nextest.toml"
-    if not path.is_file():
+    if not path.exists():
         return {}
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
