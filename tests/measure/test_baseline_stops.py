@@ -72,7 +72,7 @@ def test_the_timeout_ends_the_command_and_every_process_it_started(hanging: Path
         "baseline", "--root", str(hanging), "--runs", "1", "--timeout", "10", env=HANG_CHILD
     )
     assert proc.returncode == 1, proc.stderr
-    assert "still running after 10 s, the timeout" in proc.stderr, proc.stderr
+    assert "still running after 10.0 s, the timeout" in proc.stderr, proc.stderr
     assert "nextest run" in proc.stderr and time.monotonic() - started < 90
     # The first line names the test that was still running, from nextest's JUnit report.
     first = proc.stderr.strip().splitlines()[0]

@@ -96,6 +96,16 @@ def test_every_dry_run_has_one_wording(demo_copy: Path) -> None:
     (demo_copy / "perf-tasks.toml").write_text("[runs]\nkeep_newest = 0\nkeep_days = 1\n")
     age(write(demo_copy / "output" / "scg" / "run-live" / "log.txt").parent, 2 / (24 * 60))
     age(write(demo_copy / "output" / "scg" / "run-old" / "log.txt").parent, 20.2)
+    # durations for tests.order: one slow test and two middling ones of the demo
+    cases = (("slow_path_when_asked", 2.0), ("counts_add_up_to_token_total", 0.5))
+    write(
+        demo_copy / "j.xml",
+        '<testsuites time="2.5"><testsuite name="demo-core::core_api">'
+        + "".join(
+            f'<testcase name="{n}" classname="demo-core::core_api" time="{t}"/>' for n, t in cases
+        )
+        + "</testsuite></testsuites>",
+    )
     git("init", "-q", cwd=demo_copy)
     git("add", "-A", cwd=demo_copy)
     git("commit", "-qm", "demo", cwd=demo_copy)
@@ -104,6 +114,9 @@ def test_every_dry_run_has_one_wording(demo_copy: Path) -> None:
         "baseline.compare": ["--against", "HEAD"],
         "profiles.apply": ["--profile", "dev-fast,ci"],
         "clean.runs": ["--verbose"],
+        "ci.audit": ["--fix"],
+        "tests.affected": ["--run", "--base", "HEAD"],
+        "tests.order": ["--durations", str(demo_copy / "j.xml")],
     }
     shown = {}
     for name in dry:
