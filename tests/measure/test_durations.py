@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error, perf
 
 from perf_tasks.errors import ConfigError, UsageError
 from perf_tasks.measure import durations
@@ -112,3 +113,16 @@ def test_a_records_wall_time_is_its_tests_phase_median() -> None:
     data = {"schema_version": 1, "tests": {"wall_s": stats, "durations": {"a": {"t": 1.0}}}}
     found = durations.from_record(read_record(data, source="x"), source="x")
     assert found.wall_s == 2.5
+
+
+@pytest.mark.parametrize("time", ["NaN", "-1", "1e309", "inf"])
+def test_a_junit_time_that_is_no_duration_is_one_error_naming_the_test(
+    tmp_path: Path, time: str
+) -> None:
+    report = _junit(tmp_path / "report.xml", slow=1.0)
+    report.write_text(report.read_text().replace('time="1.0"', f'time="{time}"'))
+    line = one_line_error(perf("tests.slow", "--durations", str(report), cwd=tmp_path))
+    assert str(report) in line and "core::api slow" in line and time in line
+    proc = perf("tests.slow", "--durations", str(report), "--json", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["ok"] is False  # strict JSON: no NaN, no Infinity
