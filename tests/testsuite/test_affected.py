@@ -245,6 +245,26 @@ def test_a_wrong_affected_ignore_is_one_line_and_exit_2(generated_ws: Path) -> N
     assert "affected.ignore must be a list" in one_line_error(proc)
 
 
+@pytest.mark.parametrize(
+    ("glob", "said"),
+    [
+        ("/docs/**", "is absolute"),
+        ("../notes/*.md", "goes above the root"),
+        ("docs/../x.md", "goes above the root"),
+        ("./README.md", "starts with ./"),
+        ("docs/", "ends with /"),
+    ],
+)
+def test_an_affected_ignore_glob_no_relative_path_can_match_is_one_line(
+    generated_ws: Path, glob: str, said: str
+) -> None:
+    # Paths are matched relative to the root: such a glob would ignore nothing, silently.
+    write(generated_ws / "perf-tasks.toml", f'[affected]\nignore = ["**/*.md", "{glob}"]\n')
+    proc = perf("tests.affected", "--base", "HEAD", cwd=generated_ws)
+    line = one_line_error(proc)
+    assert "affected.ignore[1]" in line and said in line
+
+
 def _virtual(root: Path) -> None:
     """Turn the generated workspace's root package into a virtual manifest, committed."""
     text = (root / "Cargo.toml").read_text()
