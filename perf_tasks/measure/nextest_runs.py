@@ -150,6 +150,10 @@ def argv(
     pinned: tuple[str, ...] = PINNED_LIST if action == "list" else PINNED_RUN
     if own_filter:
         pinned = () if action == "list" else PINNED_OUTCOMES
+    if action == "run" and not any(a == "--no-tests" or a.startswith("--no-tests=") for a in args):
+        # A selection that holds no test ran whole: a pass, whatever nextest's default or
+        # NEXTEST_NO_TESTS says, unless the caller asks for another policy.
+        pinned = (*pinned, "--no-tests=pass")
     return (program, "nextest", action, *args, *ours, *pinned)
 
 
