@@ -7,6 +7,7 @@ yourself. A test is named as nextest names it: its binary id and its name.
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -65,7 +66,14 @@ def load(
     from perf_tasks.measure.commands import JSON_FILE
 
     path = root / settings.load(root).baseline.dir / JSON_FILE
-    if not path.is_file():
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(
+            f"{path} is a symlink to {os.readlink(path)}, which does not exist: restore the "
+            "record, or remove the link"
+        )
+    # Only a record that is not there at all is "no durations": a folder, a FIFO or a device
+    # there is an error of its own (from the reader), never a plan made without its durations.
+    if not os.path.lexists(path):
         if missing_ok:
             return Durations((), ())
         raise UsageError(
