@@ -148,7 +148,7 @@ def _read(path: Path, *, program: str) -> Durations:
             f"no durations file at {path}: pass a JUnit report or a baseline.json"
         ) from None
     except NotRegular as exc:
-        raise UsageError(f"{path} is not a regular file ({exc}): pass a JUnit report") from None
+        raise UsageError(f"{path}: {exc}: pass a JUnit report") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:

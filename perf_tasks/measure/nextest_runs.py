@@ -426,10 +426,12 @@ def duration_ranges(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, list[
 
 
 def _times_of(runs: Iterable[Iterable[Case]]) -> list[tuple[tuple[str, str], list[float]]]:
-    """((binary, test), its times over the runs that ran it), sorted: skipped runs have none."""
+    """((binary, test), its times over the runs that ran it), sorted: skipped runs have none, nor
+    runs whose time was no duration."""
     times: dict[tuple[str, str], list[float]] = {}
     for cases in runs:
         for case in cases:
-            if case.status != "skipped":
+            # A time the report gave as no duration is no figure: its outcome still counts.
+            if case.status != "skipped" and case.bad_time is None:
                 times.setdefault((case.binary, case.name), []).append(case.time_s)
     return sorted(times.items())
