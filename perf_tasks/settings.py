@@ -418,7 +418,28 @@ def _timed_build(args: Sequence[str], where: str) -> None:
 
 FOLDER = RelativePath(want="a folder inside the workspace root", doc_text="path (folder)")
 NAME_OF_OUTPUT = Choice(options=OUTPUT_NAMES, noun="an output", doc_text="name")
-GLOB = Text(want="a glob", doc_text="glob")
+
+
+def _relative_glob(value: str, at: At) -> None:
+    """Globs are matched against paths relative to a folder (`a/b.md`): one that no such path
+    can match would select or keep nothing, silently."""
+    segments = value.split("/")
+    problem = (
+        "is absolute"
+        if value.startswith("/")
+        else "goes above the root"
+        if ".." in segments
+        else "starts with ./"
+        if value.startswith("./")
+        else "ends with /"
+        if value.endswith("/")
+        else None
+    )
+    if problem is not None:
+        raise at.bad(value, problem, "a glob relative to the root")
+
+
+GLOB = Text(want="a glob", doc_text="glob", check=_relative_glob)
 DAYS = Number(most=36500)  # a hundred years: a longer age is beyond any clock we can trust
 
 

@@ -18,11 +18,13 @@ def read_bytes(path: Path, *, limit: int = MAX_TEXT_BYTES) -> bytes:
     """The bytes of the regular file `path`; errors as `read_text`'s, but for UTF-8."""
     # O_NONBLOCK: opening a FIFO with no writer would block forever.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    # Checked on the descriptor before it becomes a file object, which refuses a folder with a
-    # message of its own ("Is a directory"): every kind of non-file is said the same way.
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    try:
+        # Before fdopen, which refuses a folder with its own IsADirectoryError.
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular("not a regular file")
+    except BaseException:
         os.close(fd)
-        raise NotRegular("not a regular file")
+        raise
     with os.fdopen(fd, "rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:

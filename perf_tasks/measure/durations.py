@@ -7,13 +7,14 @@ yourself. A test is named as nextest names it: its binary id and its name.
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from perf_tasks.errors import ConfigError, UsageError
-from perf_tasks.measure.nextest_runs import Case, parse_junit
+from perf_tasks.measure.nextest_runs import Case, parse_junit, run_wall
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.schema import Record
 
@@ -65,7 +66,14 @@ def load(
     from perf_tasks.measure.commands import JSON_FILE
 
     path = root / settings.load(root).baseline.dir / JSON_FILE
-    if not path.is_file():
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(
+            f"{path} is a symlink to {os.readlink(path)}, which does not exist: restore the "
+            "record, or remove the link"
+        )
+    # Only a record that is not there at all is "no durations": a folder, a FIFO or a device
+    # there is an error of its own (from the reader), never a plan made without its durations.
+    if not os.path.lexists(path):
         if missing_ok:
             return Durations((), ())
         raise UsageError(
@@ -97,8 +105,8 @@ def from_cases(
     failed: set[str] = set()
     for cases in runs:
         for case in cases:
-            if case.status == "skipped":
-                continue
+            if case.status == "skipped" or case.bad_time is not None:
+                continue  # no time to plan from
             times.setdefault((case.binary, case.name), []).append(case.time_s)
             if case.status == "failed":
                 failed.add(case.id)
@@ -140,26 +148,21 @@ def _read(path: Path, *, program: str) -> Durations:
             f"no durations file at {path}: pass a JUnit report or a baseline.json"
         ) from None
     except NotRegular as exc:
-        raise UsageError(f"{path} is not a regular file ({exc}): pass a JUnit report") from None
+        raise UsageError(f"{path}: {exc}: pass a JUnit report") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         cases = parse_junit(text)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return from_cases([cases], sources=[str(path)], wall_s=_junit_wall(text))
-
-
-def _junit_wall(xml_text: str) -> float | None:
-    """The run's wall time nextest writes on the report's root (`<testsuites time="…">`)."""
-    import math
-    import xml.etree.ElementTree as ET
-
-    try:
-        value = float(ET.fromstring(xml_text).get("time") or "nan")
-    except (ET.ParseError, ValueError):
-        return None
-    return value if math.isfinite(value) and value > 0 else None
+    untimed = next((case for case in cases if case.bad_time is not None), None)
+    if untimed is not None:
+        # A plan from a time that is no duration (NaN sorts anywhere, -1 or infinity shares
+        # wrongly) would be wrong without saying so: the report is refused, naming the test.
+        raise ConfigError(
+            f"{path}: test {untimed.id}: {untimed.bad_time}; pass a JUnit report of nextest"
+        )
+    return from_cases([cases], sources=[str(path)], wall_s=run_wall(text))
 
 
 def _slowest_first(tests: Iterable[TestTime]) -> tuple[TestTime, ...]:

@@ -7,6 +7,7 @@ Also what its runs leave to read: the JUnit report, the test list, and the `test
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -90,6 +91,8 @@ class Case:
     time_s: float
     status: str  # "passed", "failed", "skipped", "flaky"
     timed_out: bool = False  # failed because nextest ended it (slow-timeout, terminate-after)
+    # Why `time_s` is no time (0): the report's `time` was no duration. Its outcome still counts.
+    bad_time: str | None = None
 
     @property
     def id(self) -> str:
@@ -188,6 +191,10 @@ def argv(
     pinned: tuple[str, ...] = PINNED_LIST if action == "list" else PINNED_RUN
     if own_filter:
         pinned = () if action == "list" else PINNED_OUTCOMES
+    if action == "run" and not any(a == "--no-tests" or a.startswith("--no-tests=") for a in args):
+        # A selection that holds no test ran whole: a pass, whatever nextest's default or
+        # NEXTEST_NO_TESTS says, unless the caller asks for another policy.
+        pinned = (*pinned, "--no-tests=pass")
     return (program, "nextest", action, *args, *ours, *pinned)
 
 
@@ -254,20 +261,52 @@ def parse_junit(xml_text: str) -> tuple[Case, ...]:
             status = "flaky"
         else:
             status = "passed"
+        binary, name = case.get("classname") or "", case.get("name") or ""
+        bad_time = None
         try:
-            time_s = float(case.get("time") or 0.0)
-        except ValueError:
-            time_s = 0.0
+            time_s = seconds(case.get("time"))
+        except ValueError as exc:
+            time_s, bad_time = 0.0, str(exc)
         cases.append(
             Case(
-                binary=case.get("classname") or "",
-                name=case.get("name") or "",
+                binary=binary,
+                name=name,
                 time_s=time_s,
                 status=status,
                 timed_out=timed_out,
+                bad_time=bad_time,
             )
         )
     return tuple(cases)
+
+
+def seconds(value: str | None) -> float:
+    """A JUnit `time` attribute: a duration is a finite number of seconds, not negative. A report
+    edited by hand or written by another tool can say `NaN`, `-1` or `1e309` (infinite): that is
+    a ValueError, never a time that sorts, sums or shares wrongly. No attribute is no time: 0."""
+    if value is None or not value.strip():
+        return 0.0
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f'time="{value[:40]}" is not a duration in seconds')
+    return number
+
+
+def run_wall(xml_text: str) -> float | None:
+    """The run's wall time nextest writes on the report's root (`<testsuites time="…">`); None
+    when the report does not say it, or says no duration."""
+    try:
+        value = ET.fromstring(xml_text).get("time")
+    except ET.ParseError:
+        return None
+    try:
+        wall = seconds(value)
+    except ValueError:
+        return None
+    return wall if wall > 0 else None
 
 
 def aborted(xml_text: str) -> tuple[str, ...]:
@@ -429,10 +468,12 @@ def duration_ranges(runs: Iterable[Iterable[Case]]) -> dict[str, dict[str, list[
 
 
 def _times_of(runs: Iterable[Iterable[Case]]) -> list[tuple[tuple[str, str], list[float]]]:
-    """((binary, test), its times over the runs that ran it), sorted: skipped runs have none."""
+    """((binary, test), its times over the runs that ran it), sorted: skipped runs have none, nor
+    runs whose time was no duration."""
     times: dict[tuple[str, str], list[float]] = {}
     for cases in runs:
         for case in cases:
-            if case.status != "skipped":
+            # A time the report gave as no duration is no figure: its outcome still counts.
+            if case.status != "skipped" and case.bad_time is None:
                 times.setdefault((case.binary, case.name), []).append(case.time_s)
     return sorted(times.items())

@@ -8,7 +8,6 @@ their outcomes). A test the listing has that no shard ran, or that two shards ra
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,9 +32,8 @@ class ShardReport:
 def read_report(text: str, *, shard: int, source: str) -> ShardReport:
     """One shard's JUnit report; ValueError (naming nothing: the caller names the file)."""
     cases = nextest_runs.parse_junit(text)
-    try:
-        wall = float(ET.fromstring(text).get("time") or 0.0)
-    except ValueError:
+    wall = nextest_runs.run_wall(text)
+    if wall is None:
         wall = sum(c.time_s for c in cases)
     return ShardReport(shard, source, cases, wall)
 

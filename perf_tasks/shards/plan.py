@@ -134,7 +134,13 @@ def parse(text: str, *, source: str) -> Plan:
         raise BadPlan(f"{source} is not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise BadPlan(f'{source} is not a perf-tasks shard plan (no "kind": "{KIND}")')
-    if data.get("schema_version") != SCHEMA_VERSION:
+    version = data.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise BadPlan(
+            f"{source} has schema_version {version}; this perf-tasks reads up to "
+            f"{SCHEMA_VERSION}: upgrade perf-tasks, or plan again (tests.shard --shards N)"
+        )
+    if version != SCHEMA_VERSION:
         raise BadPlan(
             f"{source}: schema_version must be {SCHEMA_VERSION}, got "
             f"{json.dumps(data.get('schema_version'))[:40]}"

@@ -12,26 +12,47 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+from perf_tasks.measure import nextest_runs
+
 Span = tuple[float, float]  # a test's start and end, in seconds
 
 
 def spans(junit_text: str) -> list[Span]:
     """Each test case's (start, end), in seconds since the epoch; cases without a readable start
-    or time are left out (an older nextest, a skipped case)."""
+    or time are left out (an older nextest, a skipped case), and so are cases outside the run's
+    own window (`<testsuites timestamp time>`): a clock that was years off, or a time that is no
+    duration, would otherwise be the whole tail."""
     try:
         root = ET.fromstring(junit_text)
     except ET.ParseError:
         return []
+    window = _span(root)
     found = []
     for case in root.iter("testcase"):
-        try:
-            start = datetime.fromisoformat(case.get("timestamp") or "").timestamp()
-            seconds = float(case.get("time") or "")
-        except (ValueError, OverflowError, OSError):
+        span = _span(case)
+        if span is None:
             continue
-        if seconds >= 0:
-            found.append((start, start + seconds))
+        if window is not None and not (
+            window[0] - CLOCK_SLACK_S <= span[0] and span[1] <= window[1] + CLOCK_SLACK_S
+        ):
+            continue
+        found.append(span)
     return found
+
+
+# JUnit timestamps are to the millisecond and a case's time is measured apart from the run's.
+CLOCK_SLACK_S = 1.0
+
+
+def _span(element: ET.Element) -> Span | None:
+    try:
+        start = datetime.fromisoformat(element.get("timestamp") or "").timestamp()
+        seconds = nextest_runs.seconds(element.get("time") or "")
+    except (ValueError, OverflowError, OSError):
+        return None
+    if element.get("time") is None:
+        return None
+    return (start, start + seconds)
 
 
 def tail_s(runs: list[Span]) -> float | None:

@@ -11,6 +11,7 @@ there is no trend, and the result says so.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -247,7 +248,12 @@ def parse_duration(text: str) -> float | None:
             return None
         total += float(match[1]) * _UNITS[match[2]]
         pos = match.end()
-    return total if text else None
+    # nextest holds a duration in a u64 of seconds: more than that (or infinite, as a float
+    # overflows) is one it refuses, never a slow-timeout no test can reach.
+    return total if text and math.isfinite(total) and total < MAX_DURATION_S else None
+
+
+MAX_DURATION_S = float(2**64)
 
 
 def trends_of(path: Path) -> tuple[dict[str, Trend], History]:

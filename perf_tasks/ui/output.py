@@ -7,6 +7,7 @@ console. Markup and highlighting are off, because paths may contain `[`.
 from __future__ import annotations
 
 import json as jsonlib
+import math
 import os
 import sys
 import time
@@ -140,7 +141,8 @@ class Output:
 
     def emit_json(self, data: Any) -> None:
         """The JSON document: the only thing written to stdout in --json mode."""
-        self._stdout.write(jsonlib.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+        text = jsonlib.dumps(_finite(data), indent=2, sort_keys=False, default=str, allow_nan=False)
+        self._stdout.write(text + "\n")
         self._stdout.flush()
 
     @property
@@ -201,3 +203,15 @@ class Output:
                 )
 
         yield plain
+
+
+def _finite(data: Any) -> Any:
+    """`data` with every NaN or infinite float as None: JSON has no such number, and a reader
+    (`jq`, a CI step) would refuse the whole document for one figure that is no figure."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error, perf, write
 
 from perf_tasks.errors import ConfigError, UsageError
 from perf_tasks.measure import durations
@@ -112,3 +113,41 @@ def test_a_records_wall_time_is_its_tests_phase_median() -> None:
     data = {"schema_version": 1, "tests": {"wall_s": stats, "durations": {"a": {"t": 1.0}}}}
     found = durations.from_record(read_record(data, source="x"), source="x")
     assert found.wall_s == 2.5
+
+
+@pytest.mark.parametrize("time", ["NaN", "-1", "1e309", "inf"])
+def test_a_junit_time_that_is_no_duration_is_one_error_naming_the_test(
+    tmp_path: Path, time: str
+) -> None:
+    report = _junit(tmp_path / "report.xml", slow=1.0)
+    report.write_text(report.read_text().replace('time="1.0"', f'time="{time}"'))
+    line = one_line_error(perf("tests.slow", "--durations", str(report), cwd=tmp_path))
+    assert str(report) in line and "core::api slow" in line and time in line
+    proc = perf("tests.slow", "--durations", str(report), "--json", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["ok"] is False  # strict JSON: no NaN, no Infinity
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling symlink"])
+@pytest.mark.parametrize("task", ["tests.slow", "tests.shard"])
+def test_a_baseline_record_that_is_no_file_is_one_line_never_no_durations(
+    tmp_path: Path, kind: str, task: str
+) -> None:
+    # tests.shard plans without durations when there is no record yet: a record that is there
+    # but cannot be read is not "no record", or the plan would be by hash, silently.
+    write(tmp_path / "Cargo.toml", '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n')
+    write(tmp_path / "src" / "lib.rs", "")
+    record = tmp_path / "docs" / "performance" / "baseline.json"
+    record.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(record)
+    elif kind == "folder":
+        record.mkdir()
+    else:
+        record.symlink_to(tmp_path / "gone.json")
+    args = ("--shards", "2") if task == "tests.shard" else ()
+    line = one_line_error(perf(task, *args, cwd=tmp_path, timeout=60))
+    assert str(record) in line
+    if kind != "dangling symlink":
+        assert "no baseline record" not in line and "not a regular file" in line
+    assert not (tmp_path / "docs" / "performance" / "shard-plan.json").exists()

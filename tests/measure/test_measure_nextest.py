@@ -129,3 +129,18 @@ def test_workspace_profile_is_found_in_its_config(tmp_path: Path) -> None:
     assert nextest_runs.has_profile(config, "ci") and not nextest_runs.has_profile(
         config, "nightly"
     )
+
+
+@pytest.mark.parametrize("time", ["NaN", "-1", "1e309", "soon"])
+def test_a_time_that_is_no_duration_keeps_its_outcome_and_gives_no_duration(time: str) -> None:
+    # A record's durations (tests.merge's, a baseline's) are measured figures: never a 0 s made up.
+    report = (
+        '<testsuites time="2.0"><testsuite name="core">'
+        '<testcase name="ok" classname="core" time="0.5"/>'
+        f'<testcase name="odd" classname="core" time="{time}"><failure/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    cases = nextest_runs.parse_junit(report)
+    assert nextest_runs.failing([cases]) == ("core odd",)
+    assert nextest_runs.median_durations([cases]) == {"core": {"ok": 0.5}}
+    assert nextest_runs.duration_ranges([cases]) == {"core": {"ok": [0.5, 0.5]}}

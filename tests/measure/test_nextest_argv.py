@@ -86,6 +86,11 @@ def test_one_function_builds_them() -> None:
         "--tool-config-file",
         "perf-tasks:/c.toml",
         *nextest_runs.PINNED_RUN,
+        "--no-tests=pass",  # a selection with no test is a pass, unless the caller says
     )
+    warn = nextest_runs.argv(
+        "cargo-nextest", "run", profile="p", tool_config="/c.toml", args=("--no-tests=warn",)
+    )
+    assert [a for a in warn if a.startswith("--no-tests")] == ["--no-tests=warn"]
     build = nextest_runs.argv("cargo-nextest", "build", profile="p", tool_config="/c.toml")
     assert build[-1] == "--no-run" and "--retries" not in build  # nextest refuses both at once

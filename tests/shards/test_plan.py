@@ -119,7 +119,10 @@ def test_the_plan_file_reads_back_as_it_was_written() -> None:
         (lambda d: d["tests"]["b"].update(t=[1, -1]), "tests.b.t: seconds must be"),
         (lambda d: d["tests"]["b"].update(t=[1, "NaN"]), "tests.b.t: seconds must be"),
         (lambda d: d["tests"].update(b=[1]), "tests.b must be a table"),
-        (lambda d: d.update(schema_version=2), "schema_version must be 1"),
+        (lambda d: d.update(schema_version=2), "schema_version 2; .* upgrade perf-tasks, or plan"),
+        (lambda d: d.update(schema_version=99), "reads up to 1: upgrade perf-tasks"),
+        (lambda d: d.update(schema_version="1"), "schema_version must be 1"),
+        (lambda d: d.update(schema_version=0), "schema_version must be 1"),
     ],
 )
 def test_a_damaged_plan_is_refused_naming_the_field(edit, said: str) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +140,7 @@ def test_a_damaged_plan_is_refused_naming_the_field(edit, said: str) -> None:  #
         ([], "give --shards N to plan, or --run K/N"),
         (["--shards", "2", "--archive", "a.tar.zst"], "--archive and --out go with --run"),
         (["--shards", "2", "--durations", "missing.xml"], "no durations file at missing.xml"),
-        (["--shards", "2", "--durations", "/dev/null"], "is not a regular file"),
+        (["--shards", "2", "--durations", "/dev/null"], "/dev/null: not a regular file"),
         (["--shards", "2", "--plan", "Cargo.toml/plan.json"], "cannot make its folder Cargo.toml"),
         (["--shards", "2", "--plan", "src"], "--plan src is a folder: give a file's path"),
     ],

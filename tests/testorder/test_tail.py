@@ -34,3 +34,24 @@ def test_spans_come_from_the_report_and_unreadable_cases_are_left_out() -> None:
     assert found[0][1] - found[0][0] == pytest.approx(1.5)
     assert tail_s(found) == pytest.approx(0.5)  # from 1.226 s (c ends) to 1.726 s (a ends)
     assert spans("not xml") == []
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        'timestamp="2026-12-07T11:52:40.500+00:00" time="1e309"',  # infinite
+        'timestamp="2036-12-07T11:52:40.500+00:00" time="0.5"',  # ten years ahead
+        'timestamp="9999-12-31T23:59:59.999+00:00" time="0.5"',  # the end of datetime
+        'timestamp="0001-01-01T00:00:00-14:00" time="0.5"',  # before the epoch
+    ],
+)
+def test_a_case_with_a_clock_off_or_no_duration_never_makes_the_tail(odd: str) -> None:
+    report = (
+        '<testsuites timestamp="2026-12-07T11:52:40.000+00:00" time="2.0">'
+        '<testsuite name="s">'
+        '<testcase name="a" classname="b" timestamp="2026-12-07T11:52:40.226+00:00" time="1.5"/>'
+        '<testcase name="c" classname="b" timestamp="2026-12-07T11:52:40.726+00:00" time="0.5"/>'
+        f'<testcase name="odd" classname="b" {odd}/>'
+        "</testsuite></testsuites>"
+    )
+    assert tail_s(spans(report)) == pytest.approx(0.5)

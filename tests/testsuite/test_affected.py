@@ -245,6 +245,26 @@ def test_a_wrong_affected_ignore_is_one_line_and_exit_2(generated_ws: Path) -> N
     assert "affected.ignore must be a list" in one_line_error(proc)
 
 
+@pytest.mark.parametrize(
+    ("glob", "said"),
+    [
+        ("/docs/**", "is absolute"),
+        ("../notes/*.md", "goes above the root"),
+        ("docs/../x.md", "goes above the root"),
+        ("./README.md", "starts with ./"),
+        ("docs/", "ends with /"),
+    ],
+)
+def test_an_affected_ignore_glob_no_relative_path_can_match_is_one_line(
+    generated_ws: Path, glob: str, said: str
+) -> None:
+    # Paths are matched relative to the root: such a glob would ignore nothing, silently.
+    write(generated_ws / "perf-tasks.toml", f'[affected]\nignore = ["**/*.md", "{glob}"]\n')
+    proc = perf("tests.affected", "--base", "HEAD", cwd=generated_ws)
+    line = one_line_error(proc)
+    assert "affected.ignore[1]" in line and said in line
+
+
 def _virtual(root: Path) -> None:
     """Turn the generated workspace's root package into a virtual manifest, committed."""
     text = (root / "Cargo.toml").read_text()
@@ -468,3 +488,28 @@ def test_regex_the_longest_package_folder_owns_a_file(tmp_path: Path) -> None:
     data = affected(ws)
     assert data["everything"] is True
     assert data["packages"] == ["regex", "regex-syntax"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env", [{}, {"NEXTEST_NO_TESTS": "fail"}])
+def test_run_on_affected_packages_without_tests_passes(tmp_path: Path, env: dict[str, str]) -> None:
+    # A pull request that changes a crate with no test is no failure: the selection ran, whole.
+    root = tmp_path / "no tests é"
+    write(root / "Cargo.toml", '[workspace]\nmembers = ["bare", "tested"]\nresolver = "2"\n')
+    for name in ("bare", "tested"):
+        write(
+            root / name / "Cargo.toml",
+            f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n',
+        )
+    write(root / "bare" / "src" / "lib.rs", "pub fn one() -> u32 { 1 }\n")
+    write(root / "tested" / "src" / "lib.rs", "#[test]\nfn works() {}\n")
+    write(root / ".gitignore", "target\n")
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", "two crates", cwd=root)
+    append(root / "bare" / "src" / "lib.rs")
+    proc = perf("tests.affected", "--base", "HEAD", "--run", "--json", cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["packages"] == ["bare"]
+    assert data["ran"]["exit_code"] == 0

@@ -292,3 +292,21 @@ def test_a_real_baseline_names_the_slow_test(demo_copy: Path) -> None:
     assert (first["binary"], first["name"]) == ("demo-core::core_api", "slow_path_when_asked")
     assert first["seconds"] >= 0.4
     assert 0.3 < first["share"] <= 1.0
+
+
+@pytest.mark.parametrize("period", ["1" + "0" * 400 + "s", "99999999999999999999h"])
+def test_a_slow_timeout_no_clock_can_hold_is_one_line_and_strict_json(
+    ws: Path, period: str
+) -> None:
+    write(ws / ".config" / "nextest.toml", f'[profile.ci]\nslow-timeout = "{period}"\n')
+    report = str(junit(ws / "j.xml"))
+    assert "is not a duration nextest reads" in one_line_error(
+        perf("tests.slow", "--root", str(ws), "--durations", report)
+    )
+    proc = perf("tests.slow", "--root", str(ws), "--durations", report, "--json")
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout, parse_constant=_refuse)["ok"] is False
+
+
+def _refuse(name: str) -> None:
+    raise AssertionError(f"{name} in --json output: not JSON")
