@@ -27,6 +27,7 @@ What must hold for the numbers to mean anything (each measured with sccache 0.16
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -65,6 +66,9 @@ CACHE_THRESHOLDS: dict[str, Threshold] = {
 }
 PAYS = "the cache pays"
 DOES_NOT_PAY = "the cache does not pay here"
+NOT_WARM = "no verdict: the warm cache was not warm"
+# The least hit rate of every timed run of the warm arm for its figures to be a warm cache's.
+WARM_HIT_RATE = 0.9
 # Each round runs the arms in one of these orders: over six rounds, each arm is twice in each place.
 ROTATION = ("012", "120", "201", "210", "102", "021")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
@@ -157,13 +161,13 @@ class Report:
     empty: Outcome  # empty cache against no cache
     warm: Outcome  # warm cache against no cache
     figures: Mapping[str, ArmFigures]
-    verdict: str  # PAYS or DOES_NOT_PAY
+    verdict: str  # PAYS, DOES_NOT_PAY or NOT_WARM
     setup: tuple[str, ...]  # what to put where to use the cache; empty when it does not pay
     notes: tuple[str, ...]
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.OK
+        return ExitCode.INCOMPLETE if self.verdict == NOT_WARM else ExitCode.OK
 
     def medians(self, arm: str) -> dict[str, float | None]:
         outcome, side = (self.warm, "b") if arm == WARM else (self.empty, "b")
@@ -218,8 +222,12 @@ def arm_env(env: Mapping[str, str], wrapper: str) -> dict[str, str]:
 
 def build_argv(cargo: str, build: Sequence[str], target: Path) -> tuple[str, ...]:
     """The build command with its own target dir as a flag (sccache hashes `CARGO_*`
-    variables, a flag is not one) and `--locked` (cargo never rewrites the user's Cargo.lock)."""
-    return (cargo, *build, "--locked", "--target-dir", str(target))
+    variables, a flag is not one) and `--locked` (cargo never rewrites the user's Cargo.lock).
+    Its build dir is the target dir too, given on the command line where it wins over any config
+    file: a `build.build-dir` of the user's would give every arm one build dir, whose "cold"
+    builds compile nothing, and would write in the user's folder."""
+    build_dir = "build.build-dir=" + json.dumps(str(target))  # a TOML basic string
+    return (cargo, *build, "--locked", "--target-dir", str(target), "--config", build_dir)
 
 
 class CacheArm(CommandArm):
@@ -342,9 +350,33 @@ def _settled(design: Design) -> Callable[[list[list[Sample]]], bool]:
     return settled
 
 
-def verdict_of(warm: Outcome) -> str:
+def was_warm(figures: ArmFigures) -> bool:
+    """The warm arm's runs hit the cache: the median run's hit rate (a run that looked nothing up
+    counts as no hit) is at least WARM_HIT_RATE; else its times are not a warm cache's. Pure."""
+    rates = [s.hit_rate or 0.0 for s in figures.stats]
+    return bool(rates) and statistics.median(rates) >= WARM_HIT_RATE
+
+
+def cold_runs_note(figures: ArmFigures) -> str | None:
+    """A warm run that missed while the median hit: what it missed is keyed by its target dir's
+    path (an `include!` of a build script's `OUT_DIR`), which the fill build, at another path,
+    could not cache, and the arm's later runs, at this path, found. Pure."""
+    rates = [s.hit_rate or 0.0 for s in figures.stats]
+    if not rates or min(rates) >= WARM_HIT_RATE:
+        return None
+    return (
+        f"a run of the warm arm hit {min(rates):.0%} (the median {statistics.median(rates):.0%}): "
+        "what it missed is keyed by the path of its target dir (a build script's OUT_DIR, for "
+        "one), so a machine that builds at another path misses it too"
+    )
+
+
+def verdict_of(warm: Outcome, warm_figures: ArmFigures) -> str:
     """PAYS when the warm cache's cold build is faster, the whole wall-time interval past the
-    threshold; DOES_NOT_PAY otherwise. Pure."""
+    threshold, and every warm run was warm; NOT_WARM when a run was not (the gain, if any, is
+    not the cache's); DOES_NOT_PAY otherwise. Pure."""
+    if not was_warm(warm_figures):
+        return NOT_WARM
     wall = warm.metric(WALL)
     return PAYS if wall is not None and wall.verdict == stats.IMPROVEMENT else DOES_NOT_PAY
 
@@ -454,17 +486,18 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     none, empty, warm = found
     empty_outcome = engine.judge(none, empty, design, a_label=LABELS[NONE], b_label=LABELS[EMPTY])
     warm_outcome = engine.judge(none, warm, design, a_label=LABELS[NONE], b_label=LABELS[WARM])
-    verdict = verdict_of(warm_outcome)
+    figures = {a.arm: ArmFigures(a.arm, tuple(a.seen)) for a in arms}
+    verdict = verdict_of(warm_outcome, figures[WARM])
     return Report(
         root=root,
         request=request,
-        build=(program_word(inspection.cargo), *build_argv("", build, Path())[1:-2]),
+        build=(program_word(inspection.cargo), *build, "--locked"),
         empty=empty_outcome,
         warm=warm_outcome,
-        figures={a.arm: ArmFigures(a.arm, tuple(a.seen)) for a in arms},
+        figures=figures,
         verdict=verdict,
         setup=setup_lines(request, verdict),
-        notes=(controlled_note(env),),
+        notes=(controlled_note(env), *filter(None, [cold_runs_note(figures[WARM])])),
     )
 
 

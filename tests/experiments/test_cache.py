@@ -20,7 +20,8 @@ import psutil
 import pytest
 from helpers import one_line_error, perf
 
-from perf_tasks.ab.engine import Design, Sample
+from perf_tasks.ab import engine, stats
+from perf_tasks.ab.engine import Design, Outcome, Sample
 from perf_tasks.errors import CommandFailed, ToolMissing, UsageError
 from perf_tasks.experiments import cache, sccache
 
@@ -108,7 +109,59 @@ def test_every_arm_turns_the_users_wrapper_and_target_dir_off() -> None:
         } & set(env)
         assert env["RUSTFLAGS"] == "-Copt-level=1"
     argv = cache.build_argv("cargo", ("build", "--workspace"), Path("/t"))
-    assert argv == ("cargo", "build", "--workspace", "--locked", "--target-dir", "/t")
+    assert argv == (
+        "cargo",
+        "build",
+        "--workspace",
+        "--locked",
+        "--target-dir",
+        "/t",
+        # a `build.build-dir` of any config file would share one build dir between the arms
+        "--config",
+        'build.build-dir="/t"',
+    )
+    assert "CARGO_BUILD_BUILD_DIR" not in cache.arm_env({"CARGO_BUILD_BUILD_DIR": "/b"}, "")
+
+
+def judged_warm(none_s: float, warm_s: float) -> Outcome:
+    design = Design(dict(cache.CACHE_THRESHOLDS), max_pairs=6)
+    none = [Sample(values={cache.WALL: none_s + i / 100, cache.CPU: none_s}) for i in range(6)]
+    warm = [Sample(values={cache.WALL: warm_s + i / 100, cache.CPU: warm_s}) for i in range(6)]
+    return engine.judge(none, warm, design)
+
+
+def runs(*lookups: tuple[int, int]) -> cache.ArmFigures:
+    return cache.ArmFigures(
+        cache.WARM, tuple(sccache.Stats(h, m, h + m, 0, None, "") for h, m in lookups)
+    )
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        runs((0, 40), (0, 40)),  # nothing hit: the "warm" cache was empty
+        runs((40, 0), (20, 20), (20, 20)),  # most timed runs half cold
+        runs((0, 0), (0, 0)),  # nothing compiled at all: a build dir the arms shared
+        cache.ArmFigures(cache.WARM, ()),
+    ],
+)
+def test_a_gain_is_never_claimed_from_a_warm_arm_that_was_not_warm(
+    figures: cache.ArmFigures,
+) -> None:
+    outcome = judged_warm(10.0, 2.0)
+    assert outcome.metric(cache.WALL).verdict == stats.IMPROVEMENT  # type: ignore[union-attr]
+    assert cache.verdict_of(outcome, figures) == cache.NOT_WARM
+    assert cache.setup_lines(cache.Request.of(None, None, None), cache.NOT_WARM) == ()
+
+
+def test_a_warm_arm_that_hit_pays() -> None:
+    assert cache.verdict_of(judged_warm(10.0, 2.0), runs((40, 0), (39, 1))) == cache.PAYS
+    assert cache.cold_runs_note(runs((40, 0), (39, 1))) is None
+    # one run that missed what the target dir's path keys: named, the verdict kept
+    half = runs((20, 20), (40, 0), (40, 0))
+    assert cache.verdict_of(judged_warm(10.0, 2.0), half) == cache.PAYS
+    assert "hit 50%" in (cache.cold_runs_note(half) or "")
+    assert cache.verdict_of(judged_warm(2.0, 2.0), runs((40, 0))) == cache.DOES_NOT_PAY
 
 
 def test_a_server_env_drops_the_users_sccache_settings(tmp_path: Path) -> None:
@@ -281,6 +334,53 @@ def test_disk_cache_warm_hits_and_nothing_is_left(demo_copy: Path, tmp_path: Pat
     assert not (tmp_path / "users-target").exists()
     assert not servers_under(tmp_path)
     assert not list((tmp_path / "scratch").rglob("cache-compare"))
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_a_build_dir_of_a_parent_config_is_neither_shared_nor_written(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    """`build.build-dir` in a parent dir's config would give every arm one build dir: the "cold"
+    builds would compile nothing, and the user's build dir would be written. The user's cargo
+    home (its config asking for incremental builds) is left byte for byte, mtimes included."""
+    needs_sccache()
+    users_build = tmp_path / "users-build"
+    (tmp_path / ".cargo").mkdir()
+    (tmp_path / ".cargo" / "config.toml").write_text(f'[build]\nbuild-dir = "{users_build}"\n')
+    cargo_home = tmp_path / "cargo-home"
+    cargo_home.mkdir()
+    (cargo_home / "config.toml").write_text("[build]\nincremental = true\n")
+    # a cargo home in use: cargo's own lock files and last-use database are there already
+    pre = {**os.environ, "CARGO_HOME": str(cargo_home)}
+    subprocess.run(
+        ["cargo", "build", "--locked", "--target-dir", str(tmp_path / "pre")],
+        cwd=demo_copy,
+        env=pre,
+        check=True,
+        capture_output=True,
+    )
+    shutil.rmtree(tmp_path / "pre")
+    shutil.rmtree(users_build, ignore_errors=True)
+    before, home_before = tree_digest(demo_copy), tree_digest(cargo_home)
+    env = {"PERF_TASKS_SCRATCH": str(tmp_path / "scratch"), "CARGO_HOME": str(cargo_home)}
+    proc = perf(
+        "cache.compare",
+        "--root",
+        str(demo_copy),
+        "--max-pairs",
+        "6",
+        "--json",
+        env=env,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr
+    arms = json.loads(proc.stdout)["arms"]
+    assert [r["misses"] > 0 and r["hits"] == 0 for r in arms["empty"]["runs"]] == [True] * 6
+    assert arms["warm"]["hit_rate"] >= 0.9
+    assert not users_build.exists()
+    assert tree_digest(demo_copy) == before and tree_digest(cargo_home) == home_before
+    assert not servers_under(tmp_path)
 
 
 @pytest.fixture
