@@ -80,7 +80,35 @@ def test_a_backend_that_is_not_redis_host_port_is_refused(backend: str) -> None:
         cache.Request.of(backend, None, None)
 
 
-@pytest.mark.parametrize("backend", ["redis://127.0.0.1:6379", "redis://u@cache.lan:6380/2"])
+@pytest.mark.parametrize(
+    ("backend", "said"),
+    [
+        ("redis://h:70000", "port 70000 is out of range"),
+        ("redis://h:99999", "port 99999 is out of range"),
+        ("redis://h:0", "port 0 is out of range"),
+        ("redis://h:6379/x", "database 'x' is not a number"),
+        ("redis://h:6379/1/2", "database '1/2' is not a number"),
+    ],
+)
+def test_a_redis_backend_with_a_wrong_part_says_which(backend: str, said: str) -> None:
+    with pytest.raises(UsageError, match=said):
+        cache.Request.of(backend, None, None)
+
+
+@pytest.mark.parametrize("backend", ["s3://bucket/prefix", "gcs://bucket", "memcached://h:11211"])
+def test_another_sccache_backend_is_not_measured_yet_one_line_exit_2(
+    backend: str, tmp_path: Path
+) -> None:
+    proc = perf("cache.compare", "--root", str(tmp_path), "--backend", backend)
+    err = one_line_error(proc)
+    scheme = backend.partition(":")[0]
+    assert f"{scheme}:// is not measured yet" in err and "redis://HOST:PORT" in err
+
+
+@pytest.mark.parametrize(
+    "backend",
+    ["redis://127.0.0.1:6379", "redis://u@cache.lan:6380/2", "redis://[::1]:65535/", "redis://h:1"],
+)
 def test_a_redis_backend_is_taken(backend: str) -> None:
     assert cache.Request.of(backend, None, None).backend == backend
     assert cache.Request.of("disk", None, None).backend is None
