@@ -524,3 +524,60 @@ def test_a_signal_stops_the_sccache_servers_and_removes_the_scratch(
     assert "Traceback" not in err
     assert not servers_under(tmp_path)
     assert not list(scratch.rglob("cache-compare"))
+
+
+def _stderr_until(proc: subprocess.Popen[str], said: str, *, deadline_s: float = 240) -> None:
+    """Read the run's progress until a line holds `said`."""
+    assert proc.stderr is not None
+    deadline = time.monotonic() + deadline_s
+    for line in proc.stderr:
+        if said in line:
+            return
+        if time.monotonic() > deadline:
+            break
+    proc.kill()
+    pytest.fail(f"never said {said!r}: {proc.communicate()[1][-2000:]}")
+
+
+def _first_server_up(proc: subprocess.Popen[str], folder: Path) -> None:
+    deadline = time.monotonic() + 240
+    while not servers_under(folder):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no sccache server seen: {proc.communicate()[1][-2000:]}")
+        time.sleep(0.01)
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["a server starting", "between the rounds' arms"])
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)]
+)
+def test_a_signal_at_another_moment_leaves_no_server_and_no_scratch(
+    demo_copy: Path, tmp_path: Path, moment: str, signum: int, code: int
+) -> None:
+    needs_sccache()
+    scratch = tmp_path / "scratch"
+    before = tree_digest(demo_copy)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perf_tasks", "cache.compare", "--root", str(demo_copy), "--json"],
+        env={**os.environ, "PERF_TASKS_SCRATCH": str(scratch)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 (resets two signals, takes no lock)
+    )
+    if moment == "a server starting":
+        _first_server_up(proc, tmp_path)  # the first is up, the second is being started
+    else:
+        _stderr_until(proc, "pair 2 of")
+    proc.send_signal(signum)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    time.sleep(0.5)  # a server that was still starting has had time to show itself
+    assert not servers_under(tmp_path)
+    assert not list(scratch.rglob("cache-compare"))
+    assert tree_digest(demo_copy) == before
