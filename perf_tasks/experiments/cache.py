@@ -48,6 +48,7 @@ from perf_tasks.errors import ConfigError, ExitCode, UsageError
 from perf_tasks.experiments import sccache
 from perf_tasks.experiments.sccache import Server, Stats
 from perf_tasks.measure.shell import program_word
+from perf_tasks.profiles import resolve
 from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
 
@@ -67,6 +68,8 @@ CACHE_THRESHOLDS: dict[str, Threshold] = {
 PAYS = "the cache pays"
 DOES_NOT_PAY = "the cache does not pay here"
 NOT_WARM = "no verdict: the warm cache was not warm"
+# What in cargo's `[env]` would route sccache's client (run by cargo as the wrapper) elsewhere.
+CLIENT_ROUTES = ("SCCACHE_SERVER_PORT", "SCCACHE_SERVER_UDS")
 # The least hit rate of every timed run of the warm arm for its figures to be a warm cache's.
 WARM_HIT_RATE = 0.9
 # Each round runs the arms in one of these orders: over six rounds, each arm is twice in each place.
@@ -382,7 +385,7 @@ def cold_runs_note(figures: ArmFigures) -> str | None:
     path (an `include!` of a build script's `OUT_DIR`), which the fill build, at another path,
     could not cache, and the arm's later runs, at this path, found. Pure."""
     rates = [s.hit_rate or 0.0 for s in figures.stats]
-    if not rates or min(rates) >= WARM_HIT_RATE:
+    if not was_warm(figures) or min(rates) >= WARM_HIT_RATE:
         return None
     return (
         f"a run of the warm arm hit {min(rates):.0%} (the median {statistics.median(rates):.0%}): "
@@ -434,6 +437,7 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     program = sccache.find(inspection.env)
     if request.backend is not None:
         sccache.check_reachable(request.backend)
+    check_env_tables(root, inspection.env)
     lock = Path(inspection.metadata.get("workspace_root") or root) / "Cargo.lock"
     if not lock.is_file():
         raise ConfigError(
@@ -519,6 +523,21 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
         setup=setup_lines(request, verdict),
         notes=(controlled_note(env), *filter(None, [cold_runs_note(figures[WARM])])),
     )
+
+
+def check_env_tables(root: Path, env: Mapping[str, str]) -> None:
+    """No cargo config file's `[env]` names the server sccache's client talks to: cargo sets
+    `[env]` for every compiler process, the wrapper among them, and the arms' compiles would go
+    to a server that is not theirs (outside their statistics, left running)."""
+    for path in resolve.config_files(root, env):
+        table = resolve.read_config(path).get("env")
+        said = [k for k in CLIENT_ROUTES if isinstance(table, dict) and k in table]
+        if said:
+            raise ConfigError(
+                f"{path}: [env] sets {said[0]} for every compiler cargo runs, sccache's client "
+                "too: the arms would compile through another server than their own; take it out "
+                "of the file while cache.compare measures"
+            )
 
 
 def controlled_note(env: Mapping[str, str]) -> str:

@@ -162,15 +162,18 @@ class Server:
 
     def stop(self, base: Mapping[str, str], *, cwd: Path) -> None:
         """Stop the server on our port; a server that is not running is no error. One that does
-        not stop when asked is ended by its pid (ours: found by our port in its environment)."""
-        with contextlib.suppress(CommandFailed, ToolMissing):
-            command.run(
-                [self.program, "--stop-server"],
-                cwd=cwd,
-                env=self.env(base),
-                timeout_s=STOP_TIMEOUT_S,
-                what=f"sccache --stop-server (port {self.port})",
-            )
+        not stop when asked is ended by its pid (ours: found by our port in its environment).
+        Only a server of ours is asked: when none runs, the port may be another program's (taken
+        between choosing it and starting ours), and sccache's client would wait on it."""
+        if server_pids(self.port):
+            with contextlib.suppress(CommandFailed, ToolMissing):
+                command.run(
+                    [self.program, "--stop-server"],
+                    cwd=cwd,
+                    env=self.env(base),
+                    timeout_s=STOP_TIMEOUT_S,
+                    what=f"sccache --stop-server (port {self.port})",
+                )
         deadline = time.monotonic() + STOP_GRACE_S
         while (left := server_pids(self.port)) and time.monotonic() < deadline:
             time.sleep(0.05)

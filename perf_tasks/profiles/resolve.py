@@ -90,6 +90,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def read_config(path: Path) -> dict[str, Any]:
+    """A cargo config file's tables, through the one reader (a BOM accepted, as cargo does)."""
+    return _read(path)
+
+
 def _read(path: Path) -> dict[str, Any]:
     from perf_tasks.fs.guarded import text_of
 

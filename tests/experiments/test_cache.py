@@ -185,6 +185,7 @@ def test_a_gain_is_never_claimed_from_a_warm_arm_that_was_not_warm(
 def test_a_warm_arm_that_hit_pays() -> None:
     assert cache.verdict_of(judged_warm(10.0, 2.0), runs((40, 0), (39, 1))) == cache.PAYS
     assert cache.cold_runs_note(runs((40, 0), (39, 1))) is None
+    assert cache.cold_runs_note(runs((0, 0), (0, 0))) is None  # not warm: no path to blame
     # one run that missed what the target dir's path keys: named, the verdict kept
     half = runs((20, 20), (40, 0), (40, 0))
     assert cache.verdict_of(judged_warm(10.0, 2.0), half) == cache.PAYS
@@ -581,3 +582,61 @@ def test_a_signal_at_another_moment_leaves_no_server_and_no_scratch(
     assert not servers_under(tmp_path)
     assert not list(scratch.rglob("cache-compare"))
     assert tree_digest(demo_copy) == before
+
+
+def test_a_port_taken_by_another_program_is_one_error_and_never_asked_to_stop(
+    tmp_path: Path,
+) -> None:
+    """Between choosing a free port and starting the server, another program may take it: the
+    start fails, and the stop on the way out must not talk to that program (sccache's client
+    would wait for an answer until the stop's timeout) nor end it."""
+    needs_sccache()
+    program = sccache.find(
+        {"PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])}
+    )
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        server = sccache.Server(program, port, tmp_path / "dir", tmp_path / "conf")
+        with pytest.raises(CommandFailed, match=f"port {port}"):
+            server.start(dict(os.environ), cwd=tmp_path)
+        started = time.monotonic()
+        server.stop(dict(os.environ), cwd=tmp_path)
+        assert time.monotonic() - started < sccache.STOP_TIMEOUT_S / 3
+        other.settimeout(0.1)
+        with pytest.raises(TimeoutError):  # nobody was connected to the other program's port
+            other.accept()
+    assert not servers_under(tmp_path)
+
+
+@pytest.mark.cargo
+@pytest.mark.parametrize(
+    ("where", "entry"),
+    [
+        ("root", 'SCCACHE_SERVER_PORT = { value = "4226", force = true }'),
+        ("parent", 'SCCACHE_SERVER_UDS = "/run/user/sccache.sock"'),
+    ],
+)
+def test_an_env_table_that_sets_sccache_variables_is_refused(
+    demo_copy: Path, tmp_path: Path, where: str, entry: str
+) -> None:
+    """cargo's `[env]` reaches every compiler process, sccache's client among them: a server port
+    (or socket, which we do not set, so even unforced) there would send the arms' compiles to a server that is not ours, left
+    running, and empty their statistics."""
+    needs_sccache()
+    folder = (demo_copy if where == "root" else tmp_path) / ".cargo"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.toml").write_text(f"[env]\n{entry}\n")
+    before = tree_digest(demo_copy)
+    err = one_line_error(
+        perf(
+            "cache.compare",
+            "--root",
+            str(demo_copy),
+            env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        )
+    )
+    assert "[env]" in err and entry.partition(" ")[0] in err and str(folder / "config.toml") in err
+    assert tree_digest(demo_copy) == before
+    assert not servers_under(tmp_path) and not (tmp_path / "scratch").exists()
