@@ -640,3 +640,53 @@ def test_an_env_table_that_sets_sccache_variables_is_refused(
     assert "[env]" in err and entry.partition(" ")[0] in err and str(folder / "config.toml") in err
     assert tree_digest(demo_copy) == before
     assert not servers_under(tmp_path) and not (tmp_path / "scratch").exists()
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+def test_the_users_own_sccache_is_neither_used_nor_stopped(demo_copy: Path, tmp_path: Path) -> None:
+    """The user already builds through sccache: `RUSTC_WRAPPER` is sccache itself, a parent dir's
+    config has `build.rustc-wrapper`, their server runs on their port with their cache dir, and
+    `CARGO_BUILD_TARGET_DIR` and `CARGO_INCREMENTAL=1` are set. No arm compiles through their
+    server; it is still running afterwards, with nothing asked of it."""
+    needs_sccache()
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
+    program = sccache.find({"PATH": path})
+    (tmp_path / ".cargo").mkdir()
+    (tmp_path / ".cargo" / "config.toml").write_text('[build]\nrustc-wrapper = "sccache"\n')
+    users = sccache.Server(program, sccache.free_port(), tmp_path / "users-cache", tmp_path / "c")
+    base = {**os.environ, "PATH": path}
+    users.start(base, cwd=tmp_path)
+    try:
+        env = {
+            "PATH": path,
+            "RUSTC_WRAPPER": program,
+            "SCCACHE_SERVER_PORT": str(users.port),
+            "SCCACHE_DIR": str(users.dir),
+            "CARGO_BUILD_TARGET_DIR": str(tmp_path / "users-target"),
+            "CARGO_INCREMENTAL": "1",
+            "PERF_TASKS_SCRATCH": str(tmp_path / "scratch"),
+        }
+        before = tree_digest(demo_copy)
+        proc = perf(
+            "cache.compare",
+            "--root",
+            str(demo_copy),
+            "--max-pairs",
+            "6",
+            "--json",
+            env=env,
+            timeout=900,
+        )
+        assert proc.returncode == 0, proc.stderr
+        arms = json.loads(proc.stdout)["arms"]
+        assert arms["none"]["hit_rate"] is None and arms["empty"]["hit_rate"] == 0.0
+        assert arms["warm"]["hit_rate"] >= 0.9
+        assert sccache.server_pids(users.port), "the user's server was stopped"
+        theirs = users.stats(base, cwd=tmp_path)
+        assert (theirs.requests, theirs.hits, theirs.misses) == (0, 0, 0)
+        assert not (tmp_path / "users-target").exists()
+        assert tree_digest(demo_copy) == before
+    finally:
+        users.stop(base, cwd=tmp_path)
+    assert not servers_under(tmp_path)
