@@ -4,10 +4,14 @@ the refusals, and (`slow`) a profile that makes a test fail is caught and nothin
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from experiments.test_cache import tree_digest
+from experiments.test_cache import _as_from_a_terminal, _stderr_until, tree_digest
 from helpers import one_line_error, perf
 
 from perf_tasks.ab.engine import Design, Sample, judge
@@ -302,3 +306,35 @@ def test_a_panic_abort_profile_is_judged_on_the_same_outcomes(
     else:
         assert code == 0, err
         assert data["verdict"] != profiles.OUTCOMES_DIFFER
+
+
+@pytest.mark.cargo
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["dev: build", "pair 2 of"])
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGHUP, 129)])
+def test_a_signal_leaves_no_copy_no_target_dir_and_the_tree_as_it_was(
+    demo_copy: Path, tmp_path: Path, moment: str, signum: int, code: int
+) -> None:
+    scratch = tmp_path / "scratch"
+    (demo_copy / "perf-tasks.toml").write_text('[profiles.lean]\ninherits = "dev"\ndebug = 0\n')
+    before = tree_digest(demo_copy)
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "perf_tasks", "profiles.compare", "dev", "lean"),
+            *("--root", str(demo_copy), "--json"),
+        ],
+        env={**os.environ, "PERF_TASKS_SCRATCH": str(scratch)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 (resets two signals, takes no lock)
+    )
+    _stderr_until(proc, moment)
+    proc.send_signal(signum)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    left = [p.name for p in scratch.rglob("*") if p.name.startswith(("tree-", "target-"))]
+    assert left == []
+    assert tree_digest(demo_copy) == before
