@@ -338,3 +338,30 @@ def test_a_signal_leaves_no_copy_no_target_dir_and_the_tree_as_it_was(
     left = [p.name for p in scratch.rglob("*") if p.name.startswith(("tree-", "target-"))]
     assert left == []
     assert tree_digest(demo_copy) == before
+
+
+@pytest.mark.cargo
+@pytest.mark.parametrize("name", ["-x", "--release"])
+def test_a_profile_name_that_reads_as_a_flag_is_one_line_exit_2(tmp_path: Path, name: str) -> None:
+    """`cargo build --profile -x` and nextest's own call of cargo take `-x` for a flag: a profile
+    of that name could be written but never built."""
+    root = tmp_path / "ws"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "lib.rs").write_text("")
+    (root / "Cargo.toml").write_text('[package]\nname = "x"\nversion = "0.1.0"\n')
+    (root / "perf-tasks.toml").write_text(f'[profiles."{name}"]\ninherits = "dev"\n')
+    before = tree_digest(root)
+    proc = perf(
+        "profiles.compare",
+        "dev",
+        "dev-fast",
+        "--root",
+        str(root),
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=600,
+    )
+    err = one_line_error(proc)
+    assert name in err and "'-'" in err
+    assert tree_digest(root) == before
+    with pytest.raises(UsageError, match="start with '-'"):
+        profiles.Request.of("dev", name, None, None)
