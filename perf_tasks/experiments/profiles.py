@@ -16,6 +16,7 @@ and the tests are named.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -197,6 +198,23 @@ def recommend(outcome: Outcome, request: Request) -> tuple[str | None, str]:
     return None, MIXED if better else NO_CLEAR_DIFFERENCE
 
 
+def check_copyable(root: Path, metadata: Mapping[str, Any]) -> None:
+    """Every path dependency of the workspace's packages is inside `root`: a copy elsewhere
+    would not find one outside (`path = "../shared"`), and cargo would fail after the copy.
+    One line naming the first. Pure."""
+    top = os.path.abspath(root)
+    for package in metadata.get("packages") or ():
+        for dep in package.get("dependencies") or ():
+            path = dep.get("path")
+            if isinstance(path, str) and os.path.commonpath([top, os.path.abspath(path)]) != top:
+                raise ConfigError(
+                    f"{package.get('name')}'s dependency {dep.get('name')!r} is at {path}, "
+                    f"outside the workspace {root}: profiles.compare builds a copy of the "
+                    "workspace elsewhere, where it is not found; compare the profiles with "
+                    "`perf-tasks baseline` before and after `profiles.apply` instead"
+                )
+
+
 def copy_workspace(root: Path, copy: Path, env: Mapping[str, str]) -> None:
     """The workspace's files (not its build outputs or git data) in a fresh scratch folder, built
     with the same cargo configuration as the workspace itself."""
@@ -260,6 +278,7 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     root, inspection = context.root, context.inspection
     known = apply_mod.known(context.settings)
     written = to_write(root, request, known)
+    check_copyable(root, inspection.metadata)
     base = commands(inspection, context.settings)
     report = progress.on_pair or (lambda what, i, n: None)
     scratch = worktree.Scratch.of(root, inspection.env)

@@ -365,3 +365,31 @@ def test_a_profile_name_that_reads_as_a_flag_is_one_line_exit_2(tmp_path: Path, 
     assert tree_digest(root) == before
     with pytest.raises(UsageError, match="start with '-'"):
         profiles.Request.of("dev", name, None, None)
+
+
+@pytest.mark.cargo
+def test_a_path_dependency_outside_the_workspace_is_one_line_exit_2(tmp_path: Path) -> None:
+    """The copy lives elsewhere, where `path = "../shared"` finds nothing: said before anything
+    is copied or built, not as cargo's error after the copy."""
+    for name in ("shared", "app"):
+        (tmp_path / name / "src").mkdir(parents=True)
+        (tmp_path / name / "src" / "lib.rs").write_text("")
+        deps = '[dependencies]\nshared = { path = "../shared" }\n' if name == "app" else ""
+        (tmp_path / name / "Cargo.toml").write_text(
+            f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n{deps}'
+        )
+    root = tmp_path / "app"
+    before = tree_digest(tmp_path)
+    proc = perf(
+        "profiles.compare",
+        "dev",
+        "release",
+        "--root",
+        str(root),
+        env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
+        timeout=600,
+    )
+    err = one_line_error(proc)
+    assert "'shared'" in err and str(tmp_path / "shared") in err and "outside" in err
+    assert not list((tmp_path / "scratch").rglob("tree-*"))
+    assert {k: v for k, v in tree_digest(tmp_path).items() if "scratch" not in k} == before
