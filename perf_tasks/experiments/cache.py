@@ -454,10 +454,12 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     def on_step(label: str, what: str) -> None:
         report(f"{label}: {what}", 0, 0)
 
+    ports = dict(zip((EMPTY, WARM), sccache.free_ports(2), strict=True))
+
     def server(arm: str) -> Server:
         return Server(
             program=program,
-            port=sccache.free_port(),
+            port=ports[arm],
             dir=folder / f"sccache-{arm}",
             config=folder / "sccache-config.toml",
             redis=request.backend,

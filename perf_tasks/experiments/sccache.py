@@ -43,9 +43,20 @@ def find(env: Mapping[str, str]) -> str:
 
 def free_port() -> int:
     """A loopback port nobody listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different loopback ports nobody listens on now: each stays bound until all are
+    chosen (a port released at once may be handed out again, and two servers on one port would
+    share one cache)."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            s = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            s.bind(("127.0.0.1", 0))
+            ports.append(int(s.getsockname()[1]))
+        return ports
 
 
 def check_reachable(endpoint: str, *, timeout_s: float = 5.0) -> None:

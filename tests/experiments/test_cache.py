@@ -193,6 +193,12 @@ def test_a_warm_arm_that_hit_pays() -> None:
     assert cache.verdict_of(judged_warm(2.0, 2.0), runs((40, 0))) == cache.DOES_NOT_PAY
 
 
+def test_the_servers_ports_are_never_one() -> None:
+    for _ in range(20):
+        ports = sccache.free_ports(8)
+        assert len(set(ports)) == 8 and all(1 <= p <= 65535 for p in ports)
+
+
 def test_a_server_env_drops_the_users_sccache_settings(tmp_path: Path) -> None:
     server = sccache.Server("sccache", 4242, tmp_path / "c", tmp_path / "conf")
     env = server.env({"SCCACHE_REDIS_ENDPOINT": "redis://team:1", "SCCACHE_GHA_ENABLED": "on"})
