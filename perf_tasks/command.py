@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.quantities import format_seconds
 
 TAIL_LINES = 5
 DEFAULT_TIMEOUT_S = 120.0
@@ -71,7 +72,9 @@ def run(
             f"{argv[0]} cannot be run (permission denied): {shown} needs it"
         ) from None
     except subprocess.TimeoutExpired:
-        raise CommandFailed(f"{shown} in {cwd} did not finish within {timeout_s:g} s") from None
+        raise CommandFailed(
+            f"{shown} in {cwd} did not finish within {format_seconds(timeout_s)}"
+        ) from None
     if proc.returncode not in ok_codes:
         tail = "\n".join(proc.stderr.strip().splitlines()[-TAIL_LINES:])
         raise CommandFailed(

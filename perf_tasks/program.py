@@ -157,6 +157,11 @@ class PerfTasksProgram(Program):
         try:
             super().parse_tasks()
         except ParseError as exc:
+            if asked := self._help_asked_for():
+                # `TASK --help` of a task with positional arguments (`profiles.compare A B`):
+                # invoke's parser wants them before it sees the flag; the help needs none.
+                self.print_task_help(asked)
+                raise Exit(code=0) from None
             self._usage_error(f"{exc}", "See `perf-tasks --list` and `perf-tasks --help TASK`.")
         except ValueError as exc:  # a number flag given text: invoke's int() said no
             if str(exc).endswith(": ''"):  # int(""): name the flag from the command line
@@ -167,6 +172,21 @@ class PerfTasksProgram(Program):
         for context in self.tasks:
             if blank := empty_flag(context):
                 self._usage_error(_EMPTY.format(flag=blank), "", error=True)
+
+    def _help_asked_for(self) -> str | None:
+        """The task whose help `TASK --help` (or `-h`) asks for, when the command line does."""
+        words = self.argv[1:]
+        if not any(word in ("--help", "-h") for word in words):
+            return None
+        names = self.collection.task_names
+        return next(
+            (
+                word
+                for word in words
+                if word in names or any(word in aliases for aliases in names.values())
+            ),
+            None,
+        )
 
     def _usage_error(self, message: str, hint: str, *, error: bool = False) -> NoReturn:
         """Exit 2 with the message; under `--json` (which the tasks could not see, as their flags

@@ -318,6 +318,7 @@ class Tables(Kind):
 
     of: type
     doc_text: str = "list of tables"
+    unique: str | None = None  # a key no two tables may share (a silenced id: one reason each)
 
     def type_doc(self) -> str:
         return self.doc_text
@@ -326,11 +327,23 @@ class Tables(Kind):
         if not isinstance(value, list):
             raise at.wrong(value, "a list of tables")
         out = []
+        seen: dict[Any, int] = {}
         for i, table in enumerate(value):
             where = at.item(i)
             if not isinstance(table, dict):
                 raise where.wrong(table, "a table")
-            out.append(_build(self.of, table, source=at.source, where=where.key))
+            built = _build(self.of, table, source=at.source, where=where.key)
+            if self.unique is not None:
+                one = getattr(built, self.unique)
+                if one in seen:
+                    raise At(at.source, f"{where.key}.{self.unique}", at.example).bad(
+                        one,
+                        f"is already in {at.item(seen[one]).key}",
+                        "each one once",
+                        verb="list",
+                    )
+                seen[one] = i
+            out.append(built)
         return tuple(out)
 
     def toml(self, value: Any) -> str:
@@ -701,7 +714,7 @@ class Doctor:
 
     silence: tuple[SilenceRule, ...] = key(
         (),
-        Tables(SilenceRule, doc_text="list of tables (`id`, `reason`)"),
+        Tables(SilenceRule, doc_text="list of tables (`id`, `reason`)", unique="id"),
         "findings with this id are not counted (no exit 1) and are listed in a footer with "
         "the reason",
         default_doc="none",

@@ -17,6 +17,7 @@ from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
 from perf_tasks.context import RunContext
 from perf_tasks.measure.environment import build_env
+from perf_tasks.quantities import format_seconds
 from perf_tasks.runlock import run_lock
 
 
@@ -76,7 +77,7 @@ def compare_against(
         outcome = engine.compare(
             a,
             b,
-            Design(thresholds(request.only), max_pairs=request.max_pairs),
+            design_of(request),
             on_run=report,
             on_prepared=on_prepared,
         )
@@ -110,10 +111,10 @@ def cold_forecast(request: Request) -> str:
     if request.cold_hint_s is not None:
         each = 2 * request.cold_hint_s
         low, high = MIN_PAIRS * each, max(MIN_PAIRS, request.max_pairs) * each
-        span = _duration(low) + ("" if high == low else f" to {_duration(high)}")
+        span = format_seconds(low) + ("" if high == low else f" to {format_seconds(high)}")
         text += (
             f"; the cold builds alone take about {span} "
-            f"({_duration(request.cold_hint_s)} each, as the record measured it)"
+            f"({format_seconds(request.cold_hint_s)} each, as the record measured it)"
         )
     return text
 
@@ -121,15 +122,11 @@ def cold_forecast(request: Request) -> str:
 def pair_forecast(pair_s: float, max_pairs: int) -> str:
     """How long the timed pairs will take, from one untimed run of each arm. Pure."""
     low, high = MIN_PAIRS * pair_s, max(MIN_PAIRS, max_pairs) * pair_s
-    more = f", {_duration(high)} for {max_pairs}" if max_pairs > MIN_PAIRS else ""
+    more = f", {format_seconds(high)} for {max_pairs}" if max_pairs > MIN_PAIRS else ""
     return (
-        f"each pair takes about {_duration(pair_s)} (a run of each arm, cold build included): "
-        f"about {_duration(low)} for {MIN_PAIRS} pairs{more}"
+        f"each pair takes about {format_seconds(pair_s)} (a run of each arm, cold build included): "
+        f"about {format_seconds(low)} for {MIN_PAIRS} pairs{more}"
     )
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 def shared_env_note(env: Mapping[str, str], root: Path) -> str | None:
@@ -192,6 +189,15 @@ def plan_against(context: RunContext, request: Request) -> AgainstPlan:
         scratch=worktree.scratch_dir(root, inspection.env),
         commands=arms.commands(inspection, config),
         request=request,
+    )
+
+
+def design_of(request: Request) -> Design:
+    """The A/B's design: which metrics decide, and why the others are only shown. Pure."""
+    return Design(
+        thresholds(request.only),
+        max_pairs=request.max_pairs,
+        unjudged=f"only {', '.join(request.only)} decide here" if request.only else "no threshold",
     )
 
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from perf_tasks.ab.engine import Sample
 from perf_tasks.errors import CommandFailed
+from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, run_once
+from perf_tasks.quantities import format_seconds
 
 # (arm label, what it is doing) -> None: progress on untimed work.
 OnStep = Callable[[str, str], None]
+WARM_UP = "run the tests once, untimed (the first run warms the caches)"
 
 
 class CommandArm:
@@ -33,6 +37,16 @@ class CommandArm:
         self.timeout_s = timeout_s
         self.on_step = on_step
 
+    def warm_up(self) -> None:
+        """One whole run, untimed, said as such: the first run pays for caches the others would
+        not, and takes as long as the suite (the step before it only built the tests)."""
+        if self.on_step is not None:
+            self.on_step(self.label, WARM_UP)
+        self.run()
+
+    def run(self) -> Sample:
+        raise NotImplementedError
+
     def _step(
         self, what: str, argv: tuple[str, ...], *, env: Mapping[str, str] | None = None
     ) -> None:
@@ -51,18 +65,27 @@ class CommandArm:
         *,
         env: Mapping[str, str] | None = None,
         stream_fd: int | None = None,
+        counts_tests: bool = False,
     ) -> Run:
+        """One timed run; with `counts_tests` (a nextest run), its tests are said as they end."""
+        on_step, label = self.on_step, self.label
+        on_output = None
+        if counts_tests and on_step is not None:
+            on_output = nextest_runs.tally_of_tests(
+                lambda done, listed: on_step(label, nextest_runs.tests_ended(done, listed))
+            )
         run = run_once(
             argv,
             cwd=self.root,
             env=env or self.env,
             timeout_s=self.timeout_s,
             stream_fd=stream_fd,
+            on_output=on_output,
         )
         if run.timed_out:
             raise CommandFailed(
                 f"{self.label}: `{shell_line(argv, self.root)}` ran past the timeout "
-                f"({self.timeout_s:g} s) and was ended"
+                f"({format_seconds(self.timeout_s or 0)}) and was ended"
             )
         return run
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from perf_tasks.ab import stats
 from perf_tasks.ab.stats import Interval, TestChange, Threshold
 from perf_tasks.errors import ExitCode
+from perf_tasks.proc import Stopped
 
 DEFAULT_MAX_PAIRS = 12
 
@@ -49,6 +50,8 @@ class Arm(Protocol):
 class Design:
     thresholds: Mapping[str, Threshold]  # the metrics that decide; others are only shown
     min_pairs: int = stats.MIN_PAIRS
+    # Why a metric without a threshold is only shown: every row of the table says it.
+    unjudged: str = "the comparison decides on other metrics"
     max_pairs: int = DEFAULT_MAX_PAIRS
     confidence: float = stats.CONFIDENCE
 
@@ -65,6 +68,7 @@ class MetricResult:
     interval: Interval
     verdict: str  # stats.REGRESSION, IMPROVEMENT or SAME; "shown" for one that does not decide
     threshold: Threshold | None
+    not_judged: str = ""  # for one that does not decide: why
 
     @property
     def decides(self) -> bool:
@@ -84,6 +88,7 @@ class MetricResult:
             },
             "delta": None if self.threshold is None else self.threshold.delta,
             "floor": None if self.threshold is None else self.threshold.floor,
+            "not_judged": self.not_judged or None,
             "a": [round(x, 6) for x in self.a],
             "b": [round(x, 6) for x in self.b],
         }
@@ -108,6 +113,10 @@ class Outcome:
     # every test (or, under cargo test, "tests"/"doctests") that failed in any run of B: a
     # failing or flaky test is never a pass, however fast it failed
     failing: tuple[str, ...] = ()
+    # Stopped by a signal after `pairs` complete pairs (`keep_on_stop`): its exit code (130, 143,
+    # 129) and how, else 0 and "": the figures are those of the pairs that finished.
+    stopped_code: int = 0
+    stopped_by: str = ""
 
     @property
     def pairs(self) -> int:
@@ -122,7 +131,9 @@ class Outcome:
         return tuple(found)
 
     @property
-    def exit_code(self) -> ExitCode:
+    def exit_code(self) -> int:
+        if self.stopped_code:
+            return self.stopped_code
         return ExitCode.INCOMPLETE if self.regressions else ExitCode.OK
 
     def metric(self, name: str) -> MetricResult | None:
@@ -136,6 +147,7 @@ class Outcome:
             "b": self.b_label,
             "pairs": self.pairs,
             "order": self.order,
+            "stopped": self.stopped_by or None,
             "regressions": list(self.regressions),
             "metrics": [m.as_json() for m in self.metrics],
             "per_test": self.per_test,
@@ -176,9 +188,12 @@ def compare(
     *,
     on_run: OnProgress | None = None,
     on_prepared: Callable[[], None] | None = None,
+    keep_on_stop: bool = False,
 ) -> Outcome:
     """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises.
-    `on_prepared` is called once both arms are ready, before the first timed run."""
+    `on_prepared` is called once both arms are ready, before the first timed run. With
+    `keep_on_stop`, Ctrl-C or a stop signal after a complete pair ends the pairs there: the outcome
+    of the pairs that finished, marked as stopped (a verdict must not rest on it)."""
     a.prepare()
     b.prepare()
     if on_prepared is not None:
@@ -187,15 +202,24 @@ def compare(
     arms = {"A": a, "B": b}
     planned = design.min_pairs
     done = 0
-    while done < planned:
-        for side in order(done + 1)[-2:]:
-            if on_run is not None:
-                on_run(arms[side].label, done + 1, planned)
-            samples[side].append(arms[side].run())
-        done += 1
-        more_allowed = done == planned and planned < design.max_pairs
-        if more_allowed and _undecided(samples["A"], samples["B"], design):
-            planned = min(design.max_pairs, planned + 2)
+    try:
+        while done < planned:
+            for side in order(done + 1)[-2:]:
+                if on_run is not None:
+                    on_run(arms[side].label, done + 1, planned)
+                samples[side].append(arms[side].run())
+            done += 1
+            more_allowed = done == planned and planned < design.max_pairs
+            if more_allowed and _undecided(samples["A"], samples["B"], design):
+                planned = min(design.max_pairs, planned + 2)
+    except (KeyboardInterrupt, Stopped) as exc:
+        if not keep_on_stop or not done:
+            raise
+        a_done, b_done = samples["A"][:done], samples["B"][:done]  # a half pair is no pair
+        outcome = judge(a_done, b_done, design, a_label=a.label, b_label=b.label)
+        if isinstance(exc, Stopped):
+            return replace(outcome, stopped_code=exc.exit_code, stopped_by=f"stopped by {exc}")
+        return replace(outcome, stopped_code=int(ExitCode.INTERRUPTED), stopped_by="interrupted")
     return judge(samples["A"], samples["B"], design, a_label=a.label, b_label=b.label)
 
 
@@ -218,7 +242,7 @@ def judge(
         threshold = design.thresholds.get(name)
         if threshold is None:
             interval = stats.interval(xs, ys, design.confidence)
-            metrics.append(MetricResult(name, xs, ys, interval, SHOWN, None))
+            metrics.append(MetricResult(name, xs, ys, interval, SHOWN, None, design.unjudged))
             continue
         verdict, interval = stats.verdict(
             xs, ys, threshold, final=True, confidence=design.confidence

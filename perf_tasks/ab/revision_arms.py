@@ -231,7 +231,7 @@ class WorkspaceArm(CommandArm):
                 ),
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
-        self.run()
+        self.warm_up()
 
     def _own_crate(self) -> None:
         """The rebuilt crate as this arm's tree names it: a revision may have another version of
@@ -278,7 +278,7 @@ class WorkspaceArm(CommandArm):
         values.update(_figures(BUILD, build))
         if self.junit is not None:
             self.junit.unlink(missing_ok=True)
-        tests = self._timed(cmds.run_tests)
+        tests = self._timed(cmds.run_tests, counts_tests=cmds.runner == "nextest")
         values.update(_figures(TESTS, tests))
         times: dict[str, float] = {}
         outcomes: dict[str, str] = {}

@@ -22,6 +22,7 @@ from pathlib import Path
 from perf_tasks.cargo import layout
 from perf_tasks.cargo.dirs import locks_of
 from perf_tasks.cargo.probe import CommandOutput, FileId, PlannedUnit
+from perf_tasks.quantities import plural
 from perf_tasks.workspace import Workspace
 
 
@@ -250,7 +251,7 @@ def _distrust(
     missing = reported - {unit_hash for _, unit_hash, _, _ in listed}
     if missing:
         return (
-            f"`{shown}`: cargo's logged plan lacks {len(missing)} unit(s) it reported, "
+            f"`{shown}`: cargo's logged plan lacks {plural(len(missing), 'unit')} it reported, "
             f"such as {sorted(missing)[0]}"
         )
     return ""

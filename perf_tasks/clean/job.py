@@ -26,7 +26,7 @@ from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, Declined, ExitCode, UsageError
 from perf_tasks.fs import mounts
 from perf_tasks.fs.scan import Scan
-from perf_tasks.quantities import format_bytes, parse_size
+from perf_tasks.quantities import format_bytes, parse_size, plural
 from perf_tasks.settings import Settings
 
 # Deleting more than this is worth a progress bar.
@@ -127,7 +127,7 @@ class Job:
     def question(self, planned: Planned) -> str:
         plan = planned.plan
         return (
-            f"Remove {len(plan.items)} items ({format_bytes(plan.bytes)}) "
+            f"Remove {plural(len(plan.items), 'item')} ({format_bytes(plan.bytes)}) "
             f"under {self.guard.workspace.root}?"
         )
 

@@ -27,6 +27,7 @@ from perf_tasks.clean import model
 from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard
 from perf_tasks.clean.selection import Candidate, Selection, label
+from perf_tasks.quantities import plural
 from perf_tasks.settings import Settings
 from perf_tasks.workspace import Workspace
 
@@ -102,8 +103,9 @@ def select_stale(guard: Guard, settings: Settings, options: Options) -> Sweep:
             f" (from cargo's plan, without compiling: {result.detail})" if keep.from_plan else ""
         )
         sel.notes.append(
-            f"stale sweep: {live} units that the {len(commands)} configured commands build are "
-            f"kept{planned}; {len(stale_hashes)} stale units in {', '.join(swept_areas)}"
+            f"stale sweep: kept {plural(live, 'unit')} built by "
+            f"{plural(len(commands), 'configured command')}{planned}; "
+            f"{plural(len(stale_hashes), 'stale unit')} in {', '.join(swept_areas)}"
         )
     facts.update(
         status=SWEPT,

@@ -136,7 +136,8 @@ def gather(context: RunContext, *, survey: Survey | None) -> Facts:
     )
     profiles = resolve.resolve(root, env=env)
     nextest_path = root / ".config" / "nextest.toml"
-    nextest = _toml(nextest_path, ".config/nextest.toml") if nextest_path.is_file() else None
+    # exists(), not is_file(): a folder or a FIFO there goes to the reader, which says so
+    nextest = _toml(nextest_path, ".config/nextest.toml") if nextest_path.exists() else None
     inspection = context.inspection
     ws = inspection.workspace
     target_survey = _survey(survey, problems)

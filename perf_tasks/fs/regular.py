@@ -17,9 +17,13 @@ class NotRegular(OSError):
 def read_bytes(path: Path, *, limit: int = MAX_TEXT_BYTES) -> bytes:
     """The bytes of the regular file `path`; errors as `read_text`'s, but for UTF-8."""
     # O_NONBLOCK: opening a FIFO with no writer would block forever.
-    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise NotRegular("not a regular file")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    # Checked on the descriptor before it becomes a file object, which refuses a folder with a
+    # message of its own ("Is a directory"): every kind of non-file is said the same way.
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegular("not a regular file")
+    with os.fdopen(fd, "rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:
         raise NotRegular(f"larger than {limit // 2**20} MiB")

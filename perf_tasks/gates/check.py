@@ -32,7 +32,7 @@ from perf_tasks.measure.comparison import bytes_threshold, label, time_threshold
 from perf_tasks.measure.environment import differences
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.schema import Record, Stats
-from perf_tasks.quantities import BYTES, SECONDS, in_unit
+from perf_tasks.quantities import BYTES, SECONDS, in_unit, plural
 
 PASS = "pass"
 BREACH = "breach"
@@ -225,8 +225,8 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
             breach = r.low > 1 + bound.relative
             # The figure it was judged on comes first: a rebuild may stand for a build phase.
             evidence = (
-                f"{ab.measured}: ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over "
-                f"{r.pairs} pairs ({r.confidence:.0%} CI)"
+                f"{ab.measured}: median pair ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over "
+                f"{plural(r.pairs, 'pair')} ({r.confidence:.0%} CI)"
             )
             value = statistics.median(ab.b) if ab.b else r.median
             return Verdict(gate, value, in_unit(value, unit), BREACH if breach else PASS, evidence)
@@ -238,8 +238,8 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
                 raise _missing(contract, gate, gate.metric, "the measured record")
             value = statistics.median(ab.b)
             evidence = (
-                f"{ab.measured}: median {in_unit(value, unit)} over {len(ab.b)} runs of the "
-                "work tree"
+                f"{ab.measured}: median {in_unit(value, unit)} over "
+                f"{plural(len(ab.b), 'run')} of the work tree"
             )
             return _absolute(gate, value, evidence)
     assert measured is not None
@@ -250,7 +250,7 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
         if now.stats is None:
             evidence = f"{in_unit(now.value, unit)} measured ({int(now.value)} bytes)"
         else:
-            evidence = f"median {in_unit(now.value, unit)} over {now.runs or '?'} runs"
+            evidence = f"median {in_unit(now.value, unit)} over {plural(now.runs, 'run')}"
             if now.stats.max is not None:
                 evidence += f" (max {in_unit(now.stats.max, unit)})"
         return _absolute(gate, now.value, evidence)
@@ -362,7 +362,7 @@ def _test(contract: Contract, gate: Gate, measured: Record | None, base: Base | 
         return _absolute(
             gate,
             now.median,
-            f"median {in_unit(now.median, SECONDS)} over {runs or '?'} runs{spread}",
+            f"median {in_unit(now.median, SECONDS)} over {plural(runs, 'run')}{spread}",
         )
     assert isinstance(base, Record) and bound.relative is not None
     then = times_of(base, test_id)
@@ -426,13 +426,13 @@ def _each(
     if slower:
         named = "; ".join(f"test slowed {s}" for s in slower[:3])
         more = f"; and {len(slower) - 3} more" if len(slower) > 3 else ""
-        evidence = f"{len(slower)} of {common} tests: {named}{more}"
+        evidence = f"{len(slower)} of {plural(common, 'test')}: {named}{more}"
     else:
         worst = max(
             ((after[t] / before[t] if before[t] else 1.0, t) for t in before.keys() & after.keys()),
             default=None,
         )
-        evidence = f"{common} tests compared, none slower"
+        evidence = f"{plural(common, 'test')} compared, none slower"
         if worst is not None:
             evidence += f" (largest ratio {worst[0]:.2f}: {worst[1]})"
     only = _only_in(before, after)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from perf_tasks.gates.check import BREACH, GateReport
+from perf_tasks.quantities import all_of, plural
 
 ANNOTATION_CAP = 10
 _VERDICT = {"pass": "✅ pass", "breach": "❌ breach", "skipped": "⏭ skipped"}
@@ -45,7 +46,11 @@ def step_summary(report: GateReport) -> str:
     """The section appended to `$GITHUB_STEP_SUMMARY`."""
     n = len(report.breaches)
     total = len(report.rows)
-    head = f"{n} of {total} gates breached" if n else f"all {total} gates hold"
+    head = (
+        f"{n} of {plural(total, 'gate')} breached"
+        if n
+        else f"{all_of(total, 'gate')} {'holds' if total == 1 else 'hold'}"
+    )
     base = f"; base: {report.base}" if report.base else ""
     notes = "".join(f"\n> {note}\n" for note in report.notes)
     return (

@@ -39,7 +39,7 @@ from perf_tasks.gates.check import all_tests, metric_of
 from perf_tasks.gates.contract import EACH_EXAMPLE
 from perf_tasks.measure.comparison import label
 from perf_tasks.measure.schema import Record
-from perf_tasks.quantities import BYTES, SECONDS, format_bytes, in_unit
+from perf_tasks.quantities import BYTES, SECONDS, format_bytes, format_seconds, in_unit
 
 MAD_FACTOR = 5.0
 
@@ -79,12 +79,6 @@ def round_up(value: float) -> float:
     return float(math.ceil(round(value / scale, 9)) * scale)
 
 
-def _seconds_text(value: float) -> str:
-    if value < 1:
-        return f"{round(value * 1000):g} ms"
-    return f"{round(value, 3):g} s"
-
-
 def starter(record: Record, *, budget: int, source: str) -> str:
     """The Markdown of a starter contract for the workspace `record` measured."""
     rows: list[tuple[str, str, str]] = []
@@ -97,7 +91,7 @@ def starter(record: Record, *, budget: int, source: str) -> str:
         measured = f"median {in_unit(s.median, SECONDS)}"
         if s.max is not None:
             measured += f", max {in_unit(s.max, SECONDS)}"
-        rows.append((metric, f"≤ {_seconds_text(bound)}", f"{what}; measured {measured}"))
+        rows.append((metric, f"≤ {format_seconds(bound)}", f"{what}; measured {measured}"))
     test_rows, untimed = _test_rows(record)
     rows += test_rows
     target = metric_of(record, "disk.target.bytes")
@@ -162,7 +156,7 @@ def _test_rows(record: Record) -> tuple[list[tuple[str, str, str]], list[str]]:
         bound = round_up(bound_for(times.high, None, 0.0, TEST_WALL))
         measured = f"median {in_unit(times.median, SECONDS)}, max {in_unit(times.high, SECONDS)}"
         metric = "test:" + test.replace("|", "\\|")  # a `|` in a name is not a new cell
-        rows.append((metric, f"≤ {_seconds_text(bound)}", f"wall time; {measured}"))
+        rows.append((metric, f"≤ {format_seconds(bound)}", f"wall time; {measured}"))
     left = len(tests) - len(slowest)
     if not left:
         return rows, []

@@ -11,6 +11,7 @@ from typing import Any
 
 from perf_tasks.cargo.messages import check_command
 from perf_tasks.errors import ConfigError, WorkspaceError
+from perf_tasks.quantities import plural
 
 # JSON messages on stdout, and cargo's usual rendering of diagnostics on stderr, so that a failing
 # build still says why in its last lines.
@@ -153,8 +154,8 @@ def units_warning(phase: str, units: Iterable[Units], *, touched: str | None = N
     if touched is None and any(u.compiled for u in units):
         most = max(u.compiled for u in units)
         return (
-            f"{phase}: a build with nothing to do compiled {most} unit(s): something makes cargo "
-            "rebuild every time (a build script without rerun-if-changed, or changing env)"
+            f"{phase}: a build with nothing to do compiled {plural(most, 'unit')}: something makes "
+            "cargo rebuild every time (a build script without rerun-if-changed, or changing env)"
         )
     if touched is not None and not any(u.compiled for u in units):
         return f"{phase}: touching {touched} rebuilt nothing: cargo did not see the change"

@@ -47,6 +47,8 @@ MAD_FACTOR = 3.0
 BUSIER_CORES = 0.25  # more of the machine taken by others than this: wall times do not count
 BYTES_RELATIVE = 0.01
 BYTES_ABSOLUTE = MIB
+# A sampled peak can miss a short-lived process: RAM is shown, never counted.
+RAM_UNCOUNTED = "RAM peaks are sampled: shown, never counted"
 
 TIME = "time"
 RAM = "ram"
@@ -74,6 +76,7 @@ class Row:
     threshold: float | None  # the noise band; a change within it does not count
     verdict: str
     counts: bool  # whether this verdict can fail the comparison
+    uncounted: str = ""  # when it cannot: why (the environments differ, a busy machine, ...)
 
     @property
     def metric(self) -> str:
@@ -107,6 +110,7 @@ class Row:
             "threshold": self.threshold,
             "verdict": self.verdict,
             "counts": self.counts,
+            "uncounted": self.uncounted or None,
         }
 
 
@@ -177,7 +181,8 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
     strict = not advisory
     built_differently = build_env_differences(old.environment.build_env, new.environment.build_env)
     advisory += built_differently
-    build_strict = strict and not built_differently  # what the build environment changes
+    env_why = "the environments differ" if not strict else ""
+    build_why = env_why or ("the build environment differs" if built_differently else "")
     rows: list[Row] = []
     notes: list[str] = []
     for name in TIMED:
@@ -193,15 +198,16 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
                 f"{name}: other processes took {busier} more of the machine during the new "
                 "measurement: its wall time does not count (its CPU time does)"
             )
-        for key, kind, counted in (
-            ("wall_s", TIME, build_strict and not busier),
-            ("cpu_s", TIME, build_strict),
-            ("peak_tree_rss_bytes", RAM, False),
-            ("peak_process_rss_bytes", RAM, False),
+        busy_why = f"other processes took {busier} more of the machine" if busier else ""
+        for key, kind, uncounted in (
+            ("wall_s", TIME, build_why or busy_why),
+            ("cpu_s", TIME, build_why),
+            ("peak_tree_rss_bytes", RAM, RAM_UNCOUNTED),
+            ("peak_process_rss_bytes", RAM, RAM_UNCOUNTED),
         ):
             o_stats = None if o is None else o.stats(key)
             n_stats = None if n is None else n.stats(key)
-            rows.append(_stat_row(group, key, kind, o_stats, n_stats, counted=counted))
+            rows.append(_stat_row(group, key, kind, o_stats, n_stats, uncounted=uncounted))
         if name.is_build:
             direction = -1 if name == PhaseName.BUILD else 0
             rows.append(_count_row(group, "units.compiled", _compiled(o), _compiled(n), direction))
@@ -220,7 +226,7 @@ def compare(old: Record | Mapping[str, Any], new: Record | Mapping[str, Any]) ->
                 f"{disk_name}.bytes",
                 None if o_disk is None else o_disk.bytes,
                 None if n_disk is None else n_disk.bytes,
-                build_strict if disk_name == "target" else strict,
+                build_why if disk_name == "target" else env_why,
             )
         )
     tests = slower_tests(old, new, counted=strict)
@@ -336,7 +342,7 @@ def _stat_row(
     old: Stats | None,
     new: Stats | None,
     *,
-    counted: bool,
+    uncounted: str,
 ) -> Row:
     if old is None or new is None:
         o = None if old is None else old.median
@@ -349,15 +355,15 @@ def _stat_row(
     verdict = _verdict(n - o, threshold, -1)
     if key == "wall_s" and verdict == REGRESSION and _overlap(old, new):
         verdict = SAME  # within the spread of the runs: noise, however the medians fell
-    return Row(group, key, kind, o, n, threshold, verdict, counted)
+    return Row(group, key, kind, o, n, threshold, verdict, not uncounted, uncounted)
 
 
-def _bytes_row(key: str, old: float | None, new: float | None, counted: bool) -> Row:
+def _bytes_row(key: str, old: float | None, new: float | None, uncounted: str) -> Row:
     if old is None or new is None:
         return _one_sided("disk", key, BYTES, old, new)
     threshold = bytes_threshold(old)
     verdict = _verdict(new - old, threshold, -1)
-    return Row("disk", key, BYTES, old, new, threshold, verdict, counted)
+    return Row("disk", key, BYTES, old, new, threshold, verdict, not uncounted, uncounted)
 
 
 def _count_row(group: str, key: str, old: float | None, new: float | None, direction: int) -> Row:
@@ -368,7 +374,8 @@ def _count_row(group: str, key: str, old: float | None, new: float | None, direc
 
 def _one_sided(group: str, key: str, kind: str, old: Any, new: Any) -> Row:
     verdict = ADDED if old is None else REMOVED
-    return Row(group, key, kind, old, new, None, verdict, False)
+    why = "only in the old record" if new is None else "only in the new record"
+    return Row(group, key, kind, old, new, None, verdict, False, why)
 
 
 def _verdict(delta: float, threshold: float, better: int) -> str:

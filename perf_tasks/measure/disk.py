@@ -18,6 +18,7 @@ from perf_tasks.cargo.dirs import profile_dirs
 from perf_tasks.fs.partition import scan_with_rest
 from perf_tasks.fs.scan import scan
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_bytes
 
 PROFILE_PARTS = ("deps", "build", "incremental")
 
@@ -76,6 +77,27 @@ def measure_outputs(
     for name, path in outputs.items():
         usage[name] = measure_plain(name, root, path)
     return usage
+
+
+def added(before: Mapping[str, OutputUsage], after: Mapping[str, OutputUsage]) -> dict[str, int]:
+    """What each output grew by between two measurements (only those that grew)."""
+    return {
+        name: after[name].bytes - usage.bytes
+        for name, usage in before.items()
+        if name in after and after[name].bytes > usage.bytes
+    }
+
+
+def added_note(grown: Mapping[str, int]) -> str | None:
+    """The one line that says what a measurement left behind, or None when it left nothing."""
+    if not grown:
+        return None
+    parts = ", ".join(f"{format_bytes(n)} to {name}" for name, n in grown.items())
+    return (
+        f"disk: the sizes are the workspace as it was before the measurement; the measurement "
+        f"itself added {parts} (its incremental sessions, test reports), left in place: "
+        "`clean` removes what is stale"
+    )
 
 
 def measure_plain(name: str, root: Path, path: Path) -> OutputUsage:

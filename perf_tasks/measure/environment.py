@@ -19,6 +19,7 @@ from typing import Any
 
 from perf_tasks import command
 from perf_tasks.errors import CommandFailed, ToolMissing
+from perf_tasks.quantities import plural
 
 # The keys that must agree for a strict comparison: the same CPU and the same toolchain.
 COMPARABLE = ("cpu_model", "cpu_cores", "os", "rustc", "cargo", "nextest")
@@ -138,7 +139,7 @@ def busy_note(load_average: Sequence[float] | None, cores: int | None) -> str | 
     """`a busy machine (load 3.10 on 2 cores)` when the 1-minute load passed half the cores."""
     cores = cores or 1
     if load_average and load_average[0] > BUSY_LOAD_PER_CORE * cores:
-        return f"a busy machine (load {load_average[0]:.2f} on {cores} cores)"
+        return f"a busy machine (load {load_average[0]:.2f} on {plural(cores, 'core')})"
     return None
 
 

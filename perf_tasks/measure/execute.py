@@ -11,6 +11,7 @@ import contextlib
 import shutil
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from perf_tasks.errors import CommandFailed, ConfigError
@@ -26,6 +27,7 @@ from perf_tasks.measure.shell import shell_line
 from perf_tasks.measure.timing import Run, measure, run_once
 from perf_tasks.measure.warnings import busy_warning, phase_warnings
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_seconds
 
 
 def execute(
@@ -73,6 +75,12 @@ def execute(
         return sources.fingerprint(plan.root, env=env, exclude=exclude, hashed=plan.touch)
 
     seen = look()
+    # The disk as the user left it: what the measurement itself adds (incremental sessions, test
+    # reports) is measured apart, after it.
+    emit(Event(PhaseName.DISK, ()))
+    before = disk_mod.measure_outputs(
+        root=plan.root, cargo_dirs=plan.workspace.cargo_dirs, outputs=plan.outputs
+    )
 
     def look_again(phase: str) -> bool:
         """Whether the sources changed while `phase` ran (then noted and warned of)."""
@@ -119,7 +127,7 @@ def execute(
             shutil.rmtree(plan.scratch, ignore_errors=True)
 
     emit(Event(PhaseName.DISK, ()))
-    usage = disk_mod.measure_outputs(
+    after = disk_mod.measure_outputs(
         root=plan.root, cargo_dirs=plan.workspace.cargo_dirs, outputs=plan.outputs
     )
     return Result(
@@ -128,7 +136,8 @@ def execute(
         elapsed_s=clock() - started,
         environment=env_info,
         phases=phases,
-        disk=usage,
+        disk=before,
+        disk_added=disk_mod.added(before, after),
         warnings=tuple(warnings),
         sources_changed=tuple(edits),
     )
@@ -206,8 +215,14 @@ def _timed(
             counts.append(nextest_runs.parse_cargo_test(run.stdout))
             outcomes.append(nextest_runs.cargo_test_outcomes(run.stdout))
 
+    current = [Event(step.phase, step.argv)]
+
     def on_run(i: int, n: int, warmup: bool) -> None:
-        emit(Event(step.phase, step.argv, i, n, warmup))
+        current[0] = Event(step.phase, step.argv, i, n, warmup)
+        emit(current[0])
+
+    def on_tests(done: int, listed: int | None) -> None:
+        emit(replace(current[0], tests_done=done, tests_listed=listed))
 
     m = measure(
         step.argv,
@@ -218,6 +233,7 @@ def _timed(
         warmup=step.warmup,
         before=before,
         after=after,
+        on_output=nextest_runs.tally_of_tests(on_tests) if is_nextest else None,
         capture_stdout=is_build or (step.phase.is_tests and not is_nextest),
         stream_fd=stream_fd,
         on_run=on_run,
@@ -265,8 +281,8 @@ def _failure(
     how = f"exit {code}" if code >= 0 else f"killed by signal {-code}"
     if run.timed_out:
         how = (
-            f"still running after {plan.options.timeout_s} s, the timeout (--timeout, "
-            "[baseline] timeout): it was ended with every process it started"
+            f"still running after {format_seconds(plan.options.timeout_s or 0)}, the timeout "
+            "(--timeout, [baseline] timeout): it was ended with every process it started"
         )
         if running:
             how += f"; tests still running then: {', '.join(running)}"

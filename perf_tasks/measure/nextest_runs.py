@@ -11,13 +11,14 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from perf_tasks import command
 from perf_tasks.errors import ConfigError
+from perf_tasks.quantities import plural
 
 TOOL_NAME = "perf-tasks"
 JUNIT_FILE = "junit.xml"
@@ -102,7 +103,47 @@ PROGRAM = "cargo-nextest"
 # (no fail-fast, no max-fail), and no `default-filter` skipping tests the tool counts.
 PINNED_LIST = ("--ignore-default-filter",)
 PINNED_OUTCOMES = ("--retries", "0", "--flaky-result", "fail", "--no-fail-fast")
-PINNED_RUN = (*PINNED_LIST, *PINNED_OUTCOMES)
+PINNED_RUN = (
+    *PINNED_LIST,
+    *PINNED_OUTCOMES,
+    *("--status-level", "pass"),  # a line as each test ends: the tool's progress counts them
+)
+
+
+# nextest's own lines, as it streams them: `Starting 340 tests across 12 binaries`, then a status
+# line as each test ends (`PASS [   0.004s] crate::binary test`). PINNED_RUN's status level keeps
+# the PASS lines whatever the workspace's profile hides.
+_STARTING = re.compile(r"^\s*Starting\s+(\d+)\s+tests?\b")
+_ENDED = re.compile(
+    r"^\s*(?:PASS|FAIL|SIGSEGV|SIGABRT|SIGBUS|SIGILL|SIGKILL|SIGTERM|TIMEOUT|ABORT|LEAK|LEAK-FAIL)"
+    r"\s+\["
+)
+
+
+def tests_ended(done: int, listed: int | None) -> str:
+    """`12 of 340 tests ended`: the one wording of a test run's progress."""
+    return (
+        f"{plural(done, 'test')} ended"
+        if listed is None
+        else f"{done} of {plural(listed, 'test')} ended"
+    )
+
+
+def tally_of_tests(on_change: Callable[[int, int | None], None]) -> Callable[[str], None]:
+    """A reader of nextest's output as it streams (whole lines, maybe none): after each piece,
+    `on_change(tests ended, tests nextest started with or None)`."""
+    done, listed = 0, None
+
+    def read(text: str) -> None:
+        nonlocal done, listed
+        for line in text.split("\n"):
+            if started := _STARTING.match(line):  # a run starts: the same reader serves many
+                done, listed = 0, int(started.group(1))
+            elif _ENDED.match(line):
+                done += 1
+        on_change(done, listed)
+
+    return read
 
 
 def find(env: Mapping[str, str]) -> str | None:
@@ -151,9 +192,10 @@ def argv(
 
 
 def workspace_config(root: Path) -> dict[str, Any]:
-    """The workspace's `.config/nextest.toml`, parsed; empty when there is none."""
+    """The workspace's `.config/nextest.toml`, parsed; empty when there is none. A folder or a
+    FIFO in its place is one `ConfigError` (nextest refuses it too), never taken for none."""
     path = root / ".config" / "nextest.toml"
-    if not path.is_file():
+    if not path.exists():
         return {}
     import tomlkit
     from tomlkit.exceptions import TOMLKitError

@@ -59,6 +59,7 @@ def read_record(data: object, *, source: str) -> Record:
         build=_build(top.child("build"), table.get("build")),
         tests=_tests(top.child("tests"), table.get("tests")),
         disk=_disk(top.child("disk"), table.get("disk")),
+        disk_added=_sizes(top.child("disk_added"), table.get("disk_added")),
         warnings=top.texts(table, "warnings"),
     )
 
@@ -352,6 +353,15 @@ def _profiles(node: _Node, value: object) -> dict[str, ProfileUsage]:
         }
         found[name] = ProfileUsage(bytes=total.bytes, files=total.files, parts=parts)
     return found
+
+
+def _sizes(node: _Node, value: object) -> dict[str, int]:
+    table = node.optional_table(value) or {}
+    return {
+        name: size
+        for name in table
+        if (size := node.integer(table, name, maximum=MAX_SIZE)) is not None
+    }
 
 
 def _disk(node: _Node, value: object) -> dict[str, DiskUsage]:

@@ -83,6 +83,7 @@ def build(result: Result) -> dict[str, Any]:
         build=build_part,
         tests=tests_part,
         disk={name: usage.as_json() for name, usage in result.disk.items()},
+        disk_added=result.disk_added,
         warnings=result.warnings,
         sources_changed=[
             {"phase": phase, "files": list(files)} for phase, files in result.sources_changed
@@ -101,6 +102,7 @@ def envelope(
     build: Mapping[str, Any] | None,
     tests: Mapping[str, Any] | None,
     disk: Mapping[str, Any] | None = None,
+    disk_added: Mapping[str, int] | None = None,
     warnings: Sequence[str] = (),
     sources_changed: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
@@ -119,6 +121,7 @@ def envelope(
         "build": None if build is None else dict(build),
         "tests": None if tests is None else dict(tests),
         "disk": dict(disk or {}),
+        "disk_added": dict(disk_added or {}),
         "warnings": list(warnings),
         "sources_changed": list(sources_changed),
     }

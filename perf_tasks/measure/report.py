@@ -10,10 +10,11 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from perf_tasks.measure.disk import added_note
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.schema import DiskUsage, Environment, Record, Stats, Timed
-from perf_tasks.quantities import format_bytes, format_seconds
+from perf_tasks.quantities import format_bytes, format_seconds, plural
 
 SLOWEST = 10
 
@@ -30,7 +31,7 @@ def markdown(data: Record | Mapping[str, Any], *, program: str) -> str:
         "",
         f"Recorded {record.started_at} by perf-tasks {record.tool_version} "
         f"(`{program} baseline`){_git_text(env)}. Every timed command ran "
-        f"{settings.runs} time(s) after {settings.warmup} warmup run(s); times are "
+        f"{plural(settings.runs, 'time')} after {plural(settings.warmup, 'warmup run')}; times are "
         "wall-clock medians, CPU is user + system time of the whole process tree, RAM is sampled "
         "(the peak sum over the process tree, and the largest single process). The "
         "machine-readable record is `baseline.json` beside this file (its schema: perf-tasks "
@@ -48,8 +49,17 @@ def markdown(data: Record | Mapping[str, Any], *, program: str) -> str:
     test_phases = [(n, t) for n, t in timed if n.is_tests]
     lines += _phase_table(test_phases, "passed / failed / skipped / ignored")
     lines += _runner_text(record)
-    lines += ["", "## Disk", "", "Allocated bytes as `du -s -B1` counts them, measured last.", ""]
+    lines += [
+        "",
+        "## Disk",
+        "",
+        "Allocated bytes as `du -s -B1` counts them, measured before the timed runs.",
+        "",
+    ]
     lines += _disk_tables(record.disk)
+    note = added_note(record.disk_added)
+    if note:
+        lines += ["", note[0].upper() + note[1:] + "."]
     lines += ["", "## Environment", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {text} |" for key, text in _environment_rows(env)]
     lines += ["", "## Reproduce", "", *_reproduce(record, program), ""]

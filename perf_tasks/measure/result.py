@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from perf_tasks.measure import cargo as cargo_mod
@@ -22,6 +22,8 @@ class Event:
     run: int = 0
     runs: int = 0
     warmup: bool = False
+    tests_done: int | None = None  # during a test run: the tests that ended so far
+    tests_listed: int | None = None  # and how many the runner said it would run
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Result:
     disk: dict[str, disk_mod.OutputUsage]
     warnings: tuple[str, ...]
     sources_changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (phase, files edited in it)
+    disk_added: dict[str, int] = field(default_factory=dict)  # output -> bytes the run added
 
     @property
     def tests_failed(self) -> int:

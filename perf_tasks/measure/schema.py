@@ -177,7 +177,8 @@ class Record:
     environment: Environment = field(default_factory=Environment)
     build: Build | None = None
     tests: Tests | None = None
-    disk: Mapping[str, DiskUsage] = field(default_factory=dict)
+    disk: Mapping[str, DiskUsage] = field(default_factory=dict)  # before the measurement ran
+    disk_added: Mapping[str, int] = field(default_factory=dict)  # what the measurement added
     warnings: tuple[str, ...] = ()
 
     def timed(self) -> list[tuple[PhaseName, Timed]]:

@@ -28,6 +28,10 @@ TAIL_LINES = 20
 Clock = Callable[[], float]
 
 
+# Text a running command wrote since the last call (whole lines; empty when none).
+OnOutput = Callable[[str], None]
+
+
 @dataclass(frozen=True)
 class Run:
     """One timed run of a command."""
@@ -99,6 +103,7 @@ def measure(
     extra_env: Mapping[str, str] | None = None,
     clock: Clock = time.perf_counter,
     timeout_s: float | None = None,
+    on_output: OnOutput | None = None,
 ) -> Measurement:
     """Run `argv` `warmup` times untimed, then `runs` times timed.
 
@@ -125,6 +130,7 @@ def measure(
             stream_fd=stream_fd,
             clock=clock,
             timeout_s=timeout_s,
+            on_output=on_output,
         )
         if run.timed_out:
             done.append(run)
@@ -152,11 +158,13 @@ def run_once(
     clock: Clock = time.perf_counter,
     sample: bool = True,
     timeout_s: float | None = None,
+    on_output: OnOutput | None = None,
 ) -> Run:
     """One run: spawn, sample, `wait4`. Output goes to temporary files (or to `stream_fd`).
 
     Past `timeout_s`, or on any exception while we wait (Ctrl-C, `proc.Stopped`), the command's
-    whole tree is ended (`proc.end_tree`); no process of it outlives the run."""
+    whole tree is ended (`proc.end_tree`); no process of it outlives the run. `on_output` sees
+    the command's stderr as it is written (every `WATCH_S`, new text or none), when captured."""
     with contextlib.ExitStack() as stack:
         out_file = err_file = None
         stdout: int | IO[bytes]
@@ -189,6 +197,8 @@ def run_once(
         if sampler is not None:
             sampler.start()
         deadline = proc_mod.Deadline(proc.pid, timeout_s, keep=keep)
+        if on_output is not None and err_file is not None:
+            stack.enter_context(_watched(err_file, on_output))
         try:
             with _reaped(proc, deadline, keep):
                 proc_mod.wait_unreaped(proc.pid)
@@ -263,6 +273,40 @@ def _load_1m() -> float | None:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+# How often the output of a running command is read for progress.
+WATCH_S = 0.25
+
+
+@contextlib.contextmanager
+def _watched(f: IO[bytes], on_output: OnOutput) -> Iterator[None]:
+    """Hand what the command writes to `f` to `on_output`, as it comes, from a thread: `pread`
+    leaves the file's offset alone, and the text is read whole once the command has ended."""
+    import threading
+
+    stop = threading.Event()
+    fd = f.fileno()
+
+    def watch() -> None:
+        offset, pending = 0, b""
+        while True:
+            stopping = stop.wait(WATCH_S)
+            while chunk := os.pread(fd, 1 << 16, offset):
+                offset += len(chunk)
+                pending += chunk
+            complete, _, pending = pending.rpartition(b"\n")
+            on_output(complete.decode("utf-8", "replace") + "\n" if complete else "")
+            if stopping:
+                return
+
+    thread = threading.Thread(target=watch, name="output-watch", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _read(f: IO[bytes]) -> str:

@@ -3,7 +3,7 @@ their phase means, flaky counts, a missing JUnit report, a busy machine."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from perf_tasks.measure.result import Phase
 from perf_tasks.measure.stats import first_run_slow, outliers
 from perf_tasks.measure.timing import Run
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_seconds, plural
 
 
 def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[str]:
@@ -22,22 +23,30 @@ def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[st
     explains a slow run or a rebuild better than the machine or a build script does."""
     name = phase.step.phase
     found = []
+    runs = phase.measurement.runs
+    # Each run is judged once: a run an outlier line speaks of is left out of the busy line.
+    judged: set[int] = set()
     wall = phase.measurement.stats("wall_s")
     if wall is not None:
-        runs = phase.measurement.runs
         for i in outliers(wall):
             if i == 0 and first_run_slow(wall):
                 continue
-            found.append(
-                _outlier_text(name, i, wall.samples[i], wall.median, runs[i], edited=edited)
-            )
+            found.append(_outlier_text(name, i, wall.samples[i], wall.median, runs, edited=edited))
+            judged.add(i)
         if first_run_slow(wall):
             hint = " (try --warmup 1)" if phase.step.warmup == 0 else ""
+            busy = ""
+            if _contended(runs[0]):
+                busy = (
+                    f", and other processes used {format_seconds(runs[0].others_cpu_s or 0)} "
+                    "of CPU meanwhile: the machine was busy too"
+                )
+                judged.add(0)
             found.append(
-                f"{name}: the first run took {wall.samples[0]:.3f} s against a median of "
-                f"{wall.median:.3f} s: caches were cold{hint}"
+                f"{name}: the first run took {format_seconds(wall.samples[0])} against a median "
+                f"of {format_seconds(wall.median)}: caches were cold{hint}{busy}"
             )
-    contended = contended_text(name, phase.measurement.runs)
+    contended = contended_text(name, runs, skip=judged)
     if contended:
         found.append(contended)
     if edited:
@@ -58,7 +67,7 @@ def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[st
         )
     if phase.timed_out:
         found.append(
-            f"{name}: nextest ended {len(phase.timed_out)} test(s) still running past its "
+            f"{name}: nextest ended {plural(len(phase.timed_out), 'test')} still running past its "
             f"slow-timeout (terminate-after): {', '.join(phase.timed_out)}"
         )
     if name == PhaseName.TESTS and plan.runner == NEXTEST and phase.durations is None:
@@ -73,31 +82,31 @@ def phase_warnings(phase: Phase, plan: Plan, *, edited: bool = False) -> list[st
 CONTENDED_SHARE = 0.5
 
 
-def contended_text(name: str, runs: Sequence[Run]) -> str | None:
+def contended_text(name: str, runs: Sequence[Run], *, skip: Set[int] = frozenset()) -> str | None:
     """One line for every run of a phase that shared the machine (one per run would bury the
-    other warnings on a busy machine), or None."""
-    hit = [(i, run) for i, run in enumerate(runs) if _contended(run)]
+    other warnings on a busy machine), or None. The runs in `skip` have a line of their own."""
+    hit = [(i, run) for i, run in enumerate(runs) if _contended(run) and i not in skip]
     if not hit:
         return None
     tail = "the machine was busy, its figures may be noisy"
     if len(hit) == 1:
         ((i, run),) = hit
         return (
-            f"{name}: other processes used {run.others_cpu_s or 0:.1f} s of CPU during run {i + 1} "
-            f"of {len(runs)} ({run.wall_s:.1f} s long): {tail}"
+            f"{name}: other processes used {format_seconds(run.others_cpu_s or 0)} of CPU during "
+            f"run {i + 1} of {len(runs)} ({format_seconds(run.wall_s)} long): {tail}"
         )
     numbers = [str(i + 1) for i, _ in hit]
     which = ", ".join(numbers[:-1]) + f" and {numbers[-1]}"
     used = [run.others_cpu_s or 0.0 for _, run in hit]
     walls = [run.wall_s for _, run in hit]
     return (
-        f"{name}: other processes used {_span(used)} s of CPU during each of runs {which} of "
-        f"{len(runs)} ({_span(walls)} s long): {tail}"
+        f"{name}: other processes used {_span(used)} of CPU during each of runs {which} of "
+        f"{len(runs)} ({_span(walls)} long): {tail}"
     )
 
 
 def _span(values: Sequence[float]) -> str:
-    low, high = f"{min(values):.1f}", f"{max(values):.1f}"
+    low, high = format_seconds(min(values)), format_seconds(max(values))
     return low if low == high else f"{low} to {high}"
 
 
@@ -108,26 +117,30 @@ def _contended(run: Run) -> bool:
 
 
 def _outlier_text(
-    name: str, i: int, took: float, median: float, run: Run, *, edited: bool = False
+    name: str, i: int, took: float, median: float, runs: Sequence[Run], *, edited: bool = False
 ) -> str:
-    """Which way a run is off, and what the machine was doing meanwhile."""
-    head = f"{name}: run {i + 1} took {took:.3f} s"
-    if took < median:
-        return (
-            f"{head}, far below the median {median:.3f} s: faster than the others (did it do "
-            "less work, or the others wait on something?), not a sign of a busy machine"
-        )
+    """Which way a run is off, and the one judgement of what the machine was doing meanwhile."""
+    run = runs[i]
+    head = f"{name}: run {i + 1} took {format_seconds(took)}"
     if edited:
         why = "the sources changed while this phase ran"
     elif _contended(run):
+        used = f"other processes used {format_seconds(run.others_cpu_s or 0)} of CPU meanwhile"
         why = (
-            f"other processes used {run.others_cpu_s:.1f} s of CPU meanwhile: the machine was busy"
+            f"{used}: the machine was busy"
+            if took > median
+            else f"faster than the others although {used} (did it do less work?)"
         )
+    elif took < median and any(_contended(r) for j, r in enumerate(runs) if j != i):
+        why = "the machine was quiet during it and busy during other runs, which are the slow ones"
+    elif took < median:
+        why = "faster than the others (did it do less work, or did the others wait on something?)"
     elif run.others_cpu_s is not None:
         why = "the rest of the machine was quiet meanwhile: the command itself took longer"
     else:
         why = "the machine may have been busy"
-    return f"{head}, far above the median {median:.3f} s: {why}"
+    where = "below" if took < median else "above"
+    return f"{head}, far {where} the median {format_seconds(median)}: {why}"
 
 
 def busy_warning(env_info: Mapping[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from perf_tasks.gates.check import GateReport
 from perf_tasks.gates.github import markdown_table
 from perf_tasks.monitor.history import Entry, iso
-from perf_tasks.quantities import BYTES, SECONDS, in_unit
+from perf_tasks.quantities import BYTES, SECONDS, in_unit, plural
 
 LARGEST = 5  # changes listed
 
@@ -70,7 +70,7 @@ def markdown(
     lines = [
         "# Performance monitor",
         "",
-        f"Last run: {iso(newest.at)}{commit}. History: {len(history)} entries, "
+        f"Last run: {iso(newest.at)}{commit}. History: {plural(len(history), 'entry')}, "
         f"{iso(history[0].at)} to {iso(history[-1].at)}.",
         "",
     ]

@@ -27,7 +27,7 @@ from perf_tasks.monitor import history as history_mod
 from perf_tasks.monitor.chart import ChartUnavailable, draw
 from perf_tasks.monitor.report import markdown
 from perf_tasks.paths import relative
-from perf_tasks.quantities import format_bytes
+from perf_tasks.quantities import format_bytes, plural
 
 REPORT_FILE = "report.md"
 
@@ -89,8 +89,8 @@ class Monitored:
         if self.budget is not None:
             out.append(f"disk: {self.budget.line()}")
         out.append(
-            f"history: {len(self.history)} entries ({history_mod.iso(self.history[0].at)} to "
-            f"{history_mod.iso(self.history[-1].at)})"
+            f"history: {plural(len(self.history), 'entry')} "
+            f"({history_mod.iso(self.history[0].at)} to {history_mod.iso(self.history[-1].at)})"
         )
         out.append(f"chart: {self.chart}" if self.chart else f"chart: {self.chart_note}")
         out += [f"wrote {p}" for p in self.written]

@@ -134,7 +134,7 @@ class CargoTestArm(_Base):
 
     def prepare(self) -> None:
         self._step("build the tests (untimed)", self.commands.cargo_build)
-        self.run()  # one whole run, untimed: the first run pays for caches the others would not
+        self.warm_up()
 
     def run(self) -> Sample:
         argv = self.commands.cargo_run
@@ -162,12 +162,12 @@ class NextestArm(_Base):
 
     def prepare(self) -> None:
         self._step("build the tests (untimed)", self.commands.nextest_build)
-        self.run()
+        self.warm_up()
 
     def run(self) -> Sample:
         argv = self.commands.nextest_run
         self.junit.unlink(missing_ok=True)
-        run = self._timed(argv)
+        run = self._timed(argv, counts_tests=True)
         if run.exit_code not in (0, NEXTEST_TESTS_FAILED):
             raise self._failed("the tests", argv, run)
         try:

@@ -26,13 +26,17 @@ from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
 from perf_tasks.context import RunContext
-from perf_tasks.errors import CommandFailed, ExitCode, ToolMissing, UsageError
+from perf_tasks.errors import CommandFailed, ConfigError, ExitCode, ToolMissing, UsageError
 from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest_runs
+from perf_tasks.measure.commands import JSON_FILE
+from perf_tasks.measure.record import load as load_record
+from perf_tasks.measure.schema import Record
 from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
 from perf_tasks.progress import Progress
+from perf_tasks.quantities import format_seconds
 from perf_tasks.runlock import run_lock
 from perf_tasks.runners import arms
 from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL, Commands
@@ -44,6 +48,7 @@ SLOT = "runners"  # the scratch target dir: target-runners/
 THRESHOLD = Threshold(delta=0.10, floor=0.05)
 NO_CLEAR_WINNER = "no clear winner"
 OUTCOMES_DIFFER = "outcomes differ"
+STOPPED = "stopped"  # Ctrl-C or a stop signal: the complete pairs are reported, none recommended
 NO_TESTS = "no tests"  # neither runner has a test to run: only their start-up would be compared
 
 
@@ -76,6 +81,7 @@ class Plan:
     commands: Commands
     request: Request
     nextest: str  # its version
+    estimate: str = ""  # how long it will take, when the workspace's record tells; or why not
     exit_code = 0  # a dry run: nothing ran, nothing failed
 
     def as_json(self) -> dict[str, Any]:
@@ -94,6 +100,7 @@ class Plan:
             "min_pairs": MIN_PAIRS,
             "max_pairs": self.request.max_pairs,
             "threshold": {"metric": WALL, "delta": THRESHOLD.delta, "floor": THRESHOLD.floor},
+            "estimate": self.estimate,
         }
 
 
@@ -153,7 +160,9 @@ class Report:
         return not self.differences
 
     @property
-    def exit_code(self) -> ExitCode:
+    def exit_code(self) -> int:
+        if self.outcome.stopped_code:  # what it measured is shown; the run still ends as stopped
+            return self.outcome.stopped_code
         return ExitCode.OK if self.ok else ExitCode.INCOMPLETE
 
     def as_json(self) -> dict[str, Any]:
@@ -235,11 +244,44 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
     return None, NO_CLEAR_WINNER
 
 
+def estimate(record: Record | None, max_pairs: int) -> str:
+    """How long the comparison takes, from the record's test run: each runner runs the suite
+    once untimed and once per pair, the doctests once. Pure."""
+    tests = record.tests if record is not None else None
+    wall = tests.run.wall_s if tests is not None and tests.run is not None else None
+    if tests is None or wall is None:
+        return "no estimate yet: the workspace has no baseline record with a test run"
+    doc = tests.doc.wall_s.median if tests.doc is not None and tests.doc.wall_s else 0.0
+    low = 2 * (1 + MIN_PAIRS) * wall.median + doc
+    high = 2 * (1 + max(max_pairs, MIN_PAIRS)) * wall.median + doc
+    span = format_seconds(low) + ("" if high == low else f" to {format_seconds(high)}")
+    return (
+        f"about {span}: the baseline record's test run took {format_seconds(wall.median)} "
+        f"with {tests.runner or 'its runner'}, and each runner runs the suite once per pair and "
+        "once before them (the other runner taken to be as fast)"
+    )
+
+
+def _record_of(context: RunContext) -> Record | None:
+    """The workspace's baseline record, for an estimate; none when there is none to read."""
+    path = context.root / context.settings.baseline.dir / JSON_FILE
+    if not path.is_file():
+        return None
+    try:
+        return load_record(path, program="perf-tasks")
+    except ConfigError:  # a record we cannot read gives no estimate; it stops nothing here
+        return None
+
+
 def run(context: RunContext, request: Request, *, progress: Progress) -> Plan | Report:
     """`tests.runners`, one call: the plan (a dry run), or the runners compared."""
     root, env = context.root, context.env
+    the_plan = plan(root, request, env=env, inspection=context.inspection)[0]
+    the_plan = replace(the_plan, estimate=estimate(_record_of(context), request.max_pairs))
     if request.dry_run:
-        return plan(root, request, env=env, inspection=context.inspection)[0]
+        return the_plan
+    if progress.on_pair is not None:
+        progress.on_pair(f"estimate: {the_plan.estimate}", 0, 0)
     return compare_runners(
         root, request, env=env, on_progress=progress.on_pair, inspection=context.inspection
     )
@@ -293,10 +335,20 @@ def compare_runners(
             root, target, cmds, listing, env=run_env, timeout_s=timeout, on_step=on_step
         )
         outcome = engine.compare(
-            a, b, Design({WALL: THRESHOLD}, max_pairs=request.max_pairs), on_run=report
+            a,
+            b,
+            Design(
+                {WALL: THRESHOLD},
+                max_pairs=request.max_pairs,
+                unjudged="the recommendation rests on wall time",
+            ),
+            on_run=report,
+            keep_on_stop=True,
         )
     outcome = replace(outcome, notes=(shared_note(env),))
     recommended, verdict = recommend(outcome)
+    if outcome.stopped_code:
+        recommended, verdict = None, STOPPED
     if not outcome.tests and not _ran(a.totals) and not _ran(b.totals):
         recommended, verdict = None, NO_TESTS
     return Report(

@@ -72,7 +72,8 @@ def plan(root: Path, *, add_gitignore: bool) -> Plan:
         if settings_mod.load(root).source != Settings().source:
             hidden = f"pyproject.toml's [{'.'.join(settings_mod.PYPROJECT_TABLE)}]"
     if add_gitignore:
-        before = guarded.read(root / GITIGNORE, shown=GITIGNORE)
+        # git skips a UTF-8 BOM there: set aside, so that the first line counts, and written back
+        before = guarded.read(root / GITIGNORE, shown=GITIGNORE, bom=True)
         # the settings in force once init is done: the starter's, every key at its default
         files.append(
             File(before, gitignore.added(before.text or "", gitignore.entries(Settings())))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 from collections.abc import Iterator
+from dataclasses import MISSING
 from typing import Any
 
 from perf_tasks import __version__
@@ -87,9 +88,29 @@ def _comment(text: str) -> list[str]:
 
 def _value(section: str, name: str, default: Any, declaration: Key) -> Iterator[str]:
     if isinstance(declaration.kind, Tables):
+        if not default:
+            # No table by default: the key line is the empty list (set, it is the default), and
+            # the tables' own examples show one.
+            example = _example_table(declaration.kind.of)
+            if example is not None:
+                yield from _comment(f"e.g. {name} = [{declaration.kind.toml((example,))[1:-1]}]")
+            yield f"#{name} = []"
+            return
         for table in default:
             yield f"#[[{section}.{name}]]"
             for f, field_key in declared(type(table)):
                 yield f"#{f.name} = {field_key.kind.toml(getattr(table, f.name))}"
         return
     yield f"#{name} = {declaration.kind.toml(default)}"
+
+
+def _example_table(cls: type) -> Any:
+    """A table of a list built from its keys' examples (None when one has neither an example nor
+    a default)."""
+    values = {}
+    for f, field_key in declared(cls):
+        if field_key.example is not None:
+            values[f.name] = field_key.example
+        elif f.default is MISSING:
+            return None
+    return cls(**values)

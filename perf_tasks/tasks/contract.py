@@ -16,16 +16,22 @@ from perf_tasks.tasks._edge import (
     task_edge,
 )
 
-# The flags `gate` shares with contract.init: where the contract is, what is measured.
+# The flags `gate` shares with contract.init: where the contract is, what is measured. `record`
+# is not among them: gate checks one, contract.init writes from one.
 CONTRACT_HELP = {
     "root": ROOT_HELP,
     "json": JSON_HELP,
     "contract": "The contract (default: [gates] contract, benches/PERFORMANCE_CONTRACT.md)",
-    "record": "Check this baseline record instead of measuring afresh",
     "runs": "Timed runs of each command of the fresh measurement (default: [baseline] runs)",
     "verbose": "Stream the output of cargo and nextest as they run",
 }
-HELP = {**CONTRACT_HELP, "force": "Replace an existing contract"}
+HELP = {
+    **CONTRACT_HELP,
+    "contract": "Where to write the contract (default: [gates] contract, "
+    "benches/PERFORMANCE_CONTRACT.md)",
+    "record": "Write the bounds from this baseline record instead of measuring afresh",
+    "force": "Replace an existing contract",
+}
 
 
 @task(klass=CountingTask, help=HELP)

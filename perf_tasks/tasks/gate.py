@@ -17,6 +17,7 @@ from perf_tasks.tasks.contract import CONTRACT_HELP
 
 HELP = {
     **CONTRACT_HELP,
+    "record": "Check this baseline record instead of measuring afresh",
     "base": "The base of relative gates: a baseline record of this machine (baseline.json)",
     "against": "The base of relative gates: a git revision, measured at the same time (A/B)",
     "save": "Also write the fresh record to this path",

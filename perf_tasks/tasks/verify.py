@@ -25,10 +25,13 @@ CHECK_HELP = {
 def record(c, root=None, out=None, json=False):  # type: ignore[no-untyped-def]
     """Run every test and doctest once; record the list and each test's outcome."""
     with task_edge(json=json) as output:
+        from perf_tasks.ui.baseline import progress
         from perf_tasks.verify import job
 
         request = job.RecordRequest(out=out)
-        finish(output, job.record(context_of(c, root), request))
+        with progress(output) as reporting:
+            done = job.record(context_of(c, root), request, progress=reporting)
+        finish(output, done)
 
 
 @task(help=CHECK_HELP)

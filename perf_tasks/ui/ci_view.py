@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perf_tasks.ci.audit.job import Audited
 from perf_tasks.ci.init import Initialized
+from perf_tasks.quantities import plural
 from perf_tasks.ui.output import Output, show_path, shown
 from perf_tasks.ui.render import renders
 
@@ -71,14 +72,14 @@ def render_audit_summary(out: Output, done: Audited) -> None:
     fixable = sum(1 for f in done.audit.findings if f.fixable)
     names = ", ".join(shown(c.shown) for c in done.changes)
     if done.written:
-        out.line(f"fixed {len(done.fixed)} finding(s): wrote {names}")
+        out.line(f"fixed {plural(len(done.fixed), 'finding')}: wrote {names}")
     elif done.request.dry_run and done.changes:
         out.line(f"dry run: --fix would change {names}; nothing was written")
     elif done.request.fix:
         out.line("--fix: nothing to change")
     left = len(done.remaining)
     out.line(
-        f"{files} file(s) audited: {total} finding(s), {left} left"
+        f"{plural(files, 'file')} audited: {plural(total, 'finding')}, {left} left"
         + (f", {fixable} fixable with --fix" if not done.request.fix and fixable else "")
     )
     for name in done.missing_linters:

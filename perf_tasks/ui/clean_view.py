@@ -7,7 +7,7 @@ from typing import Any
 
 from perf_tasks.clean.job import Cleaned
 from perf_tasks.clean.model import Item, Report
-from perf_tasks.quantities import format_bytes, format_seconds
+from perf_tasks.quantities import format_bytes, format_seconds, plural
 from perf_tasks.ui.output import Output, show_path, shown
 from perf_tasks.ui.render import renders
 
@@ -117,8 +117,8 @@ def _cargo_home(out: Output, data: dict[str, Any]) -> None:
     else:
         entries = sum(data["gc_would_drop_entries"].values())
         out.line(
-            f"  cargo's gc would drop {entries} entries ({format_bytes(free)}) unused for longer "
-            "than its default ages: `cargo clean gc` does it"
+            f"  cargo's gc would drop {plural(entries, 'entry')} ({format_bytes(free)}) unused for "
+            "longer than its default ages: `cargo clean gc` does it"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perf_tasks.doctor.job import Diagnosis
 from perf_tasks.doctor.model import Finding
+from perf_tasks.quantities import format_seconds
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 
@@ -69,4 +70,4 @@ def render_footer(out: Output, done: Diagnosis) -> None:
     counts = {level: sum(1 for f in done.findings if f.level == level) for level in STYLES}
     summary = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items())
     quiet = f" ({len(done.silenced)} silenced)" if done.silenced else ""
-    out.line(f"{summary}{quiet} in {done.elapsed_s:.1f} s")
+    out.line(f"{summary}{quiet} in {format_seconds(done.elapsed_s)}")

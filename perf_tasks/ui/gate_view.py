@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from perf_tasks.gates.job import Checked, Initialized
 from perf_tasks.monitor.run import Monitored
+from perf_tasks.quantities import all_of, plural
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 
@@ -66,9 +67,15 @@ def gates_table(out: Output, report: GateReport) -> None:
     n = len(report.breaches)
     if n:
         names = ", ".join(r.gate.metric for r in report.breaches)
-        out.line(shown(f"gate: {n} of {len(report.rows)} gates breached: {names}"), style="red")
+        out.line(
+            shown(f"gate: {n} of {plural(len(report.rows), 'gate')} breached: {names}"), style="red"
+        )
     else:
-        out.line(f"gate: all {len(report.rows)} gates hold")
+        out.line(
+            f"gate: {all_of(len(report.rows), 'gate')} holds"
+            if len(report.rows) == 1
+            else f"gate: {all_of(len(report.rows), 'gate')} hold"
+        )
 
 
 @renders(Initialized)

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from perf_tasks.escape import code_point
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_elapsed
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,6 +73,25 @@ def shown(text: object, *, keep_newlines: bool = False) -> str:
         else:
             out.append(code_point(ch))
     return "".join(out)
+
+
+# Off a terminal, a running test phase writes a line at least this often (seconds).
+PLAIN_EVERY_S = 5.0
+
+
+def throttle(started: float) -> Callable[..., bool]:
+    """Whether a line of a running test phase is due in a log: one every PLAIN_EVERY_S, and one
+    when its last test has ended (`final`); never the same line twice."""
+    last: dict[str, Any] = {"at": started, "text": ""}
+
+    def due(text: str, *, final: bool) -> bool:
+        now = time.monotonic()
+        if text == last["text"] or not (final or now - last["at"] >= PLAIN_EVERY_S):
+            return False
+        last.update(at=now, text=text)
+        return True
+
+    return due
 
 
 class Output:
@@ -176,8 +196,8 @@ class Output:
             if step != last_step[0]:
                 last_step[0] = step
                 self.line(
-                    f"{description}: {100 * done // max(total, 1)}% "
-                    f"({time.monotonic() - started:.1f} s)"
+                    f"{format_elapsed(time.monotonic() - started)} {description}: "
+                    f"{100 * done // max(total, 1)}%"
                 )
 
         yield plain

@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from perf_tasks.measure.report import secs
+from perf_tasks.quantities import plural
 from perf_tasks.runners.recommend import Plan, Report
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
@@ -31,13 +32,14 @@ def render_plan(out: Output, plan: Plan) -> None:
     )
     out.line(shown(f"  A cargo test: {data['a']['each_run']}"))
     out.line(shown(f"  B nextest:    {data['b']['each_run']}"))
+    out.line(shown(f"estimate: {plan.estimate}"))
     out.line("nothing was run (--dry-run)")
 
 
 def _totals(totals: Mapping[str, int]) -> str:
     total = sum(totals.values())
     parts = [f"{n} {outcome}" for outcome, n in totals.items() if n]
-    return f"{total} tests" + (f" ({', '.join(parts)})" if parts else "")
+    return plural(total, "test") + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _ratio(m: MetricResult | None) -> str:
@@ -57,7 +59,7 @@ def _median(values: tuple[float, ...]) -> float:
 @renders(Report)
 def render_report(out: Output, report: Report) -> None:
     from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL
-    from perf_tasks.runners.recommend import NO_CLEAR_WINNER, NO_TESTS, THRESHOLD
+    from perf_tasks.runners.recommend import NO_CLEAR_WINNER, NO_TESTS, STOPPED, THRESHOLD
 
     outcome = report.outcome
     wall, cpu = outcome.metric(WALL), outcome.metric(CPU)
@@ -71,7 +73,7 @@ def render_report(out: Output, report: Report) -> None:
                 _totals(report.totals[runner]),
             ]
         )
-    rows.append(["ratio nextest / cargo test", _ratio(wall), _ratio(cpu), ""])
+    rows.append(["nextest / cargo test, median of pair ratios", _ratio(wall), _ratio(cpu), ""])
     for line in text_table(rows):
         out.line(shown(line))
     if report.doctests is not None:
@@ -80,10 +82,13 @@ def render_report(out: Output, report: Report) -> None:
             f"doctests (cargo test --doc, run once: the same under both runners): "
             f"{_totals(d.totals())}, wall {secs(d.wall_s)}, CPU {secs(d.cpu_s)}"
         )
-    out.line(f"{outcome.pairs} pairs, order {outcome.order}; [low, high]: the 95% interval")
+    out.line(
+        f"{plural(outcome.pairs, 'pair')}, order {outcome.order}; [low, high]: the 95% interval"
+    )
     for note in outcome.notes:
         out.line(shown(f"note: {note}"))
     if report.differences:
+        n = len(report.differences)
         diff = [["test (binary-id test-name)", "difference", "cargo test", "nextest"]]
         for t in report.differences:
             change = {"appeared": "only under nextest", "disappeared": "only under cargo test"}
@@ -98,12 +103,19 @@ def render_report(out: Output, report: Report) -> None:
         for line in text_table(diff):
             out.line(shown(line))
         out.line(
-            f"no recommendation: {len(report.differences)} test(s) differ between the runners",
+            f"no recommendation: {plural(n, 'test')} {'differs' if n == 1 else 'differ'} "
+            "between the runners",
             style="bold",
         )
         return
     high, low = 1 + THRESHOLD.delta, 1 / (1 + THRESHOLD.delta)
-    if report.verdict == NO_TESTS:
+    if report.verdict == STOPPED:
+        out.line(
+            f"no recommendation: {outcome.stopped_by} after "
+            f"{plural(outcome.pairs, 'complete pair')}; the figures above are theirs",
+            style="bold",
+        )
+    elif report.verdict == NO_TESTS:
         out.line(
             "no recommendation: neither runner has a test to run (only their start-up was timed)",
             style="bold",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from perf_tasks.measure.report import secs
+from perf_tasks.quantities import plural
 from perf_tasks.testorder.job import Ordered
 from perf_tasks.testorder.measure import (
     CLEAR_GAIN,
@@ -40,7 +41,10 @@ def render_ordered(out: Output, done: Ordered) -> None:
         for line in text_table(rows):
             out.line(shown(line))
     if banding.left:
-        out.line(f"{banding.left} faster test(s) keep nextest's default priority (0)")
+        out.line(
+            f"{plural(banding.left, 'faster test')} keep{'s' if banding.left == 1 else ''} "
+            "nextest's default priority (0)"
+        )
     if not banding.bands:
         out.line("no test is slow enough to order")
     if done.measured is not None:
@@ -57,7 +61,9 @@ def render_ordered(out: Output, done: Ordered) -> None:
         out.line(shown(f"{why}: would {verb} {edit.shown} ({table}); nothing was written"))
     else:
         verb = "created" if not edit.exists else "updated"
-        out.line(shown(f"{verb} {edit.shown}: {len(banding.bands)} priority band(s) in {table}"))
+        out.line(
+            shown(f"{verb} {edit.shown}: {plural(len(banding.bands), 'priority band')} in {table}")
+        )
 
 
 def render_measured(out: Output, measured: Measured) -> None:
@@ -88,7 +94,8 @@ def render_measured(out: Output, measured: Measured) -> None:
         for line in text_table(diff):
             out.line(shown(line))
         out.line(
-            f"outcomes differ: {len(outcome.tests)} test(s) depend on the order they run in; "
+            f"outcomes differ: {plural(len(outcome.tests), 'test')} depend"
+            f"{'s' if len(outcome.tests) == 1 else ''} on the order they run in; "
             "the order is not applied",
             style="bold",
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from perf_tasks.measure.shell import shell_line
 from perf_tasks.paths import relative
+from perf_tasks.quantities import format_seconds, plural
 from perf_tasks.testsuite.affected import Affected
 from perf_tasks.testsuite.ignored import Ignored, IgnoredTest
 from perf_tasks.testsuite.slow import Row, Slow
@@ -19,7 +20,8 @@ def render_affected(out: Output, done: Affected) -> None:
     changes, s = done.changes, done.selection
     short = changes.merge_base[:10]
     out.line(
-        shown(f"changes since {changes.ref} (merge base {short}): {len(changes.files)} file(s)")
+        shown(f"changes since {changes.ref} (merge base {short}): ")
+        + plural(len(changes.files), "file")
     )
     total = len(s.all_packages)
     if s.everything:
@@ -51,7 +53,8 @@ def _render_run(out: Output, done: Affected) -> None:
         out.line(shown(f"would run: {line}"))
         out.line("nothing was run (--dry-run)")
         return
-    out.line(shown(f"ran: {line}: exit code {done.ran.exit_code}, {done.ran.wall_s:.1f} s"))
+    took = format_seconds(done.ran.wall_s)
+    out.line(shown(f"ran: {line}: exit code {done.ran.exit_code}, {took}"))
 
 
 @renders(Ignored)
@@ -59,11 +62,11 @@ def render_ignored(out: Output, done: Ignored) -> None:
     tests = len(done.tests)
     reasons = sum(t.reason is not None for t in done.tests)
     out.line(
-        f"{tests} ignored test(s) (nextest lists {done.nextest_count}), {reasons} with a reason; "
-        f"{len(done.doctests)} ignored doctest(s)"
+        f"{plural(tests, 'ignored test')} (nextest lists {done.nextest_count}), {reasons} with a "
+        f"reason; {plural(len(done.doctests), 'ignored doctest')}"
     )
     for package, (listed, docs) in done.by_package().items():
-        out.line(shown(f"{package}: {len(listed)} test(s), {len(docs)} doctest(s)"))
+        out.line(shown(f"{package}: {plural(len(listed), 'test')}, {plural(len(docs), 'doctest')}"))
         rows = [[f"{t.binary} {t.name}", _why(t), t.source or "-"] for t in listed]
         rows += [["doctest", f"```{d.info}", d.source] for d in docs]
         for row in text_table(rows) if rows else []:
@@ -83,9 +86,9 @@ def _why(test: IgnoredTest) -> str:
 def render_slow(out: Output, done: Slow) -> None:
     d = done.durations
     whole = (
-        f"the suite's wall time {d.wall_s:.3f} s"
+        f"the suite's wall time {format_seconds(d.wall_s)}"
         if d.wall_s
-        else f"the summed test time {d.total_s:.3f} s (no wall time in the source)"
+        else f"the summed test time {format_seconds(d.total_s)} (no wall time in the source)"
     )
     sources = ", ".join(relative(Path(source), done.root) for source in d.sources)
     out.line(shown(f"{len(d.tests)} tests from {sources}; share of {whole}"))
@@ -118,7 +121,7 @@ def _rows(rows: tuple[Row, ...]) -> list[list[str]]:
     table = [["test", "time", "share", "trend"]]
     for row in rows:
         name = f"{row.test.id}" + (" (failed)" if row.failed else "")
-        table.append([name, f"{row.test.seconds:.3f} s", f"{row.share:.1%}", _trend(row)])
+        table.append([name, format_seconds(row.test.seconds), f"{row.share:.1%}", _trend(row)])
     return table
 
 
@@ -127,4 +130,5 @@ def _trend(row: Row) -> str:
     if trend is None:
         return "-"
     change = "" if trend.change is None else f" ({trend.change:+.0%})"
-    return f"{trend.first_s:.3f} s -> {trend.last_s:.3f} s{change}, {trend.entries} entries"
+    first, last = format_seconds(trend.first_s), format_seconds(trend.last_s)
+    return f"{first} -> {last}{change}, {plural(trend.entries, 'entry')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from perf_tasks.quantities import plural
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.verify.job import Checked, Recorded
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 def _totals(record: Record) -> str:
     totals = record.as_json()["totals"]
     parts = [f"{n} {outcome}" for outcome, n in totals.items() if n]
-    return f"{record.total} tests" + (f" ({', '.join(parts)})" if parts else "")
+    return plural(record.total, "test") + (f" ({', '.join(parts)})" if parts else "")
 
 
 @renders(Recorded)
@@ -39,11 +40,11 @@ def render_check(out: Output, done: Checked) -> None:
     if comparison.sides is not None:
         before, after = comparison.sides
         same = f"same tests, same outcomes in {before} and {after}"
-        differ = f"differ between {before} and {after}"
+        differ = f"between {before} and {after}"
         head = ["change", "test", "before", "after"]
     else:
         same = f"same tests, same outcomes as {path}"
-        differ = f"differ from {path}"
+        differ = f"from {path}"
         head = ["change", "test", "before", "now"]
     if comparison.same:
         out.line(shown(f"{same}: {_totals(comparison.after)}"))
@@ -55,4 +56,4 @@ def render_check(out: Output, done: Checked) -> None:
     for line in text_table(rows):
         out.line(shown(line))
     n = sum(d.count for d in comparison.differences)
-    out.line(shown(f"{n} test(s) {differ}"))
+    out.line(shown(f"{plural(n, 'test')} {'differs' if n == 1 else 'differ'} {differ}"))

@@ -11,6 +11,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,6 +20,9 @@ from perf_tasks.errors import CommandFailed, ToolMissing
 from perf_tasks.fs.regular import read_text
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest_runs
+from perf_tasks.measure.result import Event
+from perf_tasks.measure.shell import shell_line
+from perf_tasks.measure.timing import run_once
 from perf_tasks.verify.record import (
     DOCTEST,
     FAILED,
@@ -34,11 +38,13 @@ from perf_tasks.verify.record import (
 PROFILE = "perf-tasks-verify"
 JSON_FORMAT = ("--message-format", "json")
 RUN_TIMEOUT_S = 6 * 3600.0
+PHASE = "verify"  # how its progress lines begin
 NEXTEST_TESTS_FAILED = 100  # nextest's exit code when the run worked and a test failed
 CARGO_TEST_FAILED = 101  # cargo test's, also a build error: told apart by its result lines
 
 if TYPE_CHECKING:
     from perf_tasks.inspection import Inspection
+    from perf_tasks.progress import Progress
 
 
 def listed(json_text: str) -> dict[tuple[str, str], bool]:
@@ -126,9 +132,11 @@ def require_nextest(inspection: Inspection) -> str:
     return inspection.nextest
 
 
-def collect(inspection: Inspection) -> Record:
-    """List and run every test of the workspace once (nextest, then the doctests)."""
+def collect(inspection: Inspection, progress: Progress | None = None) -> Record:
+    """List and run every test of the workspace once (nextest, then the doctests). `progress`
+    hears of each step, and of the tests as they end."""
     runner = require_nextest(inspection)
+    say = (progress.on_event if progress is not None else None) or (lambda event: None)
     root, env = inspection.root, inspection.env
     # Told to nextest, not guessed: the JUnit report is found where nextest was asked to write it.
     store_dir = inspection.workspace.target_dir / "nextest"
@@ -143,6 +151,7 @@ def collect(inspection: Inspection) -> Record:
                 inspection.nextest_program, action, profile=PROFILE, tool_config=config, args=args
             )
 
+        say(Event(PHASE, ("list the tests",)))
         listing = listed(
             command.run(
                 ours("list", "--workspace", "--run-ignored", "all", *JSON_FORMAT),
@@ -158,13 +167,25 @@ def collect(inspection: Inspection) -> Record:
             store_dir=store_dir,
         )
         junit.unlink(missing_ok=True)
-        command.run(
-            ours("run", "--workspace", "--no-tests=pass"),
+        argv = ours("run", "--workspace", "--no-tests=pass")
+        started = Event(PHASE, ("run the tests",))
+        say(started)
+        ran = run_once(
+            argv,
             cwd=root,
             env=env,
             timeout_s=RUN_TIMEOUT_S,
-            ok_codes=(0, NEXTEST_TESTS_FAILED),
+            sample=False,
+            on_output=nextest_runs.tally_of_tests(
+                lambda done, listed: say(replace(started, tests_done=done, tests_listed=listed))
+            ),
         )
+        if ran.timed_out or ran.exit_code not in (0, NEXTEST_TESTS_FAILED):
+            tail = "\n".join(ran.tail[-command.TAIL_LINES :])
+            how = "ran past its timeout" if ran.timed_out else f"failed (exit {ran.exit_code})"
+            raise CommandFailed(
+                f"`{shell_line(argv, root)}` {how}" + (f":\n{tail}" if tail else "")
+            )
         try:
             cases = nextest_runs.parse_junit(read_text(junit)) if listing else ()
         except (OSError, ValueError) as exc:
@@ -173,6 +194,7 @@ def collect(inspection: Inspection) -> Record:
             ) from None
     tests = nextest_tests(listing, cases)
     if cargo_mod.has_doctests(inspection.metadata):
+        say(Event(PHASE, ("run the doctests",)))
         tests += _run_doctests(inspection)
     return make(tests, runner=runner)
 

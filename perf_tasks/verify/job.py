@@ -42,14 +42,16 @@ class Recorded:
         }
 
 
-def record(context: RunContext, request: RecordRequest) -> Recorded:
+def record(
+    context: RunContext, request: RecordRequest, *, progress: Progress | None = None
+) -> Recorded:
     """Run every test and doctest once; write the list and each test's outcome."""
     from perf_tasks.paths import relative
     from perf_tasks.verify import collect
     from perf_tasks.verify import record as record_mod
 
     path = record_path(context.root, request.out)
-    result = collect.collect(context.inspection)
+    result = collect.collect(context.inspection, progress)
     record_mod.write(path, result)
     return Recorded(result, path, relative(path, context.root))
 
@@ -98,5 +100,5 @@ def check(context: RunContext, request: CheckRequest, *, progress: Progress) -> 
         return Checked(sides)
     path = record_path(context.root, request.record)
     old = record_mod.read(path, program=request.program)  # bad input fails before anything runs
-    new = collect.collect(context.inspection)
+    new = collect.collect(context.inspection, progress)
     return Checked(record_mod.compare(old, new, record=path), relative(path, context.root))

@@ -123,8 +123,8 @@ def test_the_cold_forecast_says_what_it_costs_before_it_starts() -> None:
     said = cold_forecast(Request(ref="HEAD", max_pairs=8, cold=True, cold_hint_s=30.0))
     assert said.startswith("the A/B times cold builds: every run of either arm builds")
     assert "6 to 8 pairs (--max-pairs bounds it)" in said
-    assert "the cold builds alone take about 6.0 min to 8.0 min (30 s each" in said
+    assert "the cold builds alone take about 6 min 0 s to 8 min 0 s (30.0 s each" in said
     assert pair_forecast(20.0, 12) == (
-        "each pair takes about 20 s (a run of each arm, cold build included): about 2.0 min for "
-        "6 pairs, 4.0 min for 12"
+        "each pair takes about 20.0 s (a run of each arm, cold build included): about 2 min 0 s "
+        "for 6 pairs, 4 min 0 s for 12"
     )

@@ -52,7 +52,7 @@ def test_runs_being_written_are_never_removed() -> None:
     assert [p.name for p, _ in remove] == ["run0"]
     assert {s.path.name: s.reason for s in skipped} == {
         "run1": "still being written: holds RUNNING",
-        "live": "still being written: changed 2 min ago",
+        "live": "still being written: changed 2 min 0 s ago",
     }
 
 

@@ -317,7 +317,7 @@ def test_a_plan_that_lacks_a_reported_unit_is_not_trusted(tmp_path: Path) -> Non
     ws = Workspace(tmp_path, target, target)
     stopped = CommandOutput(("cargo", "build"), (artifact,), (), {}, (planned,), complete=False)
     keep = keepset.build([stopped], ws)
-    assert keep.from_plan and "lacks 1 unit(s) it reported, such as 0123456789abcdef" in (
+    assert keep.from_plan and "lacks 1 unit it reported, such as 0123456789abcdef" in (
         keep.untrusted
     )
     whole = PlannedUnit(profile / ".fingerprint" / "foo-0123456789abcdef" / "lib-foo", "foo")

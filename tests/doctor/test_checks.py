@@ -185,7 +185,7 @@ def test_tests_past_the_slow_timeout_and_the_slowest_share(tmp_path: Path) -> No
     over = next(f for f in found if f.id == "tests.over-slow-timeout")
     assert over.title == "2 tests take longer than nextest's slow-timeout"
     assert over.evidence[1] == Evidence(
-        "[profile.ci] slow-timeout: 5.000 s", ".config/nextest.toml", 2
+        "[profile.ci] slow-timeout: 5.00 s", ".config/nextest.toml", 2
     )
     assert over.impact.seconds == 18.0 and over.impact.measured
     share = next(f for f in found if f.id == "tests.slowest-share")

@@ -4,6 +4,7 @@ problem is found with its priority and exact fix, and is gone once the fix is ap
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -300,6 +301,18 @@ def test_text_output_in_a_log_is_plain_lines_with_the_fix(demo_copy: Path) -> No
         ('[doctor]\nsilence = [{ id = "disk.dev-debug" }]\n', "has no reason"),
         ('[doctor]\nsilence = [{ id = "disk.dev-debug", reason = "" }]\n', "is empty"),
         ("[doctor]\nsilence = 3\n", "doctor.silence must be a list of tables"),
+        # one id twice: which reason doctor prints would be a guess
+        (
+            '[doctor]\nsilence = [{ id = "disk.dev-debug", reason = "a" },'
+            ' { id = "disk.dev-debug", reason = "b" }]\n',
+            "doctor.silence[1].id = 'disk.dev-debug' is already in doctor.silence[0]",
+        ),
+        (
+            '[[doctor.silence]]\nid = "ci.zizmor"\nreason = "a"\n'
+            '[[doctor.silence]]\nid = "ci.actionlint"\nreason = "b"\n'
+            '[[doctor.silence]]\nid = "ci.zizmor"\nreason = "a"\n',
+            "doctor.silence[2].id = 'ci.zizmor' is already in doctor.silence[0]",
+        ),
     ],
 )
 def test_a_bad_silence_is_one_line_and_exit_2(tmp_path: Path, settings: str, says: str) -> None:
@@ -442,3 +455,25 @@ def test_ci_audits_findings_are_doctors_ci_section_until_ci_audit_fix(demo_copy:
     _, report = doctor(demo_copy)
     ids = {f["id"] for f in report["findings"]}
     assert not ids & {"ci.cache-key-differs", "ci.cache-no-restore-keys", "ci.upload-no-retention"}
+
+
+@pytest.mark.parametrize("kind", ["a folder", "a FIFO"])
+def test_a_nextest_config_that_is_not_a_file_is_one_line_not_ignored(
+    tmp_path: Path, kind: str
+) -> None:
+    # nextest refuses to run over it: doctor judging the workspace as if there were no config
+    # would rank findings on settings nextest never reads
+    ws = tmp_path / "ws"
+    write(ws / "Cargo.toml", '[package]\nname = "w"\nversion = "0.1.0"\n')
+    write(ws / "src" / "lib.rs", "")
+    config = ws / ".config" / "nextest.toml"
+    config.parent.mkdir(parents=True)
+    if kind == "a FIFO":
+        os.mkfifo(config)
+    else:
+        config.mkdir()
+    line = one_line_error(perf("doctor", "--root", str(ws), timeout=120))
+    assert "cannot read .config/nextest.toml: not a regular file" in line
+    proc = perf("doctor", "--json", "--root", str(ws), timeout=120)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["error"]["kind"] == "config"

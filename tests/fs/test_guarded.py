@@ -62,6 +62,23 @@ def test_a_fifo_is_one_line_never_a_hang(ws: Path, shown: str, run: object) -> N
     assert stat.S_ISFIFO(path.lstat().st_mode)
 
 
+@pytest.mark.parametrize(
+    ("shown", "run"),
+    [
+        (NEXTEST, nextest_init),
+        ("perf-tasks.toml", lambda ws: perf("init", "--root", str(ws), "--force")),
+        (".gitignore", lambda ws: perf("init", "--root", str(ws), "--gitignore")),
+    ],
+)
+def test_a_folder_in_place_of_a_file_is_the_same_one_line(
+    ws: Path, shown: str, run: object
+) -> None:
+    (ws / shown).mkdir(parents=True)
+    line = one_line_error(run(ws))  # type: ignore[operator]
+    assert f"cannot read {shown}: not a regular file; nothing was changed" in line
+    assert (ws / shown).is_dir()
+
+
 @pytest.mark.parametrize("shown", [NEXTEST, "Cargo.toml"])
 def test_a_link_to_dev_zero_is_one_line_never_read_to_the_end(ws: Path, shown: str) -> None:
     path = ws / shown

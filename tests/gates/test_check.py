@@ -69,7 +69,7 @@ def test_absolute_bounds_hold_the_median_and_the_bytes() -> None:
     report = evaluate(c, record(), None)
     verdicts = {r.gate.metric: r for r in report.rows}
     assert verdicts["tests.wall_s"].verdict == PASS
-    assert verdicts["tests.wall_s"].evidence == "median 1.000 s over 3 runs (max 1.010 s)"
+    assert verdicts["tests.wall_s"].evidence == "median 1.00 s over 3 runs (max 1.01 s)"
     assert verdicts["tests.cpu_s"].verdict == BREACH
     assert verdicts["disk.target.bytes"].verdict == BREACH
     assert verdicts["disk.target.bytes"].shown == "80.0 MB"
@@ -89,7 +89,7 @@ def test_a_relative_bound_against_a_record_needs_the_change_outside_the_noise_an
     assert evaluate(c, record(wall=1.08), quiet).rows[0].verdict == PASS  # outside noise, in bound
     row = evaluate(c, record(wall=1.2), quiet).rows[0]
     assert row.verdict == BREACH
-    assert row.evidence == "1.200 s vs base 1.000 s: +20.0% (noise ±150.0 ms)"
+    assert row.evidence == "1.20 s vs base 1.00 s: +20.0% (noise ±150 ms)"
 
 
 def test_a_relative_bound_against_an_ab_result_needs_a_confirmed_ratio() -> None:
@@ -105,7 +105,8 @@ def test_a_relative_bound_against_an_ab_result_needs_a_confirmed_ratio() -> None
     confirmed = evaluate(c, None, ab(1.31, 1.42, 1.55))
     assert confirmed.rows[0].verdict == BREACH
     assert (
-        confirmed.rows[0].evidence == "tests.wall_s: ratio 1.42 [1.31, 1.55] over 6 pairs (95% CI)"
+        confirmed.rows[0].evidence
+        == "tests.wall_s: median pair ratio 1.42 [1.31, 1.55] over 6 pairs (95% CI)"
     )
     assert confirmed.base == "main vs the work tree"
 
@@ -115,7 +116,7 @@ def test_the_per_test_rule_needs_both_floors() -> None:
     after = {"a": 1.01, "b": 0.7, "c": 0.05}
     # a: x250 and +1 s; b: +100 ms... but only x1.4; c: x12 but only +46 ms
     slower = slower_tests(before, after, relative=0.5, floor=0.1)
-    assert [(s.id, str(s)) for s in slower] == [("a", "a 4.0 ms → 1.010 s")]
+    assert [(s.id, str(s)) for s in slower] == [("a", "a 4.00 ms → 1.01 s")]
 
 
 def test_each_against_a_record_compares_fastest_new_with_slowest_old() -> None:
@@ -126,7 +127,7 @@ def test_each_against_a_record_compares_fastest_new_with_slowest_old() -> None:
     slow = record(tests={TEST: (1.005, 1.006, 1.01), "b other": (0.1, 0.1, 0.1)})
     row = evaluate(c, slow, base).rows[0]
     assert row.verdict == BREACH
-    assert row.evidence == f"1 of 2 tests: test slowed {TEST} 6.0 ms → 1.005 s"
+    assert row.evidence == f"1 of 2 tests: test slowed {TEST} 6.00 ms → 1.00 s"
     assert row.shown == "1 slower"
     assert row.as_json()["slower"] == [{"test": TEST, "before_s": 0.006, "after_s": 1.005}]
 
@@ -162,7 +163,7 @@ def test_one_test_absolute_and_relative() -> None:
     assert evaluate(c, record(tests={TEST: (1.0, 1.0, 1.0)}), None).rows[0].verdict == BREACH
     rel = contract(f"test:{TEST} | ≤ +20%")
     row = evaluate(rel, record(tests={TEST: (0.5, 0.6, 0.7)}), record()).rows[0]
-    assert (row.verdict, row.evidence) == (BREACH, "fastest 500.0 ms vs slowest base run 6.0 ms")
+    assert (row.verdict, row.evidence) == (BREACH, "fastest 500 ms vs slowest base run 6.00 ms")
 
 
 @pytest.mark.parametrize(
@@ -220,12 +221,12 @@ def test_github_summary_and_capped_annotations() -> None:
     assert len(lines) == ANNOTATION_CAP + 1
     assert lines[0] == (
         "::error file=C.md,line=5,title=gate breached%3A test%3Ab t0::"
-        "test:b t0 = 500.0 ms breaches ≤ 1 ms: median 500.0 ms over 3 runs (runs 500.0 ms to 500.0 ms)"
+        "test:b t0 = 500 ms breaches ≤ 1 ms: median 500 ms over 3 runs (runs 500 ms to 500 ms)"
     )
     assert lines[-1].startswith("::error title=gates breached::3 more gates breached (13 in all)")
     summary = step_summary(report)
     assert summary.startswith("### Performance gates: 13 of 13 gates breached")
-    assert "| `test:b t0` | 500.0 ms | ≤ 1 ms | ❌ breach |" in summary
+    assert "| `test:b t0` | 500 ms | ≤ 1 ms | ❌ breach |" in summary
 
 
 def test_absolute_gates_the_ab_does_not_time_read_the_fresh_measurement() -> None:
@@ -275,14 +276,14 @@ def test_a_cold_build_gate_is_judged_on_cold_builds_and_names_them() -> None:
     c = contract("build.cold.cpu_s | ≤ +10%", "build.incremental.cpu_s | ≤ +10%")
     cold, incremental = evaluate(c, record(), slower).rows
     assert cold.verdict == BREACH and cold.value == pytest.approx(1.5)
-    assert cold.evidence.startswith("build.cold.cpu_s: ratio 1.88 ")
+    assert cold.evidence.startswith("build.cold.cpu_s: median pair ratio 1.88 ")
     # the incremental row is judged on the rebuild, and says so on its line
     assert incremental.verdict == PASS
-    assert incremental.evidence.startswith("build.rebuild.cpu_s: ratio 1.00 ")
+    assert incremental.evidence.startswith("build.rebuild.cpu_s: median pair ratio 1.00 ")
     # an absolute cold bound, with no cold build in the fresh record: the A/B's own work tree
     absolute = evaluate(contract("build.cold.cpu_s | ≤ 1 s"), record(), slower).rows[0]
     assert absolute.verdict == BREACH
-    assert absolute.evidence == "build.cold.cpu_s: median 1.500 s over 6 runs of the work tree"
+    assert absolute.evidence == "build.cold.cpu_s: median 1.50 s over 6 runs of the work tree"
     # a cold figure that neither the fresh record nor the A/B has: refused, never passed
     with pytest.raises(ContractError, match=r"build\.cold\.wall_s is not in the measured record"):
         evaluate(contract("build.cold.wall_s | ≤ 1 s"), record(), slower)

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from helpers import du, git, one_core_busy, perf
 
+from perf_tasks.quantities import format_bytes
+
 TEST = "demo-core::core_api checksum_detects_a_single_byte_change"
 CONTRACT = "benches/PERFORMANCE_CONTRACT.md"
 
@@ -43,6 +45,7 @@ def small_record(path: Path, **tests: Any) -> Path:
 @pytest.mark.cargo
 @pytest.mark.slow
 def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
+    before = du(demo_copy / "target")  # the target dir as the user left it
     init = perf("contract.init", "--root", str(demo_copy), "--runs", "2")
     assert init.returncode == 0, init.stderr
     text = (demo_copy / CONTRACT).read_text()
@@ -55,6 +58,8 @@ def test_init_then_gate_pass_and_init_never_overwrites(demo_copy: Path) -> None:
         assert f"| `{metric}`" in text
     assert "tests.wall_s`" not in text  # a busy machine moves it too much for an absolute bound
     assert "| `disk.target.bytes`" in text and "| ≤ 5 GB " in text
+    # its size before the measurement, not with the measurement's own incremental sessions
+    assert f"the clean.target budget; measured {format_bytes(before)} |" in text, text
     assert f"| `test:{TEST}`" in text  # each test's own wall time
     assert str(demo_copy) not in text  # a project file: no local path
     with one_core_busy():  # unchanged code stays quiet on a busy machine
@@ -115,7 +120,7 @@ def test_a_test_made_one_second_slower_fails_the_gate_and_is_named(demo_copy: Pa
     assert slow.returncode == 1, slow.stdout + slow.stderr
     flat = " ".join(slow.stdout.split())
     assert f"tests.each: test slowed {TEST} " in flat, slow.stdout
-    assert "gate: 1 of 1 gates breached: tests.each" in flat
+    assert "gate: 1 of 1 gate breached: tests.each" in flat
     again = perf(*gate, "--record", str(demo_copy / "slow.json"), "--json")
     assert again.returncode == 1
     (row,) = json.loads(again.stdout)["gates"]
@@ -145,10 +150,11 @@ def test_a_test_that_panics_fails_the_gate_and_is_named(demo_copy: Path) -> None
 @pytest.mark.slow
 def test_a_target_dir_over_its_bound_fails_the_gate(demo_copy: Path) -> None:
     write_contract(demo_copy, "disk.target.bytes | ≤ 5 GB | the budget")
+    before = du(demo_copy / "target")  # the size the gate judges: before its own measurement
     within = perf("gate", "--root", str(demo_copy), "--runs", "1", "--json")
     assert within.returncode == 0, within.stdout + within.stderr
     size = json.loads(within.stdout)["gates"][0]["value"]
-    assert size == du(demo_copy / "target")
+    assert size == before
     bound_mb = int(size + 10**7) // 10**6  # 10 MB over what the target dir holds
     write_contract(demo_copy, f"disk.target.bytes | ≤ {bound_mb} MB | the budget")
     (demo_copy / "target" / "ballast.bin").write_bytes(os.urandom(20 * 10**6))
@@ -221,12 +227,12 @@ def test_relative_gate_against_a_base_file_and_github_outputs(tmp_path: Path) ->
     assert failed.returncode == 1
     assert (
         f"::error file={CONTRACT},line=7,title=gate breached%3A tests.wall_s::tests.wall_s = "
-        "3.000 s breaches ≤ +10%25: 3.000 s vs base 2.000 s: +50.0%25 (noise ±300.0 ms)"
+        "3.00 s breaches ≤ +10%25: 3.00 s vs base 2.00 s: +50.0%25 (noise ±300 ms)"
     ) in failed.stdout  # GitHub's escapes: % is %25
     text = summary.read_text()
     assert text.startswith("earlier step\n### Performance gates: all 2 gates hold")
     assert "### Performance gates: 1 of 2 gates breached" in text
-    assert "| `tests.wall_s` | 3.000 s | ≤ +10% | ❌ breach |" in text
+    assert "| `tests.wall_s` | 3.00 s | ≤ +10% | ❌ breach |" in text
 
 
 def test_a_record_with_a_failing_test_fails_the_gate_whatever_the_contract(
@@ -351,7 +357,7 @@ def test_the_starter_contract_gates_against_a_revision_as_ci_runs_it(demo_copy: 
     assert gate.returncode == 0, gate.stdout + gate.stderr  # disk is measured here, not by the A/B
     rows = {g["metric"]: g for g in json.loads(gate.stdout)["gates"]}
     assert rows["disk.target.bytes"]["evidence"].endswith("bytes)")
-    assert rows["tests.wall_s"]["evidence"].startswith("tests.wall_s: ratio ")
+    assert rows["tests.wall_s"]["evidence"].startswith("tests.wall_s: median pair ratio ")
 
 
 def test_init_force_refuses_a_read_only_or_hard_linked_contract(tmp_path: Path) -> None:

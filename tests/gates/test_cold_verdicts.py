@@ -73,7 +73,7 @@ def test_a_slower_build_script_fails_the_cold_gate_and_the_comparison(demo_copy:
     assert gate.returncode == 1, gate.stdout + gate.stderr
     row = gate_row(gate)
     assert row["verdict"] == "breach"
-    assert str(row["evidence"]).startswith("build.cold.cpu_s: ratio ")
+    assert str(row["evidence"]).startswith("build.cold.cpu_s: median pair ratio ")
     assert "each pair takes about" in gate.stderr  # the forecast, from the untimed runs
 
 
@@ -86,7 +86,7 @@ def test_unchanged_code_passes_the_cold_gate_with_a_core_kept_busy(demo_copy: Pa
     assert gate.returncode == 0, gate.stdout + gate.stderr
     row = gate_row(gate)
     assert row["verdict"] == "pass"
-    assert str(row["evidence"]).startswith("build.cold.cpu_s: ratio ")
+    assert str(row["evidence"]).startswith("build.cold.cpu_s: median pair ratio ")
 
 
 @pytest.mark.cargo

@@ -42,7 +42,7 @@ def test_the_starter_parses_back_and_names_its_source() -> None:
     gates = {g.metric: g.bound.text for g in parse(text, source="C.md").gates}
     assert gates == {
         "build.incremental.cpu_s": "≤ 450 ms",
-        "tests.cpu_s": "≤ 1.8 s",
+        "tests.cpu_s": "≤ 1.80 s",
         "tests.doc.cpu_s": "≤ 750 ms",
         "disk.target.bytes": "≤ 5 GB",
     }
@@ -75,8 +75,8 @@ def test_each_test_gets_a_wall_bound_that_a_second_more_breaks() -> None:
     contract = parse(text, source="C.md")
     gates = {g.metric: g.bound.text for g in contract.gates}
     assert gates["test:core fast"] == "≤ 510 ms"  # slowest run + 0.5 s
-    assert gates["test:core slow"] == "≤ 1.8 s"  # slowest run x 1.5
-    assert gates["test:core long"] == "≤ 5.1 s"
+    assert gates["test:core slow"] == "≤ 1.80 s"  # slowest run x 1.5
+    assert gates["test:core long"] == "≤ 5.10 s"
     assert evaluate(contract, before, None).breaches == ()
     # each test, 1 s slower (every run): the two under 2 s breach; the 3 s one is +30%
     after = timed_tests({"fast": [1.003, 1.009], "slow": [1.9, 2.2], "long": [4.0, 4.4]})

@@ -19,6 +19,8 @@ import pytest
 from conftest import copy_tree
 from helpers import REPO_ROOT, du, perf, write
 
+from perf_tasks.quantities import format_bytes
+
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 VENV_BIN = str(Path(sys.executable).parent)  # where the [nextest] extra puts cargo-nextest
@@ -44,6 +46,7 @@ class Recorded:
     root: Path
     proc: subprocess.CompletedProcess[str]
     record: dict[str, Any]
+    du_before: dict[str, int]
     du_after: dict[str, int]
 
 
@@ -51,11 +54,12 @@ class Recorded:
 def recorded(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     needs_nextest()
     root = copy_tree(demo_built, tmp_path_factory.mktemp("baseline") / "ws")
+    du_before = {"target": du(root / "target")}  # the workspace as the user left it
     proc = perf_with_nextest("baseline", "--root", str(root), "--runs", "1", "--cold", "--json")
     du_after = {"target": du(root / "target")}  # right away, before anything else runs here
     assert proc.returncode == 0, proc.stderr
     data = json.loads((root / "docs" / "performance" / "baseline.json").read_text())
-    return Recorded(root=root, proc=proc, record=data, du_after=du_after)
+    return Recorded(root=root, proc=proc, record=data, du_before=du_before, du_after=du_after)
 
 
 def test_writes_both_files_and_json_mode_prints_only_the_record(recorded: Recorded) -> None:
@@ -76,7 +80,16 @@ def test_writes_both_files_and_json_mode_prints_only_the_record(recorded: Record
 
 def test_disk_figures_equal_du(recorded: Recorded) -> None:
     disk = recorded.record["disk"]
-    assert disk["target"]["bytes"] == recorded.du_after["target"]
+    # the target dir as the user left it, not as the measurement left it
+    assert disk["target"]["bytes"] == recorded.du_before["target"]
+    # what the measurement added (incremental sessions, test reports) is reported apart
+    added = recorded.du_after["target"] - recorded.du_before["target"]
+    assert added > 0
+    assert recorded.record["disk_added"] == {"target": added}
+    said = f"the measurement itself added {format_bytes(added)} to target"
+    assert said in recorded.proc.stderr, recorded.proc.stderr
+    report = (recorded.root / "docs" / "performance" / "Baseline.md").read_text()
+    assert said in report
     assert list(disk) == ["target", "output_scg", "cache", "artifacts"]
     assert disk["cache"] == {"path": "cache", "exists": False, "bytes": 0, "files": 0}
     debug = disk["target"]["profiles"]["debug"]
@@ -239,7 +252,7 @@ def test_compare_of_two_files_needs_no_workspace(recorded: Recorded, tmp_path: P
     assert same.stdout.strip().splitlines()[-1] == "no change outside the noise"
     grown = perf_with_nextest("baseline.compare", "--old", str(old), "--new", str(new))
     assert grown.returncode == 1
-    assert "1 regression(s) outside the noise: disk.target.bytes (+52.4 MB" in grown.stdout
+    assert "1 regression outside the noise: disk.target.bytes (+52.4 MB" in grown.stdout
 
 
 def test_a_failing_test_is_recorded_and_fails_the_run(demo_copy: Path) -> None:
@@ -252,7 +265,7 @@ def test_a_failing_test_is_recorded_and_fails_the_run(demo_copy: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     data = json.loads((demo_copy / "docs" / "performance" / "baseline.json").read_text())
     assert data["ok"] is False and data["tests"]["failed"] == 1 and data["tests"]["passed"] == 13
-    assert "1 test(s) FAILED" in proc.stdout.strip().splitlines()[-1]
+    assert "1 test FAILED" in proc.stdout.strip().splitlines()[-1]
 
 
 def test_a_broken_build_is_one_error_with_the_compiler_lines(demo_copy: Path) -> None:

@@ -4,6 +4,7 @@ with the reference's settings, one way to write a duration, the phases named onc
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -13,7 +14,7 @@ from perf_tasks.inspection import tool_env
 from perf_tasks.measure.baseline import options_like
 from perf_tasks.measure.phases import TIMED, PhaseName
 from perf_tasks.measure.read import read_record
-from perf_tasks.quantities import format_seconds
+from perf_tasks.quantities import DURATION_PATTERN, format_seconds, parse_seconds, plural
 
 
 def test_the_nextest_extra_scripts_dir_joins_the_end_of_path() -> None:
@@ -45,17 +46,40 @@ def test_a_fresh_measurement_takes_the_reference_settings_unless_asked() -> None
     ("seconds", "text"),
     [
         (0.0304, "30.4 ms"),
-        (0.99994, "999.9 ms"),
-        (1.0, "1.000 s"),
-        (12.3456, "12.346 s"),
-        (99.9994, "99.999 s"),
-        (754.25, "12 min 34.2 s"),
+        (0.0611, "61.1 ms"),
+        (0.99994, "1.00 s"),
+        (1.0, "1.00 s"),
+        (12.3456, "12.3 s"),
+        (73.68, "73.7 s"),
+        (99.9994, "1 min 40 s"),
+        (131.6, "2 min 12 s"),
+        (754.25, "12 min 34 s"),
+        (3900.0, "1 h 5 min"),
+        (7 * 86400.0, "7 days"),
+        (0.000512, "512 µs"),
     ],
 )
-def test_one_duration_format_with_the_precision_measurements_need(
+def test_one_duration_format_three_significant_digits_then_two_whole_units(
     seconds: float, text: str
 ) -> None:
     assert format_seconds(seconds) == text
+    assert re.fullmatch(DURATION_PATTERN, text)
+    # what is shown reads back (a contract's bound is written with it): within its digits
+    assert parse_seconds(text) == pytest.approx(seconds, rel=0.005, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("n", "word", "text"),
+    [
+        (0, "test", "0 tests"),
+        (1, "test", "1 test"),
+        (1, "entry", "1 entry"),
+        (3, "entry", "3 entries"),
+        (None, "run", "? runs"),
+    ],
+)
+def test_one_plural(n: int | None, word: str, text: str) -> None:
+    assert plural(n, word) == text
 
 
 def test_phases_are_named_once() -> None:

@@ -132,7 +132,7 @@ def test_a_source_edited_during_the_run_marks_the_record_and_is_named(demo_copy:
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # progress lines, as they come
-        if line.startswith("build: run 2 of 3"):
+        if "] build: run 2 of 3" in line:
             with edited.open("a") as f:
                 f.write("// edited while the baseline ran\n")
             break

@@ -80,14 +80,16 @@ def test_the_timeout_ends_the_command_and_every_process_it_started(hanging: Path
     assert not wait_none_under(hanging, timeout_s=0.5)  # nor the test, nor its child, outlived it
 
 
-def _start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+def _start(
+    *args: str, env: dict[str, str], stdout: int = subprocess.DEVNULL
+) -> subprocess.Popen[str]:
     full = {**os.environ, **env}
     full["PATH"] = os.pathsep.join([VENV_BIN, full.get("PATH", "")])
     return subprocess.Popen(
         [sys.executable, "-m", "perf_tasks", *args],
         env=full,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 (resets two signals, takes no lock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from perf_tasks.measure.disk import OutputUsage, Part, Profile
 from perf_tasks.measure.job import PlannedRecord
 from perf_tasks.measure.nextest_runs import Counts
 from perf_tasks.measure.timing import Measurement, Run
+from perf_tasks.quantities import DURATION_PATTERN
 from perf_tasks.ui import baseline as view
 from perf_tasks.ui.output import Output
 from perf_tasks.ui.render import render
@@ -151,7 +153,7 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
     assert data["tests"]["command"] == (
         "cargo-nextest nextest run --workspace --no-tests=warn --profile ci --tool-config-file "
         "perf-tasks:$PWD/target/perf-tasks/nextest.toml --ignore-default-filter --retries 0 "
-        "--flaky-result fail --no-fail-fast"
+        "--flaky-result fail --no-fail-fast --status-level pass"
     )
     assert data["tests"]["doc"]["passed"] == 5
     assert data["workspace"] == {
@@ -166,10 +168,10 @@ def test_record_has_the_names_other_tools_rely_on(result: baseline.Result) -> No
 def test_markdown_reads_well_and_says_how_to_reproduce(result: baseline.Result) -> None:
     text = report.markdown(record.build(result), program="invoke")
     assert text.startswith("# Performance baseline: ws\n")
-    assert "| warm (nothing to do) | 30.0 ms | 29.0 ms | 31.0 ms | 1.0 ms |" in text
-    assert "| tests | 250.0 ms | 240.0 ms | 260.0 ms | 10.0 ms |" in text
+    assert "| warm (nothing to do) | 30.0 ms | 29.0 ms | 31.0 ms | 1.00 ms |" in text
+    assert "| tests | 250 ms | 240 ms | 260 ms | 10.0 ms |" in text
     assert "| 12 / 1 / 0 / 1 |" in text  # passed / failed / skipped / ignored
-    assert "| `tests::a` | `core` | 200.0 ms |" in text  # the slowest test first
+    assert "| `tests::a` | `core` | 200 ms |" in text  # the slowest test first
     assert "| debug | 83.9 MB | 41.9 MB | 4.2 MB | 37.7 MB | 4.1 kB |" in text
     assert "- tests: something to say" in text
     assert 'hyperfine -N --runs 3 --warmup 0 --prepare "touch src/lib.rs" "cargo build' in text
@@ -188,7 +190,7 @@ def test_summary_and_closing_line(result: baseline.Result) -> None:
     assert "build.incremental: 3 built, 1 fresh" in text
     assert "warning: tests: something to say" in text
     assert text.strip().splitlines()[-1] == (
-        "baseline: 1 test(s) FAILED; wrote baseline.json and Baseline.md in /ws/docs/performance (12 s)"
+        "baseline: 1 test FAILED; wrote baseline.json and Baseline.md in /ws/docs/performance (12.3 s)"
     )
 
 
@@ -220,7 +222,7 @@ def test_comparison_table_and_verdict() -> None:
     assert "REGRESSION" in text and "+40.0%" in text
     assert "passed" not in text  # unchanged counts are left out without --verbose
     assert text.strip().splitlines()[-1] == (
-        "1 regression(s) outside the noise: tests.wall_s (+100.0 ms (+40.0%))"
+        "1 regression outside the noise: tests.wall_s (+100 ms (+40.0%))"
     )
     quiet = io.StringIO()
     view.render_comparison(Output(stdout=quiet, width=100), cmp.compare(old, old), verbose=True)
@@ -246,7 +248,10 @@ def test_progress_is_plain_lines_off_a_terminal() -> None:
         )
         on_event(baseline.Event("tests", ("cargo",), run=2, runs=3))
         on_event(baseline.Event("tests", ("cargo",), run=1, runs=1, warmup=True))
-    lines = [line.rsplit(" (", 1)[0] for line in buf.getvalue().splitlines()]
+    # each line stamped with the time since the start, in the one stamp of every progress line
+    stamp = re.compile(rf"^\[{DURATION_PATTERN}\] ")
+    assert all(stamp.match(line) for line in buf.getvalue().splitlines()), buf.getvalue()
+    lines = [stamp.sub("", line) for line in buf.getvalue().splitlines()]
     assert lines == [
         "prepare: cargo nextest run --no-run",
         "tests: run 2 of 3",
@@ -263,7 +268,10 @@ def test_live_line_on_a_terminal_leaves_nothing_behind() -> None:
         on_event(baseline.Event("build", ("cargo",), run=1, runs=3))
         time.sleep(0.3)  # a refresh or two (4 per second)
     text = buf.getvalue()
-    assert "build: run 1 of 3 \u00b7 " in text and "(total " in text  # phase, run i of N, elapsed
+    # elapsed in all, phase, run i of N, elapsed in this run
+    assert re.search(
+        rf"\[{DURATION_PATTERN}\] build: run 1 of 3, this one {DURATION_PATTERN}", text
+    )
     assert text.endswith("\x1b[2K")  # transient: the line is erased at the end
 
 

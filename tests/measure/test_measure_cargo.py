@@ -99,7 +99,7 @@ def test_touch_moves_the_mtime_forward_even_from_the_future(tmp_path: Path) -> N
 
 def test_units_warnings_name_what_went_wrong() -> None:
     assert cargo.units_warning("build", [cargo.Units(0, 4)]) is None
-    assert "compiled 2 unit(s)" in (cargo.units_warning("build", [cargo.Units(2, 2)]) or "")
+    assert "compiled 2 units" in (cargo.units_warning("build", [cargo.Units(2, 2)]) or "")
     touched = cargo.units_warning("build.incremental", [cargo.Units(0, 4)], touched="src/lib.rs")
     assert (
         touched

@@ -316,6 +316,7 @@ def test_json_names_every_row() -> None:
         "threshold": 0,
         "verdict": "regression",
         "counts": True,
+        "uncounted": None,
     }
 
 

@@ -84,6 +84,8 @@ def test_nextest_plan_prepares_first_and_times_each_phase(tmp_path: Path) -> Non
         "--flaky-result",
         "fail",
         "--no-fail-fast",
+        "--status-level",
+        "pass",
     )
     assert plan.runner == baseline.NEXTEST and plan.profile_source == "perf-tasks"
     assert plan.junit == tmp_path / "target" / "nextest" / "ci" / "junit.xml"

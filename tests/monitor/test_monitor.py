@@ -96,7 +96,7 @@ def test_monitor_over_several_days_draws_the_chart_and_reports(tmp_path: Path) -
     report = (tmp_path / OUT / "report.md").read_text()
     assert "![trend of the monitored figures](trend.svg)" in report
     assert "Gates: **1 of 5 breached.**" in report
-    assert "- `tests.wall_s` = 250.0 ms breaches ≤ 240 ms (contract line 5)" in report
+    assert "- `tests.wall_s` = 250 ms breaches ≤ 240 ms (contract line 5)" in report
     assert "| `test:demo-core::core_api slow` | 20.0 ms | 25.0 ms | 30.0 ms | +50.0% |" in report
     assert "relative gates not checked, the monitor has no base" in report
 

@@ -62,6 +62,18 @@ def test_same_outcomes_under_both_runners_and_a_recommendation(
         env={"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")},
     )
     assert proc.returncode == 0, proc.stderr
+    # progress says what runs: the estimate first, and the untimed whole run after the build
+    # of the tests (it showed "build the tests (untimed)" while it ran the suite)
+    said = [line.split("] ", 1)[-1] for line in proc.stderr.splitlines()]
+    assert said[0].startswith("estimate: "), said
+    # nextest's runs say their tests as they end (cargo test's output is not nextest's)
+    assert "nextest: 13 of 13 tests ended" in said, said
+    assert not any(s.startswith("cargo test: ") and "ended" in s for s in said), said
+    for runner in ("cargo test", "nextest"):
+        built = said.index(f"{runner}: build the tests (untimed)")
+        assert said[built + 1] == (
+            f"{runner}: run the tests once, untimed (the first run warms the caches)"
+        ), said
     data = json.loads(proc.stdout)
     assert data["ok"] is True and data["differences"] == []
     same = {"passed": 13, "failed": 0, "ignored": 1, "skipped": 0}
@@ -107,7 +119,7 @@ def test_a_test_that_fails_under_one_runner_only_is_shown_not_recommended(
     assert lines[-3:] == [
         "test (binary-id test-name)              difference         cargo test  nextest",
         "demo-core::core_api assumes_cargo_test  different outcome  passed      failed",
-        "no recommendation: 1 test(s) differ between the runners",
+        "no recommendation: 1 test differs between the runners",
     ]
     assert not any(line.startswith("recommended") for line in lines)
 
@@ -165,3 +177,27 @@ def test_a_rustc_wrapper_of_a_cargo_config_is_not_used(tmp_path: Path) -> None:
     proc = runners(root, tmp_path, "--json")
     assert proc.returncode == 0, proc.stderr
     assert not calls.exists(), calls.read_text()[:500]
+
+
+def test_an_estimate_up_front_from_the_record_and_under_dry_run(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    from measure.test_measure_compare import record, stat
+
+    env = {"PERF_TASKS_SCRATCH": str(tmp_path / "scratch")}
+    args = ("tests.runners", "--root", str(demo_copy), "--dry-run")
+    without = perf(*args, env=env)
+    assert without.returncode == 0, without.stderr
+    assert "estimate: no estimate yet: the workspace has no baseline record" in without.stdout
+    folder = demo_copy / "docs" / "performance"
+    folder.mkdir(parents=True)
+    (folder / "baseline.json").write_text(json.dumps(record(tests__wall_s=stat(4.0))))
+    proc = perf(*args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    # 6 to 12 pairs, and one untimed run before them, of each runner: 2 x 7 to 2 x 13 test runs
+    assert (
+        "estimate: about 56.0 s to 1 min 44 s: the baseline record's test run took 4.00 s with "
+        "nextest" in proc.stdout
+    ), proc.stdout
+    data = json.loads(perf(*args, "--max-pairs", "6", "--json", env=env).stdout)
+    assert data["estimate"].startswith("about 56.0 s: "), data

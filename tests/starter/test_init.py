@@ -290,3 +290,22 @@ def test_a_folder_or_fifo_in_place_of_a_file_is_one_line(ws: Path, name: str) ->
     os.mkfifo(ws / name)
     one_line_error(init(ws, "--gitignore", "--force"))
     assert not (ws / SETTINGS_FILE).is_file()
+
+
+@pytest.mark.parametrize("first", ["/docs/performance/Baseline.md", "docs/performance/Baseline.md"])
+def test_gitignore_with_a_byte_order_mark_keeps_it_and_its_first_line_counts(
+    ws: Path, first: str
+) -> None:
+    # git skips a UTF-8 BOM at the start of a .gitignore: its first line is a pattern like any other
+    write(ws / ".gitignore", f"\ufeff{first}\r\n/target\r\n".encode())
+    git("init", "-q", cwd=ws)
+    assert init(ws, "--gitignore").returncode == 0
+    data = (ws / ".gitignore").read_bytes()
+    assert data.startswith(f"\ufeff{first}\r\n".encode()) and data.count(b"\xef\xbb\xbf") == 1
+    assert data.count(b"Baseline.md") == 1, data
+    assert data.count(b"\n") == data.count(b"\r\n")
+    write(ws / "docs" / "performance" / "baseline.json", "{}")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "docs/performance/baseline.json"], cwd=ws, check=False
+    )
+    assert ignored.returncode == 0

@@ -254,12 +254,12 @@ def test_the_text(ws: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "4 tests from j.xml; share of the suite's wall time 8.000 s"
+    assert lines[0] == "4 tests from j.xml; share of the suite's wall time 8.00 s"
     assert lines[1:5] == [
         "slowest 2:",
-        "  test              time     share  trend",
-        "  core tests::big   4.000 s  50.0%  -",
-        "  core::api medium  1.500 s  18.8%  -",
+        "  test              time    share  trend",
+        "  core tests::big   4.00 s  50.0%  -",
+        "  core::api medium  1.50 s  18.8%  -",
     ]
     assert lines[5] == "over nextest's slow-timeout, 60 s (profile ci: nextest's default): none"
 

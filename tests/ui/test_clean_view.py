@@ -29,7 +29,7 @@ def report(before: int, after: int, *, dry_run: bool = False, elapsed: float = 3
 
 def test_closing_line_shape() -> None:
     line = closing_line(report(14_200_000_000, 6_100_000_000))
-    assert line == "target/ 14.2 GB \u2192 6.1 GB (\u22128.1 GB, \u221257%) in 3.200 s"
+    assert line == "target/ 14.2 GB \u2192 6.1 GB (\u22128.1 GB, \u221257%) in 3.20 s"
 
 
 def test_dry_run_says_what_would_happen_and_never_removing() -> None:

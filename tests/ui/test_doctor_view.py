@@ -55,7 +55,7 @@ def test_a_log_gets_plain_lines_and_the_footer() -> None:
         "    fix:      perf-tasks clean",
         "silenced: disk.dev-debug (warning): the profiler",
         "[doctor] silence names x.y, which nothing found this time",
-        "1 error, 0 warnings, 1 note (1 silenced) in 1.2 s",
+        "1 error, 0 warnings, 1 note (1 silenced) in 1.25 s",
     ]
 
 

@@ -42,10 +42,10 @@ def test_the_plan_beside_the_ideal_and_nextests_partitions() -> None:
     text, _ = outputs(planned())
     assert text.splitlines() == [
         "partition       shard 1  shard 2  slowest  / ideal",
-        "this plan       3.000 s  3.000 s  3.000 s  1.00",
-        "nextest hash:   6.000 s  0.0 ms   6.000 s  2.00",
-        "nextest slice:  4.000 s  2.000 s  4.000 s  1.33",
-        "ideal: 3.000 s (the larger of total / 2 and the longest test)",
+        "this plan       3.00 s   3.00 s   3.00 s   1.00",
+        "nextest hash:   6.00 s   0 s      6.00 s   2.00",
+        "nextest slice:  4.00 s   2.00 s   4.00 s   1.33",
+        "ideal: 3.00 s (the larger of total / 2 and the longest test)",
         "3 tests from the durations of junit.xml",
         "wrote docs/performance/shard-plan.json",
     ]

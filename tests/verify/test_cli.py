@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 from conftest import copy_tree
 from helpers import perf
 
+from perf_tasks.quantities import DURATION_PATTERN
+
 pytestmark = [pytest.mark.cargo, pytest.mark.slow]
 
 RECORD = Path("docs") / "performance" / "verify.json"
+STAMPED = re.compile(rf"^\[{DURATION_PATTERN}\] verify: ")  # a progress line
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -28,7 +32,13 @@ def recorded(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     ws = copy_tree(demo_built, tmp_path_factory.mktemp("verify") / "ws")
     proc = perf("verify.record", "--root", str(ws))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"recorded 19 tests (18 passed, 1 ignored) in {RECORD.as_posix()}\n"
+    *progress, last = proc.stdout.splitlines()
+    assert last == f"recorded 19 tests (18 passed, 1 ignored) in {RECORD.as_posix()}"
+    # no minutes of silence: each step, then the tests as they end (off a terminal, plain lines)
+    said = [line.split("] ", 1)[1] for line in progress]
+    assert said[:2] == ["verify: list the tests", "verify: run the tests"], said
+    assert any(re.fullmatch(r"verify: run the tests, \d+ of \d+ tests ended", s) for s in said)
+    assert said[-1] == "verify: run the doctests", said
     return ws
 
 
@@ -71,12 +81,12 @@ def test_check_catches_a_deleted_an_ignored_and_a_failing_test(ws: Path) -> None
 
     proc = perf("verify.check", "--root", str(ws))
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.splitlines() == [
+    assert [line for line in proc.stdout.splitlines() if not STAMPED.match(line)] == [
         "change           test                                                       before  now",
         "changed outcome  demo-cli::cli checksum_flag_matches_library                passed  failed",
         "became ignored   demo-core::core_api checksum_detects_a_single_byte_change  passed  ignored",
         "disappeared      demo-report tests::top_words_of_empty_text_is_empty        passed  -",
-        f"3 test(s) differ from {RECORD.as_posix()}",
+        f"3 tests differ from {RECORD.as_posix()}",
     ]
 
     proc = perf("verify.check", "--root", str(ws), "--json")
@@ -108,9 +118,10 @@ def test_check_stays_quiet_when_a_comment_moves_a_doctest(ws: Path) -> None:
     )
     proc = perf("verify.check", "--root", str(ws))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == (
-        f"same tests, same outcomes as {RECORD.as_posix()}: 19 tests (18 passed, 1 ignored)\n"
+    assert proc.stdout.splitlines()[-1] == (
+        f"same tests, same outcomes as {RECORD.as_posix()}: 19 tests (18 passed, 1 ignored)"
     )
+    assert all(STAMPED.match(line) for line in proc.stdout.splitlines()[:-1]), proc.stdout
 
 
 @pytest.mark.parametrize(

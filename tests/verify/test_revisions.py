@@ -97,7 +97,7 @@ def test_two_commits_differ_by_a_deleted_an_ignored_and_a_failing_test(
         "changed outcome  vtiny::api doubles_ten     passed  failed",
         "became ignored   vtiny::api doubles_three   passed  ignored",
     ]
-    assert lines[-1].startswith("3 test(s) differ between HEAD~1 (") and " and HEAD (" in lines[-1]
+    assert lines[-1].startswith("3 tests differ between HEAD~1 (") and " and HEAD (" in lines[-1]
 
     proc = perf(
         "verify.check",

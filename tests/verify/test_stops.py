@@ -98,3 +98,56 @@ def test_sigterm_under_json_prints_the_stopped_document(demo_copy: Path, tmp_pat
     assert proc.returncode == 143, err
     assert json.loads(out)["error"] == {"kind": "stopped", "message": "stopped by SIGTERM"}
     assert not wait_none_under(demo_copy, timeout_s=0.5)
+
+
+HANG_LATER_RS = """
+#[test]
+fn hangs_once_its_flag_exists() {
+    if let Some(flag) = std::env::var_os("DEMO_HANG_FLAG") {
+        if std::path::Path::new(&flag).exists() {
+            let mut child = std::process::Command::new("sleep").arg("86400").spawn().unwrap();
+            child.wait().unwrap();
+        }
+    }
+}
+"""
+
+
+def test_ctrl_c_in_tests_runners_keeps_the_pairs_it_measured(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    """Minutes of pairs were lost to one Ctrl-C: now the complete pairs are reported, no runner
+    is recommended on them, and the exit code is still 130."""
+    needs_nextest()
+    (demo_copy / "crates" / "demo-core" / "tests" / "hang.rs").write_text(HANG_LATER_RS)
+    flag, scratch = tmp_path / "hang-now", tmp_path / "scratch"
+    proc = _start(
+        "tests.runners",
+        "--root",
+        str(demo_copy),
+        "--json",
+        env={"DEMO_HANG_FLAG": str(flag), "PERF_TASKS_SCRATCH": str(scratch)},
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # progress, as it comes: pair 2 starts once pair 1 is complete
+        if "pair 2 of " in line:
+            break
+    else:
+        pytest.fail(f"tests.runners ended before its second pair (exit {proc.wait()})")
+    flag.write_text("")
+    _wait_for(_running_anywhere(demo_copy, scratch), "the hung test's child", proc)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("tests.runners did not stop within 60 s of Ctrl-C")
+    assert proc.returncode == 130, err
+    report = json.loads(out)
+    assert report["verdict"] == "stopped" and report["recommended"] is None
+    assert report["comparison"]["stopped"] == "interrupted"
+    assert report["comparison"]["pairs"] >= 1
+    assert report["runners"]["nextest"]["wall_s"] is not None, report["runners"]
+    assert not wait_none_under(demo_copy, timeout_s=0.5), "a process outlived the tool"
+    assert not wait_none_under(scratch, timeout_s=0.5), "a process outlived the tool"

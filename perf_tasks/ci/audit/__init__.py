@@ -75,12 +75,15 @@ def findings_of(root: Path, sources: Sequence[Source]) -> tuple[Finding, ...]:
 def linter_findings(
     root: Path, sources: Sequence[Source], env: Mapping[str, str]
 ) -> tuple[Finding, ...]:
+    # Only the files the audit could read: the others are its findings already, and a linter
+    # that meets one (a FIFO, a file that is not UTF-8) may hang or fail on every file at once.
+    read = [s for s in sources if s.error is None and s.snapshot.exists]
     workflows = [
-        s.path for s in sources if s.root is not None and Path(s.shown).parent.name == "workflows"
+        s.path for s in read if s.root is not None and Path(s.shown).parent.name == "workflows"
     ]
     return (
         *tools.actionlint(root, workflows, env),
-        *tools.zizmor(root, [s.path for s in sources], env),
+        *tools.zizmor(root, [s.path for s in read], env),
     )
 
 

@@ -47,26 +47,41 @@ class Source:
 
 def locate(root: Path) -> tuple[Path, ...]:
     """The workflows (`*.yml`, `*.yaml` directly under .github/workflows) and the composite
-    actions (`.github/actions/*/action.yml`, or `.yaml`), sorted; symlinks are left out (GitHub
-    reads the repository's own files). A FIFO or a device is listed: the reader refuses it, and
-    the audit says so."""
+    actions (`.github/actions/*/action.yml`, or `.yaml`), sorted; symlinks are left out, a file's
+    and any folder's between it and the root (GitHub reads the repository's own files). A FIFO or
+    a device is listed: the reader refuses it, and the audit says so."""
     found: list[Path] = []
     workflows = root / WORKFLOWS_DIR
-    if workflows.is_dir() and not workflows.is_symlink():
+    if _own_folder(root, workflows):
         found += sorted(
             p
             for p in workflows.iterdir()
             if p.suffix in (".yml", ".yaml") and not p.is_dir() and not p.is_symlink()
         )
     actions = root / ACTIONS_DIR
-    if actions.is_dir() and not actions.is_symlink():
+    if _own_folder(root, actions):
         for folder in sorted(actions.iterdir()):
+            if not _own_folder(root, folder):
+                continue
             for name in ("action.yml", "action.yaml"):
                 path = folder / name
                 if path.exists() and not path.is_dir() and not path.is_symlink():
                     found.append(path)
                     break
     return tuple(found)
+
+
+def _own_folder(root: Path, folder: Path) -> bool:
+    """`folder` is a folder of the repository itself: no part of it below `root` is a symlink
+    (a linked `.github` would lead the audit, and `--fix`, to files elsewhere)."""
+    if not folder.is_dir():
+        return False
+    part = folder
+    while part not in (root, part.parent):
+        if part.is_symlink():
+            return False
+        part = part.parent
+    return True
 
 
 def load(path: Path, *, shown: str) -> Source:

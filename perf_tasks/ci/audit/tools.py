@@ -1,5 +1,7 @@
 """actionlint and zizmor, when they are on PATH (the `audit` extra installs both): what they say
-about the files, as findings of their own. Not installed: nothing, and the audit says so."""
+about the files, as findings of their own. Not installed: nothing, and the audit says so. Installed
+but broken (a failed exit, a crash, output that is not their JSON, a timeout): one note naming the
+tool and why, since a silent gap would pass for "nothing found"."""
 
 from __future__ import annotations
 
@@ -20,18 +22,68 @@ def available(name: str, env: Mapping[str, str]) -> str | None:
     return shutil.which(name, path=env.get("PATH"))
 
 
+class LinterFailed(Exception):
+    """The linter ran but gave no answer we can read: the message says why, in one line."""
+
+
+# actionlint: 0 nothing found, 1 problems found (2 bad flags, 3 a fatal error).
+# zizmor: 0 nothing found, 10-14 findings by their highest severity (1 a fatal error, 2 bad flags).
+ACTIONLINT_ANSWERS = (0, 1)
+ZIZMOR_ANSWERS = (0, *range(10, 15))
+
+
+def lint(
+    name: str, argv: Sequence[str], *, root: Path, env: Mapping[str, str], answers: Sequence[int]
+) -> list[Any]:
+    """The JSON list a linter prints; `LinterFailed` when it fails, crashes, times out or prints
+    something else."""
+    try:
+        out = run(argv, cwd=root, env=env, timeout_s=TIMEOUT_S, what=name, ok_codes=answers)
+    except (CommandFailed, ToolMissing) as exc:
+        raise LinterFailed(_one_line(str(exc))) from None
+    if out.code == 0 and not out.stdout.strip():
+        return []
+    try:
+        found = json.loads(out.stdout)
+    except ValueError:
+        shown = _one_line(out.stdout) or "nothing"
+        raise LinterFailed(f"{name} printed no JSON (exit {out.code}): {shown}") from None
+    if found is None:  # Go's empty list
+        return []
+    if not isinstance(found, list):
+        raise LinterFailed(f"{name} printed JSON that is not a list of findings")
+    return found
+
+
+def failed(name: str, root: Path, why: str) -> Finding:
+    return Finding(
+        "ci.linter-failed",
+        P3,
+        NOTE,
+        root,
+        None,
+        f"{name} did not run through: its checks were skipped ({why})",
+        f"run `{name}` on the workflows to see why; reinstall it (the `audit` extra) if it is "
+        "broken, or take it off PATH",
+    )
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    return " / ".join(lines[:1] + lines[-1:] if len(lines) > 1 else lines)[:300]
+
+
 def actionlint(root: Path, files: Sequence[Path], env: Mapping[str, str]) -> list[Finding]:
     program = available("actionlint", env)
     if program is None or not files:
         return []
     argv = [program, "-format", "{{json .}}", *(f.relative_to(root).as_posix() for f in files)]
     try:
-        out = run(argv, cwd=root, env=env, timeout_s=TIMEOUT_S, what="actionlint", ok_codes=(0, 1))
-        found = json.loads(out.stdout or "[]")
-    except (CommandFailed, ToolMissing, ValueError):
-        return []
+        found = lint("actionlint", argv, root=root, env=env, answers=ACTIONLINT_ANSWERS)
+    except LinterFailed as exc:
+        return [failed("actionlint", root, str(exc))]
     findings = []
-    for item in found if isinstance(found, list) else []:
+    for item in found:
         if not isinstance(item, dict):
             continue
         kind = str(item.get("kind", ""))
@@ -65,12 +117,11 @@ def zizmor(root: Path, files: Sequence[Path], env: Mapping[str, str]) -> list[Fi
         *(f.relative_to(root).as_posix() for f in files),
     ]
     try:
-        out = run(argv, cwd=root, env=env, timeout_s=TIMEOUT_S, what="zizmor", ok_codes=range(256))
-        found = json.loads(out.stdout or "[]")
-    except (CommandFailed, ToolMissing, ValueError):
-        return []
+        found = lint("zizmor", argv, root=root, env=env, answers=ZIZMOR_ANSWERS)
+    except LinterFailed as exc:
+        return [failed("zizmor", root, str(exc))]
     findings = []
-    for item in found if isinstance(found, list) else []:
+    for item in found:
         if not isinstance(item, dict):
             continue
         path, line = _zizmor_place(root, item)

@@ -13,6 +13,7 @@ from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard, Rule
 from perf_tasks.clean.selection import Candidate, Selection, label
 from perf_tasks.fs.glob import glob_match
+from perf_tasks.quantities import format_seconds
 from perf_tasks.settings import ArtifactRule, Settings
 
 DAY = 86400.0
@@ -38,7 +39,8 @@ def select_artifacts(guard: Guard, settings: Settings, *, now: float) -> Selecti
                 Candidate(
                     path,
                     model.ARTIFACTS,
-                    f"{rule.name} older than {rule.days:g} days ({age_days:.0f} days)",
+                    f"{rule.name} older than {format_seconds(rule.days * DAY)} "
+                    f"({format_seconds(age_days * DAY)})",
                 )
             )
     guard.with_repos(repos)

@@ -15,6 +15,7 @@ from perf_tasks.clean.quarantine import TRASH_DIR
 from perf_tasks.clean.safety import Guard
 from perf_tasks.clean.selection import Candidate, Selection, label
 from perf_tasks.fs.scan import scan
+from perf_tasks.quantities import format_seconds
 from perf_tasks.settings import Settings
 
 DAY = 86400.0
@@ -88,7 +89,7 @@ def decide_runs(
         if clock.plausible(run.newest_mtime):
             ahead = (
                 f"dated in the future ({clock.utc_text(run.newest_mtime)}, "
-                f"{_span(run.newest_mtime - now)} ahead of this clock)"
+                f"{format_seconds(run.newest_mtime - now)} ahead of this clock)"
             )
         else:
             ahead = f"dated {clock.utc_text(run.newest_mtime)}, before any real run (a wrong clock)"
@@ -107,9 +108,9 @@ def decide_runs(
             continue
         if idle_s < active_s:
             when = (
-                f"changed {idle_s / 60:.0f} min ago"
+                f"changed {format_seconds(idle_s)} ago"
                 if idle_s >= 0
-                else (f"changed just now (dated {_span(-idle_s)} ahead of this clock)")
+                else (f"changed just now (dated {format_seconds(-idle_s)} ahead of this clock)")
             )
             skipped.append(Skip(run.path, f"still being written: {when}"))
             continue
@@ -118,19 +119,12 @@ def decide_runs(
         remove.append(
             (
                 run.path,
-                f"run last written {idle_s / DAY:.0f} days ago: older than {policy.keep_days:g} "
-                f"days and not among the newest {policy.keep_newest}",
+                f"run last written {format_seconds(idle_s)} ago: older than "
+                f"{format_seconds(policy.keep_days * DAY)} and not among the newest "
+                f"{policy.keep_newest}",
             )
         )
     return remove, skipped
-
-
-def _span(seconds: float) -> str:
-    if seconds < 120 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * DAY:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / DAY:.0f} days"
 
 
 def _marker(run: Path, patterns: Sequence[str]) -> str | None:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 
 from perf_tasks.ab import stats
 from perf_tasks.ab.against import AgainstPlan
-from perf_tasks.ab.engine import SHOWN, MetricResult, Outcome
+from perf_tasks.ab.engine import MetricResult, Outcome
 from perf_tasks.measure.report import secs
-from perf_tasks.ui.output import Output
+from perf_tasks.quantities import format_elapsed, plural
+from perf_tasks.ui.output import Output, throttle
 from perf_tasks.ui.render import renders
 
+# An arm's test run as its tests end (nextest_runs.tests_ended): `12 of 340 tests ended`.
+_TESTS_ENDED = re.compile(r"(\d+) (?:of (\d+) )?tests? ended$")
 VERDICTS = {
     stats.REGRESSION: "REGRESSION",
     stats.IMPROVEMENT: "better",
     stats.SAME: "same",
-    SHOWN: "",
 }
 TEST_CHANGES = {
     stats.REGRESSION: "slower",
@@ -31,14 +34,18 @@ def pair_reporter(out: Output) -> Callable[[str, int, int], None]:
     """One line per step or run of an A/B, on human output (never in --json's stdout); the time
     counts from the A/B's first line."""
     started: list[float] = []
+    due = throttle(time.monotonic())
 
     def report(what: str, pair: int, planned: int) -> None:
         started[:] = started or [time.monotonic()]
-        at = f"{time.monotonic() - started[0]:5.0f} s"
+        ended = _TESTS_ENDED.search(what)  # a test run as its tests end: only when due
+        if ended and not due(what, final=ended.group(1) == ended.group(2)):
+            return
+        at = format_elapsed(time.monotonic() - started[0])
         if planned:
-            out.line(f"[{at}] pair {pair} of {planned}: {what}", style="dim")
+            out.line(f"{at} pair {pair} of {planned}: {what}", style="dim")
         else:
-            out.line(f"[{at}] {what}", style="dim")
+            out.line(f"{at} {what}", style="dim")
 
     return report
 
@@ -63,10 +70,17 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
 
     out.line(f"A (before): {outcome.a_label}")
     out.line(f"B (after):  {outcome.b_label}")
-    out.line(f"{outcome.pairs} pairs, order {outcome.order}")
+    out.line(f"{plural(outcome.pairs, 'pair')}, order {outcome.order}")
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("metric", no_wrap=True)
-    for column in ("A median", "B median", "B/A", "95% interval", "threshold"):
+    # The ratio is the median of the pairs' ratios, not the ratio of the two medians beside it.
+    for column in (
+        "A median",
+        "B median",
+        "B/A, median of pair ratios",
+        "95% interval",
+        "threshold",
+    ):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for m in outcome.metrics:
@@ -76,8 +90,8 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
             secs(_median(m.b)),
             f"{m.interval.median:.3f}",
             _interval(m),
-            "" if m.threshold is None else f">{1 + m.threshold.delta:.2f}",
-            VERDICTS.get(m.verdict, m.verdict),
+            "none" if m.threshold is None else f">{1 + m.threshold.delta:.2f}",
+            _verdict(m),
             style="red" if m.verdict == stats.REGRESSION and m.decides else None,
         )
     out.console.print(table)
@@ -115,7 +129,7 @@ def outcome_line(outcome: Outcome) -> str:
     failed = f"; tests failed in B: {', '.join(outcome.failing)}" if outcome.failing else ""
     if regressions:
         return (
-            f"{len(regressions)} regression(s), confirmed by the interval: "
+            f"{plural(len(regressions), 'regression')}, confirmed by the interval: "
             + ", ".join(regressions)
             + failed
         )
@@ -124,7 +138,13 @@ def outcome_line(outcome: Outcome) -> str:
     better = [m.metric for m in outcome.metrics if m.verdict == stats.IMPROVEMENT and m.decides]
     if better:
         return "no regression; better: " + ", ".join(better)
-    return f"no regression ({outcome.pairs} pairs)"
+    return f"no regression ({plural(outcome.pairs, 'pair')})"
+
+
+def _verdict(m: MetricResult) -> str:
+    if m.threshold is None:
+        return f"not judged: {m.not_judged or 'no threshold'}"
+    return VERDICTS.get(m.verdict, m.verdict)
 
 
 def _median(values: tuple[float, ...]) -> float:

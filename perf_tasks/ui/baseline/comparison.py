@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from perf_tasks.measure import comparison as cmp
 from perf_tasks.measure.job import CompareDone
 from perf_tasks.measure.report import secs
-from perf_tasks.quantities import format_bytes
+from perf_tasks.quantities import format_bytes, plural
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 
@@ -109,15 +109,17 @@ def comparison_line(comparison: cmp.Comparison) -> str:
     if regressions or tests:
         names = [f"{r.metric} ({_change(r)})" for r in regressions]
         names += [f"test {t.id} ({secs(t.old_s)} -> {secs(t.new_s)})" for t in tests]
-        line = f"{len(names)} regression(s) outside the noise: {', '.join(names)}"
+        line = f"{plural(len(names), 'regression')} outside the noise: {', '.join(names)}"
         return line + (f"; and {'; '.join(comparison.outcomes)}" if comparison.outcomes else "")
     if comparison.outcomes:
         return "tests do not all pass: " + "; ".join(comparison.outcomes)
-    advisory = [r for r in comparison.rows if r.verdict == cmp.REGRESSION]
-    if advisory:
+    uncounted = [r for r in comparison.rows if r.verdict == cmp.REGRESSION]
+    if uncounted:
+        # Each metric says why it does not count: "advisory" alone explains nothing.
+        worse = "; ".join(f"{r.metric} ({r.uncounted or 'not counted'})" for r in uncounted)
         return (
-            f"no regression counts (advisory comparison); {len(advisory)} metric(s) would be "
-            "worse: " + ", ".join(r.metric for r in advisory)
+            f"no regression counts; {plural(len(uncounted), 'metric')} worse but not counted: "
+            + worse
         )
     better = [r for r in comparison.rows if r.verdict == cmp.IMPROVEMENT]
     if better:

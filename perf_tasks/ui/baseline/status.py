@@ -9,9 +9,11 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from perf_tasks.measure.baseline import Event, Progress
+from perf_tasks.measure.nextest_runs import tests_ended
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.shell import program_word
-from perf_tasks.ui.output import Output, shown
+from perf_tasks.quantities import format_elapsed, format_seconds
+from perf_tasks.ui.output import Output, shown, throttle
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -38,9 +40,12 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
     cargo's own output is streamed (`plain`)."""
     started = time.monotonic()
     if plain or not out.interactive:
+        due = throttle(started)
 
         def line(event: Event) -> None:
-            out.line(_event_text(event, started))
+            done = event.tests_done
+            if done is None or due(_event_text(event, None), final=done == event.tests_listed):
+                out.line(_event_text(event, started))
 
         yield line
         return
@@ -56,7 +61,8 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
                 return ""
             run_s = time.monotonic() - state["since"]
             total_s = time.monotonic() - started
-            return f"{_event_text(event, None)} · {run_s:.1f} s (total {total_s:.0f} s)"
+            now = _event_text(event, None)
+            return f"{format_elapsed(total_s)} {now}, this one {format_seconds(run_s)}"
 
     # Started by the first event: comparing two records measures nothing and shows no line.
     with ExitStack() as stack:
@@ -65,8 +71,9 @@ def status(out: Output, *, plain: bool = False) -> Iterator[Callable[[Event], No
             if state["event"] is None:
                 live = Live(Line(), console=out.console, refresh_per_second=4, transient=True)
                 stack.enter_context(live)
+            if event.tests_done is None:  # a new step or run, not its tests ending
+                state["since"] = time.monotonic()
             state["event"] = event
-            state["since"] = time.monotonic()
 
         yield update
 
@@ -79,8 +86,10 @@ def _event_text(event: Event, started: float | None) -> str:
     else:
         kind = "warmup" if event.warmup else "run"
         text = f"{event.phase}: {kind} {event.run} of {event.runs}"
+    if event.tests_done is not None:
+        text += f", {tests_ended(event.tests_done, event.tests_listed)}"
     if started is not None:
-        text += f" ({time.monotonic() - started:.1f} s)"
+        return f"{format_elapsed(time.monotonic() - started)} {text}"
     return text
 
 

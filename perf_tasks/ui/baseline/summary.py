@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from perf_tasks.measure.baseline import Recorded
+from perf_tasks.measure.disk import added_note
 from perf_tasks.measure.phases import PhaseName
 from perf_tasks.measure.read import as_record
 from perf_tasks.measure.report import median, path_text, secs, size, units_text
 from perf_tasks.measure.schema import Record, Timed
-from perf_tasks.quantities import format_bytes
+from perf_tasks.quantities import format_bytes, format_seconds, plural
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 
@@ -25,6 +26,9 @@ def render_record(out: Output, done: Recorded) -> None:
 @renders(Recorded, beside_json="after")
 def render_closing(out: Output, done: Recorded) -> None:
     record = as_record(done.record, source="the record")
+    note = added_note(record.disk_added)
+    if note:  # beside --json too: what the run left on disk is no secret of the terminal
+        out.line(note)
     out.line(closing_line(record, done.written), style="bold")
 
 
@@ -69,12 +73,14 @@ def closing_line(record: Record, written: Sequence[Path]) -> str:
     failed = sum((p.counts.failed or 0) for p in phases if p.counts is not None)
     passed = sum((p.counts.passed or 0) for p in phases if p.counts is not None)
     if failed:
-        verdict = f"{failed} test(s) FAILED"
+        verdict = f"{plural(failed, 'test')} FAILED"
     else:
         verdict = "all tests passed" if passed else "no test ran"
     files = " and ".join(p.name for p in written) if written else "nothing"
     where = shown(written[0].parent) if written else ""
-    return f"baseline: {verdict}; wrote {files} in {where} ({record.elapsed_s or 0:.0f} s)"
+    return (
+        f"baseline: {verdict}; wrote {files} in {where} ({format_seconds(record.elapsed_s or 0)})"
+    )
 
 
 def _result(name: PhaseName, phase: Timed) -> str:

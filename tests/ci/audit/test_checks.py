@@ -245,7 +245,7 @@ def test_no_workflows_is_a_clean_audit(tmp_path: Path) -> None:
     root = workspace(tmp_path, {})
     proc = perf("ci.audit", "--root", str(root))
     assert proc.returncode == 0, proc.stderr
-    assert "0 file(s) audited: 0 finding(s)" in proc.stdout
+    assert "0 files audited: 0 findings" in proc.stdout
 
 
 def test_a_fifo_in_place_of_a_workflow_is_one_line(tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ def test_the_issues_case_gets_the_keys_restore_keys_and_days_and_nothing_else(
     )
     assert (root / WF / "ci.yml").read_text() == expected
     assert proc.returncode == 0, proc.stdout  # nothing above a note is left
-    assert "fixed 5 finding(s): wrote .github/workflows/ci.yml" in proc.stdout
+    assert "fixed 5 findings: wrote .github/workflows/ci.yml" in proc.stdout
     assert proc.stdout.count("(fixed)") == 5
 
 
