@@ -27,6 +27,7 @@ What must hold for the numbers to mean anything (each measured with sccache 0.16
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -47,6 +48,7 @@ from perf_tasks.errors import ConfigError, ExitCode, UsageError
 from perf_tasks.experiments import sccache
 from perf_tasks.experiments.sccache import Server, Stats
 from perf_tasks.measure.shell import program_word
+from perf_tasks.profiles import resolve
 from perf_tasks.progress import Progress
 from perf_tasks.runlock import run_lock
 
@@ -65,8 +67,15 @@ CACHE_THRESHOLDS: dict[str, Threshold] = {
 }
 PAYS = "the cache pays"
 DOES_NOT_PAY = "the cache does not pay here"
+NOT_WARM = "no verdict: the warm cache was not warm"
+# What in cargo's `[env]` would route sccache's client (run by cargo as the wrapper) elsewhere.
+CLIENT_ROUTES = ("SCCACHE_SERVER_PORT", "SCCACHE_SERVER_UDS")
+# The least hit rate of every timed run of the warm arm for its figures to be a warm cache's.
+WARM_HIT_RATE = 0.9
 # Each round runs the arms in one of these orders: over six rounds, each arm is twice in each place.
 ROTATION = ("012", "120", "201", "210", "102", "021")
+# sccache's backends that cache.compare does not measure (yet): named, not "not a backend".
+OTHER_BACKENDS = ("s3", "gcs", "gs", "azure", "gha", "memcached", "webdav", "oss", "cos")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
 
 
@@ -98,8 +107,14 @@ class Request:
 
 
 def check_backend(value: str) -> None:
-    """`redis://HOST:PORT` (a `/DB` and a user may follow the scheme's rules); else one line."""
+    """`redis://HOST:PORT[/DB]` (a user may precede the host, as the scheme allows); else one line
+    saying which part is wrong. sccache's other backends are named as not measured yet."""
     parts = urlsplit(value) if "\0" not in value else None
+    if parts is not None and parts.scheme in OTHER_BACKENDS:
+        raise UsageError(
+            f"--backend {parts.scheme}:// is not measured yet: cache.compare measures "
+            "redis://HOST:PORT or, left out, the local disk"
+        )
     ok = (
         parts is not None
         and parts.scheme in ("redis", "rediss")
@@ -108,10 +123,22 @@ def check_backend(value: str) -> None:
         and not parts.query
         and not parts.fragment
     )
-    if not ok:
+    if not ok or parts is None:
         raise UsageError(
             f"--backend {value!r} is not a backend: give redis://HOST:PORT (a Redis server that "
             "sccache can reach), or leave it out for the local disk"
+        )
+    port = int(parts.netloc.rpartition(":")[2])
+    if not 1 <= port <= 65535:
+        raise UsageError(
+            f"--backend {value!r}: port {port} is out of range: give redis://HOST:PORT with a "
+            "port from 1 to 65535"
+        )
+    database = parts.path.removeprefix("/")
+    if database and not database.isdigit():
+        raise UsageError(
+            f"--backend {value!r}: the database {database!r} is not a number: give "
+            "redis://HOST:PORT/DB with DB a number, or leave /DB out"
         )
 
 
@@ -157,13 +184,13 @@ class Report:
     empty: Outcome  # empty cache against no cache
     warm: Outcome  # warm cache against no cache
     figures: Mapping[str, ArmFigures]
-    verdict: str  # PAYS or DOES_NOT_PAY
+    verdict: str  # PAYS, DOES_NOT_PAY or NOT_WARM
     setup: tuple[str, ...]  # what to put where to use the cache; empty when it does not pay
     notes: tuple[str, ...]
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.OK
+        return ExitCode.INCOMPLETE if self.verdict == NOT_WARM else ExitCode.OK
 
     def medians(self, arm: str) -> dict[str, float | None]:
         outcome, side = (self.warm, "b") if arm == WARM else (self.empty, "b")
@@ -218,8 +245,12 @@ def arm_env(env: Mapping[str, str], wrapper: str) -> dict[str, str]:
 
 def build_argv(cargo: str, build: Sequence[str], target: Path) -> tuple[str, ...]:
     """The build command with its own target dir as a flag (sccache hashes `CARGO_*`
-    variables, a flag is not one) and `--locked` (cargo never rewrites the user's Cargo.lock)."""
-    return (cargo, *build, "--locked", "--target-dir", str(target))
+    variables, a flag is not one) and `--locked` (cargo never rewrites the user's Cargo.lock).
+    Its build dir is the target dir too, given on the command line where it wins over any config
+    file: a `build.build-dir` of the user's would give every arm one build dir, whose "cold"
+    builds compile nothing, and would write in the user's folder."""
+    build_dir = "build.build-dir=" + json.dumps(str(target))  # a TOML basic string
+    return (cargo, *build, "--locked", "--target-dir", str(target), "--config", build_dir)
 
 
 class CacheArm(CommandArm):
@@ -342,9 +373,33 @@ def _settled(design: Design) -> Callable[[list[list[Sample]]], bool]:
     return settled
 
 
-def verdict_of(warm: Outcome) -> str:
+def was_warm(figures: ArmFigures) -> bool:
+    """The warm arm's runs hit the cache: the median run's hit rate (a run that looked nothing up
+    counts as no hit) is at least WARM_HIT_RATE; else its times are not a warm cache's. Pure."""
+    rates = [s.hit_rate or 0.0 for s in figures.stats]
+    return bool(rates) and statistics.median(rates) >= WARM_HIT_RATE
+
+
+def cold_runs_note(figures: ArmFigures) -> str | None:
+    """A warm run that missed while the median hit: what it missed is keyed by its target dir's
+    path (an `include!` of a build script's `OUT_DIR`), which the fill build, at another path,
+    could not cache, and the arm's later runs, at this path, found. Pure."""
+    rates = [s.hit_rate or 0.0 for s in figures.stats]
+    if not was_warm(figures) or min(rates) >= WARM_HIT_RATE:
+        return None
+    return (
+        f"a run of the warm arm hit {min(rates):.0%} (the median {statistics.median(rates):.0%}): "
+        "what it missed is keyed by the path of its target dir (a build script's OUT_DIR, for "
+        "one), so a machine that builds at another path misses it too"
+    )
+
+
+def verdict_of(warm: Outcome, warm_figures: ArmFigures) -> str:
     """PAYS when the warm cache's cold build is faster, the whole wall-time interval past the
-    threshold; DOES_NOT_PAY otherwise. Pure."""
+    threshold, and every warm run was warm; NOT_WARM when a run was not (the gain, if any, is
+    not the cache's); DOES_NOT_PAY otherwise. Pure."""
+    if not was_warm(warm_figures):
+        return NOT_WARM
     wall = warm.metric(WALL)
     return PAYS if wall is not None and wall.verdict == stats.IMPROVEMENT else DOES_NOT_PAY
 
@@ -382,6 +437,7 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     program = sccache.find(inspection.env)
     if request.backend is not None:
         sccache.check_reachable(request.backend)
+    check_env_tables(root, inspection.env)
     lock = Path(inspection.metadata.get("workspace_root") or root) / "Cargo.lock"
     if not lock.is_file():
         raise ConfigError(
@@ -398,10 +454,12 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     def on_step(label: str, what: str) -> None:
         report(f"{label}: {what}", 0, 0)
 
+    ports = dict(zip((EMPTY, WARM), sccache.free_ports(2), strict=True))
+
     def server(arm: str) -> Server:
         return Server(
             program=program,
-            port=sccache.free_port(),
+            port=ports[arm],
             dir=folder / f"sccache-{arm}",
             config=folder / "sccache-config.toml",
             redis=request.backend,
@@ -454,18 +512,34 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     none, empty, warm = found
     empty_outcome = engine.judge(none, empty, design, a_label=LABELS[NONE], b_label=LABELS[EMPTY])
     warm_outcome = engine.judge(none, warm, design, a_label=LABELS[NONE], b_label=LABELS[WARM])
-    verdict = verdict_of(warm_outcome)
+    figures = {a.arm: ArmFigures(a.arm, tuple(a.seen)) for a in arms}
+    verdict = verdict_of(warm_outcome, figures[WARM])
     return Report(
         root=root,
         request=request,
-        build=(program_word(inspection.cargo), *build_argv("", build, Path())[1:-2]),
+        build=(program_word(inspection.cargo), *build, "--locked"),
         empty=empty_outcome,
         warm=warm_outcome,
-        figures={a.arm: ArmFigures(a.arm, tuple(a.seen)) for a in arms},
+        figures=figures,
         verdict=verdict,
         setup=setup_lines(request, verdict),
-        notes=(controlled_note(env),),
+        notes=(controlled_note(env), *filter(None, [cold_runs_note(figures[WARM])])),
     )
+
+
+def check_env_tables(root: Path, env: Mapping[str, str]) -> None:
+    """No cargo config file's `[env]` names the server sccache's client talks to: cargo sets
+    `[env]` for every compiler process, the wrapper among them, and the arms' compiles would go
+    to a server that is not theirs (outside their statistics, left running)."""
+    for path in resolve.config_files(root, env):
+        table = resolve.read_config(path).get("env")
+        said = [k for k in CLIENT_ROUTES if isinstance(table, dict) and k in table]
+        if said:
+            raise ConfigError(
+                f"{path}: [env] sets {said[0]} for every compiler cargo runs, sccache's client "
+                "too: the arms would compile through another server than their own; take it out "
+                "of the file while cache.compare measures"
+            )
 
 
 def controlled_note(env: Mapping[str, str]) -> str:

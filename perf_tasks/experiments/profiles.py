@@ -16,10 +16,14 @@ and the tests are named.
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import tomlkit
 
 from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.engine import Design, Outcome, Sample
@@ -28,6 +32,7 @@ from perf_tasks.ab.stats import MIN_PAIRS
 from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, ExitCode, UsageError
 from perf_tasks.fs.atomic import write_atomic
+from perf_tasks.fs.regular import read_text
 from perf_tasks.fs.scan import scan
 from perf_tasks.measure.timing import Run
 from perf_tasks.profiles import apply as apply_mod
@@ -193,10 +198,79 @@ def recommend(outcome: Outcome, request: Request) -> tuple[str | None, str]:
     return None, MIXED if better else NO_CLEAR_DIFFERENCE
 
 
-def copy_workspace(root: Path, copy: Path) -> None:
-    """The workspace's files (not its build outputs or git data) in a fresh scratch folder."""
+def check_copyable(root: Path, metadata: Mapping[str, Any]) -> None:
+    """Every path dependency of the workspace's packages is inside `root`: a copy elsewhere
+    would not find one outside (`path = "../shared"`), and cargo would fail after the copy.
+    One line naming the first. Pure."""
+    top = os.path.abspath(root)
+    for package in metadata.get("packages") or ():
+        for dep in package.get("dependencies") or ():
+            path = dep.get("path")
+            if isinstance(path, str) and os.path.commonpath([top, os.path.abspath(path)]) != top:
+                raise ConfigError(
+                    f"{package.get('name')}'s dependency {dep.get('name')!r} is at {path}, "
+                    f"outside the workspace {root}: profiles.compare builds a copy of the "
+                    "workspace elsewhere, where it is not found; compare the profiles with "
+                    "`perf-tasks baseline` before and after `profiles.apply` instead"
+                )
+
+
+def copy_workspace(root: Path, copy: Path, env: Mapping[str, str]) -> None:
+    """The workspace's files (not its build outputs or git data) in a fresh scratch folder, built
+    with the same cargo configuration as the workspace itself."""
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    parents = parent_configs(root, env)
+    if parents:
+        _include_in_copy(copy, parents)
+
+
+def parent_configs(root: Path, env: Mapping[str, str]) -> list[Path]:
+    """The `.cargo/config.toml` files of `root`'s parent dirs that cargo reads for a build in
+    `root`, lowest priority first: a copy elsewhere has other parents. Cargo's home config is
+    not one (the copy's builds read it too, with the same environment)."""
+    own, home = root / ".cargo", resolve.home_config(env)
+    return [
+        p
+        for p in resolve.config_files(root, env)
+        if p.parent != own and (home is None or not _same(p, home))
+    ]
+
+
+def include_parents(config_text: str, parents: Sequence[Path]) -> str:
+    """The copy's own `.cargo/config.toml` with the parent dirs' files `include`d: cargo merges
+    an included file below the including one's own keys, as a parent dir's file is below the
+    workspace's; they go first, before any include of the file's own. Text in, text out."""
+    doc = tomlkit.parse(config_text)
+    theirs = doc.get("include")
+    if theirs is None:
+        kept: list[Any] = []
+    elif isinstance(theirs, list):
+        kept = list(theirs)
+    else:
+        kept = [theirs]
+    items = tomlkit.array()
+    items.extend([str(p) for p in parents] + kept)
+    if "include" in doc:
+        del doc["include"]
+    body = tomlkit.dumps(doc)
+    return tomlkit.dumps({"include": items}) + body
+
+
+def _include_in_copy(copy: Path, parents: Sequence[Path]) -> None:
+    folder = copy / ".cargo"
+    existing = next((folder / n for n in ("config", "config.toml") if (folder / n).is_file()), None)
+    target = existing or folder / "config.toml"
+    text = "" if existing is None else read_text(existing)
+    folder.mkdir(exist_ok=True)
+    write_atomic(target, include_parents(text, parents))
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
 
 def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
@@ -204,6 +278,7 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
     root, inspection = context.root, context.inspection
     known = apply_mod.known(context.settings)
     written = to_write(root, request, known)
+    check_copyable(root, inspection.metadata)
     base = commands(inspection, context.settings)
     report = progress.on_pair or (lambda what, i, n: None)
     scratch = worktree.Scratch.of(root, inspection.env)
@@ -229,7 +304,7 @@ def run(context: RunContext, request: Request, *, progress: Progress) -> Report:
         scratch.claim()
         try:
             report("copy the workspace and apply the profiles there (untimed)", 0, 0)
-            copy_workspace(root, copy)
+            copy_workspace(root, copy, inspection.env)
             if written:
                 edit = apply_mod.plan(copy, written)
                 write_atomic(copy / apply_mod.MANIFEST, edit.new)

@@ -43,9 +43,20 @@ def find(env: Mapping[str, str]) -> str:
 
 def free_port() -> int:
     """A loopback port nobody listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different loopback ports nobody listens on now: each stays bound until all are
+    chosen (a port released at once may be handed out again, and two servers on one port would
+    share one cache)."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            s = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            s.bind(("127.0.0.1", 0))
+            ports.append(int(s.getsockname()[1]))
+        return ports
 
 
 def check_reachable(endpoint: str, *, timeout_s: float = 5.0) -> None:
@@ -162,15 +173,18 @@ class Server:
 
     def stop(self, base: Mapping[str, str], *, cwd: Path) -> None:
         """Stop the server on our port; a server that is not running is no error. One that does
-        not stop when asked is ended by its pid (ours: found by our port in its environment)."""
-        with contextlib.suppress(CommandFailed, ToolMissing):
-            command.run(
-                [self.program, "--stop-server"],
-                cwd=cwd,
-                env=self.env(base),
-                timeout_s=STOP_TIMEOUT_S,
-                what=f"sccache --stop-server (port {self.port})",
-            )
+        not stop when asked is ended by its pid (ours: found by our port in its environment).
+        Only a server of ours is asked: when none runs, the port may be another program's (taken
+        between choosing it and starting ours), and sccache's client would wait on it."""
+        if server_pids(self.port):
+            with contextlib.suppress(CommandFailed, ToolMissing):
+                command.run(
+                    [self.program, "--stop-server"],
+                    cwd=cwd,
+                    env=self.env(base),
+                    timeout_s=STOP_TIMEOUT_S,
+                    what=f"sccache --stop-server (port {self.port})",
+                )
         deadline = time.monotonic() + STOP_GRACE_S
         while (left := server_pids(self.port)) and time.monotonic() < deadline:
             time.sleep(0.05)

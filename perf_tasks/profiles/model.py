@@ -142,6 +142,9 @@ RESERVED = frozenset(
 def check_name(name: str) -> str | None:
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         return "a profile name holds only letters, digits, '-' and '_'"
+    if name.startswith("-"):
+        # cargo takes `--profile -x` for a flag, and nextest passes the name to cargo that way
+        return "a profile name may not start with '-' (cargo would read it as a flag)"
     if name in RESERVED:
         return f"cargo reserves the profile name {name!r}"
     return None

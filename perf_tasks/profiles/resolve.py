@@ -58,16 +58,21 @@ class Resolved:
 
 def config_files(root: Path, env: Mapping[str, str]) -> list[Path]:
     """Cargo's config files for a run in `root`, lowest priority first (each read once)."""
-    home = Path(env.get("CARGO_HOME") or Path(env.get("HOME", "~")).expanduser() / ".cargo")
     found: list[Path] = []
     for folder in [*reversed(root.parents), root]:
         path = _config_in(folder / ".cargo")
         if path is not None:
             found.append(path)
-    home_file = _config_in(home)
+    home_file = home_config(env)
     if home_file is not None and all(not _same_file(home_file, p) for p in found):
         found.insert(0, home_file)
     return found
+
+
+def home_config(env: Mapping[str, str]) -> Path | None:
+    """Cargo's home config file (`$CARGO_HOME/config.toml`, by default in ~/.cargo), if any."""
+    home = Path(env.get("CARGO_HOME") or Path(env.get("HOME", "~")).expanduser() / ".cargo")
+    return _config_in(home)
 
 
 def _config_in(folder: Path) -> Path | None:
@@ -83,6 +88,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:
         return False
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A cargo config file's tables, through the one reader (a BOM accepted, as cargo does)."""
+    return _read(path)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from perf_tasks.experiments.cache import ARMS, EMPTY, LABELS, PAYS, WALL, Report
+from perf_tasks.experiments.cache import (
+    ARMS,
+    EMPTY,
+    LABELS,
+    NOT_WARM,
+    PAYS,
+    WALL,
+    WARM_HIT_RATE,
+    Report,
+)
 from perf_tasks.experiments.profiles import Report as ProfilesReport
 from perf_tasks.measure.report import secs, size
 from perf_tasks.ui.output import Output, shown
@@ -78,6 +87,13 @@ def render_cache(out: Output, report: Report) -> None:
         out.line("to use it:")
         for line in report.setup:
             out.line(shown(f"  {line}"))
+    elif report.verdict == NOT_WARM:
+        out.line(
+            f"{NOT_WARM}: the warm arm's median run hit less than "
+            f"{WARM_HIT_RATE:.0%} of its cacheable lookups (see its hit rate), so its time is "
+            "not a warm cache's; nothing is recommended",
+            style="bold",
+        )
     else:
         out.line(
             f"{report.verdict}: a warm cache's cold build is not clearly faster than one without "
