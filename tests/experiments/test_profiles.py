@@ -248,13 +248,13 @@ def test_the_scratch_copy_reads_the_parent_dirs_cargo_config(
     ],
 )
 def test_parent_configs_are_included_below_the_copys_own(own: str, includes: list[str]) -> None:
-    import tomllib
+    import tomlkit  # tomllib is not in Python 3.10
 
     text = profiles.include_parents(own, [Path("/p/a.toml"), Path("/p/b/c.toml")])
-    parsed = tomllib.loads(text)
+    parsed = tomlkit.parse(text).unwrap()
     assert parsed["include"] == includes
     assert {k: v for k, v in parsed.items() if k != "include"} == {
-        k: v for k, v in tomllib.loads(own).items() if k != "include"
+        k: v for k, v in tomlkit.parse(own).unwrap().items() if k != "include"
     }
 
 
