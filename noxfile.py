@@ -45,7 +45,8 @@ def integration(session: nox.Session) -> None:
 def package(session: nox.Session) -> None:
     """Build the sdist and wheel, twine-check them, install the wheel (pipx, uv, pip), run it."""
     session.install("-e", ".", *group("test"), *group("package"))
-    dist = Path(session.create_tmp()) / "dist"
+    # absolute: pip, pipx and uv take no relative file URI
+    dist = Path(session.create_tmp()).resolve() / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     # the backend is in the session's venv: the build itself needs no index
     session.run("python", "-m", "build", "--no-isolation", "--outdir", str(dist))
