@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nox
@@ -52,7 +53,11 @@ def package(session: nox.Session) -> None:
     session.run("python", "-m", "build", "--no-isolation", "--outdir", str(dist))
     session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
     args = session.posargs or ["tests/packaging"]
-    session.run("pytest", "-m", "package", *args, env={"PERF_TASKS_DIST": str(dist)})
+    # outside the clone: the installed program must not be found under the source tree
+    outside = tempfile.mkdtemp(prefix="perf-tasks-package-")
+    session.run(
+        "pytest", "-m", "package", "--basetemp", outside, *args, env={"PERF_TASKS_DIST": str(dist)}
+    )
 
 
 @nox.session
