@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+from perf_tasks.errors import ConfigError, PerfTasksError
+
 MAX_TEXT_BYTES = 64 * 2**20
 
 
@@ -41,3 +43,19 @@ def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotRegular(f"not UTF-8 text at byte {exc.start}") from None
+
+
+def read_input(
+    path: Path, *, kind: str, missing: PerfTasksError, limit: int = MAX_TEXT_BYTES
+) -> str:
+    """The text of a file a task reads whole (a record, a plan, a report), or one line: `missing`
+    when there is none; `{path} is not {kind} ({why})` for a folder, a FIFO, a device, a runaway
+    or non-UTF-8 file; `cannot read {path}: {why}` for any other error."""
+    try:
+        return read_text(path, limit=limit)
+    except FileNotFoundError:
+        raise missing from None
+    except NotRegular as exc:
+        raise ConfigError(f"{path} is not {kind} ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -139,18 +139,10 @@ def _read(path: Path, *, program: str) -> Durations:
         from perf_tasks.measure import record as record_mod
 
         return from_record(record_mod.load(path, program=program), source=str(path))
-    from perf_tasks.fs.regular import NotRegular, read_text
+    from perf_tasks.fs.regular import read_input
 
-    try:
-        text = read_text(path, limit=MAX_JUNIT_BYTES)
-    except FileNotFoundError:
-        raise UsageError(
-            f"no durations file at {path}: pass a JUnit report or a baseline.json"
-        ) from None
-    except NotRegular as exc:
-        raise UsageError(f"{path}: {exc}: pass a JUnit report") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    missing = UsageError(f"no durations file at {path}: pass a JUnit report or a baseline.json")
+    text = read_input(path, kind="a JUnit report", missing=missing, limit=MAX_JUNIT_BYTES)
     try:
         cases = parse_junit(text)
     except ValueError as exc:

@@ -192,18 +192,14 @@ def load(path: Path, *, program: str) -> Record:
 
     `program` is what the user runs (`invoke`, `perf-tasks`), for the message when there is none.
     """
-    from perf_tasks.fs.regular import NotRegular, read_text
+    from perf_tasks.fs.regular import read_input
 
-    try:
-        text = read_text(path, limit=MAX_RECORD_BYTES)  # a FIFO or /dev/zero: never a hang
-    except FileNotFoundError:
-        raise ConfigError(
-            f"no baseline record at {path}: run `{program} baseline` first, or pass --old PATH"
-        ) from None
-    except NotRegular as exc:
-        raise ConfigError(f"{path} is not a perf-tasks baseline record ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    missing = ConfigError(
+        f"no baseline record at {path}: run `{program} baseline` first, or pass --old PATH"
+    )
+    text = read_input(  # a FIFO or /dev/zero: never a hang
+        path, kind="a perf-tasks baseline record", missing=missing, limit=MAX_RECORD_BYTES
+    )
     return parse(text, source=str(path))
 
 

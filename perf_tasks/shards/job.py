@@ -168,18 +168,10 @@ def folder_for(path: Path, *, what: str) -> None:
 
 
 def read_plan(path: Path) -> plan_mod.Plan:
-    from perf_tasks.fs.regular import NotRegular, read_text
+    from perf_tasks.fs.regular import read_input
 
-    try:
-        text = read_text(path, limit=plan_mod.MAX_PLAN_BYTES)
-    except FileNotFoundError:
-        raise UsageError(
-            f"no shard plan at {path}: make one with `tests.shard --shards N`"
-        ) from None
-    except NotRegular as exc:
-        raise ConfigError(f"{path} is not a shard plan ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    missing = UsageError(f"no shard plan at {path}: make one with `tests.shard --shards N`")
+    text = read_input(path, kind="a shard plan", missing=missing, limit=plan_mod.MAX_PLAN_BYTES)
     try:
         return plan_mod.parse(text, source=str(path))
     except plan_mod.BadPlan as exc:
@@ -469,14 +461,8 @@ def _shard_report(path: Path, shard: int, shards: int) -> Any:
 
 
 def _read_input(path: Path, *, what: str) -> str:
-    from perf_tasks.fs.regular import NotRegular, read_text
+    from perf_tasks.fs.regular import read_input
     from perf_tasks.measure.durations import MAX_JUNIT_BYTES
 
-    try:
-        return read_text(path, limit=MAX_JUNIT_BYTES)
-    except FileNotFoundError:
-        raise UsageError(f"no file at {path}: give {what}") from None
-    except NotRegular as exc:
-        raise ConfigError(f"{path} is not a regular file ({exc}): give {what}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    missing = UsageError(f"no file at {path}: give {what}")
+    return read_input(path, kind=what, missing=missing, limit=MAX_JUNIT_BYTES)

@@ -143,7 +143,7 @@ def test_a_damaged_report_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("doctests", "said"),
-    [("doc.txt", "has no `test result:` line"), ("/dev/zero", "is not a regular file"),
+    [("doc.txt", "has no `test result:` line"), ("/dev/zero", "/dev/zero is not the doctest job's output (not a regular file)"),
      ("missing.txt", "no file at missing.txt: give the doctest job's output")],
 )  # fmt: skip
 def test_a_doctest_output_that_is_not_one_is_refused(
