@@ -1042,17 +1042,12 @@ def reference_table() -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    import tomlkit
-    from tomlkit.exceptions import ParseError
-
+    from perf_tasks import toml_data
     from perf_tasks.fs.guarded import BOM
     from perf_tasks.fs.regular import read_text
 
     try:  # a byte order mark is accepted, as in cargo's own TOML files
-        doc = tomlkit.parse(read_text(path).removeprefix(BOM))
-    except ParseError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path).removeprefix(BOM)
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    data: dict[str, Any] = doc.unwrap()
-    return data
+    return toml_data.parse(text, shown=str(path))

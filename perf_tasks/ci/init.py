@@ -32,10 +32,6 @@ class File(Planned):
         return self.before.text
 
     @property
-    def changes(self) -> bool:
-        return self.old != self.new
-
-    @property
     def action(self) -> str:
         if not self.exists:
             return "create"

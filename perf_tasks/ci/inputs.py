@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perf_tasks import command
+from perf_tasks import command, toml_data
 from perf_tasks.ci.workflows import Toolchain
 from perf_tasks.errors import CommandFailed, ConfigError, ToolMissing
 
@@ -122,13 +122,7 @@ def _toolchain_of(name: str, text: str) -> Toolchain:
 
 
 def _toml(name: str, text: str) -> dict[str, Any]:
-    import tomlkit
-
-    try:
-        data: dict[str, Any] = tomlkit.parse(text).unwrap()
-    except ValueError as exc:
-        raise ConfigError(f"{name}: cannot read it as TOML: {exc}") from None
-    return data
+    return toml_data.parse(text, shown=name)
 
 
 def _names(table: Mapping[str, Any], key: str, *, where: str) -> tuple[str, ...]:

@@ -95,18 +95,11 @@ class Facts:
 
 
 def _toml(path: Path, shown: str) -> TextFile:
-    import tomlkit
-    from tomlkit.exceptions import ParseError
-
-    from perf_tasks.errors import ConfigError
+    from perf_tasks import toml_data
     from perf_tasks.fs.guarded import text_of
 
     text = text_of(path, shown=shown, bom=True)  # cargo accepts a BOM: it is left out
-    try:
-        data = tomlkit.parse(text).unwrap()
-    except ParseError as exc:
-        raise ConfigError(f"{shown}: not valid TOML: {exc}") from None
-    return TextFile(shown, text, data)
+    return TextFile(shown, text, toml_data.parse(text, shown=shown))
 
 
 def _text(path: Path, shown: str) -> TextFile | None:

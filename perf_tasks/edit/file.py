@@ -28,6 +28,11 @@ class Planned:
     def exists(self) -> bool:
         return self.before.exists
 
+    @property
+    def changes(self) -> bool:
+        """The planned text differs from the file there (a file not there yet always does)."""
+        return self.before.text != self.new
+
     def unified_diff(self) -> str:
         """From the file there (from /dev/null when there is none) to the new text."""
         import difflib

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perf_tasks import toml_data
 from perf_tasks.errors import EditRefused
 from perf_tasks.text import keep_ends
 
@@ -47,18 +48,7 @@ def parse_text(text: str, *, what: str) -> dict[str, Any]:
         raise EditRefused(f"{what} is not valid TOML ({why}): fix it first") from None
 
 
-def _loads(text: str) -> dict[str, Any]:
-    """Parsed data as plain Python values; `ValueError` (tomlkit's ParseError is one) if bad."""
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
-
-    try:
-        data: dict[str, Any] = tomlkit.parse(text).unwrap()
-    except TOMLKitError as exc:
-        # ParseError is a ValueError; KeyAlreadyPresent is not, and a table defined twice with
-        # another table between the two parses, then raises it when unwrapped.
-        raise ValueError(str(exc)) from None
-    return data
+_loads = toml_data.loads
 
 
 def chunks(text: str) -> list[Chunk]:

@@ -18,7 +18,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from perf_tasks import command
-from perf_tasks.errors import ConfigError
 from perf_tasks.quantities import plural
 
 TOOL_NAME = "perf-tasks"
@@ -204,17 +203,11 @@ def workspace_config(root: Path) -> dict[str, Any]:
     path = root / ".config" / "nextest.toml"
     if not path.exists():
         return {}
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
-
+    from perf_tasks import toml_data
     from perf_tasks.fs.guarded import text_of
 
     text = text_of(path, shown=str(path), bom=True)  # nextest reads a file with a BOM
-    try:
-        data: dict[str, Any] = tomlkit.parse(text).unwrap()
-    except TOMLKitError as exc:  # a table defined twice apart: KeyAlreadyPresent, on unwrap
-        raise ConfigError(f"{path}: cannot read nextest's config: {exc}") from None
-    return data
+    return toml_data.parse(text, shown=str(path))
 
 
 def has_profile(config: Mapping[str, Any], profile: str) -> bool:

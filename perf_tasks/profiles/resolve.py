@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perf_tasks import toml_data
 from perf_tasks.errors import ConfigError
 from perf_tasks.profiles import model
 
@@ -103,13 +104,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _parse(text: str, shown: str) -> dict[str, Any]:
-    import tomlkit
-
-    try:
-        data: dict[str, Any] = tomlkit.parse(text).unwrap()
-    except ValueError as exc:
-        raise ConfigError(f"{shown}: cannot read it as TOML: {exc}") from None
-    return data
+    return toml_data.parse(text, shown=shown)
 
 
 def profiles_in(path: Path, *, shown: str) -> set[str]:

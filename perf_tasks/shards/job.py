@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 PLAN_FILE = "shard-plan.json"  # in `[baseline] dir`, beside the record it learns from
 
 
+def check_shards(shards: int) -> None:
+    if not 1 <= shards <= plan_mod.MAX_SHARDS:
+        raise UsageError(f"--shards {shards}: give a whole number from 1 to {plan_mod.MAX_SHARDS}")
+
+
 @dataclass(frozen=True)
 class PlanRequest:
     shards: int
@@ -25,10 +30,7 @@ class PlanRequest:
     plan_file: Path | None = None  # None: `<[baseline] dir>/shard-plan.json`
 
     def __post_init__(self) -> None:
-        if not 1 <= self.shards <= plan_mod.MAX_SHARDS:
-            raise UsageError(
-                f"--shards {self.shards}: give a whole number from 1 to {plan_mod.MAX_SHARDS}"
-            )
+        check_shards(self.shards)
 
     @classmethod
     def of(
@@ -326,10 +328,7 @@ class MergeRequest:
     out: Path | None = None  # the record; None: <reports>/record.json
 
     def __post_init__(self) -> None:
-        if not 1 <= self.shards <= plan_mod.MAX_SHARDS:
-            raise UsageError(
-                f"--shards {self.shards}: give a whole number from 1 to {plan_mod.MAX_SHARDS}"
-            )
+        check_shards(self.shards)
 
     @classmethod
     def of(

@@ -26,10 +26,6 @@ SCHEMA_VERSION = 1
 @dataclass(frozen=True)
 class File(Planned):
     @property
-    def changes(self) -> bool:
-        return self.before.text != self.new
-
-    @property
     def action(self) -> str:
         if not self.exists:
             return "create"

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from perf_tasks import toml_data
 from perf_tasks.edit import tables
 from perf_tasks.edit.tables import Chunk
 from perf_tasks.errors import EditRefused
@@ -187,10 +188,8 @@ def check(
             f"writing the bands would change text of {what} outside them; nothing was changed"
         )
     base = tables.parse_text(strip_ours(old, profile), what=what)
-    import tomlkit
-
     try:
-        data = tomlkit.parse(new).unwrap()
+        data = toml_data.loads(new)
     except ValueError as exc:
         raise EditRefused(
             f"the bands cannot go into [profile.{profile}] of {what} ({exc}): write its "

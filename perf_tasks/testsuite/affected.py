@@ -142,12 +142,11 @@ class Selection:
 def patched(manifest_text: str, manifest_dir: Path) -> dict[str, str]:
     """`[patch.<source>] name = { path = "…" }` of the root manifest: a dependency on `name`,
     from any source, is the crate at that path (real path -> name)."""
-    import tomlkit
-    from tomlkit.exceptions import ParseError
+    from perf_tasks import toml_data
 
     try:
-        data = tomlkit.parse(manifest_text).unwrap()
-    except ParseError:
+        data = toml_data.loads(manifest_text)
+    except ValueError:
         return {}  # cargo metadata read it: this cannot be; nothing is patched, then
     out: dict[str, str] = {}
     sources = data.get("patch")

@@ -222,7 +222,7 @@ def test_with_no_pin_ci_installs_stable_and_keys_on_its_version(ws: Path) -> Non
     [
         ("rust-toolchain.toml", '[toolchain]\npath = "/opt/rust"\n', "toolchain.path names a"),
         ("rust-toolchain.toml", '[toolchain]\nchannel = "1.78 $(x)"\n', "toolchain.channel = "),
-        ("rust-toolchain", "[toolchain\n", "rust-toolchain: cannot read it as TOML"),
+        ("rust-toolchain", "[toolchain\n", "rust-toolchain: not valid TOML"),
         ("rust-toolchain.toml", 'channel = "1.78"\n', "no [toolchain] table"),
         (
             "rust-toolchain.toml",

@@ -150,7 +150,7 @@ def test_bad_durations_are_one_line_and_exit_2(ws: Path, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("[profile.ci\n", "cannot read nextest's config"),
+        ("[profile.ci\n", "nextest.toml: not valid TOML"),
         ("[profile.ci]\nretries = 1\n[store]\n[profile.ci]\nretries = 2\n", "already exists"),
         ("[profile.ci]\noverrides = [{ filter = 'all()', retries = 2 }]\n", "cannot go into"),
         (
