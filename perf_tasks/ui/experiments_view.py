@@ -3,7 +3,6 @@ interval; the setup to use, or that the cache does not pay here."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from perf_tasks.experiments.cache import (
@@ -18,20 +17,13 @@ from perf_tasks.experiments.cache import (
 )
 from perf_tasks.experiments.profiles import Report as ProfilesReport
 from perf_tasks.measure.report import secs, size
+from perf_tasks.ui.ab_figures import median, ratio_text
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
 
 if TYPE_CHECKING:
-    from perf_tasks.ab.engine import MetricResult, Outcome
-
-
-def _ratio(m: MetricResult | None) -> str:
-    if m is None:
-        return "-"
-    i = m.interval
-    inside = f"[{i.low:.3f}, {i.high:.3f}]" if math.isfinite(i.high) else "(too few pairs)"
-    return f"{i.median:.3f} {inside}"
+    from perf_tasks.ab.engine import Outcome
 
 
 def _percent(rate: float | None) -> str:
@@ -61,8 +53,8 @@ def render_cache(out: Output, report: Report) -> None:
         rows.append(
             [
                 f"ratio {arm} / none",
-                _ratio(outcome.metric(WALL)),
-                _ratio(outcome.metric(CPU)),
+                ratio_text(outcome.metric(WALL)),
+                ratio_text(outcome.metric(CPU)),
                 "",
                 "",
             ]
@@ -115,11 +107,11 @@ def render_profiles(out: Output, report: ProfilesReport) -> None:
             [
                 m.metric,
                 *(
-                    (size(_median(m.a)), size(_median(m.b)))
+                    (size(median(m.a)), size(median(m.b)))
                     if m.metric.endswith("_bytes") or m.metric == "target.bytes"
-                    else (secs(_median(m.a)), secs(_median(m.b)))
+                    else (secs(median(m.a)), secs(median(m.b)))
                 ),
-                _ratio(m),
+                ratio_text(m),
                 m.verdict if m.decides else "",
             ]
         )
@@ -145,9 +137,3 @@ def render_profiles(out: Output, report: ProfilesReport) -> None:
     out.line(shown(f"recommended: {report.recommended}"), style="bold")
     if report.command:
         out.line(shown(f"  {report.command}"))
-
-
-def _median(values: tuple[float, ...]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2

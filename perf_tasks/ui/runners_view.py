@@ -3,20 +3,18 @@ the tests the runners disagree on."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from perf_tasks.measure.report import secs
 from perf_tasks.quantities import plural
 from perf_tasks.runners.recommend import Plan, Report
+from perf_tasks.ui.ab_figures import median, ratio_text
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from perf_tasks.ab.engine import MetricResult
 
 
 @renders(Plan)
@@ -42,20 +40,6 @@ def _totals(totals: Mapping[str, int]) -> str:
     return plural(total, "test") + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _ratio(m: MetricResult | None) -> str:
-    if m is None:
-        return "-"
-    i = m.interval
-    inside = f"[{i.low:.3f}, {i.high:.3f}]" if math.isfinite(i.high) else "(too few pairs)"
-    return f"{i.median:.3f} {inside}"
-
-
-def _median(values: tuple[float, ...]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
-
-
 @renders(Report)
 def render_report(out: Output, report: Report) -> None:
     from perf_tasks.runners.arms import CARGO_TEST, CPU, NEXTEST, WALL
@@ -68,12 +52,14 @@ def render_report(out: Output, report: Report) -> None:
         rows.append(
             [
                 runner,
-                secs(_median(wall.a if side == "a" else wall.b)) if wall else "-",
-                secs(_median(cpu.a if side == "a" else cpu.b)) if cpu else "-",
+                secs(median(wall.a if side == "a" else wall.b)) if wall else "-",
+                secs(median(cpu.a if side == "a" else cpu.b)) if cpu else "-",
                 _totals(report.totals[runner]),
             ]
         )
-    rows.append(["nextest / cargo test, median of pair ratios", _ratio(wall), _ratio(cpu), ""])
+    rows.append(
+        ["nextest / cargo test, median of pair ratios", ratio_text(wall), ratio_text(cpu), ""]
+    )
     for line in text_table(rows):
         out.line(shown(line))
     if report.doctests is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from perf_tasks.measure.report import secs
 from perf_tasks.quantities import plural
 from perf_tasks.testorder.job import Ordered
@@ -17,6 +15,7 @@ from perf_tasks.testorder.measure import (
     WITHOUT,
     Measured,
 )
+from perf_tasks.ui.ab_figures import ratio_text
 from perf_tasks.ui.output import Output, shown
 from perf_tasks.ui.render import renders
 from perf_tasks.ui.verify_view import text_table
@@ -76,12 +75,7 @@ def render_measured(out: Output, measured: Measured) -> None:
         total = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v)
         rows.append([label, _secs(walls[n]), _secs(tails[n]), total or "-"])
     wall = outcome.metric(WALL)
-    ratio = "-"
-    if wall is not None:
-        i = wall.interval
-        inside = f"[{i.low:.3f}, {i.high:.3f}]" if math.isfinite(i.high) else "(too few pairs)"
-        ratio = f"{i.median:.3f} {inside}"
-    rows.append(["ratio with / without", ratio, "", ""])
+    rows.append(["ratio with / without", ratio_text(wall), "", ""])
     for line in text_table(rows):
         out.line(shown(line))
     out.line(f"{outcome.pairs} pairs, order {outcome.order}; [low, high]: the 95% interval")

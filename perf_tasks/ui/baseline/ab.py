@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from perf_tasks.ab.against import AgainstPlan
 from perf_tasks.ab.engine import MetricResult, Outcome
 from perf_tasks.measure.report import secs
 from perf_tasks.quantities import format_elapsed, plural
+from perf_tasks.ui.ab_figures import interval_text, median
 from perf_tasks.ui.output import Output, throttle
 from perf_tasks.ui.render import renders
 
@@ -86,10 +86,10 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
     for m in outcome.metrics:
         table.add_row(
             m.metric,
-            secs(_median(m.a)),
-            secs(_median(m.b)),
+            secs(median(m.a)),
+            secs(median(m.b)),
             f"{m.interval.median:.3f}",
-            _interval(m),
+            interval_text(m),
             "none" if m.threshold is None else f">{1 + m.threshold.delta:.2f}",
             _verdict(m),
             style="red" if m.verdict == stats.REGRESSION and m.decides else None,
@@ -145,16 +145,3 @@ def _verdict(m: MetricResult) -> str:
     if m.threshold is None:
         return f"not judged: {m.not_judged or 'no threshold'}"
     return VERDICTS.get(m.verdict, m.verdict)
-
-
-def _median(values: tuple[float, ...]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
-
-
-def _interval(m: MetricResult) -> str:
-    low, high = m.interval.low, m.interval.high
-    if not math.isfinite(high):
-        return "too few pairs"
-    return f"[{low:.3f}, {high:.3f}]"
