@@ -168,3 +168,38 @@ def one_core_busy() -> Iterator[None]:
     finally:
         busy.kill()
         busy.wait()
+
+
+def linter(name: str) -> str:
+    """A linter of the test dependency group (actionlint, zizmor, shellcheck): missing, it skips
+    the test locally and fails it in CI (`CI` set)."""
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is missing: it comes with the test dependency group"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def assert_linters_accept(files: list[Path], *, cwd: Path | None = None) -> None:
+    """actionlint (with shellcheck, so that it checks the run scripts) and zizmor, offline,
+    accept every one of `files`: no error, no finding."""
+    linter("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
+    names = [str(f) for f in files]
+    lint = subprocess.run(
+        [linter("actionlint"), *names], capture_output=True, text=True, check=False, cwd=cwd
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    audit = subprocess.run(
+        [linter("zizmor"), "--offline", "--no-progress", *names],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+    assert audit.returncode == 0 and "No findings to report" in audit.stdout, audit.stdout

@@ -6,7 +6,6 @@ output goes where `stdout` says, and a second use in a job installs nothing agai
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,20 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import REPO_ROOT, one_line_error, write
+from helpers import REPO_ROOT, linter, one_line_error, write
 
 ACTION = REPO_ROOT / "action.yml"
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "action.yml"
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is missing: it comes with the test dependency group"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def action() -> dict[str, Any]:
@@ -41,10 +30,10 @@ def step(name: str) -> dict[str, Any]:
 
 
 def test_actionlint_accepts_the_workflow_and_its_use_of_the_action() -> None:
-    tool("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
+    linter("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
     # from the root, so that actionlint reads ./action.yml and checks the inputs given to it
     proc = subprocess.run(
-        [tool("actionlint"), str(WORKFLOW.relative_to(REPO_ROOT))],
+        [linter("actionlint"), str(WORKFLOW.relative_to(REPO_ROOT))],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -55,7 +44,7 @@ def test_actionlint_accepts_the_workflow_and_its_use_of_the_action() -> None:
 
 def test_zizmor_finds_nothing_in_either() -> None:
     proc = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", str(ACTION), str(WORKFLOW)],
+        [linter("zizmor"), "--offline", "--no-progress", str(ACTION), str(WORKFLOW)],
         capture_output=True,
         text=True,
         check=False,

@@ -8,30 +8,20 @@ set).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, git, perf, write
+from helpers import REPO_ROOT, assert_linters_accept, git, perf, write
 
 from perf_tasks.ci.workflows import CI_FILE, MONITORING_FILE
 
 DEMO = REPO_ROOT / "examples" / "demo-workspace"
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is missing: it comes with the test dependency group"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
-@pytest.fixture(scope="module", params=["defaults", "settings", "pinned"])
+@pytest.fixture(
+    scope="module", params=["defaults", "settings", "pinned", "use-action", "shards-2", "shards-7"]
+)
 def workflows(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> list[Path]:
@@ -56,25 +46,12 @@ def workflows(
         )
         write(root / ".gitignore", "/target\nCargo.lock\n")
         git("init", "-q", cwd=root)
-    proc = perf("ci.init", "--root", str(root))
+    flags = {"use-action": ["--use-action", "example/perf-tasks@" + "b" * 40]}
+    flags |= {"shards-2": ["--shards", "2"], "shards-7": ["--shards", "7"]}
+    proc = perf("ci.init", "--root", str(root), *flags.get(request.param, []))
     assert proc.returncode == 0, proc.stderr
     return [root / CI_FILE, root / MONITORING_FILE]
 
 
-def test_actionlint_accepts_them(workflows: list[Path]) -> None:
-    tool("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
-    proc = subprocess.run(
-        [tool("actionlint"), *map(str, workflows)], capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def test_zizmor_finds_nothing(workflows: list[Path]) -> None:
-    proc = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", *map(str, workflows)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "No findings to report" in proc.stdout, proc.stdout
+def test_actionlint_and_zizmor_accept_them(workflows: list[Path]) -> None:
+    assert_linters_accept(workflows)

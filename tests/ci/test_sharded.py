@@ -3,12 +3,10 @@ a doctest job and a merge that gates and keeps the durations; the linters accept
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ci.test_lint import tool
 from ci.test_workflows import OPTIONS, load, runs, steps_using
 from helpers import git, one_line_error, perf, tiny_workspace, write
 
@@ -107,20 +105,10 @@ def ws(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("shards", ["2", "7"])
-def test_actionlint_and_zizmor_accept_the_sharded_workflow(ws: Path, shards: str) -> None:
+def test_the_matrix_lists_every_shard(ws: Path, shards: str) -> None:
+    # actionlint and zizmor: tests/ci/test_lint.py, for 2 and 7 shards
     proc = perf("ci.init", "--root", str(ws), "--shards", shards)
     assert proc.returncode == 0, proc.stderr
-    files = [str(ws / CI_FILE), str(ws / MONITORING_FILE)]
-    tool("shellcheck")
-    lint = subprocess.run([tool("actionlint"), *files], capture_output=True, text=True, check=False)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    audit = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", *files],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert audit.returncode == 0 and "No findings to report" in audit.stdout, audit.stdout
     assert (
         f"shard: [{', '.join(str(k) for k in range(1, int(shards) + 1))}]"
         in (ws / CI_FILE).read_text()

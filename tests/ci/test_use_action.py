@@ -4,16 +4,11 @@ does for the other forms)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from helpers import REPO_ROOT, perf
+from helpers import REPO_ROOT
 
 from perf_tasks.ci import actions
 from perf_tasks.ci.workflows import CI_FILE, MONITORING_FILE, Options, render
@@ -53,41 +48,3 @@ def test_every_rust_job_installs_through_the_action_and_nothing_else() -> None:
         assert not [s for s in job["steps"] if s.get("uses") == actions.SETUP_PYTHON.uses]
         assert runs(job) == [r for r in runs(before[name]) if "pip install" not in r]
     assert ACTION_REF not in str(jobs["changes"])
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is missing: it comes with the test dependency group"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
-@pytest.fixture(scope="module")
-def workflows(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    root = tmp_path_factory.mktemp("action") / "demo"
-    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("target", "docs"))
-    proc = perf("ci.init", "--root", str(root), "--use-action", ACTION_REF)
-    assert proc.returncode == 0, proc.stderr
-    return [root / CI_FILE, root / MONITORING_FILE]
-
-
-def test_actionlint_accepts_them(workflows: list[Path]) -> None:
-    tool("shellcheck")  # actionlint checks run scripts only when it finds shellcheck
-    proc = subprocess.run(
-        [tool("actionlint"), *map(str, workflows)], capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def test_zizmor_finds_nothing(workflows: list[Path]) -> None:
-    proc = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", *map(str, workflows)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "No findings to report" in proc.stdout, proc.stdout

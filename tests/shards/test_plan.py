@@ -140,7 +140,10 @@ def test_a_damaged_plan_is_refused_naming_the_field(edit, said: str) -> None:  #
         ([], "give --shards N to plan, or --run K/N"),
         (["--shards", "2", "--archive", "a.tar.zst"], "--archive and --out go with --run"),
         (["--shards", "2", "--durations", "missing.xml"], "no durations file at missing.xml"),
-        (["--shards", "2", "--durations", "/dev/null"], "/dev/null is not a JUnit report (not a regular file)"),
+        (
+            ["--shards", "2", "--durations", "/dev/null"],
+            "/dev/null is not a JUnit report (not a regular file)",
+        ),
         (["--shards", "2", "--plan", "Cargo.toml/plan.json"], "cannot make its folder Cargo.toml"),
         (["--shards", "2", "--plan", "src"], "--plan src is a folder: give a file's path"),
     ],
