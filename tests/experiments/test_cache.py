@@ -337,22 +337,19 @@ def hostile(root: Path, tmp_path: Path) -> dict[str, str]:
     }
 
 
+def compare_json(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """A full `cache.compare --json` of six rounds on `root`."""
+    argv = ["cache.compare", "--root", str(root), "--max-pairs", "6", "--json", *args]
+    return perf(*argv, env=env, timeout=900)
+
+
 @pytest.mark.cargo
 @pytest.mark.slow
 def test_disk_cache_warm_hits_and_nothing_is_left(demo_copy: Path, tmp_path: Path) -> None:
     needs_sccache()
     env = hostile(demo_copy, tmp_path)
     before = tree_digest(demo_copy)
-    proc = perf(
-        "cache.compare",
-        "--root",
-        str(demo_copy),
-        "--max-pairs",
-        "6",
-        "--json",
-        env=env,
-        timeout=900,
-    )
+    proc = compare_json(demo_copy, env)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["kind"] == "perf-tasks.cache-compare" and data["backend"] == "disk"
@@ -399,16 +396,7 @@ def test_a_build_dir_of_a_parent_config_is_neither_shared_nor_written(
     shutil.rmtree(users_build, ignore_errors=True)
     before, home_before = tree_digest(demo_copy), tree_digest(cargo_home)
     env = {"PERF_TASKS_SCRATCH": str(tmp_path / "scratch"), "CARGO_HOME": str(cargo_home)}
-    proc = perf(
-        "cache.compare",
-        "--root",
-        str(demo_copy),
-        "--max-pairs",
-        "6",
-        "--json",
-        env=env,
-        timeout=900,
-    )
+    proc = compare_json(demo_copy, env)
     assert proc.returncode == 0, proc.stderr
     arms = json.loads(proc.stdout)["arms"]
     assert [r["misses"] > 0 and r["hits"] == 0 for r in arms["empty"]["runs"]] == [True] * 6
@@ -467,18 +455,7 @@ def test_redis_cache_filled_from_another_target_dir_hits(
     needs_sccache()
     env = hostile(demo_copy, tmp_path)
     before = tree_digest(demo_copy)
-    proc = perf(
-        "cache.compare",
-        "--root",
-        str(demo_copy),
-        "--backend",
-        redis_server,
-        "--max-pairs",
-        "6",
-        "--json",
-        env=env,
-        timeout=900,
-    )
+    proc = compare_json(demo_copy, env, "--backend", redis_server)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["backend"] == "redis" and data["endpoint"] == redis_server
@@ -674,16 +651,7 @@ def test_the_users_own_sccache_is_neither_used_nor_stopped(demo_copy: Path, tmp_
             "PERF_TASKS_SCRATCH": str(tmp_path / "scratch"),
         }
         before = tree_digest(demo_copy)
-        proc = perf(
-            "cache.compare",
-            "--root",
-            str(demo_copy),
-            "--max-pairs",
-            "6",
-            "--json",
-            env=env,
-            timeout=900,
-        )
+        proc = compare_json(demo_copy, env)
         assert proc.returncode == 0, proc.stderr
         arms = json.loads(proc.stdout)["arms"]
         assert arms["none"]["hit_rate"] is None and arms["empty"]["hit_rate"] == 0.0
