@@ -11,6 +11,7 @@ from perf_tasks.doctor.facts import Facts, TextFile
 from perf_tasks.doctor.lines import matches, toml_line
 from perf_tasks.doctor.model import Evidence, Finding, Impact
 from perf_tasks.quantities import format_seconds
+from perf_tasks.test_flags import RUNS_IGNORED, runs_ignored
 
 THREAD_VARIABLES = ("RUST_TEST_THREADS", "NEXTEST_TEST_THREADS")
 # A command line (or an alias) that runs tests one at a time; in a workflow or script, also the
@@ -18,11 +19,6 @@ THREAD_VARIABLES = ("RUST_TEST_THREADS", "NEXTEST_TEST_THREADS")
 ONE_THREAD_FLAG = re.compile(r"--test-threads(?:=|\s+)[\"']?1\b")
 ONE_THREAD = re.compile(
     ONE_THREAD_FLAG.pattern + r"|\b(?:RUST|NEXTEST)_TEST_THREADS\s*[:=]\s*[\"']?1\b"
-)
-# Ignored tests asked for: `--include-ignored` (libtest), `--run-ignored all|only|ignored-only`
-# (nextest; `default` runs only what is not ignored), `-- --ignored` (libtest: ignored only).
-RUNS_IGNORED = re.compile(
-    r"--include-ignored\b|--run-ignored(?:=|\s+)[\"']?(?!default\b)[\w-]+|\s--ignored\b"
 )
 # Integration-test binaries per crate from which merging them is worth a look / a warning.
 MANY_BINARIES = 4
@@ -176,15 +172,15 @@ def parallelism_in_commands(facts: Facts) -> Iterator[Finding]:
 def ignored_tests_run(facts: Facts) -> Iterator[Finding]:
     yield from _ignored_in_files(facts)
     for name, value in sorted(facts.env.items()):
-        flag = RUNS_IGNORED.search(f" {value}") if name.startswith("CARGO_ALIAS_") else None
+        flag = runs_ignored(value) if name.startswith("CARGO_ALIAS_") else None
         if flag is not None:
             yield Finding(
                 "tests.ignored-run",
                 "P1",
                 "error",
-                f"ignored tests run anyway: `{flag[0].strip()}` in the alias {name}",
+                f"ignored tests run anyway: `{flag}` in the alias {name}",
                 (Evidence(f"{name}={value}", "environment"),),
-                f"remove `{flag[0].strip()}` from {name} where it is set; `#[ignore]` tests run "
+                f"remove `{flag}` from {name} where it is set; `#[ignore]` tests run "
                 "only when asked, in a job of their own (`cargo nextest run --run-ignored only`)",
                 Impact("the slow tests the team chose to skip run wherever the alias is used"),
             )
@@ -193,8 +189,7 @@ def ignored_tests_run(facts: Facts) -> Iterator[Finding]:
 def _ignored_in_files(facts: Facts) -> Iterator[Finding]:
     for file in _command_files(facts):
         for line, text in matches(file.text, RUNS_IGNORED):
-            flag = RUNS_IGNORED.search(text)
-            shown = flag[0].strip() if flag else "--include-ignored"
+            shown = runs_ignored(text) or "--include-ignored"
             yield Finding(
                 "tests.ignored-run",
                 "P1",

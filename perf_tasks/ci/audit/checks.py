@@ -30,6 +30,7 @@ from perf_tasks.ci.audit.splice import (
     scalar_text,
     set_scalar,
 )
+from perf_tasks.test_flags import runs_ignored
 
 TEAM_KEY = "${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}"
 TEAM_RESTORE_KEYS = "${{ runner.os }}-cargo-"
@@ -749,9 +750,8 @@ def _before_retention(step: Step) -> bool:
 # --- tests ---------------------------------------------------------------------------------------
 
 _CARGO_TEST = re.compile(r"cargo(?:\s+\+\S+)?\s+test\b([^\n;&|]*)")
-_IGNORED = re.compile(
-    r"(cargo(?:\s+\+\S+)?\s+(?:test|nextest\s+run)\b[^\n;&|]*)--(include-)?ignored\b"
-)
+# A test command: what follows it on its line is its flags.
+_TEST_COMMAND = re.compile(r"cargo(?:\s+\+\S+)?\s+(?:test|nextest\s+run)\b([^\n;&|]*)")
 
 
 def joined(run: str | None) -> str:
@@ -775,16 +775,19 @@ def tests(job: Job, context: Context) -> Iterator[Finding]:
                 "doctests), where `perf-tasks tests.runners` measures it faster",
                 job=job,
             )
-        if _IGNORED.search(run):
+        flag = next(
+            (f for m in _TEST_COMMAND.finditer(run) if (f := runs_ignored(m.group(1)))), None
+        )
+        if flag is not None:
             yield _finding(
                 "ci.include-ignored",
                 P2,
                 WARNING,
                 step.source,
                 step.node,
-                f"{job.label} runs ignored tests (`--ignored`/`--include-ignored`): the slow "
-                "ones the team set aside run on every change",
-                "drop `--include-ignored`; run the ignored tests in a scheduled workflow",
+                f"{job.label} runs ignored tests (`{flag}`): the slow ones the team set aside "
+                "run on every change",
+                f"drop `{flag}`; run the ignored tests in a scheduled workflow",
                 job=job,
             )
 

@@ -413,3 +413,45 @@ def test_unicode_line_separators_do_not_break_lines(tmp_path: Path, char: str) -
     found = own(tmp_path, {f"{WF}/ci.yml": text})
     assert [f.id for f in found.findings] == [f.id for f in own(tmp_path / "plain", NAMED).findings]
     assert [f.line for f in found.findings] == [22, 28, 37, 43, 46]
+
+
+@pytest.mark.parametrize(
+    ("run", "flag"),
+    [
+        ("cargo test -- --include-ignored", "--include-ignored"),
+        ("cargo test --workspace -- --ignored", "--ignored"),
+        ("cargo nextest run --run-ignored all", "--run-ignored all"),
+        ("cargo +nightly nextest run --run-ignored=only", "--run-ignored=only"),
+        (
+            "cargo build && \\\n  cargo nextest run --run-ignored ignored-only",
+            "--run-ignored ignored-only",
+        ),
+    ],
+)
+def test_every_way_of_running_ignored_tests_is_found(tmp_path: Path, run: str, flag: str) -> None:
+    indented = run.replace("\n", "\n          ")
+    found = own(
+        tmp_path,
+        {
+            f"{WF}/t.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+            f"      - run: |\n          {indented}\n"
+        },
+    )
+    (hit,) = [f for f in found.findings if f.id == "ci.include-ignored"]
+    assert f"`{flag}`" in hit.message
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "cargo nextest run --run-ignored default",
+        "echo --include-ignored",
+        "cargo test # later: --include-ignored",
+    ],
+)
+def test_what_runs_no_ignored_test_is_not_found(tmp_path: Path, run: str) -> None:
+    found = own(
+        tmp_path,
+        {f"{WF}/t.yml": f"on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: {run}\n"},
+    )
+    assert "ci.include-ignored" not in [f.id for f in found.findings]
