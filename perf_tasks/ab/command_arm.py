@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from perf_tasks.ab.engine import Sample
+from perf_tasks.ab.engine import EVERYTHING, Sample, Scope
 from perf_tasks.errors import CommandFailed
 from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.shell import shell_line
@@ -44,7 +44,8 @@ class CommandArm:
             self.on_step(self.label, WARM_UP)
         self.run()
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:
+        """One timed run; an arm that cannot narrow its runs to `scope` measures everything."""
         raise NotImplementedError
 
     def _step(

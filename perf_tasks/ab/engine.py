@@ -4,8 +4,17 @@ The order is balanced: pairs alternate A-then-B and B-then-A (A B B A A B ...), 
 the first run of a pair gains or loses (a warm cache, a neighbour's job starting) falls on both
 arms equally. A strict A B A B order would build that bias into every ratio.
 
-It starts with `min_pairs` (6: the fewest for a 95% interval), then adds pairs, two at a time,
-while a deciding metric is still undecided (its interval straddles 1 + delta), up to `max_pairs`.
+Screen, then confirm. The first pair measures everything, and screens it (`screen`) with a
+lenient threshold, half the verdict's: a figure whose one ratio lies within it, and a test that is
+not even 1.25x slower there, are cleared, as the screen measured them. Only what is left in doubt
+is measured again (`Scope`): the phases of the figures in doubt, and of the tests, only the
+suspects (the arm runs them alone, by a filterset). A caller that screened already (against a
+stored record) passes what is in doubt as `start`; the arms then run it once, untimed, first.
+
+Each figure in doubt takes `min_pairs` (6: the fewest for a 95% interval), then pairs two at a time
+while its interval still straddles 1 + delta, up to `max_pairs`; a figure leaves the pairs as soon
+as it is decided, and a suspect test as soon as the per-test rule clears it. `max_seconds` bounds
+the pairs: what is still in doubt then is reported undecided, never a regression.
 The arms know what they measure (`Arm`); the engine only orders, pairs and decides, so experiments
 (Cargo profiles, test runners, compile caches) reuse it as they are.
 """
@@ -13,6 +22,7 @@ The arms know what they measure (`Arm`); the engine only orders, pairs and decid
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -21,6 +31,7 @@ from perf_tasks.ab import stats
 from perf_tasks.ab.stats import Interval, TestChange, Threshold
 from perf_tasks.errors import ExitCode
 from perf_tasks.proc import Stopped
+from perf_tasks.quantities import format_seconds, plural
 
 DEFAULT_MAX_PAIRS = 12
 
@@ -35,15 +46,48 @@ class Sample:
     per_test: bool = False  # whether the runner gave per-test times (nextest does, cargo test not)
 
 
+TESTS_PHASE = "tests"  # the phase whose runs `Scope.tests` narrows
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a run measures: the phases (a metric's phase is its name less the last part,
+    `tests.doc.wall_s` -> `tests.doc`), and of the tests phase, which tests. None: all of them."""
+
+    phases: frozenset[str] | None = None
+    tests: frozenset[str] | None = None
+
+    def measures(self, phase: str) -> bool:
+        return self.phases is None or phase in self.phases
+
+    @property
+    def whole(self) -> bool:
+        return self.phases is None and self.tests is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "phases": None if self.phases is None else sorted(self.phases),
+            "tests": None if self.tests is None else sorted(self.tests),
+        }
+
+
+EVERYTHING = Scope()
+
+
+def phase_of(metric: str) -> str:
+    return metric.rpartition(".")[0] or metric
+
+
 class Arm(Protocol):
     """One side of the comparison. `prepare` runs once, untimed, before the first pair (it builds
-    what the timed runs need); `run` measures once."""
+    what the timed runs need); `run` measures once, at least what `scope` names (an arm that
+    cannot narrow its runs measures everything)."""
 
     label: str
 
     def prepare(self) -> None: ...
 
-    def run(self) -> Sample: ...
+    def run(self, scope: Scope = EVERYTHING) -> Sample: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +98,10 @@ class Design:
     unjudged: str = "the comparison decides on other metrics"
     max_pairs: int = DEFAULT_MAX_PAIRS
     confidence: float = stats.CONFIDENCE
+    # Screen with the first pair and confirm only what is in doubt; False: every pair measures
+    # everything (the way to see what screening saves).
+    screen: bool = True
+    max_seconds: float | None = None  # bounds the pairs after the screen; None: no bound
 
     def __post_init__(self) -> None:
         if self.min_pairs < 1 or self.max_pairs < self.min_pairs:
@@ -69,10 +117,15 @@ class MetricResult:
     verdict: str  # stats.REGRESSION, IMPROVEMENT or SAME; "shown" for one that does not decide
     threshold: Threshold | None
     not_judged: str = ""  # for one that does not decide: why
+    screened: bool = False  # cleared by the screen: its figures are the screening pair's
 
     @property
     def decides(self) -> bool:
         return self.threshold is not None
+
+    @property
+    def pairs(self) -> int:
+        return len(self.a)
 
     def as_json(self) -> dict[str, Any]:
         i = self.interval
@@ -89,6 +142,8 @@ class MetricResult:
             "delta": None if self.threshold is None else self.threshold.delta,
             "floor": None if self.threshold is None else self.threshold.floor,
             "not_judged": self.not_judged or None,
+            "screened": self.screened,
+            "pairs": self.pairs,
             "a": [round(x, 6) for x in self.a],
             "b": [round(x, 6) for x in self.b],
         }
@@ -117,10 +172,20 @@ class Outcome:
     # 129) and how, else 0 and "": the figures are those of the pairs that finished.
     stopped_code: int = 0
     stopped_by: str = ""
+    # What each pair measured, in order: its phases (None: all) and how many tests each run ran
+    # (None: the runner does not say).
+    pair_scopes: tuple[Scope, ...] = ()
+    pair_tests: tuple[int | None, ...] = ()
+    elapsed_s: float | None = None  # the pairs' wall time, screen included
+    out_of_time: bool = False  # `max_seconds` ended the pairs with figures still in doubt
 
     @property
     def pairs(self) -> int:
         return len(self.order) // 2
+
+    @property
+    def undecided(self) -> tuple[str, ...]:
+        return tuple(m.metric for m in self.metrics if m.verdict == stats.UNDECIDED)
 
     @property
     def regressions(self) -> tuple[str, ...]:
@@ -163,6 +228,13 @@ class Outcome:
                 for t in self.tests
             ],
             "failing": list(self.failing),
+            "undecided": list(self.undecided),
+            "out_of_time": self.out_of_time,
+            "each_pair": [
+                {**scope.as_json(), "tests_run": tests}
+                for scope, tests in zip(self.pair_scopes, self.pair_tests, strict=False)
+            ],
+            "elapsed_s": None if self.elapsed_s is None else round(self.elapsed_s, 3),
             "notes": list(self.notes),
         }
 
@@ -181,46 +253,260 @@ def order(pairs: int) -> str:
     return "".join("AB" if i % 2 == 0 else "BA" for i in range(pairs))
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One pair as it ran: what it measured, and each arm's sample."""
+
+    scope: Scope
+    a: Sample
+    b: Sample
+    # The deciding metrics it counts for: those in doubt when it ran (None: every one).
+    counts: frozenset[str] | None = None
+
+    def counts_for(self, metric: str) -> bool:
+        if metric not in self.a.values or metric not in self.b.values:
+            return False
+        if self.counts is None or metric in self.counts:
+            return True
+        # A metric that only is shown counts where its phase ran whole.
+        phase = phase_of(metric)
+        narrowed = phase == TESTS_PHASE and self.scope.tests is not None
+        return self.scope.phases is not None and phase in self.scope.phases and not narrowed
+
+    @property
+    def tests_run(self) -> int | None:
+        runs = [len(s.test_times) for s in (self.a, self.b) if s.per_test]
+        return max(runs) if runs else None
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """What is still to decide: deciding metrics, and tests suspected of being slower."""
+
+    metrics: frozenset[str]
+    tests: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.tests)
+
+    def scope(self) -> Scope:
+        """What a run must measure to decide it: the metrics' phases; of the tests, only the
+        suspects unless a figure of the whole test run is in doubt."""
+        phases = {phase_of(m) for m in self.metrics}
+        whole_tests = TESTS_PHASE in phases
+        if self.tests:
+            phases.add(TESTS_PHASE)
+        return Scope(frozenset(phases), self.tests if self.tests and not whole_tests else None)
+
+
+def screen(a: Sample, b: Sample, design: Design) -> Doubt:
+    """What one pair leaves in doubt, by the lenient screening rules (`stats.cleared`,
+    `stats.suspect_test`). Pure."""
+    metrics = {
+        m
+        for m, threshold in design.thresholds.items()
+        if m in a.values
+        and m in b.values
+        and not stats.cleared(a.values[m], b.values[m], threshold)
+    }
+    tests: set[str] = set()
+    if a.per_test and b.per_test:
+        tests = {
+            t
+            for t, after in b.test_times.items()
+            if t in a.test_times and stats.suspect_test(a.test_times[t], after)
+        }
+    return Doubt(frozenset(metrics), frozenset(tests))
+
+
 def compare(
     a: Arm,
     b: Arm,
     design: Design,
     *,
+    start: Doubt | None = None,
     on_run: OnProgress | None = None,
     on_prepared: Callable[[], None] | None = None,
     keep_on_stop: bool = False,
 ) -> Outcome:
-    """Prepare both arms, run them in pairs and decide. Raises whatever an arm raises.
-    `on_prepared` is called once both arms are ready, before the first timed run. With
-    `keep_on_stop`, Ctrl-C or a stop signal after a complete pair ends the pairs there: the outcome
-    of the pairs that finished, marked as stopped (a verdict must not rest on it)."""
+    """Prepare both arms, screen, run the pairs of what is in doubt and decide. Raises whatever an
+    arm raises. `start`: what a screen made elsewhere left in doubt (the engine then runs no screen
+    of its own; each arm runs it once, untimed, to warm up). `on_prepared` is called once both arms
+    are ready, before the first timed run. With `keep_on_stop`, Ctrl-C or a stop signal after a
+    complete pair ends the pairs there: the outcome of the pairs that finished, marked as stopped
+    (a verdict must not rest on it)."""
     a.prepare()
     b.prepare()
     if on_prepared is not None:
         on_prepared()
-    samples: dict[str, list[Sample]] = {"A": [], "B": []}
+    report = on_run or (lambda what, i, n: None)
     arms = {"A": a, "B": b}
+    pairs: list[Pair] = []
+    screened: frozenset[str] = frozenset()
+    doubt = start
     planned = design.min_pairs
-    done = 0
+    started = time.monotonic()
+    pair_s: float | None = None
+    out_of_time = False
+
+    def run_pair(scope: Scope, counts: frozenset[str] | None, planned: int) -> float:
+        taken: dict[str, Sample] = {}
+        began = time.monotonic()
+        for side in order(len(pairs) + 1)[-2:]:
+            report(arms[side].label, len(pairs) + 1, planned)
+            taken[side] = arms[side].run(scope)
+        pairs.append(Pair(scope, taken["A"], taken["B"], counts))
+        return time.monotonic() - began
+
     try:
-        while done < planned:
-            for side in order(done + 1)[-2:]:
-                if on_run is not None:
-                    on_run(arms[side].label, done + 1, planned)
-                samples[side].append(arms[side].run())
-            done += 1
-            more_allowed = done == planned and planned < design.max_pairs
-            if more_allowed and _undecided(samples["A"], samples["B"], design):
+        if doubt is not None and doubt:
+            began = time.monotonic()
+            for arm in (a, b):
+                report(f"{arm.label}: one untimed run of what is in doubt (warm-up)", 0, 0)
+                arm.run(doubt.scope())
+            pair_s = time.monotonic() - began
+            report(_cost(doubt, pair_s, design), 0, 0)
+        elif doubt is None and design.screen:
+            report("screening: one run of each arm measures every figure and every test", 0, 0)
+            pair_s = run_pair(EVERYTHING, None, 1)
+            doubt = screen(pairs[0].a, pairs[0].b, design)
+            screened = frozenset(design.thresholds) - doubt.metrics
+            report(_screen_said(pairs[0], doubt, design), 0, 0)
+            if doubt:
+                pair_s = _estimate(pairs[0], doubt)
+                report(_cost(doubt, pair_s, design), 0, 0)
+        elif doubt is None:
+            for arm in (a, b):  # the pairs then measure everything: warm everything up once
+                report(f"{arm.label}: one untimed run of everything (warm-up)", 0, 0)
+                arm.run(EVERYTHING)
+            doubt = Doubt(frozenset(design.thresholds))
+        while doubt and len(pairs) < planned:
+            if _out_of_time(design, started, pair_s):
+                out_of_time = True
+                break
+            whole = not design.screen and start is None
+            scope = EVERYTHING if whole else doubt.scope()
+            pair_s = run_pair(scope, None if whole else doubt.metrics, planned)
+            doubt = _still_in_doubt(pairs, doubt, design, at_check=len(pairs) >= planned)
+            if doubt and len(pairs) == planned and planned < design.max_pairs:
                 planned = min(design.max_pairs, planned + 2)
     except (KeyboardInterrupt, Stopped) as exc:
-        if not keep_on_stop or not done:
+        if not keep_on_stop or not pairs:
             raise
-        a_done, b_done = samples["A"][:done], samples["B"][:done]  # a half pair is no pair
-        outcome = judge(a_done, b_done, design, a_label=a.label, b_label=b.label)
+        outcome = judge_pairs(pairs, design, a_label=a.label, b_label=b.label, screened=screened)
         if isinstance(exc, Stopped):
             return replace(outcome, stopped_code=exc.exit_code, stopped_by=f"stopped by {exc}")
         return replace(outcome, stopped_code=int(ExitCode.INTERRUPTED), stopped_by="interrupted")
-    return judge(samples["A"], samples["B"], design, a_label=a.label, b_label=b.label)
+    undecided = doubt.metrics if out_of_time and doubt is not None else frozenset()
+    outcome = judge_pairs(
+        pairs,
+        design,
+        a_label=a.label,
+        b_label=b.label,
+        screened=screened,
+        undecided=undecided,
+    )
+    notes = list(outcome.notes)
+    if out_of_time:
+        notes.append(
+            "the time allowed ran out before every figure was decided: "
+            + (", ".join(sorted(undecided)) or "suspect tests only")
+            + " stayed undecided (not counted as regressions)"
+        )
+    return replace(
+        outcome,
+        elapsed_s=time.monotonic() - started,
+        out_of_time=out_of_time,
+        notes=tuple(notes),
+    )
+
+
+def _still_in_doubt(
+    pairs: Sequence[Pair], doubt: Doubt, design: Design, *, at_check: bool
+) -> Doubt:
+    """`doubt` less what the pairs so far decided: a metric only at a check (6 pairs, then every
+    second one) and never before `min_pairs`; a suspect test once the per-test rule clears it (more
+    runs never make a test look slower), or once `min_pairs` runs still find it slower."""
+    metrics = set(doubt.metrics)
+    if at_check:
+        for m in doubt.metrics:
+            xs, ys = _series(pairs, m)
+            if len(xs) < design.min_pairs:
+                continue
+            found, _ = stats.verdict(
+                xs, ys, design.thresholds[m], final=False, confidence=design.confidence
+            )
+            if found != stats.UNDECIDED:
+                metrics.discard(m)
+    before, after = _times([p.a for p in pairs]), _times([p.b for p in pairs])
+    tests = set()
+    for t in doubt.tests:
+        old, new = before.get(t, []), after.get(t, [])
+        if not old or not new or not stats.slower_test(max(old), min(new)):
+            continue
+        if min(len(old), len(new)) < design.min_pairs:
+            tests.add(t)
+    return Doubt(frozenset(metrics), frozenset(tests))
+
+
+def _out_of_time(design: Design, started: float, pair_s: float | None) -> bool:
+    if design.max_seconds is None:
+        return False
+    expected = pair_s or 0.0
+    return time.monotonic() - started + expected > design.max_seconds
+
+
+def _estimate(screen_pair: Pair, doubt: Doubt) -> float:
+    """How long a pair of what is in doubt should take, from the screening pair's wall times: a
+    phase run whole as it took; the suspect tests alone as their own times, plus a second of the
+    runner's start. Pure."""
+    total = 0.0
+    scope = doubt.scope()
+    for sample in (screen_pair.a, screen_pair.b):
+        for phase in scope.phases or ():
+            whole = sample.values.get(f"{phase}.wall_s", 0.0)
+            if phase == TESTS_PHASE and scope.tests is not None:
+                alone = sum(sample.test_times.get(t, 0.0) for t in scope.tests) + 1.0
+                total += min(whole, alone) if whole else alone
+            else:
+                total += whole
+    return total
+
+
+def _screen_said(screen_pair: Pair, doubt: Doubt, design: Design) -> str:
+    cleared = [m for m in design.thresholds if m in screen_pair.a.values and m not in doubt.metrics]
+    tests = screen_pair.tests_run
+    ran = "" if tests is None else f" ({plural(tests, 'test')} a run)"
+    said = f"screen{ran}: {plural(len(cleared), 'figure')} cleared"
+    if doubt.metrics:
+        said += f"; in doubt: {', '.join(sorted(doubt.metrics))}"
+    if doubt.tests:
+        named = ", ".join(sorted(doubt.tests)[:5]) + (", ..." if len(doubt.tests) > 5 else "")
+        said += f"; {plural(len(doubt.tests), 'suspect test')}: {named}"
+    return said if doubt else said + "; nothing in doubt, no more pairs"
+
+
+def _cost(doubt: Doubt, pair_s: float, design: Design) -> str:
+    """What the pairs will run, and about how long they take. Pure."""
+    scope = doubt.scope()
+    runs = []
+    for phase in sorted(scope.phases or ()):
+        if phase == TESTS_PHASE and scope.tests is not None:
+            runs.append(f"tests ({plural(len(scope.tests), 'suspect test')} alone)")
+        else:
+            runs.append(phase)
+    low, high = design.min_pairs * pair_s, design.max_pairs * pair_s
+    upto = f", up to {format_seconds(high)} for {design.max_pairs}" if high > low else ""
+    bound = (
+        f"; --max-minutes stops it at {format_seconds(design.max_seconds)}"
+        if design.max_seconds is not None
+        else ""
+    )
+    return (
+        f"confirming in pairs, each run measuring {', '.join(runs)}: about "
+        f"{format_seconds(pair_s)} a pair, {format_seconds(low)} for {design.min_pairs}"
+        f"{upto}{bound}"
+    )
 
 
 def judge(
@@ -231,27 +517,59 @@ def judge(
     a_label: str = "A",
     b_label: str = "B",
 ) -> Outcome:
-    """The outcome of samples taken in pairs: a[i] and b[i] are pair i. Pure."""
+    """The outcome of samples taken in pairs, each measuring everything: a[i] and b[i] are pair
+    i. Pure."""
     if len(a) != len(b) or not a:
         raise ValueError("judge needs the same number of A and B samples, at least one")
+    pairs = [Pair(EVERYTHING, x, y) for x, y in zip(a, b, strict=True)]
+    return judge_pairs(pairs, design, a_label=a_label, b_label=b_label)
+
+
+def judge_pairs(
+    pairs: Sequence[Pair],
+    design: Design,
+    *,
+    a_label: str = "A",
+    b_label: str = "B",
+    screened: frozenset[str] = frozenset(),
+    undecided: frozenset[str] = frozenset(),
+) -> Outcome:
+    """The outcome of the pairs: each metric over the pairs that count for it. `screened`: the
+    deciding metrics the screen cleared; `undecided`: those still in doubt when time ran out.
+    Pure."""
+    if not pairs:
+        raise ValueError("judge needs at least one pair")
     metrics: list[MetricResult] = []
-    names = [m for m in a[0].values if all(m in s.values for s in (*a, *b))]
+    names = [m for m in pairs[0].a.values if m in pairs[0].b.values]
     for name in names:
-        xs = tuple(s.values[name] for s in a)
-        ys = tuple(s.values[name] for s in b)
+        xs, ys = _series(pairs, name)
+        if not xs:  # measured only alongside what was in doubt: not a figure of its own
+            continue
         threshold = design.thresholds.get(name)
         if threshold is None:
             interval = stats.interval(xs, ys, design.confidence)
             metrics.append(MetricResult(name, xs, ys, interval, SHOWN, None, design.unjudged))
             continue
+        if name in screened:
+            interval = stats.interval(xs, ys, design.confidence)
+            metrics.append(
+                MetricResult(name, xs, ys, interval, stats.SAME, threshold, screened=True)
+            )
+            continue
         verdict, interval = stats.verdict(
-            xs, ys, threshold, final=True, confidence=design.confidence
+            xs, ys, threshold, final=name not in undecided, confidence=design.confidence
         )
+        if name in undecided and verdict != stats.REGRESSION:
+            verdict = stats.UNDECIDED
         metrics.append(MetricResult(name, xs, ys, interval, verdict, threshold))
-    per_test = all(s.per_test for s in (*a, *b))
-    before, after = (_times(a), _times(b)) if per_test else ({}, {})
+    samples_a, samples_b = [p.a for p in pairs], [p.b for p in pairs]
+    per_test = all(s.per_test for s in (*samples_a, *samples_b))
+    before, after = (_times(samples_a), _times(samples_b)) if per_test else ({}, {})
     changes = stats.test_changes(
-        before, after, before_outcomes=_outcomes(a), after_outcomes=_outcomes(b)
+        before,
+        after,
+        before_outcomes=_outcomes(samples_a),
+        after_outcomes=_outcomes(samples_b),
     )
     extremes = {t: (max(before[t]), min(after[t])) for t in before if after.get(t) and before[t]}
     notes = []
@@ -260,29 +578,32 @@ def judge(
             "the test runner gives no per-test times (cargo test): tests are compared by their "
             "outcomes only; install cargo-nextest for per-test regressions"
         )
+    if screened:
+        notes.append(
+            "screened: a figure marked so was cleared by the first pair alone (its ratio within "
+            "half the threshold), and a test not 1.25x slower there was not run again"
+        )
     return Outcome(
         a_label=a_label,
         b_label=b_label,
-        order=order(len(a)),
+        order=order(len(pairs)),
         metrics=tuple(metrics),
         tests=tuple(changes),
         per_test=per_test,
         notes=tuple(notes),
         test_extremes=extremes,
-        failing=tuple(sorted(t for t, seen in _outcomes(b).items() if "failed" in seen)),
+        failing=tuple(sorted(t for t, seen in _outcomes(samples_b).items() if "failed" in seen)),
+        pair_scopes=tuple(p.scope for p in pairs),
+        pair_tests=tuple(p.tests_run for p in pairs),
     )
 
 
-def _undecided(a: Sequence[Sample], b: Sequence[Sample], design: Design) -> bool:
-    for name, threshold in design.thresholds.items():
-        if not all(name in s.values for s in (*a, *b)):
-            continue
-        xs = [s.values[name] for s in a]
-        ys = [s.values[name] for s in b]
-        found, _ = stats.verdict(xs, ys, threshold, final=False, confidence=design.confidence)
-        if found == stats.UNDECIDED:
-            return True
-    return False
+def _series(pairs: Sequence[Pair], metric: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    counted = [p for p in pairs if p.counts_for(metric)]
+    return (
+        tuple(p.a.values[metric] for p in counted),
+        tuple(p.b.values[metric] for p in counted),
+    )
 
 
 def _times(samples: Sequence[Sample]) -> dict[str, list[float]]:

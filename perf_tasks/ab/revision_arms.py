@@ -8,11 +8,15 @@ target dir (`worktree.Scratch`). One run of an arm is:
 2. `cargo build` (the baseline's build command) there, timed: `build.rebuild`, that crate and what
    depends on it compiled again;
 3. the tests, timed (`tests`), with each test's time and outcome from nextest's JUnit report;
+   only the suspects of the screen, when the engine asks for them (a filterset);
 4. the doctests, timed (`tests.doc`), when the workspace has any;
 5. with `cold_target` (a contract row or a suspicion names a cold-build figure): that dir emptied,
    then the build command there, timed (`build.cold`): the whole workspace, dependencies
    included, from nothing, as `baseline --cold` builds it. A rebuild of one crate says nothing
    about a build script or a dependency that got slower; only a cold build does.
+
+A run measures only the phases the engine's `Scope` names: a pair that confirms a slower test runs
+no build and no doctests.
 
 The tests run from a second target dir that nothing cleans: their binaries, built once in
 `prepare`, stay fresh, so no run pays to rebuild them.
@@ -38,7 +42,7 @@ from typing import Any
 from perf_tasks import command
 from perf_tasks import settings as settings_mod
 from perf_tasks.ab.command_arm import CommandArm, OnStep
-from perf_tasks.ab.engine import Sample
+from perf_tasks.ab.engine import EVERYTHING, Sample, Scope
 from perf_tasks.ab.stats import Threshold
 from perf_tasks.errors import CommandFailed, ConfigError
 from perf_tasks.fs.atomic import write_atomic
@@ -49,6 +53,14 @@ from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.commands import TOOL_CONFIG_FILE, cargo_test_commands, nextest_commands
 from perf_tasks.measure.timing import Run
 from perf_tasks.settings import Settings
+from perf_tasks.shards.run import default_filter
+
+
+def test_of(test_id: str) -> tuple[str, str]:
+    """nextest's `<binary-id> <test-name>` as (binary id, name)."""
+    binary, _, name = test_id.partition(" ")
+    return binary, name
+
 
 BUILD = "build.rebuild"
 COLD = "build.cold"
@@ -216,8 +228,9 @@ class WorkspaceArm(CommandArm):
             )
 
     def prepare(self) -> None:
-        """Build everything once, write our nextest config, and do one whole run, untimed: the
-        first run after a checkout pays for caches the others would not."""
+        """Build everything once and write our nextest config. The first run after a checkout
+        pays for caches the others would not: the engine's first pair (its screen) or its
+        untimed warm-up is that run."""
         self._own_crate()
         self._step("build (untimed, first time may compile everything)", self.commands.build)
         self._step(
@@ -231,7 +244,6 @@ class WorkspaceArm(CommandArm):
                 ),
             )
         self._step("build the tests (untimed)", self.commands.prepare_tests)
-        self.warm_up()
 
     def _own_crate(self) -> None:
         """The rebuilt crate as this arm's tree names it: a revision may have another version of
@@ -262,42 +274,60 @@ class WorkspaceArm(CommandArm):
         if found[0] != cmds.crate:
             self.commands = replace(cmds, crate=found[0], clean=(*cmds.clean[:-1], found[0]))
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:
         started = time.monotonic()
-        sample = self._run()
+        sample = self._run(scope)
         self.last_run_s = time.monotonic() - started
         return sample
 
-    def _run(self) -> Sample:
+    def _run(self, scope: Scope) -> Sample:
         cmds = self.commands
-        self._step("", cmds.clean, env=self.build_env)
         values: dict[str, float] = {}
-        build = self._timed(cmds.build, env=self.build_env)
-        if build.exit_code != 0:
-            raise self._failed("the build", cmds.build, build)
-        values.update(_figures(BUILD, build))
-        if self.junit is not None:
-            self.junit.unlink(missing_ok=True)
-        tests = self._timed(cmds.run_tests, counts_tests=cmds.runner == "nextest")
-        values.update(_figures(TESTS, tests))
+        if scope.measures(BUILD):
+            self._step("", cmds.clean, env=self.build_env)
+            build = self._timed(cmds.build, env=self.build_env)
+            if build.exit_code != 0:
+                raise self._failed("the build", cmds.build, build)
+            values.update(_figures(BUILD, build))
         times: dict[str, float] = {}
         outcomes: dict[str, str] = {}
-        per_test = False
+        per_test = cmds.runner == "nextest"
+        if scope.measures(TESTS):
+            per_test = self._tests(scope.tests, values, times, outcomes)
+        if cmds.doc is not None and scope.measures(DOC):
+            doc = self._timed(cmds.doc)
+            values.update(_figures(DOC, doc))
+            outcomes["doctests"] = "passed" if doc.exit_code == 0 else "failed"
+        if self.cold_target is not None and scope.measures(COLD):
+            values.update(_figures(COLD, self._cold(self.cold_target)))
+        return Sample(values=values, test_times=times, test_outcomes=outcomes, per_test=per_test)
+
+    def _tests(
+        self,
+        only: frozenset[str] | None,
+        values: dict[str, float],
+        times: dict[str, float],
+        outcomes: dict[str, str],
+    ) -> bool:
+        """Run the tests (`only` those, by a filterset, under nextest), timed; fill in the
+        figures, each test's time and outcome. Whether per-test times were read."""
+        cmds = self.commands
+        argv = cmds.run_tests
+        if only is not None and cmds.runner == "nextest":
+            argv = (*argv, "-E", default_filter(tuple(test_of(t) for t in only)))
+        if self.junit is not None:
+            self.junit.unlink(missing_ok=True)
+        tests = self._timed(argv, counts_tests=cmds.runner == "nextest")
+        values.update(_figures(TESTS, tests))
         if self.junit is not None and self.junit.is_file():
-            per_test = True
             for case in nextest_runs.parse_junit(read_text(self.junit)):
                 outcomes[case.id] = case.status
                 if case.status != "skipped":
                     times[case.id] = case.time_s
-        else:  # cargo test: no per-test times, one outcome for the whole run
-            outcomes["tests"] = "passed" if tests.exit_code == 0 else "failed"
-        if cmds.doc is not None:
-            doc = self._timed(cmds.doc)
-            values.update(_figures(DOC, doc))
-            outcomes["doctests"] = "passed" if doc.exit_code == 0 else "failed"
-        if self.cold_target is not None:
-            values.update(_figures(COLD, self._cold(self.cold_target)))
-        return Sample(values=values, test_times=times, test_outcomes=outcomes, per_test=per_test)
+            return True
+        # cargo test: no per-test times, one outcome for the whole run
+        outcomes["tests"] = "passed" if tests.exit_code == 0 else "failed"
+        return False
 
     def _cold(self, target: Path) -> Run:
         """The build command from an empty target dir of this arm's own, timed."""

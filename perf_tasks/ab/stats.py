@@ -128,6 +128,23 @@ def verdict(
     return SAME, found
 
 
+# The screen: one pair, read leniently. A figure is cleared when its one ratio lies within half the
+# threshold either way, or its one difference within half the floor; a test is a suspect when it
+# is more than half the per-test factor slower there, and more than half the floor. Half, so that a
+# real regression, which must clear the whole threshold on the median of six pairs or more, is not
+# screened out by the noise of one.
+SCREEN_SHARE = 0.5
+
+
+def cleared(a: float, b: float, threshold: Threshold) -> bool:
+    """Whether one pair's figures (A `a`, B `b`) clear a metric at the screen."""
+    if abs(b - a) <= threshold.floor * SCREEN_SHARE:
+        return True
+    lenient = 1.0 + threshold.delta * SCREEN_SHARE
+    (ratio,) = ratios([a], [b])
+    return 1.0 / lenient <= ratio <= lenient
+
+
 # Per test: the rule is deliberately coarse and needs both floors. With thousands of tiny tests, a
 # relative rule alone flags some by chance (a 2 ms test taking 4 ms once); an absolute rule alone
 # misses a slow test getting much slower relative to itself only in large tests.
@@ -156,6 +173,13 @@ def slower_test(before_max_s: float, after_min_s: float) -> bool:
     """The per-test rule: the fastest new run is slower than the slowest old run x 1.5, and also
     slower than it + 100 ms."""
     return after_min_s > before_max_s * TEST_FACTOR and after_min_s > before_max_s + TEST_FLOOR_S
+
+
+def suspect_test(before_s: float, after_s: float) -> bool:
+    """The screen's per-test rule: one run each, half the factor and half the floor of
+    `slower_test`."""
+    factor = 1.0 + (TEST_FACTOR - 1.0) * SCREEN_SHARE
+    return after_s > before_s * factor and after_s > before_s + TEST_FLOOR_S * SCREEN_SHARE
 
 
 def test_changes(

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.command_arm import CommandArm, OnStep
-from perf_tasks.ab.engine import Design, OnProgress, Outcome, Sample
+from perf_tasks.ab.engine import EVERYTHING, Design, OnProgress, Outcome, Sample, Scope
 from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, THRESHOLDS
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
 from perf_tasks.context import RunContext
@@ -301,7 +301,7 @@ class CacheArm(CommandArm):
             )
             shutil.rmtree(self.fill_target, ignore_errors=True)
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:  # measures everything
         if self.server is not None and self.fill_target is None:
             self._empty_cache()
         if self.server is not None:

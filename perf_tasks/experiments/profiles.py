@@ -26,7 +26,7 @@ from typing import Any
 import tomlkit
 
 from perf_tasks.ab import engine, stats, worktree
-from perf_tasks.ab.engine import Design, Outcome, Sample
+from perf_tasks.ab.engine import EVERYTHING, Design, Outcome, Sample, Scope
 from perf_tasks.ab.revision_arms import COLD, THRESHOLDS, Commands, WorkspaceArm, commands
 from perf_tasks.ab.stats import MIN_PAIRS
 from perf_tasks.context import RunContext
@@ -129,7 +129,7 @@ class ProfileArm(WorkspaceArm):
         self.cold_run = super()._cold(target)
         return self.cold_run
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:  # measures everything
         self.cold_run = None
         sample = super().run()
         return replace(sample, values={**sample.values, **self._extra()})

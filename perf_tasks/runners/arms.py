@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from perf_tasks.ab.command_arm import CommandArm, OnStep
-from perf_tasks.ab.engine import Sample
+from perf_tasks.ab.engine import EVERYTHING, Sample, Scope
 from perf_tasks.errors import CommandFailed
 from perf_tasks.fs.atomic import write_atomic
 from perf_tasks.fs.regular import read_text
@@ -136,7 +136,7 @@ class CargoTestArm(_Base):
         self._step("build the tests (untimed)", self.commands.cargo_build)
         self.warm_up()
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:  # measures everything
         argv = self.commands.cargo_run
         # stdout and stderr in one file, in order: a result line belongs to the last `Running`.
         with tempfile.TemporaryFile() as out:
@@ -164,7 +164,7 @@ class NextestArm(_Base):
         self._step("build the tests (untimed)", self.commands.nextest_build)
         self.warm_up()
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:  # measures everything
         argv = self.commands.nextest_run
         self.junit.unlink(missing_ok=True)
         run = self._timed(argv, counts_tests=True)

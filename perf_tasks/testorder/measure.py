@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from perf_tasks.ab import engine, stats, worktree
 from perf_tasks.ab.command_arm import CommandArm, OnStep
-from perf_tasks.ab.engine import Design, Outcome, Sample
+from perf_tasks.ab.engine import EVERYTHING, Design, Outcome, Sample, Scope
 from perf_tasks.ab.stats import Threshold
 from perf_tasks.errors import CommandFailed, ToolMissing
 from perf_tasks.measure import nextest_runs
@@ -127,7 +127,7 @@ class OrderArm(CommandArm):
             self.on_step(self.label, "one untimed run first")
         self.run()  # the first run pays for caches the others would not
 
-    def run(self) -> Sample:
+    def run(self, scope: Scope = EVERYTHING) -> Sample:  # measures everything
         from perf_tasks.fs.regular import read_text
         from perf_tasks.verify import collect
 

@@ -14,7 +14,8 @@ from perf_tasks.ab.stats import Threshold
 
 
 class Replay:
-    """An arm whose runs return the next values of a sequence; it notes when it ran."""
+    """An arm whose runs return the next values of a sequence; it notes when it ran, and what
+    each run was asked to measure."""
 
     def __init__(self, label: str, values: Iterator[float], log: list[str], **extra: object):
         self.label = label
@@ -22,17 +23,25 @@ class Replay:
         self.log = log
         self.prepared = False
         self.extra = extra
+        self.scopes: list[engine.Scope] = []
 
     def prepare(self) -> None:
         self.prepared = True
 
-    def run(self) -> Sample:
+    def run(self, scope: engine.Scope = engine.EVERYTHING) -> Sample:
         self.log.append(self.label)
+        self.scopes.append(scope)
+        times = self.extra.get("times", {})
+        if callable(times):
+            times = times()
         return Sample(
             values={"build.cpu_s": next(self.values), "shown": 1.0},
-            test_times=dict(self.extra.get("times", {})),  # type: ignore[call-overload]
+            test_times=dict(times),  # type: ignore[call-overload]
             per_test=True,
         )
+
+
+BUILD = {"build.cpu_s": Threshold(0.05)}
 
 
 def test_the_order_is_balanced_never_strict() -> None:
@@ -40,44 +49,109 @@ def test_the_order_is_balanced_never_strict() -> None:
     log: list[str] = []
     a = Replay("A", itertools.repeat(10.0), log)
     b = Replay("B", itertools.repeat(10.0), log)
-    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}))
+    outcome = engine.compare(a, b, Design(BUILD, screen=False))
     assert a.prepared and b.prepared
-    assert "".join(log) == "ABBAABBAABBA" == outcome.order
+    # Without the screen: one untimed run of each arm, then every pair measures everything.
+    assert "".join(log) == "AB" + "ABBAABBAABBA" and outcome.order == "ABBAABBAABBA"
     assert outcome.pairs == 6
     assert outcome.regressions == ()
     assert outcome.metric("shown") is not None and outcome.metric("shown").verdict == engine.SHOWN
 
 
+def test_unchanged_figures_are_cleared_by_the_screen_alone() -> None:
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", itertools.cycle([10.2, 9.9]), log)  # within half the 5% threshold
+    outcome = engine.compare(a, b, Design(BUILD))
+    assert "".join(log) == "AB" and outcome.pairs == 1
+    figure = outcome.metric("build.cpu_s")
+    assert figure is not None and figure.screened and figure.verdict == stats.SAME
+    assert figure.pairs == 1 and outcome.exit_code == 0
+    assert outcome.as_json()["metrics"][0]["screened"] is True
+
+
 def test_pairs_are_added_while_the_interval_straddles_the_threshold() -> None:
     log: list[str] = []
     # B is 2..10% slower: the interval straddles 1.05 with 6 pairs, and stays so up to the cap.
-    noisy = itertools.cycle([10.2, 11.0, 10.3, 10.9, 10.4, 10.8, 10.5])
+    noisy = itertools.cycle([11.0, 10.2, 10.3, 10.9, 10.4, 10.8, 10.5])
     a = Replay("A", itertools.repeat(10.0), log)
     b = Replay("B", noisy, log)
-    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}, max_pairs=10))
+    outcome = engine.compare(a, b, Design(BUILD, max_pairs=10))
     assert outcome.pairs == 10
     assert outcome.metric("build.cpu_s").verdict == stats.SAME
+    assert not outcome.metric("build.cpu_s").screened
 
 
 def test_a_clear_result_stops_at_the_minimum() -> None:
     log: list[str] = []
     a = Replay("A", itertools.repeat(10.0), log)
     b = Replay("B", itertools.repeat(12.0), log)
-    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}))
+    outcome = engine.compare(a, b, Design(BUILD))
     assert outcome.pairs == 6
     assert outcome.regressions == ("build.cpu_s",)
     assert int(outcome.exit_code) == 1
     assert outcome.as_json()["metrics"][0]["ratio"]["low"] == 1.2
+    # Every pair after the screen measured the build, the one phase in doubt, and no test.
+    assert a.scopes[0] == engine.EVERYTHING
+    assert set(a.scopes[1:]) == {engine.Scope(frozenset({"build"}), None)}
 
 
-def test_a_slower_test_is_a_named_regression() -> None:
+def test_a_slower_test_is_a_named_regression_and_runs_alone() -> None:
     log: list[str] = []
-    a = Replay("A", itertools.repeat(10.0), log, times={"demo-core adds": 0.004})
-    b = Replay("B", itertools.repeat(10.0), log, times={"demo-core adds": 1.004})
-    outcome = engine.compare(a, b, Design({"build.cpu_s": Threshold(0.05)}))
+    times_a = {"demo-core adds": 0.004, "demo-core other": 0.5}
+    times_b = {"demo-core adds": 1.004, "demo-core other": 0.5}
+    a = Replay("A", itertools.repeat(10.0), log, times=times_a)
+    b = Replay("B", itertools.repeat(10.0), log, times=times_b)
+    outcome = engine.compare(a, b, Design(BUILD))
     assert outcome.regressions == ("test:demo-core adds",)
     (change,) = outcome.tests
     assert (change.before_max_s, change.after_min_s) == (0.004, 1.004)
+    assert outcome.pairs == 6
+    only = engine.Scope(frozenset({"tests"}), frozenset({"demo-core adds"}))
+    assert b.scopes == [engine.EVERYTHING] + [only] * 5
+    assert outcome.as_json()["each_pair"][1] == {
+        "phases": ["tests"],
+        "tests": ["demo-core adds"],
+        "tests_run": 2,  # the replay runs all it knows; a real arm runs the one
+    }
+
+
+def test_a_suspect_test_that_clears_leaves_the_pairs() -> None:
+    log: list[str] = []
+    slow_once = iter([0.30] + [0.10] * 20)
+    a = Replay("A", itertools.repeat(10.0), log, times=lambda: {"t x": 0.10})
+    b = Replay("B", itertools.repeat(10.0), log, times=lambda: {"t x": next(slow_once)})
+    outcome = engine.compare(a, b, Design(BUILD))
+    assert outcome.pairs == 2 and outcome.regressions == ()
+
+
+def test_out_of_time_figures_are_undecided_not_regressions() -> None:
+    log: list[str] = []
+    noisy = itertools.cycle([11.0, 10.2, 10.3, 10.9])
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", noisy, log)
+    outcome = engine.compare(a, b, Design(BUILD, max_seconds=0.0))
+    assert outcome.pairs == 1 and outcome.out_of_time
+    assert outcome.undecided == ("build.cpu_s",)
+    assert outcome.regressions == () and outcome.exit_code == 0
+    assert any("stayed undecided" in n for n in outcome.notes)
+    # A regression decided in time still fails, whatever stays undecided.
+    decided = engine.compare(
+        Replay("A", itertools.repeat(10.0), log),
+        Replay("B", itertools.repeat(20.0), log),
+        Design(BUILD, max_seconds=3600.0),
+    )
+    assert decided.regressions == ("build.cpu_s",) and decided.exit_code == 1
+
+
+def test_a_screen_made_elsewhere_warms_up_then_pairs_only_what_is_in_doubt() -> None:
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", itertools.repeat(10.0), log)
+    start = engine.Doubt(frozenset({"build.cpu_s"}))
+    outcome = engine.compare(a, b, Design(BUILD), start=start)
+    assert "".join(log) == "AB" + "ABBAABBAABBA"  # one untimed run each, then 6 pairs
+    assert outcome.pairs == 6 and outcome.metric("build.cpu_s").verdict == stats.SAME
 
 
 def test_a_test_failing_in_b_is_a_regression_even_when_it_failed_in_a_too() -> None:
