@@ -8,7 +8,7 @@ workspace's run lock, so that no cleaning run deletes what it builds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perf_tasks.ab import engine, worktree
@@ -31,6 +31,13 @@ class Request:
     # empty target dir of its own. `cold_hint_s`: a cold build's wall time, when a record knows it.
     cold: bool = False
     cold_hint_s: float | None = None
+    # What a screen made elsewhere (a stored record) left in doubt: the pairs measure only that.
+    start: engine.Doubt | None = None
+    screen: bool = True  # False: every pair measures everything (`--no-screen`)
+    max_seconds: float | None = None  # bounds the pairs (`--max-minutes`)
+    # Metrics a gate's row judges, with its relative bound: decided on that bound, and always
+    # paired (the screen never clears them).
+    judged: Mapping[str, float] = field(default_factory=dict)
 
 
 def compare_against(
@@ -78,6 +85,7 @@ def compare_against(
             a,
             b,
             design_of(request),
+            start=request.start,
             on_run=report,
             on_prepared=on_prepared,
         )
@@ -194,10 +202,20 @@ def plan_against(context: RunContext, request: Request) -> AgainstPlan:
 
 def design_of(request: Request) -> Design:
     """The A/B's design: which metrics decide, and why the others are only shown. Pure."""
+    only = request.only
+    if request.start is not None:
+        only = tuple(sorted(request.start.metrics))
+    deciding = thresholds(only) if only or request.start is None else {}
+    for metric, bound in request.judged.items():
+        if metric in deciding:
+            deciding[metric] = Threshold(delta=bound, floor=deciding[metric].floor)
     return Design(
-        thresholds(request.only),
+        deciding,
+        always=frozenset(request.judged) & frozenset(deciding),
         max_pairs=request.max_pairs,
-        unjudged=f"only {', '.join(request.only)} decide here" if request.only else "no threshold",
+        unjudged=f"only {', '.join(only)} decide here" if only else "no threshold",
+        screen=request.screen,
+        max_seconds=request.max_seconds,
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab import stats, worktree
 from perf_tasks.ab.against import Request, compare_against
-from perf_tasks.ab.engine import OnProgress, Outcome
+from perf_tasks.ab.engine import Doubt, OnProgress, Outcome, phase_of
 from perf_tasks.context import RunContext
 from perf_tasks.errors import ConfigError, ExitCode
 from perf_tasks.measure.comparison import TIME, Comparison
@@ -53,6 +53,15 @@ def suspected_phases(comparison: Comparison) -> set[str]:
     return {p for p in phases if p}
 
 
+def in_doubt(comparison: Comparison) -> Doubt:
+    """What the record comparison, the screen here, leaves to the A/B: the figures of the phases
+    whose times regressed, and the slower tests alone (a slower test re-runs itself, not the
+    suite). Pure."""
+    phases = {PHASES[r.group] for r in comparison.regressions if r.kind == TIME} - {None}
+    metrics = frozenset(m for m in arms.THRESHOLDS if phase_of(m) in phases)
+    return Doubt(metrics, frozenset(t.id for t in comparison.slower_tests))
+
+
 def confirm(
     context: RunContext,
     comparison: Comparison,
@@ -60,8 +69,13 @@ def confirm(
     *,
     max_pairs: int,
     timeout_s: float | None = None,
+    max_seconds: float | None = None,
+    screen: bool = True,
     on_progress: OnProgress | None = None,
 ) -> Confirmed:
+    """The comparison with its time regressions confirmed by a same-time A/B, or not. The record
+    comparison is the screen: the A/B pairs only what it suspects; without `screen`, every pair
+    measures every figure of the suspected phases, the whole suite included."""
     phases = suspected_phases(comparison)
     if not phases:
         return Confirmed(comparison, None)
@@ -83,15 +97,17 @@ def confirm(
         note = f"not confirmed by a same-time A/B: {why_not}; the record comparison stands"
         return Confirmed(replace(comparison, notes=(*comparison.notes, note)), None)
     assert git is not None and git.commit
-    only = tuple(m for m in arms.THRESHOLDS if m.rsplit(".", 1)[0] in phases)
     cold = reference.build.cold if reference.build else None
     request = Request(
         ref=git.commit,
         max_pairs=max_pairs,
         timeout_s=timeout_s,
-        only=only,
         cold=arms.COLD in phases,
         cold_hint_s=cold.wall_s.median if cold is not None and cold.wall_s else None,
+        only=tuple(m for m in arms.THRESHOLDS if phase_of(m) in phases),
+        start=in_doubt(comparison) if screen else None,
+        screen=False,
+        max_seconds=max_seconds,
     )
     outcome = compare_against(context, request, on_progress=on_progress)
     return Confirmed(settle(comparison, outcome), outcome)

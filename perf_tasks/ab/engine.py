@@ -102,6 +102,9 @@ class Design:
     # everything (the way to see what screening saves).
     screen: bool = True
     max_seconds: float | None = None  # bounds the pairs after the screen; None: no bound
+    # Metrics the screen never clears: a gate's row judges them on an interval, so they are
+    # always paired.
+    always: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.min_pairs < 1 or self.max_pairs < self.min_pairs:
@@ -307,7 +310,7 @@ def screen(a: Sample, b: Sample, design: Design) -> Doubt:
         for m, threshold in design.thresholds.items()
         if m in a.values
         and m in b.values
-        and not stats.cleared(a.values[m], b.values[m], threshold)
+        and (m in design.always or not stats.cleared(a.values[m], b.values[m], threshold))
     }
     tests: set[str] = set()
     if a.per_test and b.per_test:

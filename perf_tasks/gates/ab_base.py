@@ -13,7 +13,7 @@ rebuild: the A/B then times cold builds too (`cold=True`), and without them it h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,6 +35,8 @@ class MetricVerdictLike(Protocol):
     def b(self) -> Sequence[float]: ...  # samples of the work tree
     @property
     def ratio(self) -> Interval: ...
+    @property
+    def verdict(self) -> str: ...  # the A/B's: "regression", "same", "undecided", ...
 
 
 class TestVerdictLike(Protocol):
@@ -98,6 +100,8 @@ def against(
     cold: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
     max_pairs: int | None = None,
+    judged: Mapping[str, float] | None = None,
+    max_seconds: float | None = None,
 ) -> ABResultLike:
     """Measure `ref` and the work tree of `root` at the same time, pair by pair (perf_tasks/ab/);
     with `cold`, cold builds too. `runs` is not used: the engine decides how many pairs."""
@@ -105,8 +109,25 @@ def against(
     from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
 
     pairs = DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
-    request = Request(ref=ref, cold=cold, max_pairs=pairs)
+    request = Request(
+        ref=ref,
+        cold=cold,
+        max_pairs=pairs,
+        judged=ab_metrics(judged or {}),
+        max_seconds=max_seconds,
+    )
     return from_outcome(compare_against(context, request, on_progress=on_progress))
+
+
+def ab_metrics(judged: Mapping[str, float]) -> dict[str, float]:
+    """A gate's relative rows as the A/B's metrics (a build phase is judged on the rebuild), each
+    with the tightest bound a row puts on it. Pure."""
+    out: dict[str, float] = {}
+    for metric, bound in judged.items():
+        phase, _, stat = metric.rpartition(".")
+        measured = f"build.rebuild.{stat}" if phase in BUILD_PHASES else metric
+        out[measured] = min(bound, out.get(measured, bound))
+    return out
 
 
 def from_outcome(outcome: Outcome) -> ABResult:

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from perf_tasks.ab.stats import UNDECIDED
 from perf_tasks.errors import ExitCode
 from perf_tasks.gates.ab_base import ABResultLike
 from perf_tasks.gates.contract import EACH, Bound, Contract, Gate
@@ -228,6 +229,8 @@ def _metric(contract: Contract, gate: Gate, measured: Record | None, base: Base 
                 f"{ab.measured}: median pair ratio {r.median:.2f} [{r.low:.2f}, {r.high:.2f}] over "
                 f"{plural(r.pairs, 'pair')} ({r.confidence:.0%} CI)"
             )
+            if ab.verdict == UNDECIDED:
+                evidence += "; undecided when the time allowed ran out"
             value = statistics.median(ab.b) if ab.b else r.median
             return Verdict(gate, value, in_unit(value, unit), BREACH if breach else PASS, evidence)
         own = ab is not None and ab.measured == gate.metric  # the A/B timed this very figure

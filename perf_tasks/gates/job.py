@@ -129,9 +129,16 @@ def base_of(
     cold: bool = False,
     on_ab_progress: Callable[[str, int, int], None] | None = None,
     max_pairs: int | None = None,
+    judged: Mapping[str, float] | None = None,
+    max_minutes: float | None = None,
 ) -> Base | None:
     if base is not None and against is not None:
         raise UsageError("--base and --against both name a base: pass one")
+    if max_minutes is not None and (against is None or not max_minutes > 0):
+        raise UsageError(
+            "--max-minutes bounds the A/B of --against REF: pass --against too, and a positive "
+            "number of minutes"
+        )
     if max_pairs is not None:
         from perf_tasks.ab.stats import MIN_PAIRS
 
@@ -151,6 +158,8 @@ def base_of(
             cold=cold,
             on_progress=on_ab_progress,
             max_pairs=max_pairs,
+            judged=judged,
+            max_seconds=None if max_minutes is None else max_minutes * 60.0,
         )
     return None
 
@@ -172,6 +181,7 @@ class GateRequest:
     save: Path | None = None  # also write the fresh record here
     runs: int | None = None
     max_pairs: int | None = None
+    max_minutes: float | None = None  # bounds the A/B's pairs after its screen
 
 
 def check(context: RunContext, request: GateRequest, *, progress: Progress) -> Checked:
@@ -198,6 +208,8 @@ def check(context: RunContext, request: GateRequest, *, progress: Progress) -> C
         cold=names_cold_build(gates),
         on_ab_progress=progress.on_pair,
         max_pairs=request.max_pairs,
+        judged={g.metric: g.bound.relative for g in gates.gates if g.bound.relative is not None},
+        max_minutes=request.max_minutes,
     )
     # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
     # A/B of --against times them for every row (an absolute one takes the work tree's runs).

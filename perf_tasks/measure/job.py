@@ -60,6 +60,12 @@ class CompareRequest:
     confirm: bool = True  # confirm a suspected time regression by an A/B before failing
     max_pairs: int | None = None
     dry_run: bool = False
+    max_minutes: float | None = None  # bounds the A/B's pairs after its screen
+    screen: bool = True  # False: every pair of the A/B measures everything
+
+    @property
+    def max_seconds(self) -> float | None:
+        return None if self.max_minutes is None else self.max_minutes * 60.0
 
     @property
     def needs_workspace(self) -> bool:
@@ -80,6 +86,10 @@ def _check_compare(request: CompareRequest) -> None:
         raise UsageError(
             "--cold asks the A/B of --against REF for cold builds; against a record, the "
             "record's own settings decide (record one with `baseline --cold`)"
+        )
+    if request.max_minutes is not None and not request.max_minutes > 0:
+        raise UsageError(
+            f"--max-minutes {request.max_minutes:g} leaves no time: give a positive number"
         )
     if request.against is None:
         return
@@ -163,6 +173,8 @@ def _confirmed(
         done.reference,
         max_pairs=request.pairs,
         timeout_s=request.requested.timeout_s,
+        max_seconds=request.max_seconds,
+        screen=request.screen,
         on_progress=progress.on_pair,
     )
     if confirmed.outcome is None:
@@ -181,6 +193,8 @@ def _against(
         max_pairs=request.pairs,
         timeout_s=request.requested.timeout_s,
         cold=request.cold,
+        screen=request.screen,
+        max_seconds=request.max_seconds,
     )
     if request.dry_run:
         return ab.plan_against(context, ab_request)

@@ -103,13 +103,17 @@ DRY_RUN_HELP = "Build the full plan and show it; delete nothing"
 # Flags that take a whole number. invoke takes a flag's kind from its default, and ours are None
 # (unset: the settings decide), which would make them text (`--runs=STRING`).
 NUMBERS = frozenset({"runs", "warmup", "cold_runs", "timeout", "max_pairs", "shards", "top"})
+DECIMALS = frozenset({"max_minutes"})  # flags that take a number, whole or not
 
 
 class CountingTask(Task):  # type: ignore[type-arg]
-    """A task whose `NUMBERS` flags parse as whole numbers (`--runs=INT`), None when not given."""
+    """A task whose `NUMBERS` flags parse as whole numbers (`--runs=INT`) and `DECIMALS` as
+    numbers (`--max-minutes=FLOAT`), None when not given."""
 
     def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
         opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
         if name in NUMBERS:
             opts["kind"] = int
+        elif name in DECIMALS:
+            opts["kind"] = float
         return opts

@@ -46,6 +46,10 @@ COMPARE_HELP = {
     "max_pairs": "With --against (or a confirmation): the most pairs to run while a metric is "
     "undecided (default 12, at least 6)",
     "cold": "With --against: time cold builds too (each from an empty target dir), in both arms",
+    "max_minutes": "Bound the A/B's pairs after its screen: what is still in doubt then is "
+    "reported undecided (exit 1 only for a decided regression)",
+    "screen": "Screen with the first pair and pair only what is in doubt (default); --no-screen "
+    "measures everything in every pair",
 }
 
 
@@ -89,6 +93,8 @@ def compare(  # type: ignore[no-untyped-def]
     timeout=None,
     against=None,
     max_pairs=None,
+    max_minutes=None,
+    screen=True,
     confirm=True,
     cold=False,
     dry_run=False,
@@ -104,7 +110,16 @@ def compare(  # type: ignore[no-untyped-def]
         paths = RecordPaths(old=path_of(old), new=path_of(new), save=path_of(save))
         asked = Requested(runs=runs, warmup=warmup, timeout_s=timeout)
         request = job.CompareRequest(
-            paths, asked, program_of(c), against, cold, confirm, max_pairs, dry_run=dry_run
+            paths,
+            asked,
+            program_of(c),
+            against,
+            cold,
+            confirm,
+            max_pairs,
+            dry_run=dry_run,
+            max_minutes=max_minutes,
+            screen=screen,
         )
         where = context_of(c, root) if request.needs_workspace else None
         with progress(out, verbose=verbose) as reporting:

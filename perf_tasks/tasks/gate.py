@@ -23,6 +23,8 @@ HELP = {
     "save": "Also write the fresh record to this path",
     "max_pairs": "With --against: the most pairs the A/B runs while a metric is undecided "
     "(default 12, at least 6); it bounds the cold builds a build.cold row asks for",
+    "max_minutes": "With --against: bound the A/B's pairs after its screen; a row still in doubt "
+    "then passes, marked undecided",
 }
 
 
@@ -38,6 +40,7 @@ def check(  # type: ignore[no-untyped-def]
     save=None,
     runs=None,
     max_pairs=None,
+    max_minutes=None,
     json=False,
     verbose=False,
 ):
@@ -54,6 +57,7 @@ def check(  # type: ignore[no-untyped-def]
             save=path_of(save),
             runs=runs,
             max_pairs=max_pairs,
+            max_minutes=max_minutes,
         )
         with progress(out, verbose=verbose) as reporting:
             done = job.check(context_of(c, root), request, progress=reporting)

@@ -17,7 +17,7 @@ B = {"build.rebuild.wall_s": 10.1, "build.rebuild.cpu_s": 18.1, "tests.wall_s": 
 def table(request: Request) -> list[str]:
     outcome = judge([Sample(A)] * 6, [Sample(B)] * 6, design_of(request), a_label="HEAD~1")
     buf = io.StringIO()
-    render(Output(stdout=buf, width=160), outcome)
+    render(Output(stdout=buf, width=200), outcome)
     return buf.getvalue().splitlines()
 
 

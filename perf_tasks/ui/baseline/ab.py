@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from perf_tasks.ab import stats
 from perf_tasks.ab.against import AgainstPlan
-from perf_tasks.ab.engine import MetricResult, Outcome
+from perf_tasks.ab.engine import MetricResult, Outcome, Scope
 from perf_tasks.measure.report import secs
-from perf_tasks.quantities import format_elapsed, plural
+from perf_tasks.quantities import format_elapsed, format_seconds, plural
 from perf_tasks.ui.ab_figures import interval_text, median
 from perf_tasks.ui.output import Output, throttle
 from perf_tasks.ui.render import renders
@@ -21,6 +21,7 @@ VERDICTS = {
     stats.REGRESSION: "REGRESSION",
     stats.IMPROVEMENT: "better",
     stats.SAME: "same",
+    stats.UNDECIDED: "undecided (out of time)",
 }
 TEST_CHANGES = {
     stats.REGRESSION: "slower",
@@ -70,9 +71,13 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
 
     out.line(f"A (before): {outcome.a_label}")
     out.line(f"B (after):  {outcome.b_label}")
-    out.line(f"{plural(outcome.pairs, 'pair')}, order {outcome.order}")
+    out.line(f"{plural(outcome.pairs, 'pair')}, order {outcome.order}{_took(outcome)}")
+    each = pairs_line(outcome)
+    if each:
+        out.line(each)
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("metric", no_wrap=True)
+    table.add_column("pairs", justify="right", no_wrap=True)
     # The ratio is the median of the pairs' ratios, not the ratio of the two medians beside it.
     for column in (
         "A median",
@@ -86,6 +91,7 @@ def render_outcome(out: Output, outcome: Outcome) -> None:
     for m in outcome.metrics:
         table.add_row(
             m.metric,
+            str(m.pairs),
             secs(median(m.a)),
             secs(median(m.b)),
             f"{m.interval.median:.3f}",
@@ -127,18 +133,62 @@ def render_outcome_line(out: Output, outcome: Outcome) -> None:
 def outcome_line(outcome: Outcome) -> str:
     regressions = [r for r in outcome.regressions if not r.startswith("failed:")]
     failed = f"; tests failed in B: {', '.join(outcome.failing)}" if outcome.failing else ""
+    undecided = (
+        f"; undecided when time ran out: {', '.join(outcome.undecided)}"
+        if outcome.undecided
+        else ""
+    )
     if regressions:
         return (
             f"{plural(len(regressions), 'regression')}, confirmed by the interval: "
             + ", ".join(regressions)
             + failed
+            + undecided
         )
     if failed:
-        return f"tests do not all pass in B (the work tree): {', '.join(outcome.failing)}"
+        return (
+            f"tests do not all pass in B (the work tree): {', '.join(outcome.failing)}{undecided}"
+        )
+    if undecided:
+        return "no regression decided" + undecided
     better = [m.metric for m in outcome.metrics if m.verdict == stats.IMPROVEMENT and m.decides]
     if better:
         return "no regression; better: " + ", ".join(better)
     return f"no regression ({plural(outcome.pairs, 'pair')})"
+
+
+def pairs_line(outcome: Outcome) -> str:
+    """What each pair measured, when the screen narrowed them: `pair 1 (the screen): everything,
+    412 tests a run; pairs 2-6: tests (1 test a run)`. Pure."""
+    scopes = outcome.pair_scopes
+    if not scopes or all(s.whole for s in scopes):
+        return ""
+    said: list[str] = []
+    start = 0
+    for i in range(1, len(scopes) + 1):
+        same = i < len(scopes) and (scopes[i], outcome.pair_tests[i]) == (
+            scopes[start],
+            outcome.pair_tests[start],
+        )
+        if same:
+            continue
+        which = f"pair {start + 1}" if i - start == 1 else f"pairs {start + 1}-{i}"
+        if start == 0 and scopes[0].whole:
+            which += " (the screen)"
+        said.append(f"{which}: {_scope_text(scopes[start], outcome.pair_tests[start])}")
+        start = i
+    return "; ".join(said)
+
+
+def _scope_text(scope: Scope, tests: int | None) -> str:
+    what = "everything" if scope.phases is None else ", ".join(sorted(scope.phases))
+    if tests is None or not scope.measures("tests"):
+        return what
+    return f"{what} ({plural(tests, 'test')} a run)"
+
+
+def _took(outcome: Outcome) -> str:
+    return "" if outcome.elapsed_s is None else f", {format_seconds(outcome.elapsed_s)} in all"
 
 
 def _verdict(m: MetricResult) -> str:
