@@ -129,3 +129,21 @@ def test_a_cold_build_suspicion_is_confirmed_only_by_cold_builds() -> None:
     cleared = confirm.settle(suspected, cold_outcome(rebuild_ratio=1.3, cold_ratio=1.0))
     assert cleared.regressions == () and cleared.exit_code == 0
     assert any("build.cold.cpu_s (measured as build.cold)" in n for n in cleared.notes)
+
+
+def test_a_slower_test_alone_is_confirmed_by_re_running_it_not_the_suite() -> None:
+    """The 35-minute confirmation of one noisy test: every pair re-ran every phase. Now only the
+    suspect runs again, and no figure of the suite decides."""
+    old = record(tests_wall=2.0, build_cpu=10.0, fast_test=0.004, disk=100 * MIB)
+    new = record(tests_wall=2.0, build_cpu=10.0, fast_test=1.2, disk=100 * MIB)
+    doubt = confirm.in_doubt(cmp.compare(old, new))
+    assert doubt.metrics == frozenset() and doubt.tests == frozenset({"core fast"})
+    scope = doubt.scope()
+    assert scope.phases == frozenset({"tests"}) and scope.tests == frozenset({"core fast"})
+    from perf_tasks.ab.against import Request, design_of
+
+    assert design_of(Request(ref="HEAD", start=doubt)).thresholds == {}
+    # A suspected suite time pairs the whole suite, with the suspect build phase.
+    both = cmp.compare(old, record(tests_wall=3.0, build_cpu=13.0, fast_test=1.2, disk=100 * MIB))
+    scope = confirm.in_doubt(both).scope()
+    assert scope.phases == frozenset({"tests", "build.rebuild"}) and scope.tests is None

@@ -157,3 +157,21 @@ def test_thousands_of_tiny_noisy_tests_flag_none() -> None:
     before = {f"bin t{i}": [rng.uniform(0.001, 0.02) for _ in range(6)] for i in range(5000)}
     after = {f"bin t{i}": [rng.uniform(0.001, 0.02) * 3 for _ in range(6)] for i in range(5000)}
     assert stats.test_changes(before, after) == []
+
+
+def test_the_screen_clears_within_half_the_threshold_and_never_a_real_regression() -> None:
+    wall = stats.Threshold(delta=0.10, floor=0.20)
+    assert stats.cleared(10.0, 10.4, wall) and stats.cleared(10.0, 9.6, wall)
+    assert not stats.cleared(10.0, 10.6, wall)  # past 1.05: in doubt, though under 1.10
+    assert not stats.cleared(10.0, 9.4, wall)  # an improvement is in doubt too
+    assert stats.cleared(0.30, 0.39, wall)  # +30%, but 90 ms: within half the 200 ms floor
+    assert not stats.cleared(0.0, 0.5, wall)  # from nothing to something is never cleared
+    # A regression of twice the threshold is cleared only by noise of a sixth against it.
+    assert not stats.cleared(10.0, 12.0 * 0.88, wall)
+
+
+def test_a_suspect_test_is_half_as_slow_as_a_regression() -> None:
+    assert stats.suspect_test(0.10, 0.20) and not stats.slower_test(0.10, 0.20)
+    assert not stats.suspect_test(0.10, 0.12)  # 1.2x: not a suspect
+    assert not stats.suspect_test(0.002, 0.040)  # 20x, but 38 ms: under half the floor
+    assert stats.suspect_test(0.004, 1.004) and stats.slower_test(0.004, 1.004)
