@@ -47,3 +47,27 @@ def test_every_row_of_a_full_ab_has_a_threshold_and_a_verdict() -> None:
 def test_the_ratio_says_it_is_the_median_of_the_pair_ratios() -> None:
     header = next(line for line in table(Request(ref="HEAD")) if line.lstrip().startswith("metric"))
     assert "B/A, median of pair ratios" in header, header
+
+
+def test_the_table_says_what_each_pair_ran_and_how_many_pairs_each_figure_took() -> None:
+    from perf_tasks.ab.engine import EVERYTHING, Design, Pair, Scope, judge_pairs
+    from perf_tasks.ab.stats import Threshold
+    from perf_tasks.ui.baseline.ab import pairs_line
+
+    design = Design({"tests.wall_s": Threshold(0.1, 0.2), "build.rebuild.wall_s": Threshold(0.1)})
+    times = {"core fast": 0.01, "core slow": 0.5}
+    screen = Pair(EVERYTHING, Sample(A, times, per_test=True), Sample(B, times, per_test=True))
+    only = Scope(frozenset({"tests"}), frozenset({"core slow"}))
+    one = {"core slow": 0.5}
+    later = Pair(only, Sample(A, one, per_test=True), Sample(B, one, per_test=True), frozenset())
+    outcome = judge_pairs(
+        [screen, *[later] * 5], design, screened=frozenset({"build.rebuild.wall_s"})
+    )
+    assert pairs_line(outcome) == (
+        "pair 1 (the screen): everything (2 tests a run); pairs 2-6: tests (1 test a run)"
+    )
+    buf = io.StringIO()
+    render(Output(stdout=buf, width=200), outcome)
+    found = rows(buf.getvalue().splitlines())
+    assert "cleared by the screen" in found["build.rebuild.wall_s"]
+    assert found["build.rebuild.wall_s"].split("│")[1].strip() == "1"
