@@ -77,17 +77,12 @@ def compare_against(
         if request.cold:
             report(cold_forecast(request), 0, 0)
 
-        def on_prepared() -> None:
-            if request.cold and a.last_run_s is not None and b.last_run_s is not None:
-                report(pair_forecast(a.last_run_s + b.last_run_s, request.max_pairs), 0, 0)
-
         outcome = engine.compare(
             a,
             b,
             design_of(request),
             start=request.start,
             on_run=report,
-            on_prepared=on_prepared,
         )
     notes = [
         f"rebuilt crate: {commands.crate} (cargo clean -p before each timed build)",
@@ -125,16 +120,6 @@ def cold_forecast(request: Request) -> str:
             f"({format_seconds(request.cold_hint_s)} each, as the record measured it)"
         )
     return text
-
-
-def pair_forecast(pair_s: float, max_pairs: int) -> str:
-    """How long the timed pairs will take, from one untimed run of each arm. Pure."""
-    low, high = MIN_PAIRS * pair_s, max(MIN_PAIRS, max_pairs) * pair_s
-    more = f", {format_seconds(high)} for {max_pairs}" if max_pairs > MIN_PAIRS else ""
-    return (
-        f"each pair takes about {format_seconds(pair_s)} (a run of each arm, cold build included): "
-        f"about {format_seconds(low)} for {MIN_PAIRS} pairs{more}"
-    )
 
 
 def shared_env_note(env: Mapping[str, str], root: Path) -> str | None:

@@ -375,8 +375,8 @@ def compare(
             doubt = screen(pairs[0].a, pairs[0].b, design)
             screened = frozenset(design.thresholds) - doubt.metrics
             report(_screen_said(pairs[0], doubt, design), 0, 0)
-            if doubt:
-                pair_s = _estimate(pairs[0], doubt)
+            if doubt:  # a phase without a wall time (an arm of an experiment): the whole pair
+                pair_s = _estimate(pairs[0], doubt) or pair_s
                 report(_cost(doubt, pair_s, design), 0, 0)
         elif doubt is None:
             for arm in (a, b):  # the pairs then measure everything: warm everything up once

@@ -192,13 +192,21 @@ def test_the_shared_environment_note_leaves_out_what_the_arms_control(tmp_path: 
 
 
 def test_the_cold_forecast_says_what_it_costs_before_it_starts() -> None:
-    from perf_tasks.ab.against import Request, cold_forecast, pair_forecast
+    from perf_tasks.ab.against import Request, cold_forecast
 
     said = cold_forecast(Request(ref="HEAD", max_pairs=8, cold=True, cold_hint_s=30.0))
     assert said.startswith("the A/B times cold builds: every run of either arm builds")
     assert "6 to 8 pairs (--max-pairs bounds it)" in said
     assert "the cold builds alone take about 6 min 0 s to 8 min 0 s (30.0 s each" in said
-    assert pair_forecast(20.0, 12) == (
-        "each pair takes about 20.0 s (a run of each arm, cold build included): about 2 min 0 s "
-        "for 6 pairs, 4 min 0 s for 12"
-    )
+
+
+def test_the_cost_of_the_pairs_is_said_before_they_start() -> None:
+    said: list[str] = []
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", itertools.repeat(13.0), log)
+    engine.compare(a, b, Design(BUILD, max_pairs=8), on_run=lambda w, i, n: said.append(w))
+    cost = next(line for line in said if line.startswith("confirming in pairs"))
+    assert said.index(cost) < said.index("A", 3)  # before the second pair
+    assert cost.startswith("confirming in pairs, each run measuring build: about ")
+    assert " a pair, " in cost and "for 6" in cost

@@ -74,7 +74,8 @@ def test_a_slower_build_script_fails_the_cold_gate_and_the_comparison(demo_copy:
     row = gate_row(gate)
     assert row["verdict"] == "breach"
     assert str(row["evidence"]).startswith("build.cold.cpu_s: median pair ratio ")
-    assert "each pair takes about" in gate.stderr  # the forecast, from the untimed runs
+    # the forecast, from the screening pair: the row always pairs its cold build
+    assert "confirming in pairs, each run measuring build.cold" in gate.stderr
 
 
 @pytest.mark.cargo
