@@ -14,8 +14,8 @@ one untimed A/B builds every target dir, so neither side pays a first compile. P
 scenario, the time to verdict of each, the ratio after/before and after/plain, the exit codes, the
 pairs, and how many tests each pair ran; writes JSON (`--out`).
 
-Run: `python -m benches time_to_verdict --dir PATH [--dir PATH ...] [--scenario NAME ...]`. Not
-part of `python -m benches` (it builds real crates): name it.
+Run: `python -m benches time_to_verdict --dir PATH [--dir PATH ...] [--scenario NAME ...]
+[--max-pairs N]`. Not part of `python -m benches` (it builds real crates): name it.
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", action="append", required=True, type=Path)
     parser.add_argument("--scenario", action="append", choices=SCENARIOS)
     parser.add_argument("--out", type=Path, default=Path("benches/out/time_to_verdict.json"))
+    parser.add_argument(
+        "--max-pairs", type=int, help="passed to both sides (default: the tool's, 12)"
+    )
     args = parser.parse_args(argv)
     scenarios = args.scenario or list(SCENARIOS)
     results = []
@@ -140,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 test = apply(ws, package, scenario)
                 row: dict = {"workspace": source.name, "scenario": scenario, "plain_s": plain}
                 row["slowed_test"] = test
-                for side, extra in (("before", ["--no-screen"]), ("after", [])):
+                bound = [] if args.max_pairs is None else ["--max-pairs", str(args.max_pairs)]
+                for side, extra in (("before", ["--no-screen", *bound]), ("after", bound)):
                     with busy(scenario == "unchanged"):
                         code, doc, took = run(
                             ws, scratch, "baseline.compare", "--against", "HEAD", *extra
@@ -162,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         b, a = r["before"], r["after"]
         print(
             f"| {r['workspace']} | {r['scenario']} | {r['plain_s']:.0f} s | {b['seconds']:.0f} s "
-            f"({b['pairs']} pairs) | {a['seconds']:.0f} s ({a['pairs']} pairs, tests a pair "
+            f"({b['pairs']} pairs) | {a['seconds']:.0f} s ({a['pairs']} pair(s), tests a pair "
             f"{a['tests_per_pair']}) | {r['after_vs_before']:.2f} | {r['after_vs_plain']:.2f} | "
             f"{b['exit']}/{a['exit']} |"
         )

@@ -278,6 +278,8 @@ class Pair:
 
     @property
     def tests_run(self) -> int | None:
+        if not self.scope.measures(TESTS_PHASE):
+            return None
         runs = [len(s.test_times) for s in (self.a, self.b) if s.per_test]
         return max(runs) if runs else None
 
@@ -583,8 +585,9 @@ def judge_pairs(
         )
     if screened:
         notes.append(
-            "screened: a figure marked so was cleared by the first pair alone (its ratio within "
-            "half the threshold), and a test not 1.25x slower there was not run again"
+            "screened: a figure marked so was cleared by the first pair alone (its ratio under "
+            "half the slowdown threshold, and not past the improvement one), and a test not 1.25x "
+            "slower there was not run again"
         )
     return Outcome(
         a_label=a_label,

@@ -128,11 +128,16 @@ def verdict(
     return SAME, found
 
 
-# The screen: one pair, read leniently. A figure is cleared when its one ratio lies within half the
-# threshold either way, or its one difference within half the floor; a test is a suspect when it
-# is more than half the per-test factor slower there, and more than half the floor. Half, so that a
-# real regression, which must clear the whole threshold on the median of six pairs or more, is not
-# screened out by the noise of one.
+# The screen: one pair, read leniently where a regression could hide. A figure is cleared when its
+# one ratio is under half the slowdown threshold (1 + delta/2) and not past the whole improvement
+# threshold (1 / (1 + delta)), or its one difference is within half the floor; a test is a suspect
+# when it is more than half the per-test factor slower there, and more than half the floor.
+#
+# Why that is safe: the screening pair is the first of the pairs. Up to 8 pairs, the interval's low
+# end is their smallest ratio, so a regression verdict needs every ratio, this one included, above
+# 1 + delta; the screen clears only below half that. Likewise an improvement needs every ratio
+# below 1 / (1 + delta), so a ratio above that could not be one: the whole threshold is lenient
+# enough on that side.
 SCREEN_SHARE = 0.5
 
 
@@ -140,9 +145,8 @@ def cleared(a: float, b: float, threshold: Threshold) -> bool:
     """Whether one pair's figures (A `a`, B `b`) clear a metric at the screen."""
     if abs(b - a) <= threshold.floor * SCREEN_SHARE:
         return True
-    lenient = 1.0 + threshold.delta * SCREEN_SHARE
     (ratio,) = ratios([a], [b])
-    return 1.0 / lenient <= ratio <= lenient
+    return 1.0 / (1.0 + threshold.delta) <= ratio <= 1.0 + threshold.delta * SCREEN_SHARE
 
 
 # Per test: the rule is deliberately coarse and needs both floors. With thousands of tiny tests, a
