@@ -119,6 +119,16 @@ def _empty_in(words: list[str]) -> str:
     return "a number flag"
 
 
+def _flag_given(words: list[str], value: str) -> str:
+    """The flag given `value` on a command line (`--runs x`, `--runs=x`), else "a flag"."""
+    for word, after in itertools.pairwise([*words, ""]):
+        if word.startswith("--") and word.endswith(f"={value}"):
+            return word.partition("=")[0]
+        if word.startswith("-") and after == value:
+            return word
+    return "a flag"
+
+
 # What `perf-tasks`, `-h` and `--help` print above invoke's core options: what the tool is, the
 # flags every task shares, and where the menu and a task's own help are.
 ABOUT = """\
@@ -166,9 +176,10 @@ class PerfTasksProgram(Program):
         except ValueError as exc:  # a number flag given text: invoke's int() said no
             if str(exc).endswith(": ''"):  # int(""): name the flag from the command line
                 self._usage_error(_EMPTY.format(flag=_empty_in(self.argv[1:])), "", error=True)
-            self._usage_error(
-                f"a flag takes a whole number ({exc})", "See `perf-tasks --help TASK`."
-            )
+            kind = "a number" if "to float" in str(exc) else "a whole number"
+            text = str(exc).rpartition(": ")[2].strip("'\"")
+            flag = _flag_given(self.argv[1:], text)
+            self._usage_error(f"{flag} takes {kind}, not {text!r}", "See `perf-tasks --help TASK`.")
         for context in self.tasks:
             if blank := empty_flag(context):
                 self._usage_error(_EMPTY.format(flag=blank), "", error=True)

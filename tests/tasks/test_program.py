@@ -31,7 +31,11 @@ def test_bad_usage_exits_2_with_one_message(argv: list[str]) -> None:
     ("argv", "says"),
     [
         (["clean", "--bogus", "--json"], "No idea what '--bogus' is!"),
-        (["baseline.compare", "-j", "--max-pairs", "abc"], "a flag takes a whole number"),
+        (["baseline.compare", "-j", "--max-pairs", "abc"], "--max-pairs takes a whole number"),
+        (
+            ["baseline.compare", "--json", "--max-minutes=1m"],
+            "--max-minutes takes a number, not '1m'",
+        ),
     ],
 )
 def test_bad_usage_with_json_prints_the_json_error_document(argv: list[str], says: str) -> None:
