@@ -246,13 +246,14 @@ def recommend(outcome: Outcome) -> tuple[str | None, str]:
 
 def estimate(record: Record | None, max_pairs: int) -> str:
     """How long the comparison takes, from the record's test run: each runner runs the suite
-    once untimed and once per pair, the doctests once. Pure."""
+    once untimed and once per pair, the doctests once; one pair when its screen settles it, up
+    to `max_pairs`. Pure."""
     tests = record.tests if record is not None else None
     wall = tests.run.wall_s if tests is not None and tests.run is not None else None
     if tests is None or wall is None:
         return "no estimate yet: the workspace has no baseline record with a test run"
     doc = tests.doc.wall_s.median if tests.doc is not None and tests.doc.wall_s else 0.0
-    low = 2 * (1 + MIN_PAIRS) * wall.median + doc
+    low = 2 * (1 + 1) * wall.median + doc
     high = 2 * (1 + max(max_pairs, MIN_PAIRS)) * wall.median + doc
     span = format_seconds(low) + ("" if high == low else f" to {format_seconds(high)}")
     return (
