@@ -163,6 +163,8 @@ class AgainstPlan:
             + ([arms.DOC] if c.doc else [])
             + ([arms.COLD] if self.request.cold else []),
             "cold": self.request.cold,
+            "screen": self.request.screen,
+            "max_seconds": self.request.max_seconds,
             "min_pairs": MIN_PAIRS,
             "max_pairs": self.request.max_pairs,
             "thresholds": {

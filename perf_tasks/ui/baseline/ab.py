@@ -56,10 +56,20 @@ def render_ab_plan(out: Output, plan: AgainstPlan) -> None:
     data = plan.as_json()
     out.line(f"A: {plan.revision.label}, checked out in {plan.scratch}/tree-a")
     out.line(f"B: the work tree at {plan.root}")
-    out.line(
-        f"pairs: {data['min_pairs']} in the order ABBAAB..., up to {data['max_pairs']} while a "
-        "metric is undecided; each run of either arm, in its own target dir:"
-    )
+    if plan.request.screen:
+        out.line(
+            "pairs: the first screens every figure and every test; what it leaves in doubt takes "
+            f"{data['min_pairs']} pairs in the order ABBAAB..., up to {data['max_pairs']} while "
+            "undecided, each run measuring only that"
+        )
+    else:
+        out.line(
+            f"pairs: {data['min_pairs']} in the order ABBAAB..., up to {data['max_pairs']} while a "
+            "metric is undecided, each measuring everything (--no-screen)"
+        )
+    if plan.request.max_seconds is not None:
+        out.line(f"--max-minutes: the pairs stop at {format_seconds(plan.request.max_seconds)}")
+    out.line("a whole run of either arm, in its own target dir:")
     for step in data["each_run"]:  # type: ignore[attr-defined]
         out.line(f"  {step}")
     out.line("nothing was run (--dry-run)")
