@@ -228,3 +228,14 @@ def parse(text: str, *, source: str) -> Record:
             f"{SCHEMA_VERSION}: upgrade perf-tasks"
         )
     return read_record(data, source=source)
+
+
+def stored(path: Path) -> Record | None:
+    """The record at `path`, for an estimate; None when there is none, or none we can read (an
+    estimate never stops anything)."""
+    if not path.is_file():
+        return None
+    try:
+        return load(path, program="perf-tasks")
+    except ConfigError:
+        return None

@@ -26,12 +26,12 @@ from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.revision_arms import CONTROLLED, LEFT_OUT, arm_env
 from perf_tasks.ab.stats import MIN_PAIRS, TestChange, Threshold
 from perf_tasks.context import RunContext
-from perf_tasks.errors import CommandFailed, ConfigError, ExitCode, ToolMissing, UsageError
+from perf_tasks.errors import CommandFailed, ExitCode, ToolMissing, UsageError
 from perf_tasks.inspection import Inspection, inspect
 from perf_tasks.measure import cargo as cargo_mod
 from perf_tasks.measure import nextest_runs
 from perf_tasks.measure.commands import JSON_FILE
-from perf_tasks.measure.record import load as load_record
+from perf_tasks.measure.record import stored
 from perf_tasks.measure.schema import Record
 from perf_tasks.measure.shell import program_word, shell_line
 from perf_tasks.measure.timing import run_once
@@ -263,22 +263,12 @@ def estimate(record: Record | None, max_pairs: int) -> str:
     )
 
 
-def _record_of(context: RunContext) -> Record | None:
-    """The workspace's baseline record, for an estimate; none when there is none to read."""
-    path = context.root / context.settings.baseline.dir / JSON_FILE
-    if not path.is_file():
-        return None
-    try:
-        return load_record(path, program="perf-tasks")
-    except ConfigError:  # a record we cannot read gives no estimate; it stops nothing here
-        return None
-
-
 def run(context: RunContext, request: Request, *, progress: Progress) -> Plan | Report:
     """`tests.runners`, one call: the plan (a dry run), or the runners compared."""
     root, env = context.root, context.env
     the_plan = plan(root, request, env=env, inspection=context.inspection)[0]
-    the_plan = replace(the_plan, estimate=estimate(_record_of(context), request.max_pairs))
+    record = stored(context.root / context.settings.baseline.dir / JSON_FILE)
+    the_plan = replace(the_plan, estimate=estimate(record, request.max_pairs))
     if request.dry_run:
         return the_plan
     if progress.on_pair is not None:
