@@ -16,7 +16,10 @@ from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab.engine import Design, OnProgress, Outcome
 from perf_tasks.ab.stats import MIN_PAIRS, Threshold
 from perf_tasks.context import RunContext
+from perf_tasks.measure.commands import JSON_FILE
 from perf_tasks.measure.environment import build_env
+from perf_tasks.measure.record import stored
+from perf_tasks.measure.schema import Record
 from perf_tasks.quantities import format_seconds
 from perf_tasks.runlock import run_lock
 
@@ -76,6 +79,10 @@ def compare_against(
         b = arm("B work tree", root, "b")
         if request.cold:
             report(cold_forecast(request), 0, 0)
+        if request.screen and request.start is None:
+            said = screen_forecast(stored(root / config.baseline.dir / JSON_FILE), request.cold)
+            if said:
+                report(said, 0, 0)
 
         outcome = engine.compare(
             a,
@@ -120,6 +127,23 @@ def cold_forecast(request: Request) -> str:
             f"({format_seconds(request.cold_hint_s)} each, as the record measured it)"
         )
     return text
+
+
+def screen_forecast(record: Record | None, cold: bool) -> str | None:
+    """How long the screening pair takes, from the workspace's record: each arm rebuilds (about
+    the incremental build), tests and runs the doctests once. None without a record. Pure."""
+    if record is None or record.build is None or record.build.incremental is None:
+        return None
+    figures = [record.build.incremental.wall_s]
+    if record.tests is not None:
+        figures += [record.tests.run.wall_s, record.tests.doc.wall_s if record.tests.doc else None]
+    if cold and record.build.cold is not None:
+        figures.append(record.build.cold.wall_s)
+    run_s = sum(f.median for f in figures if f is not None and f.median is not None)
+    return (
+        f"the screen takes about {format_seconds(2 * run_s)} (one run of each arm, "
+        f"{format_seconds(run_s)} each by the baseline record)"
+    )
 
 
 def shared_env_note(env: Mapping[str, str], root: Path) -> str | None:

@@ -210,3 +210,17 @@ def test_the_cost_of_the_pairs_is_said_before_they_start() -> None:
     assert said.index(cost) < said.index("A", 3)  # before the second pair
     assert cost.startswith("confirming in pairs, each run measuring build: about ")
     assert " a pair, " in cost and "for 6" in cost
+
+
+def test_the_screen_s_cost_is_said_from_the_record_before_it_starts() -> None:
+    from measure.test_measure_compare import record
+
+    from perf_tasks.ab.against import screen_forecast
+    from perf_tasks.measure.read import read_record
+
+    stored = read_record(record(), source="the record")
+    # incremental 2.0 s + tests 4.0 s, in each arm
+    assert screen_forecast(stored, cold=False) == (
+        "the screen takes about 12.0 s (one run of each arm, 6.00 s each by the baseline record)"
+    )
+    assert screen_forecast(None, cold=False) is None
