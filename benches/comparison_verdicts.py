@@ -36,13 +36,16 @@ SCENARIOS = ("record", "against", "slow-test", "build")
 GENERATED = "perf_bench_generated"
 
 
-def perf(ws: Path, *args: str) -> tuple[int, dict]:
+def perf(ws: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
+    """`perf-tasks ARGS --root WS --json`: its exit code (0 or 1; else it stops the benchmark)
+    and its JSON."""
     proc = subprocess.run(
         [sys.executable, "-m", "perf_tasks", *args, "--root", str(ws), "--json"],
         capture_output=True,
         text=True,
         check=False,
         stdin=subprocess.DEVNULL,
+        env=env,
     )
     try:
         doc = json.loads(proc.stdout)

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benches.comparison_verdicts import busy, copy_workspace, git, slow_a_test
+from benches.comparison_verdicts import busy, copy_workspace, git, perf, slow_a_test
 
 SCENARIOS = ("unchanged", "slow-test", "build+test")
 BUILD_RS = 'fn main() {\n    println!("cargo:rerun-if-changed=build.rs");\n}\n'
@@ -42,25 +42,10 @@ SLOW_BUILD_RS = (
 
 
 def run(ws: Path, scratch: Path, *args: str) -> tuple[int, dict, float]:
-    env = {**os.environ, "PERF_TASKS_SCRATCH": str(scratch)}
+    """`perf-tasks ARGS` on `ws` with its scratch folder: exit code, JSON, seconds."""
     started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "perf_tasks", *args, "--root", str(ws), "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
-    took = time.monotonic() - started
-    try:
-        doc = json.loads(proc.stdout)
-    except ValueError:
-        doc = {}
-    if proc.returncode not in (0, 1):
-        tail = proc.stderr.strip().splitlines()[-5:]
-        raise SystemExit(f"perf-tasks {' '.join(args)} failed (exit {proc.returncode}): {tail}")
-    return proc.returncode, doc, took
+    code, doc = perf(ws, *args, env={**os.environ, "PERF_TASKS_SCRATCH": str(scratch)})
+    return code, doc, time.monotonic() - started
 
 
 def rebuilt_package_dir(ws: Path) -> Path:
