@@ -10,7 +10,10 @@ For each workspace (a copy in a temp dir, committed to a fresh git repository):
   first), `--against HEAD`: flagged on build.rebuild?
 
 Half of the unchanged trials (every other one) run with one core kept busy by another process.
-A trial "flags" when the command exits 1. Prints one table and writes JSON (`--out`).
+A trial "flags" when the command exits 1. Before the trials, one untimed A/B builds every target
+dir, and `baseline --runs 1 --warmup 0` is timed: one plain measurement of the phases, the
+yardstick of the "max s / plain" column (the slowest trial over it). Prints one table and writes
+JSON (`--out`).
 
 Run: `python -m benches comparison_verdicts --dir PATH [--dir PATH ...] [--trials 10]
 [--build-trials 5] [--scenario against ...]`. Not part of `python -m benches` (it builds real
@@ -178,6 +181,12 @@ def run(source: Path, scenarios: list[str], trials: int, build_trials: int) -> l
         ws = copy_workspace(source, Path(tmp))
         env_scratch = Path(tmp) / "scratch"
         os.environ["PERF_TASKS_SCRATCH"] = str(env_scratch)
+        # Untimed: every target dir of the A/B built once, so no trial pays a first compile.
+        perf(ws, "baseline.compare", "--against", "HEAD", "--max-minutes", "0.01")
+        started = time.monotonic()
+        perf(ws, "baseline", "--runs", "1", "--warmup", "0")  # one plain measurement
+        plain = round(time.monotonic() - started, 1)
+        print(json.dumps({"plain_s": plain}), flush=True)
 
         def trial(scenario: str, i: int, loaded: bool, *args: str, check=None) -> None:
             started = time.monotonic()
@@ -193,6 +202,7 @@ def run(source: Path, scenarios: list[str], trials: int, build_trials: int) -> l
                 "regressions": regressions,
                 "pairs": doc.get("pairs") or (doc.get("confirmation") or {}).get("pairs"),
                 "seconds": round(time.monotonic() - started, 1),
+                "plain_s": plain,
             }
             if check is not None:
                 row["named"] = check(regressions)
@@ -240,8 +250,8 @@ def run(source: Path, scenarios: list[str], trials: int, build_trials: int) -> l
 
 def summary(rows: list[dict]) -> str:
     lines = [
-        "| workspace | scenario | trials | busy | flagged | named | median s |",
-        "|---|---|---|---|---|---|---|",
+        "| workspace | scenario | trials | busy | flagged | named | median s | max s / plain |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     keys = sorted(
         {(r["workspace"], r["scenario"]) for r in rows}, key=lambda k: (k[0], SCENARIOS.index(k[1]))
@@ -251,9 +261,10 @@ def summary(rows: list[dict]) -> str:
         flagged = sum(r["exit"] == 1 for r in group)
         named = sum(bool(r.get("named")) for r in group) if "named" in group[0] else "—"
         seconds = sorted(r["seconds"] for r in group)[len(group) // 2]
+        worst = max(r["seconds"] for r in group) / group[0]["plain_s"]
         lines.append(
             f"| {ws} | {scenario} | {len(group)} | {sum(r['busy_core'] for r in group)} | "
-            f"{flagged} | {named} | {seconds} |"
+            f"{flagged} | {named} | {seconds} | {worst:.2f} |"
         )
     return "\n".join(lines)
 
