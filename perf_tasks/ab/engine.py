@@ -101,7 +101,9 @@ class Design:
     # Screen with the first pair and confirm only what is in doubt; False: every pair measures
     # everything (the way to see what screening saves).
     screen: bool = True
-    max_seconds: float | None = None  # bounds the pairs after the screen; None: no bound
+    # The time the timed runs may take, from the first: the screen always runs; no pair starts
+    # that would end past it (by the last pair's time). None: no bound.
+    max_seconds: float | None = None
     # Metrics the screen never clears: a gate's row judges them on an interval, so they are
     # always paired.
     always: frozenset[str] = frozenset()
@@ -340,6 +342,8 @@ def compare(
     are ready, before the first timed run. With `keep_on_stop`, Ctrl-C or a stop signal after a
     complete pair ends the pairs there: the outcome of the pairs that finished, marked as stopped
     (a verdict must not rest on it)."""
+    if start is not None and not start:
+        raise ValueError("a screen made elsewhere left nothing in doubt: there is nothing to pair")
     a.prepare()
     b.prepare()
     if on_prepared is not None:

@@ -46,8 +46,9 @@ COMPARE_HELP = {
     "max_pairs": "With --against (or a confirmation): the most pairs to run while a metric is "
     "undecided (default 12, at least 6)",
     "cold": "With --against: time cold builds too (each from an empty target dir), in both arms",
-    "max_minutes": "Bound the A/B's pairs after its screen: what is still in doubt then is "
-    "reported undecided (exit 1 only for a decided regression)",
+    "max_minutes": "The minutes the A/B's timed runs may take (its screen always runs): no pair "
+    "starts that would end past them; what is still in doubt is reported undecided (exit 1 only "
+    "for a decided regression)",
     "screen": "Screen with the first pair and pair only what is in doubt (default); --no-screen "
     "measures everything in every pair",
 }
