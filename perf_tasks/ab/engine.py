@@ -190,7 +190,9 @@ class Outcome:
 
     @property
     def undecided(self) -> tuple[str, ...]:
-        return tuple(m.metric for m in self.metrics if m.verdict == stats.UNDECIDED)
+        """The metrics, and `test:<id>` the tests, still in doubt when the time ran out."""
+        found = [m.metric for m in self.metrics if m.verdict == stats.UNDECIDED]
+        return (*found, *(f"test:{t.id}" for t in self.tests if t.change == stats.UNDECIDED))
 
     @property
     def regressions(self) -> tuple[str, ...]:
@@ -406,20 +408,22 @@ def compare(
         if isinstance(exc, Stopped):
             return replace(outcome, stopped_code=exc.exit_code, stopped_by=f"stopped by {exc}")
         return replace(outcome, stopped_code=int(ExitCode.INTERRUPTED), stopped_by="interrupted")
-    undecided = doubt.metrics if out_of_time and doubt is not None else frozenset()
+    left = doubt if out_of_time and doubt is not None else Doubt(frozenset())
     outcome = judge_pairs(
         pairs,
         design,
         a_label=a.label,
         b_label=b.label,
         screened=screened,
-        undecided=undecided,
+        undecided=left.metrics,
+        undecided_tests=left.tests,
     )
     notes = list(outcome.notes)
     if out_of_time:
+        named = sorted(left.metrics) + [f"test:{t}" for t in sorted(left.tests)]
         notes.append(
             "the time allowed ran out before every figure was decided: "
-            + (", ".join(sorted(undecided)) or "suspect tests only")
+            + ", ".join(named)
             + " stayed undecided (not counted as regressions)"
         )
     return replace(
@@ -542,10 +546,12 @@ def judge_pairs(
     b_label: str = "B",
     screened: frozenset[str] = frozenset(),
     undecided: frozenset[str] = frozenset(),
+    undecided_tests: frozenset[str] = frozenset(),
 ) -> Outcome:
     """The outcome of the pairs: each metric over the pairs that count for it. `screened`: the
-    deciding metrics the screen cleared; `undecided`: those still in doubt when time ran out.
-    Pure."""
+    deciding metrics the screen cleared; `undecided`, `undecided_tests`: the metrics and suspect
+    tests still in doubt when time ran out (a test slower in fewer runs than `min_pairs` is not
+    yet a regression). Pure."""
     if not pairs:
         raise ValueError("judge needs at least one pair")
     metrics: list[MetricResult] = []
@@ -574,12 +580,17 @@ def judge_pairs(
     samples_a, samples_b = [p.a for p in pairs], [p.b for p in pairs]
     per_test = all(s.per_test for s in (*samples_a, *samples_b))
     before, after = (_times(samples_a), _times(samples_b)) if per_test else ({}, {})
-    changes = stats.test_changes(
-        before,
-        after,
-        before_outcomes=_outcomes(samples_a),
-        after_outcomes=_outcomes(samples_b),
-    )
+    changes = [
+        replace(c, change=stats.UNDECIDED)
+        if c.change == stats.REGRESSION and c.id in undecided_tests
+        else c
+        for c in stats.test_changes(
+            before,
+            after,
+            before_outcomes=_outcomes(samples_a),
+            after_outcomes=_outcomes(samples_b),
+        )
+    ]
     extremes = {t: (max(before[t]), min(after[t])) for t in before if after.get(t) and before[t]}
     notes = []
     if not per_test:

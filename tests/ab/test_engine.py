@@ -224,3 +224,14 @@ def test_the_screen_s_cost_is_said_from_the_record_before_it_starts() -> None:
         "the screen takes about 12.0 s (one run of each arm, 6.00 s each by the baseline record)"
     )
     assert screen_forecast(None, cold=False) is None
+
+
+def test_a_suspect_test_still_in_doubt_when_time_runs_out_is_undecided_not_a_regression() -> None:
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log, times={"t x": 0.1})
+    b = Replay("B", itertools.repeat(10.0), log, times={"t x": 1.1})
+    outcome = engine.compare(a, b, Design(BUILD, max_seconds=0.0))
+    assert outcome.pairs == 1 and outcome.out_of_time
+    assert outcome.regressions == () and outcome.exit_code == 0
+    assert outcome.undecided == ("test:t x",)
+    assert any("test:t x stayed undecided" in n for n in outcome.notes)

@@ -28,6 +28,7 @@ TEST_CHANGES = {
     stats.APPEARED: "appeared",
     stats.DISAPPEARED: "disappeared",
     stats.OUTCOME: "outcome changed",
+    stats.UNDECIDED: "slower in the runs so far; undecided (out of time)",
 }
 
 
