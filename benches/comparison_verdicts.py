@@ -13,8 +13,8 @@ Half of the unchanged trials (every other one) run with one core kept busy by an
 A trial "flags" when the command exits 1. Before the trials, one untimed A/B builds every target
 dir, and `baseline --runs 1 --warmup 0` is timed, one plain measurement of the phases, then
 `baseline` with its settings (the record of the `record` scenario): the yardsticks of the
-"max s / plain" and "max s / baseline" columns (the slowest trial over each). Prints one table and writes
-JSON (`--out`).
+"max s / plain" and "max s / baseline" columns (the slowest trial over each). Prints one table
+and writes JSON (`--out`).
 
 Run: `python -m benches comparison_verdicts --dir PATH [--dir PATH ...] [--trials 10]
 [--build-trials 5] [--scenario against ...]`. Not part of `python -m benches` (it builds real
