@@ -47,6 +47,9 @@ class Sample:
 
 
 TESTS_PHASE = "tests"  # the phase whose runs `Scope.tests` narrows
+# More suspects than this run as the whole suite: a slowdown that broad is the suite's, and a
+# filterset naming thousands of tests costs more to parse than it saves.
+MOST_TESTS_ALONE = 500
 
 
 @dataclass(frozen=True)
@@ -300,9 +303,10 @@ class Doubt:
 
     def scope(self) -> Scope:
         """What a run must measure to decide it: the metrics' phases; of the tests, only the
-        suspects unless a figure of the whole test run is in doubt."""
+        suspects unless a figure of the whole test run is in doubt, or they are too many to
+        name in one filterset."""
         phases = {phase_of(m) for m in self.metrics}
-        whole_tests = TESTS_PHASE in phases
+        whole_tests = TESTS_PHASE in phases or len(self.tests) > MOST_TESTS_ALONE
         if self.tests:
             phases.add(TESTS_PHASE)
         return Scope(frozenset(phases), self.tests if self.tests and not whole_tests else None)

@@ -235,3 +235,10 @@ def test_a_suspect_test_still_in_doubt_when_time_runs_out_is_undecided_not_a_reg
     assert outcome.regressions == () and outcome.exit_code == 0
     assert outcome.undecided == ("test:t x",)
     assert any("test:t x stayed undecided" in n for n in outcome.notes)
+
+
+def test_too_many_suspects_run_as_the_whole_suite() -> None:
+    many = frozenset(f"t {i}" for i in range(engine.MOST_TESTS_ALONE + 1))
+    assert engine.Doubt(frozenset(), many).scope() == engine.Scope(frozenset({"tests"}), None)
+    few = frozenset(list(many)[:3])
+    assert engine.Doubt(frozenset(), few).scope() == engine.Scope(frozenset({"tests"}), few)
