@@ -104,6 +104,9 @@ def test_a_slower_test_is_a_named_regression_and_runs_alone() -> None:
     b = Replay("B", itertools.repeat(10.0), log, times=times_b)
     outcome = engine.compare(a, b, Design(BUILD))
     assert outcome.regressions == ("test:demo-core adds",)
+    # The replay gave build figures in every run, but only the screen's count: the build was
+    # cleared there, and a verdict rests only on what a pair was asked to measure.
+    assert outcome.metric("build.cpu_s").pairs == 1 and outcome.metric("build.cpu_s").screened
     (change,) = outcome.tests
     assert (change.before_max_s, change.after_min_s) == (0.004, 1.004)
     assert outcome.pairs == 6
@@ -242,3 +245,15 @@ def test_too_many_suspects_run_as_the_whole_suite() -> None:
     assert engine.Doubt(frozenset(), many).scope() == engine.Scope(frozenset({"tests"}), None)
     few = frozenset(list(many)[:3])
     assert engine.Doubt(frozenset(), few).scope() == engine.Scope(frozenset({"tests"}), few)
+
+
+def test_an_unreadable_record_gives_no_estimate_and_stops_nothing(tmp_path: Path) -> None:
+    import os
+
+    from perf_tasks.measure.record import stored
+
+    (tmp_path / "garbage.json").write_text("nonsense")
+    (tmp_path / "empty.json").write_text("")
+    os.mkfifo(tmp_path / "fifo.json")  # never opened: a reader would block on it
+    for name in ("garbage.json", "empty.json", "fifo.json", "missing.json", "."):
+        assert stored(tmp_path / name) is None, name
