@@ -87,9 +87,11 @@ def copy_workspace(source: Path, into: Path) -> Path:
     return ws
 
 
-def slow_a_test(ws: Path) -> str:
-    """Add a 1 s sleep to the first plain `#[test]` of an integration test file; its name."""
-    for path in sorted((ws / "tests").rglob("*.rs")) if (ws / "tests").is_dir() else []:
+def slow_a_test(ws: Path, under: str = "tests") -> str:
+    """Add a 1 s sleep to the first plain `#[test]` of a file under `under` (the integration
+    tests by default); its name."""
+    folder = ws / under
+    for path in sorted(folder.rglob("*.rs")) if folder.is_dir() else []:
         text = path.read_text()
         match = re.search(r"#\[test\]\s*\n\s*fn (\w+)\(\)\s*\{", text)
         if match:
@@ -100,7 +102,7 @@ def slow_a_test(ws: Path) -> str:
                 + text[at:]
             )
             return match.group(1)
-    raise SystemExit(f"no #[test] fn under {ws}/tests")
+    raise SystemExit(f"no #[test] fn under {folder}")
 
 
 def crate_root(ws: Path) -> Path:

@@ -15,7 +15,8 @@ scenario, the time to verdict of each, the ratio after/before and after/plain, t
 pairs, and how many tests each pair ran; writes JSON (`--out`).
 
 Run: `python -m benches time_to_verdict --dir PATH [--dir PATH ...] [--scenario NAME ...]
-[--max-pairs N]`. Not part of `python -m benches` (it builds real crates): name it.
+[--max-pairs N] [--test-under FOLDER] [--after-only]`. Not part of `python -m benches` (it
+builds real crates): name it.
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ def add_build_script(package: Path) -> None:
         manifest.write_text(text)
 
 
-def apply(ws: Path, package: Path, scenario: str) -> str | None:
+def apply(ws: Path, package: Path, scenario: str, under: str) -> str | None:
     if scenario == "unchanged":
         return None
-    test = slow_a_test(ws)
+    test = slow_a_test(ws, under)
     if scenario == "build+test":
         (package / "build.rs").write_text(SLOW_BUILD_RS)
     return test
@@ -104,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-pairs", type=int, help="passed to both sides (default: the tool's, 12)"
     )
+    parser.add_argument(
+        "--test-under",
+        default="tests",
+        help="the folder whose first #[test] gets the 1 s sleep (default: tests; a test there "
+        "may be compiled into several binaries)",
+    )
+    parser.add_argument(
+        "--after-only", action="store_true", help="time the default (screened) side alone"
+    )
     args = parser.parse_args(argv)
     scenarios = args.scenario or list(SCENARIOS)
     results = []
@@ -125,11 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             git(ws, "checkout", "--", ".")
             print(f"{source.name}: one plain measurement: {plain:.1f} s", flush=True)
             for scenario in scenarios:
-                test = apply(ws, package, scenario)
+                test = apply(ws, package, scenario, args.test_under)
                 row: dict = {"workspace": source.name, "scenario": scenario, "plain_s": plain}
                 row["slowed_test"] = test
                 bound = [] if args.max_pairs is None else ["--max-pairs", str(args.max_pairs)]
-                for side, extra in (("before", ["--no-screen", *bound]), ("after", bound)):
+                sides = [("before", ["--no-screen", *bound]), ("after", bound)]
+                for side, extra in sides[1:] if args.after_only else sides:
                     with busy(scenario == "unchanged"):
                         code, doc, took = run(
                             ws, scratch, "baseline.compare", "--against", "HEAD", *extra
@@ -137,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                     row[side] = summary(code, doc, took)
                     print(f"  {scenario} {side}: {row[side]}", flush=True)
                 git(ws, "checkout", "--", ".")
-                after_s, before_s = row["after"]["seconds"], row["before"]["seconds"]
-                row["after_vs_before"] = round(after_s / before_s, 3)
+                before_s = row.get("before", {}).get("seconds")
+                after_s = row["after"]["seconds"]
+                row["after_vs_before"] = round(after_s / before_s, 3) if before_s else None
                 row["after_vs_plain"] = round(row["after"]["seconds"] / plain, 2)
                 row["load"] = [round(x, 2) for x in os.getloadavg()]
                 results.append(row)
@@ -148,11 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        b, a = r["before"], r["after"]
+        b, a = r.get("before", {"seconds": 0, "pairs": "-", "exit": "-"}), r["after"]
         print(
             f"| {r['workspace']} | {r['scenario']} | {r['plain_s']:.0f} s | {b['seconds']:.0f} s "
             f"({b['pairs']} pairs) | {a['seconds']:.0f} s ({a['pairs']} pair(s), tests a pair "
-            f"{a['tests_per_pair']}) | {r['after_vs_before']:.2f} | {r['after_vs_plain']:.2f} | "
+            f"{a['tests_per_pair']}) | {r['after_vs_before'] or '-'} | {r['after_vs_plain']:.2f} | "
             f"{b['exit']}/{a['exit']} |"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
