@@ -94,6 +94,12 @@ def summary(code: int, doc: dict, took: float) -> dict:
         "pairs": doc.get("pairs"),
         "tests_per_pair": [e.get("tests_run") for e in each],
         "undecided": doc.get("undecided", []),
+        # each figure the screen left in doubt, with the pairs it took
+        "paired": {
+            m["metric"]: m["pairs"]
+            for m in doc.get("metrics", [])
+            if not m.get("screened") and m.get("delta") is not None
+        },
     }
 
 
