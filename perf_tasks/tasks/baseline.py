@@ -110,17 +110,9 @@ def compare(  # type: ignore[no-untyped-def]
 
         paths = RecordPaths(old=path_of(old), new=path_of(new), save=path_of(save))
         asked = Requested(runs=runs, warmup=warmup, timeout_s=timeout)
+        ab = {"max_pairs": max_pairs, "max_minutes": max_minutes, "screen": screen}
         request = job.CompareRequest(
-            paths,
-            asked,
-            program_of(c),
-            against,
-            cold,
-            confirm,
-            max_pairs,
-            dry_run=dry_run,
-            max_minutes=max_minutes,
-            screen=screen,
+            paths, asked, program_of(c), against, cold, confirm, dry_run=dry_run, **ab
         )
         where = context_of(c, root) if request.needs_workspace else None
         with progress(out, verbose=verbose) as reporting:
