@@ -11,7 +11,8 @@ For each workspace (a copy in a temp dir, committed to a fresh git repository):
 
 Half of the unchanged trials (every other one) run with one core kept busy by another process.
 A trial "flags" when the command exits 1. Before the trials, one untimed A/B builds every target
-dir, and `baseline --runs 1 --warmup 0` is timed, one plain measurement of the phases, then
+dir, and `baseline --runs 1 --warmup 0` is timed (its second run: the first builds the work
+tree's target dir), one plain measurement of the phases, then
 `baseline` with its settings (the record of the `record` scenario): the yardsticks of the
 "max s / plain" and "max s / baseline" columns (the slowest trial over each). Prints one table
 and writes JSON (`--out`).
@@ -186,8 +187,9 @@ def run(source: Path, scenarios: list[str], trials: int, build_trials: int) -> l
         os.environ["PERF_TASKS_SCRATCH"] = str(env_scratch)
         # Untimed: every target dir of the A/B built once, so no trial pays a first compile.
         perf(ws, "baseline.compare", "--against", "HEAD", "--max-minutes", "0.01")
+        perf(ws, "baseline", "--runs", "1", "--warmup", "0")  # untimed: builds the work tree
         started = time.monotonic()
-        perf(ws, "baseline", "--runs", "1", "--warmup", "0")  # one plain measurement
+        perf(ws, "baseline", "--runs", "1", "--warmup", "0")  # one plain measurement, warm
         plain = round(time.monotonic() - started, 1)
         started = time.monotonic()
         perf(ws, "baseline")  # the record, as a team makes it (its settings' runs)

@@ -3,7 +3,8 @@
 For each workspace (a copy in a temp dir, committed to a fresh git repository, with a no-op build
 script added to the crate the A/B rebuilds, so that a scenario can slow it):
 
-- `plain`: `baseline --runs 1 --warmup 0`, one plain measurement of the phases: the yardstick;
+- `plain`: `baseline --runs 1 --warmup 0`, one plain measurement of the phases, warm (its second
+  run; the first builds the work tree's target dir): the yardstick;
 - `unchanged`: `baseline.compare --against HEAD` on unchanged code, with one core kept busy;
 - `slow-test`: a 1 s sleep added to one test;
 - `build+test`: the build script made 1.5 s slower and a 1 s sleep in one test, at once.
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             scratch = here / "scratch"
             print(f"{source.name}: building every target dir (untimed)", flush=True)
             run(ws, scratch, "baseline.compare", "--against", "HEAD", "--max-minutes", "0.01")
+            run(ws, scratch, "baseline", "--runs", "1", "--warmup", "0")  # builds target/
             _, _, plain = run(ws, scratch, "baseline", "--runs", "1", "--warmup", "0")
             git(ws, "checkout", "--", ".")
             print(f"{source.name}: one plain measurement: {plain:.1f} s", flush=True)
