@@ -46,7 +46,8 @@ COMPARE_HELP = {
     "max_pairs": "With --against (or a confirmation): the most pairs to run while a metric is "
     "undecided (default 12, at least 6)",
     "cold": "With --against: time cold builds too (each from an empty target dir), in both arms",
-    "max_minutes": "The minutes the A/B's timed runs may take (its screen always runs): no pair "
+    "max_minutes": "MINUTES (2.5 is fine): how long the A/B's timed runs may take (its screen "
+    "always runs): no pair "
     "starts that would end past them; what is still in doubt is reported undecided (exit 1 only "
     "for a decided regression)",
     "screen": "Screen with the first pair and pair only what is in doubt (default); --no-screen "
@@ -94,10 +95,10 @@ def compare(  # type: ignore[no-untyped-def]
     timeout=None,
     against=None,
     max_pairs=None,
-    max_minutes=None,
-    screen=True,
     confirm=True,
     cold=False,
+    max_minutes=None,
+    screen=True,
     dry_run=False,
     json=False,
     verbose=False,

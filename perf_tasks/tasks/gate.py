@@ -23,8 +23,8 @@ HELP = {
     "save": "Also write the fresh record to this path",
     "max_pairs": "With --against: the most pairs the A/B runs while a metric is undecided "
     "(default 12, at least 6); it bounds the cold builds a build.cold row asks for",
-    "max_minutes": "With --against: the minutes the A/B's timed runs may take (its screen always "
-    "runs); a row still in doubt then passes, marked undecided",
+    "max_minutes": "MINUTES (2.5 is fine), with --against: how long the A/B's timed runs may take "
+    "(its screen always runs); a row still in doubt then passes, marked undecided",
 }
 
 
