@@ -126,6 +126,8 @@ class MetricResult:
     threshold: Threshold | None
     not_judged: str = ""  # for one that does not decide: why
     screened: bool = False  # cleared by the screen: its figures are the screening pair's
+    # decided before `min_pairs`: no more pairs could have made it a regression or an improvement
+    settled: bool = False
 
     @property
     def decides(self) -> bool:
@@ -151,6 +153,7 @@ class MetricResult:
             "floor": None if self.threshold is None else self.threshold.floor,
             "not_judged": self.not_judged or None,
             "screened": self.screened,
+            "settled": self.settled,
             "pairs": self.pairs,
             "a": [round(x, 6) for x in self.a],
             "b": [round(x, 6) for x in self.b],
@@ -441,15 +444,17 @@ def compare(
 def _still_in_doubt(
     pairs: Sequence[Pair], doubt: Doubt, design: Design, *, at_check: bool
 ) -> Doubt:
-    """`doubt` less what the pairs so far decided: a metric only at a check (6 pairs, then every
-    second one) and never before `min_pairs`; a suspect test once the per-test rule clears it (more
+    """`doubt` less what the pairs so far decided: a metric as soon as no more pairs could make it
+    a regression or an improvement (`stats.out_of_reach`), or at a check (6 pairs, then every
+    second one) never before `min_pairs`; a suspect test once the per-test rule clears it (more
     runs never make a test look slower), or once `min_pairs` runs still find it slower."""
     metrics = set(doubt.metrics)
-    if at_check:
-        for m in doubt.metrics:
-            xs, ys = _series(pairs, m)
-            if len(xs) < design.min_pairs:
-                continue
+    for m in doubt.metrics:
+        xs, ys = _series(pairs, m)
+        if _settled(xs, ys, m, design):
+            metrics.discard(m)
+            continue
+        if at_check and len(xs) >= design.min_pairs:
             found, _ = stats.verdict(
                 xs, ys, design.thresholds[m], final=False, confidence=design.confidence
             )
@@ -464,6 +469,22 @@ def _still_in_doubt(
         if min(len(old), len(new)) < design.min_pairs:
             tests.add(t)
     return Doubt(frozenset(metrics), frozenset(tests))
+
+
+def _settled(xs: Sequence[float], ys: Sequence[float], metric: str, design: Design) -> bool:
+    """Whether a figure's pairs so far settle it: no more could change its verdict. Not without
+    the screen: `--no-screen` is the comparison as it was, every figure to its check."""
+    return (
+        design.screen
+        and bool(xs)
+        and stats.out_of_reach(
+            xs,
+            ys,
+            design.thresholds[metric],
+            max_pairs=design.max_pairs,
+            confidence=design.confidence,
+        )
+    )
 
 
 def _out_of_time(design: Design, started: float, pair_s: float | None) -> bool:
@@ -575,6 +596,12 @@ def judge_pairs(
                 MetricResult(name, xs, ys, interval, stats.SAME, threshold, screened=True)
             )
             continue
+        if name not in undecided and len(xs) < design.min_pairs and _settled(xs, ys, name, design):
+            interval = stats.interval(xs, ys, design.confidence)
+            metrics.append(
+                MetricResult(name, xs, ys, interval, stats.SAME, threshold, settled=True)
+            )
+            continue
         verdict, interval = stats.verdict(
             xs, ys, threshold, final=name not in undecided, confidence=design.confidence
         )
@@ -601,6 +628,11 @@ def judge_pairs(
         notes.append(
             "the test runner gives no per-test times (cargo test): tests are compared by their "
             "outcomes only; install cargo-nextest for per-test regressions"
+        )
+    if any(m.settled for m in metrics):
+        notes.append(
+            f"settled: a figure marked so left the pairs before {design.min_pairs}, once no more "
+            f"pairs (up to {design.max_pairs}) could have made it a regression or an improvement"
         )
     if screened:
         notes.append(

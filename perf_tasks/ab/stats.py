@@ -128,6 +128,31 @@ def verdict(
     return SAME, found
 
 
+def out_of_reach(
+    a: Sequence[float],
+    b: Sequence[float],
+    threshold: Threshold,
+    *,
+    max_pairs: int,
+    confidence: float = CONFIDENCE,
+) -> bool:
+    """Whether no pairs added to these, up to `max_pairs` in all, could make the metric a
+    regression or an improvement: stopping now gives the verdict that going on would give.
+
+    With n pairs a regression needs the interval's low end, the k-th smallest ratio, above
+    1 + delta: fewer than k ratios at or under it. k grows with n, so once k(max_pairs) ratios
+    are at or under 1 + delta, a regression is out of reach for good; an improvement likewise
+    once k(max_pairs) ratios are at or over 1 / (1 + delta)."""
+    k, _ = rank(max_pairs, confidence)
+    if k == 0:
+        return False  # no interval at all: the pairs decide as they always did
+    found = ratios(a, b)
+    slower_bound = 1.0 + threshold.delta
+    not_slower = sum(r <= slower_bound for r in found)
+    not_faster = sum(r >= 1.0 / slower_bound for r in found)
+    return not_slower >= k and not_faster >= k
+
+
 # The screen: one pair, read leniently where a regression could hide. A figure is cleared when its
 # one ratio is under half the slowdown threshold (1 + delta/2) and not past the whole improvement
 # threshold (1 / (1 + delta)), or its one difference is within half the floor; a test is a suspect

@@ -18,10 +18,13 @@ def median(values: tuple[float, ...]) -> float:
 
 def interval_text(m: MetricResult) -> str:
     """`[0.912, 1.034]`: the 95% interval of the median pair ratio; `too few pairs` without one;
-    `cleared by the screen` for a figure that one pair cleared."""
+    `cleared by the screen` for a figure that one pair cleared; `settled: out of reach` for one
+    that left the pairs once no more could make it a regression or an improvement."""
     low, high = m.interval.low, m.interval.high
     if m.screened:
         return "cleared by the screen"
+    if m.settled:
+        return "settled: out of reach"
     if not math.isfinite(high):
         return "too few pairs"
     return f"[{low:.3f}, {high:.3f}]"

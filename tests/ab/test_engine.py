@@ -11,6 +11,7 @@ from perf_tasks.ab.against import shared_env_note
 from perf_tasks.ab.engine import Design, Sample
 from perf_tasks.ab.revision_arms import controlled_note
 from perf_tasks.ab.stats import Threshold
+from perf_tasks.ui.ab_figures import interval_text
 
 
 class Replay:
@@ -70,16 +71,45 @@ def test_unchanged_figures_are_cleared_by_the_screen_alone() -> None:
     assert outcome.as_json()["metrics"][0]["screened"] is True
 
 
-def test_pairs_are_added_while_the_interval_straddles_the_threshold() -> None:
+def test_pairs_are_added_while_a_regression_is_within_reach() -> None:
     log: list[str] = []
-    # B is 2..10% slower: the interval straddles 1.05 with 6 pairs, and stays so up to the cap.
-    noisy = itertools.cycle([11.0, 10.2, 10.3, 10.9, 10.4, 10.8, 10.5])
+    # B is 2..10% slower: the interval straddles 1.05 with 6 pairs, and with 10 pairs (the cap)
+    # a regression needs 9 ratios over 1.05: in reach until the tenth pair brings a second under.
+    b_values = iter([11.0, 10.2, 10.6, 10.9, 10.7, 10.8, 10.6, 11.0, 10.9, 10.3])
     a = Replay("A", itertools.repeat(10.0), log)
-    b = Replay("B", noisy, log)
+    b = Replay("B", b_values, log)
     outcome = engine.compare(a, b, Design(BUILD, max_pairs=10))
     assert outcome.pairs == 10
-    assert outcome.metric("build.cpu_s").verdict == stats.SAME
-    assert not outcome.metric("build.cpu_s").screened
+    figure = outcome.metric("build.cpu_s")
+    assert figure is not None and figure.verdict == stats.SAME
+    assert not figure.screened and not figure.settled
+
+
+def test_a_figure_leaves_the_pairs_once_no_verdict_is_in_reach() -> None:
+    log: list[str] = []
+    # 4% slower at the screen (in doubt: over half the 5% threshold), then 3% and 1%: with up to
+    # 12 pairs, a regression needs all but 2 ratios over 1.05 and an improvement all but 2 under
+    # 1/1.05. Three ratios between them rule out both, whatever more pairs would show.
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", iter([10.4, 10.3, 10.1]), log)
+    outcome = engine.compare(a, b, Design(BUILD))
+    assert outcome.pairs == 3 and "".join(log) == "ABBAAB"
+    figure = outcome.metric("build.cpu_s")
+    assert figure is not None and figure.verdict == stats.SAME and outcome.exit_code == 0
+    assert figure.settled and not figure.screened and figure.pairs == 3
+    assert interval_text(figure) == "settled: out of reach"
+    assert outcome.as_json()["metrics"][0]["settled"] is True
+    assert any(n.startswith("settled:") for n in outcome.notes)
+
+
+def test_without_the_screen_every_figure_takes_its_pairs() -> None:
+    # `--no-screen` is the comparison as it was: the same ratios take 6 pairs, none settled early.
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log)
+    b = Replay("B", itertools.cycle([10.4, 10.3, 10.1]), log)
+    outcome = engine.compare(a, b, Design(BUILD, screen=False))
+    figure = outcome.metric("build.cpu_s")
+    assert outcome.pairs == 6 and figure is not None and not figure.settled
 
 
 def test_a_clear_result_stops_at_the_minimum() -> None:
@@ -153,8 +183,11 @@ def test_a_screen_made_elsewhere_warms_up_then_pairs_only_what_is_in_doubt() -> 
     b = Replay("B", itertools.repeat(10.0), log)
     start = engine.Doubt(frozenset({"build.cpu_s"}))
     outcome = engine.compare(a, b, Design(BUILD), start=start)
-    assert "".join(log) == "AB" + "ABBAABBAABBA"  # one untimed run each, then 6 pairs
-    assert outcome.pairs == 6 and outcome.metric("build.cpu_s").verdict == stats.SAME
+    # One untimed run each, then pairs until 3 unchanged ratios put any verdict out of reach.
+    assert "".join(log) == "AB" + "ABBAAB"
+    figure = outcome.metric("build.cpu_s")
+    assert outcome.pairs == 3 and figure is not None and figure.verdict == stats.SAME
+    assert figure.settled
 
 
 def test_a_test_failing_in_b_is_a_regression_even_when_it_failed_in_a_too() -> None:

@@ -176,3 +176,32 @@ def test_a_suspect_test_is_half_as_slow_as_a_regression() -> None:
     assert not stats.suspect_test(0.10, 0.12)  # 1.2x: not a suspect
     assert not stats.suspect_test(0.002, 0.040)  # 20x, but 38 ms: under half the floor
     assert stats.suspect_test(0.004, 1.004) and stats.slower_test(0.004, 1.004)
+
+
+@pytest.mark.parametrize("max_pairs", [6, 8, 10, 12, 20])
+def test_out_of_reach_is_exact_whatever_pairs_come_next(max_pairs: int) -> None:
+    # Exact both ways, checked against the verdict itself: when `out_of_reach` says so, the most
+    # hostile pairs that could follow (every one 10x slower, or 10x faster) make no verdict at
+    # any count up to the cap; when it does not, one of them makes one by the cap.
+    threshold = Threshold(delta=0.05)
+    rng = random.Random(max_pairs)
+    for _ in range(400):
+        n = rng.randint(1, max_pairs)
+        a = [10.0] * n
+        b = [10.0 * rng.choice([0.9, 0.94, 0.96, 1.0, 1.04, 1.06, 1.1]) for _ in range(n)]
+        reach = [
+            stats.verdict(a + [10.0] * extra, b + [10.0 * factor] * extra, threshold, final=True)[0]
+            for factor in (10.0, 0.1)
+            for extra in range(max_pairs - n + 1)
+        ]
+        decided = any(v in (stats.REGRESSION, stats.IMPROVEMENT) for v in reach)
+        assert stats.out_of_reach(a, b, threshold, max_pairs=max_pairs) is not decided, (a, b)
+
+
+def test_out_of_reach_counts_a_ratio_on_the_bound_as_within() -> None:
+    a = [10.0] * 3
+    on_bounds = [10.0 * 1.05, 10.0 / 1.05, 10.0]
+    assert stats.out_of_reach(a, on_bounds * 1, Threshold(0.05), max_pairs=12)
+    assert not stats.out_of_reach(a, [10.6, 10.0, 10.0], Threshold(0.05), max_pairs=12)
+    # Too few pairs for any interval: never settled early, the pairs decide as they did.
+    assert not stats.out_of_reach(a, a, Threshold(0.05), max_pairs=5)
