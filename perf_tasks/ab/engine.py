@@ -13,8 +13,10 @@ stored record) passes what is in doubt as `start`; the arms then run it once, un
 
 Each figure in doubt takes `min_pairs` (6: the fewest for a 95% interval), then pairs two at a time
 while its interval still straddles 1 + delta, up to `max_pairs`; a figure leaves the pairs as soon
-as it is decided, and a suspect test as soon as the per-test rule clears it. `max_seconds` bounds
-the pairs: what is still in doubt then is reported undecided, never a regression.
+as it is decided, or sooner, settled, once no pairs to come could make it a regression or an
+improvement (`stats.out_of_reach`), and a suspect test as soon as the per-test rule clears it.
+`max_seconds` bounds the pairs: what is still in doubt then is reported undecided, never a
+regression.
 The arms know what they measure (`Arm`); the engine only orders, pairs and decides, so experiments
 (Cargo profiles, test runners, compile caches) reuse it as they are.
 """

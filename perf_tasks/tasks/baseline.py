@@ -51,7 +51,7 @@ COMPARE_HELP = {
     "starts that would end past them; what is still in doubt is reported undecided (exit 1 only "
     "for a decided regression)",
     "screen": "Screen with the first pair and pair only what is in doubt (default); --no-screen "
-    "measures everything in every pair",
+    "measures everything in every pair, every figure to 6 pairs",
 }
 
 
