@@ -179,6 +179,16 @@ def _package(ws: Path) -> str:
     return match.group(1)
 
 
+def paired(doc: dict) -> dict[str, int]:
+    """The deciding figures that took more than the screen, and how many pairs each took."""
+    ab = doc if "each_pair" in doc else doc.get("confirmation") or {}
+    return {
+        m["metric"]: m["pairs"]
+        for m in ab.get("metrics", [])
+        if m.get("delta") is not None and not m.get("screened") and m.get("pairs", 0) > 1
+    }
+
+
 def run(source: Path, scenarios: list[str], trials: int, build_trials: int) -> list[dict]:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="perf-bench-compare-") as tmp:
@@ -210,6 +220,7 @@ def run(source: Path, scenarios: list[str], trials: int, build_trials: int) -> l
                 "regressions": regressions,
                 "pairs": doc.get("pairs") or (doc.get("confirmation") or {}).get("pairs"),
                 "seconds": round(time.monotonic() - started, 1),
+                "paired": paired(doc),
                 "plain_s": plain,
                 "baseline_s": recorded,
             }

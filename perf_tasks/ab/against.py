@@ -14,7 +14,7 @@ from pathlib import Path
 from perf_tasks.ab import engine, worktree
 from perf_tasks.ab import revision_arms as arms
 from perf_tasks.ab.engine import Design, OnProgress, Outcome
-from perf_tasks.ab.stats import MIN_PAIRS, Threshold
+from perf_tasks.ab.stats import MIN_PAIRS, PER_TEST, PerTestRule, Threshold
 from perf_tasks.context import RunContext
 from perf_tasks.measure.commands import JSON_FILE
 from perf_tasks.measure.environment import build_env
@@ -41,6 +41,10 @@ class Request:
     # Metrics a gate's row judges, with its relative bound: decided on that bound, and always
     # paired (the screen never clears them).
     judged: Mapping[str, float] = field(default_factory=dict)
+    # When a test got slower (a gate's `tests.each` row may tighten it), and the tests a gate's
+    # row names: always paired, never cleared by one pair.
+    test_rule: PerTestRule = PER_TEST
+    judged_tests: frozenset[str] = frozenset()
 
 
 def compare_against(
@@ -227,6 +231,8 @@ def design_of(request: Request) -> Design:
         unjudged=f"only {', '.join(only)} decide here" if only else "no threshold",
         screen=request.screen,
         max_seconds=request.max_seconds,
+        test_rule=request.test_rule,
+        always_tests=request.judged_tests,
     )
 
 

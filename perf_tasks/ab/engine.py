@@ -112,6 +112,10 @@ class Design:
     # Metrics the screen never clears: a gate's row judges them on an interval, so they are
     # always paired.
     always: frozenset[str] = frozenset()
+    # When a test got slower (a gate's `tests.each` row may tighten it), and tests the screen
+    # never clears: a gate's row names each of them.
+    test_rule: stats.PerTestRule = stats.PER_TEST
+    always_tests: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.min_pairs < 1 or self.max_pairs < self.min_pairs:
@@ -332,7 +336,8 @@ def screen(a: Sample, b: Sample, design: Design) -> Doubt:
         tests = {
             t
             for t, after in b.test_times.items()
-            if t in a.test_times and stats.suspect_test(a.test_times[t], after)
+            if t in a.test_times
+            and (t in design.always_tests or design.test_rule.suspect(a.test_times[t], after))
         }
     return Doubt(frozenset(metrics), frozenset(tests))
 
@@ -466,7 +471,8 @@ def _still_in_doubt(
     tests = set()
     for t in doubt.tests:
         old, new = before.get(t, []), after.get(t, [])
-        if not old or not new or not stats.slower_test(max(old), min(new)):
+        always = t in design.always_tests
+        if not old or not new or not (always or design.test_rule.slower(max(old), min(new))):
             continue
         if min(len(old), len(new)) < design.min_pairs:
             tests.add(t)
@@ -622,9 +628,17 @@ def judge_pairs(
             after,
             before_outcomes=_outcomes(samples_a),
             after_outcomes=_outcomes(samples_b),
+            rule=design.test_rule,
         )
     ]
     extremes = {t: (max(before[t]), min(after[t])) for t in before if after.get(t) and before[t]}
+    # A test still in doubt that no rule flags (a gate's row names it): undecided all the same.
+    flagged = {c.id for c in changes}
+    changes += [
+        TestChange(t, stats.UNDECIDED, *extremes[t])
+        for t in sorted(undecided_tests - flagged)
+        if t in extremes
+    ]
     notes = []
     if not per_test:
         notes.append(

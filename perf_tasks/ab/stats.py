@@ -198,17 +198,41 @@ DISAPPEARED = "disappeared"
 OUTCOME = "outcome"
 
 
-def slower_test(before_max_s: float, after_min_s: float) -> bool:
-    """The per-test rule: the fastest new run is slower than the slowest old run x 1.5, and also
-    slower than it + 100 ms."""
-    return after_min_s > before_max_s * TEST_FACTOR and after_min_s > before_max_s + TEST_FLOOR_S
+@dataclass(frozen=True)
+class PerTestRule:
+    """When a test got slower: its fastest new run is slower than its slowest old run x `factor`,
+    and slower than it + `floor_s`. A gate's `tests.each` row may set a tighter one."""
+
+    factor: float = TEST_FACTOR
+    floor_s: float = TEST_FLOOR_S
+
+    def slower(self, before_max_s: float, after_min_s: float) -> bool:
+        over = after_min_s > before_max_s * self.factor
+        return over and after_min_s > before_max_s + self.floor_s
+
+    def suspect(self, before_s: float, after_s: float) -> bool:
+        """The screen's rule: one run each, half the factor's excess and half the floor."""
+        factor = 1.0 + (self.factor - 1.0) * SCREEN_SHARE
+        return after_s > before_s * factor and after_s > before_s + self.floor_s * SCREEN_SHARE
+
+    def tightest(self, factor: float, floor_s: float) -> PerTestRule:
+        """This rule and another: the smaller factor and the smaller floor."""
+        return PerTestRule(min(self.factor, factor), min(self.floor_s, floor_s))
 
 
-def suspect_test(before_s: float, after_s: float) -> bool:
+PER_TEST = PerTestRule()
+
+
+def slower_test(before_max_s: float, after_min_s: float, rule: PerTestRule = PER_TEST) -> bool:
+    """The per-test rule: by default, the fastest new run is slower than the slowest old run x 1.5,
+    and also slower than it + 100 ms."""
+    return rule.slower(before_max_s, after_min_s)
+
+
+def suspect_test(before_s: float, after_s: float, rule: PerTestRule = PER_TEST) -> bool:
     """The screen's per-test rule: one run each, half the factor and half the floor of
     `slower_test`."""
-    factor = 1.0 + (TEST_FACTOR - 1.0) * SCREEN_SHARE
-    return after_s > before_s * factor and after_s > before_s + TEST_FLOOR_S * SCREEN_SHARE
+    return rule.suspect(before_s, after_s)
 
 
 def test_changes(
@@ -217,6 +241,7 @@ def test_changes(
     *,
     before_outcomes: Mapping[str, set[str]] | None = None,
     after_outcomes: Mapping[str, set[str]] | None = None,
+    rule: PerTestRule = PER_TEST,
 ) -> list[TestChange]:
     """Tests that got slower by the per-test rule, appeared, disappeared or changed outcome.
 
@@ -243,6 +268,6 @@ def test_changes(
         old_times, new_times = before.get(test) or (), after.get(test) or ()
         if old_times and new_times:
             slowest_old, fastest_new = max(old_times), min(new_times)
-            if slower_test(slowest_old, fastest_new):
+            if rule.slower(slowest_old, fastest_new):
                 changes.append(TestChange(test, REGRESSION, slowest_old, fastest_new))
     return changes

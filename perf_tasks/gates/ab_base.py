@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from perf_tasks.ab.stats import Interval
+from perf_tasks.ab.stats import PER_TEST, REGRESSION, SAME, UNDECIDED, Interval, PerTestRule
+from perf_tasks.gates.contract import EACH, Gate
 
 if TYPE_CHECKING:
     from perf_tasks.ab.engine import Outcome
@@ -46,6 +47,8 @@ class TestVerdictLike(Protocol):
     def before_max_s(self) -> float | None: ...
     @property
     def after_min_s(self) -> float | None: ...
+    @property
+    def verdict(self) -> str: ...  # the A/B's: "regression", "same" or "undecided"
 
 
 class ABResultLike(Protocol):
@@ -102,6 +105,7 @@ def against(
     max_pairs: int | None = None,
     judged: Mapping[str, float] | None = None,
     max_seconds: float | None = None,
+    tests: JudgedTests | None = None,
 ) -> ABResultLike:
     """Measure `ref` and the work tree of `root` at the same time, pair by pair (perf_tasks/ab/);
     with `cold`, cold builds too. `runs` is not used: the engine decides how many pairs."""
@@ -109,14 +113,39 @@ def against(
     from perf_tasks.ab.engine import DEFAULT_MAX_PAIRS
 
     pairs = DEFAULT_MAX_PAIRS if max_pairs is None else max_pairs
+    tests = tests or JudgedTests(PER_TEST, frozenset())
     request = Request(
         ref=ref,
         cold=cold,
         max_pairs=pairs,
         judged=ab_metrics(judged or {}),
         max_seconds=max_seconds,
+        test_rule=tests.rule,
+        judged_tests=tests.named,
     )
     return from_outcome(compare_against(context, request, on_progress=on_progress))
+
+
+@dataclass(frozen=True)
+class JudgedTests:
+    """What a contract's test rows ask of the A/B: the per-test rule, tightened by a `tests.each`
+    row's bound, and the tests a `test:<id>` row names."""
+
+    rule: PerTestRule
+    named: frozenset[str]
+
+
+def judged_tests(gates: Sequence[Gate]) -> JudgedTests:
+    """The contract's test rows as the A/B's per-test rule and named tests. Pure."""
+    rule = PER_TEST
+    named: set[str] = set()
+    for gate in gates:
+        relative = gate.bound.relative
+        if gate.metric == EACH and relative is not None and gate.bound.floor is not None:
+            rule = rule.tightest(1.0 + relative, gate.bound.floor)
+        elif gate.test_id is not None and relative is not None:
+            named.add(gate.test_id)
+    return JudgedTests(rule, frozenset(named))
 
 
 def ab_metrics(judged: Mapping[str, float]) -> dict[str, float]:
@@ -150,9 +179,9 @@ def from_outcome(outcome: Outcome) -> ABResult:
                 replace(verdict, metric=f"{alias}.{stat}", measured=m.metric)
                 for alias in BUILD_PHASES
             ]
-    slower = {t.id for t in outcome.tests if t.change == "regression"}
+    changed = {t.id: t.change for t in outcome.tests if t.change in (REGRESSION, UNDECIDED)}
     tests = tuple(
-        TestVerdict(test, before, after, "regression" if test in slower else "same")
+        TestVerdict(test, before, after, changed.get(test, SAME))
         for test, (before, after) in sorted(outcome.test_extremes.items())
     )
     return ABResult(tuple(metrics), tests, f"{outcome.a_label} vs the work tree")

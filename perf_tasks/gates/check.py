@@ -346,6 +346,9 @@ def _test(contract: Contract, gate: Gate, measured: Record | None, base: Base | 
                 f"fastest {in_unit(after, SECONDS)} vs slowest base run "
                 f"{in_unit(ab.before_max_s, SECONDS)}"
             )
+            if ab.verdict == UNDECIDED:
+                breach = False
+                evidence += "; undecided when the time allowed ran out"
             return Verdict(
                 gate, after, in_unit(after, SECONDS), BREACH if breach else PASS, evidence
             )
@@ -405,9 +408,11 @@ def _each(
     assert bound.relative is not None and bound.floor is not None
     before: dict[str, float]
     after: dict[str, float]
+    undecided: set[str] = set()  # the A/B's suspects still in doubt when its time ran out
     if base is not None and not isinstance(base, Record):
         before = {t.id: t.before_max_s for t in base.tests if t.before_max_s is not None}
         after = {t.id: t.after_min_s for t in base.tests if t.after_min_s is not None}
+        undecided = {t.id for t in base.tests if t.verdict == UNDECIDED}
     else:
         assert isinstance(base, Record) and measured is not None
         now, then = all_tests(measured), all_tests(base)
@@ -424,7 +429,8 @@ def _each(
                 )
         before = {t: v.high for t, v in then.items()}
         after = {t: v.low for t, v in now.items()}
-    slower = slower_tests(before, after, relative=bound.relative, floor=bound.floor)
+    flagged = slower_tests(before, after, relative=bound.relative, floor=bound.floor)
+    slower = [s for s in flagged if s.id not in undecided]
     common = len(before.keys() & after.keys())
     if slower:
         named = "; ".join(f"test slowed {s}" for s in slower[:3])
@@ -441,6 +447,9 @@ def _each(
     only = _only_in(before, after)
     if only:
         evidence += f"; {only}"
+    unsure = len(flagged) - len(slower)
+    if unsure:
+        evidence += f"; {plural(unsure, 'test')} undecided when the time allowed ran out"
     shown = f"{len(slower)} slower" if slower else "0 slower"
     return Verdict(gate, None, shown, BREACH if slower else PASS, evidence, tuple(slower))
 

@@ -131,6 +131,7 @@ def base_of(
     max_pairs: int | None = None,
     judged: Mapping[str, float] | None = None,
     max_minutes: float | None = None,
+    tests: ab_base.JudgedTests | None = None,
 ) -> Base | None:
     if base is not None and against is not None:
         raise UsageError("--base and --against both name a base: pass one")
@@ -160,6 +161,7 @@ def base_of(
             max_pairs=max_pairs,
             judged=judged,
             max_seconds=None if max_minutes is None else max_minutes * 60.0,
+            tests=tests,
         )
     return None
 
@@ -210,6 +212,7 @@ def check(context: RunContext, request: GateRequest, *, progress: Progress) -> C
         max_pairs=request.max_pairs,
         judged={g.metric: g.bound.relative for g in gates.gates if g.bound.relative is not None},
         max_minutes=request.max_minutes,
+        tests=ab_base.judged_tests(gates.gates),
     )
     # A cold-build row is checked on a cold build: the fresh measurement makes one, unless the
     # A/B of --against times them for every row (an absolute one takes the work tree's runs).

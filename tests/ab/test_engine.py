@@ -273,6 +273,16 @@ def test_a_suspect_test_still_in_doubt_when_time_runs_out_is_undecided_not_a_reg
     assert any("test:t x stayed undecided" in n for n in outcome.notes)
 
 
+def test_a_named_test_still_in_doubt_when_time_runs_out_is_undecided_though_not_slower() -> None:
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log, times={"t named": 0.5})
+    b = Replay("B", itertools.repeat(10.0), log, times={"t named": 0.5})
+    design = Design(BUILD, max_seconds=0.0, always_tests=frozenset({"t named"}))
+    outcome = engine.compare(a, b, design)
+    assert outcome.pairs == 1 and outcome.undecided == ("test:t named",)
+    assert outcome.exit_code == 0
+
+
 def test_too_many_suspects_run_as_the_whole_suite() -> None:
     many = frozenset(f"t {i}" for i in range(engine.MOST_TESTS_ALONE + 1))
     assert engine.Doubt(frozenset(), many).scope() == engine.Scope(frozenset({"tests"}), None)
@@ -290,3 +300,33 @@ def test_an_unreadable_record_gives_no_estimate_and_stops_nothing(tmp_path: Path
     os.mkfifo(tmp_path / "fifo.json")  # never opened: a reader would block on it
     for name in ("garbage.json", "empty.json", "fifo.json", "missing.json", "."):
         assert stored(tmp_path / name) is None, name
+
+
+def test_a_tighter_per_test_rule_screens_and_decides_on_it() -> None:
+    # 1.15x and 30 ms slower: no suspect by the default rule, a regression by a gate's
+    # `tests.each | ≤ +10% and +20 ms`, screened by half of it.
+    times = {"t slower": 0.200}
+    log: list[str] = []
+    a = Replay("A", itertools.repeat(10.0), log, times=times)
+    b = Replay("B", itertools.repeat(10.0), log, times={"t slower": 0.230})
+    plain = engine.compare(a, b, Design(BUILD))
+    assert plain.pairs == 1 and plain.tests == ()
+    a = Replay("A", itertools.repeat(10.0), log, times=times)
+    b = Replay("B", itertools.repeat(10.0), log, times={"t slower": 0.230})
+    tight = engine.compare(a, b, Design(BUILD, test_rule=stats.PerTestRule(1.1, 0.02)))
+    assert tight.pairs == 6
+    assert [(t.id, t.change) for t in tight.tests] == [("t slower", stats.REGRESSION)]
+    assert b.scopes[1].tests == frozenset({"t slower"})
+
+
+def test_a_test_a_gate_row_names_is_always_paired() -> None:
+    # Unchanged, yet never cleared by one pair: the row judges it on every pair's runs.
+    log: list[str] = []
+    times = {"t named": 0.5, "t other": 0.5}
+    a = Replay("A", itertools.repeat(10.0), log, times=times)
+    b = Replay("B", itertools.repeat(10.0), log, times=times)
+    outcome = engine.compare(a, b, Design(BUILD, always_tests=frozenset({"t named"})))
+    assert outcome.pairs == 6 and outcome.tests == ()
+    assert {s.tests for s in b.scopes[1:]} == {frozenset({"t named"})}
+    extremes = outcome.test_extremes
+    assert extremes["t named"] == (0.5, 0.5) and extremes["t other"] == (0.5, 0.5)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from perf_tasks.ab.stats import Interval
-from perf_tasks.gates.ab_base import ABResult, MetricVerdict
+from perf_tasks.ab.stats import PER_TEST, Interval, PerTestRule
+from perf_tasks.gates.ab_base import ABResult, MetricVerdict, judged_tests
 from perf_tasks.gates.ab_base import TestVerdict as ABTest
 from perf_tasks.gates.check import BREACH, PASS, SKIPPED, evaluate, slower_tests
 from perf_tasks.gates.contract import ContractError, parse
@@ -155,6 +155,37 @@ def test_each_against_an_ab_result_uses_its_per_test_figures() -> None:
     )
     row = evaluate(c, None, ab).rows[0]
     assert row.verdict == BREACH and TEST in row.evidence
+
+
+def test_a_test_still_undecided_when_the_ab_ran_out_of_time_passes_and_says_so() -> None:
+    # Slower by the row's rule on the runs so far, but fewer runs than a verdict needs: the gate
+    # passes it, as it passes a figure still in doubt, and says why.
+    ab = ABResult(
+        metrics=(),
+        tests=(ABTest(TEST, 0.006, 1.005, "undecided"), ABTest("b other", 0.1, 0.1, "same")),
+        label="main vs the work tree",
+    )
+    each = evaluate(contract("tests.each | ≤ +50% and +100 ms"), None, ab).rows[0]
+    assert each.verdict == PASS and each.shown == "0 slower"
+    assert "1 test undecided when the time allowed ran out" in each.evidence
+    one = evaluate(contract(f"test:{TEST} | ≤ +20%"), None, ab).rows[0]
+    assert one.verdict == PASS and one.evidence.endswith("undecided when the time allowed ran out")
+    decided = ABResult(metrics=(), tests=(ABTest(TEST, 0.006, 1.005, "regression"),), label="x")
+    assert evaluate(contract(f"test:{TEST} | ≤ +20%"), None, decided).rows[0].verdict == BREACH
+
+
+def test_the_contract_s_test_rows_tighten_what_the_ab_screens_and_pairs() -> None:
+    c = contract(
+        "tests.each | ≤ +20% and +30 ms",
+        f"test:{TEST} | ≤ +10%",
+        "test:b absolute | ≤ 1 s",
+        "tests.wall_s | ≤ +10%",
+    )
+    judged = judged_tests(c.gates)
+    assert judged.rule == PerTestRule(1.2, 0.03)
+    assert judged.named == frozenset({TEST})  # an absolute row is read from the work tree
+    # A looser row keeps the A/B's own rule: the tightest of both.
+    assert judged_tests(contract("tests.each | ≤ +80% and +1 s").gates).rule == PER_TEST
 
 
 def test_one_test_absolute_and_relative() -> None:
