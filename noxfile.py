@@ -24,9 +24,10 @@ def group(name: str) -> list[str]:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite on one Python, less the tests that measure real builds (integration)."""
+    """The test suite on one Python, less the tests that measure real builds (integration), in two
+    processes: these tests time nothing, and each has its own folders (`tmp_path`)."""
     session.install("-e", ".[nextest,chart,audit,cache]", *group("test"))
-    args = session.posargs or ["tests/", "-m", "not slow"]
+    args = session.posargs or ["-n", "2", "tests/", "-m", "not slow"]
     session.run("pytest", "--durations=10", *args)
 
 
@@ -35,7 +36,8 @@ def integration(session: nox.Session) -> None:
     """The tests that build and measure real cargo workspaces (marker `slow`), on the newest Python.
 
     They take seconds each (builds, timed runs, signals, same-time A/B pairs). The Python code they
-    drive is the same on every version, and the fast tests cover it on each, so they run once.
+    drive is the same on every version, and the fast tests cover it on each, so they run once, and
+    in one process: a verdict measured beside another test's build would measure that build.
     """
     session.install("-e", ".[nextest,chart,audit,cache]", *group("test"))
     args = session.posargs or ["tests/", "-m", "slow and not package"]
